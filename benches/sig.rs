@@ -1,0 +1,2 @@
+//! Placeholder: the owning helper replaces this with the real benchmark.
+fn main() {}
