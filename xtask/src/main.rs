@@ -1,18 +1,40 @@
 //! `cargo xtask`: the project's automation.
 //!
-//! - `cargo xtask test`: installs the interop peers (Node packages under `interop/`), then runs
-//!   every test of the workspace, once per crypto provider, and the conformance checks.
+//! - `cargo xtask test` — the whole test suite, set-up included: installs the interop peers
+//!   (the Node packages pinned in `interop/package-lock.json`), runs every test of the
+//!   workspace (unit, doc, property, interop), runs the `http-sig` tests again with the
+//!   `aws-lc-rs` provider, runs `woolly corpus check` over `../shared/corpus` when that folder
+//!   is present, and gives each fuzz target a short, bounded run.
+//! - `cargo xtask interop-setup` — only the Node install.
+//! - `cargo xtask fuzz-smoke [SECONDS]` — only the bounded fuzz runs.
+//!
+//! Environment: `WOOLLY_SKIP_FUZZ=1` skips the fuzz runs (they need `cargo-fuzz`, which this
+//! command installs from crates.io when it is missing).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+/// The fuzz targets (see `fuzz/Cargo.toml`).
+const FUZZ_TARGETS: &[&str] = &[
+    "sig_cavage_header",
+    "sig_rfc9421_headers",
+    "sig_digest_header",
+    "webfinger_resource",
+    "webfinger_jrd",
+    "vocab_document",
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("interop-setup") => interop_setup(),
+        Some("fuzz-smoke") => {
+            let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+            fuzz_smoke(secs)
+        }
         _ => {
-            eprintln!("usage: cargo xtask test | interop-setup");
+            eprintln!("usage: cargo xtask test | interop-setup | fuzz-smoke [SECONDS]");
             return ExitCode::from(2);
         }
     };
@@ -46,20 +68,74 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// Installs the Node packages the interop tests drive (`interop/package.json`, pinned by
-/// `interop/package-lock.json`).
+/// Installs the Node packages the interop tests drive.
 fn interop_setup() -> Result<(), String> {
     let dir = root().join("interop");
     if !dir.join("package.json").exists() {
         return Ok(());
     }
-    let mut npm = Command::new("npm");
-    npm.args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&dir);
-    run(&mut npm)
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir))
 }
 
 fn test() -> Result<(), String> {
     interop_setup()?;
     run(Command::new("cargo").args(["test", "--workspace"]))?;
+    run(Command::new("cargo").args(["test", "-p", "http-sig", "--features", "aws-lc-rs"]))?;
+    corpus_check()?;
+    if std::env::var_os("WOOLLY_SKIP_FUZZ").is_some() {
+        eprintln!("xtask: WOOLLY_SKIP_FUZZ set, fuzz smoke runs skipped");
+        Ok(())
+    } else {
+        fuzz_smoke(20)
+    }
+}
+
+/// `woolly corpus check` over the shared corpus of real fediverse documents, when it sits
+/// beside the checkout (as in CI).
+fn corpus_check() -> Result<(), String> {
+    let corpus = root().join("..").join("shared").join("corpus");
+    if !corpus.is_dir() {
+        eprintln!(
+            "xtask: {} not found; corpus check skipped (CI has it)",
+            corpus.display()
+        );
+        return Ok(());
+    }
+    run(Command::new("cargo")
+        .args(["run", "--quiet", "-p", "reference-server", "--", "corpus", "check"])
+        .arg(&corpus))
+}
+
+/// A short, bounded run of every fuzz target with `cargo fuzz` on the stable toolchain.
+fn fuzz_smoke(seconds: u32) -> Result<(), String> {
+    let have_fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !have_fuzz {
+        run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    let fuzz_dir = root().join("fuzz");
+    for target in FUZZ_TARGETS {
+        let seeds = fuzz_dir.join("seeds").join(target);
+        let work = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+        let mut cmd = Command::new("cargo");
+        cmd.env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", "--sanitizer", "none", "--fuzz-dir"])
+            .arg(&fuzz_dir)
+            .arg(target)
+            .arg(&work);
+        if seeds.is_dir() {
+            cmd.arg(&seeds);
+        }
+        cmd.arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .arg("-rss_limit_mb=2048");
+        run(&mut cmd)?;
+    }
     Ok(())
 }

@@ -1,0 +1,280 @@
+//! The server half: answer WebFinger and host-meta queries.
+
+use http::header::{HeaderValue, ACCESS_CONTROL_ALLOW_ORIGIN, ALLOW, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode};
+use url::Url;
+
+use crate::jrd::{media_type, rel};
+use crate::xrd::to_xrd;
+use crate::{Account, Jrd, Link, Resource};
+
+/// `Content-Type` of a JRD answer.
+pub const JRD_CONTENT_TYPE: &str = "application/jrd+json; charset=utf-8";
+/// `Content-Type` of an XRD answer.
+pub const XRD_CONTENT_TYPE: &str = "application/xrd+xml; charset=utf-8";
+/// `Content-Type` of error answers.
+pub const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// What a server knows about one of its accounts; turns into a Mastodon-shaped JRD.
+///
+/// ```
+/// use webfinger::{server::AccountDescriptor, Account, Jrd};
+/// let d = AccountDescriptor::new(
+///     Account::parse("alice@example.com")?,
+///     "https://example.com/users/alice".parse()?,
+/// )
+/// .with_profile_page("https://example.com/@alice".parse()?);
+/// let jrd = Jrd::from(d);
+/// assert_eq!(jrd.aliases, ["https://example.com/@alice", "https://example.com/users/alice"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AccountDescriptor {
+    /// The canonical account (the JRD `subject`).
+    pub subject: Account,
+    /// The ActivityPub actor URL (`rel="self"`, also an alias).
+    pub actor: Url,
+    /// The HTML profile page (`profile-page` link, also the first alias).
+    pub profile_page: Option<Url>,
+    /// The OStatus subscribe template, e.g. `https://example.com/authorize_interaction?uri={uri}`.
+    pub subscribe_template: Option<String>,
+    /// The avatar URL and its media type.
+    pub avatar: Option<(Url, Option<String>)>,
+}
+
+impl AccountDescriptor {
+    /// A descriptor with a subject and an actor URL.
+    pub fn new(subject: Account, actor: Url) -> Self {
+        Self {
+            subject,
+            actor,
+            profile_page: None,
+            subscribe_template: None,
+            avatar: None,
+        }
+    }
+
+    /// Sets the profile page.
+    #[must_use]
+    pub fn with_profile_page(mut self, url: Url) -> Self {
+        self.profile_page = Some(url);
+        self
+    }
+
+    /// Sets the subscribe template.
+    #[must_use]
+    pub fn with_subscribe_template(mut self, template: impl Into<String>) -> Self {
+        self.subscribe_template = Some(template.into());
+        self
+    }
+
+    /// Sets the avatar.
+    #[must_use]
+    pub fn with_avatar(mut self, url: Url, media_type: Option<String>) -> Self {
+        self.avatar = Some((url, media_type));
+        self
+    }
+}
+
+impl From<AccountDescriptor> for Jrd {
+    /// Mastodon's shape: aliases `[profile, actor]`; links profile-page, self, subscribe, avatar.
+    fn from(d: AccountDescriptor) -> Self {
+        let mut jrd = Jrd::new(d.subject.to_string());
+        if let Some(p) = &d.profile_page {
+            jrd.aliases.push(p.to_string());
+        }
+        jrd.aliases.push(d.actor.to_string());
+        if let Some(p) = &d.profile_page {
+            jrd.links.push(
+                Link::new(rel::PROFILE_PAGE)
+                    .with_type(media_type::HTML)
+                    .with_href(p.as_str()),
+            );
+        }
+        jrd.links.push(
+            Link::new(rel::SELF)
+                .with_type(media_type::ACTIVITY_JSON)
+                .with_href(d.actor.as_str()),
+        );
+        if let Some(t) = d.subscribe_template {
+            jrd.links.push(Link::new(rel::SUBSCRIBE).with_template(t));
+        }
+        if let Some((url, t)) = d.avatar {
+            let mut link = Link::new(rel::AVATAR).with_href(url.as_str());
+            link.media_type = t;
+            jrd.links.push(link);
+        }
+        jrd
+    }
+}
+
+fn response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Vec<u8>> {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let headers = res.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    res
+}
+
+fn text(status: StatusCode, message: &str) -> Response<Vec<u8>> {
+    response(
+        status,
+        TEXT_CONTENT_TYPE,
+        format!("{message}\n").into_bytes(),
+    )
+}
+
+/// A WebFinger query read from a query string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Query {
+    /// The `resource` parameter.
+    pub resource: Resource,
+    /// The `rel` parameters, in order.
+    pub rels: Vec<String>,
+}
+
+/// Why a query string is not a valid WebFinger query (each answers `400 Bad Request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// No `resource` parameter.
+    MissingResource,
+    /// More than one `resource` parameter.
+    DuplicateResource,
+    /// A `resource` that does not parse.
+    InvalidResource,
+}
+
+impl QueryError {
+    fn message(self) -> &'static str {
+        match self {
+            Self::MissingResource => "missing resource parameter",
+            Self::DuplicateResource => "more than one resource parameter",
+            Self::InvalidResource => "malformed resource parameter",
+        }
+    }
+}
+
+impl Query {
+    /// Parses a query string (`resource=…&rel=…`, form-urlencoded).
+    pub fn parse(query: Option<&str>) -> Result<Self, QueryError> {
+        let mut resource = None;
+        let mut rels = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match &*k {
+                "resource" => {
+                    if resource.is_some() {
+                        return Err(QueryError::DuplicateResource);
+                    }
+                    resource = Some(v.into_owned());
+                }
+                "rel" => rels.push(v.into_owned()),
+                _ => {}
+            }
+        }
+        let resource = resource.ok_or(QueryError::MissingResource)?;
+        let resource = Resource::parse(&resource).map_err(|_| QueryError::InvalidResource)?;
+        Ok(Self { resource, rels })
+    }
+}
+
+/// Answers a WebFinger query string: `lookup` gets the parsed resource and returns the
+/// account's JRD (or anything that turns into one), or `None` for an unknown resource.
+///
+/// `200` with `Content-Type: application/jrd+json; charset=utf-8` and the links filtered by
+/// the `rel` parameters; `400` for a missing or malformed `resource`; `404` for an unknown one.
+/// Every answer carries `Access-Control-Allow-Origin: *`.
+pub fn respond_to_query<F, J>(query: Option<&str>, lookup: F) -> Response<Vec<u8>>
+where
+    F: FnOnce(&Resource) -> Option<J>,
+    J: Into<Jrd>,
+{
+    let query = match Query::parse(query) {
+        Ok(q) => q,
+        Err(e) => return text(StatusCode::BAD_REQUEST, e.message()),
+    };
+    match lookup(&query.resource) {
+        Some(found) => {
+            let mut jrd: Jrd = found.into();
+            jrd.retain_rels(&query.rels);
+            response(StatusCode::OK, JRD_CONTENT_TYPE, jrd.to_vec())
+        }
+        None => text(StatusCode::NOT_FOUND, "resource not found"),
+    }
+}
+
+/// Answers a WebFinger request (see [`respond_to_query`]). `GET` and `HEAD` are answered
+/// (`HEAD` with an empty body); other methods get `405`.
+///
+/// ```
+/// use webfinger::server::{respond, AccountDescriptor};
+/// use webfinger::{Account, Resource};
+///
+/// let req = http::Request::get("/.well-known/webfinger?resource=acct%3Aalice%40example.com")
+///     .body(())?;
+/// let res = respond(&req, |r: &Resource| {
+///     let account = r.as_account()?;
+///     (account.user() == "alice" && account.host() == "example.com").then(|| {
+///         AccountDescriptor::new(account.clone(), "https://example.com/users/alice".parse().unwrap())
+///     })
+/// });
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.headers()["content-type"], "application/jrd+json; charset=utf-8");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn respond<B, F, J>(request: &Request<B>, lookup: F) -> Response<Vec<u8>>
+where
+    F: FnOnce(&Resource) -> Option<J>,
+    J: Into<Jrd>,
+{
+    let head = request.method() == Method::HEAD;
+    if request.method() != Method::GET && !head {
+        let mut res = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
+    }
+    let mut res = respond_to_query(request.uri().query(), lookup);
+    if head {
+        res.body_mut().clear();
+    }
+    res
+}
+
+/// The `lrdd` template for a server: `{origin}/.well-known/webfinger?resource={uri}`.
+pub fn lrdd_template(base: &Url) -> String {
+    format!(
+        "{}/.well-known/webfinger?resource={{uri}}",
+        base.origin().ascii_serialization()
+    )
+}
+
+/// The host-meta document for a server, as a JRD with the `lrdd` template.
+pub fn host_meta_jrd(base: &Url) -> Jrd {
+    let mut jrd = Jrd::default();
+    jrd.links
+        .push(Link::new(rel::LRDD).with_template(lrdd_template(base)));
+    jrd
+}
+
+/// Answers `/.well-known/host-meta` with Mastodon's XRD: one `lrdd` link whose template
+/// points at this server's WebFinger endpoint.
+pub fn host_meta_response(base: &Url) -> Response<Vec<u8>> {
+    response(
+        StatusCode::OK,
+        XRD_CONTENT_TYPE,
+        to_xrd(&host_meta_jrd(base)).into_bytes(),
+    )
+}
+
+/// Answers `/.well-known/host-meta.json` with the JRD form.
+pub fn host_meta_json_response(base: &Url) -> Response<Vec<u8>> {
+    response(
+        StatusCode::OK,
+        JRD_CONTENT_TYPE,
+        host_meta_jrd(base).to_vec(),
+    )
+}
