@@ -1,3 +1,17 @@
 #![no_main]
-// Placeholder: the owning helper replaces this with the real target.
-libfuzzer_sys::fuzz_target!(|_data: &[u8]| {});
+//! ActivityStreams document parsing: nothing panics; whatever parses serializes to JSON that
+//! parses back to an equal document (the lossless contract); peek and the validation helpers
+//! never panic either.
+
+use activitypub_core::{peek, validate, AnyObject};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = peek(data);
+    if let Ok(doc) = AnyObject::from_slice(data) {
+        let bytes = doc.to_vec();
+        let again = AnyObject::from_slice(&bytes).expect("our output parses");
+        assert_eq!(again, doc);
+        let _ = validate::check(&doc);
+        let _ = activitypub_core::Visibility::of_object(doc.object(), None);
+    }
+});

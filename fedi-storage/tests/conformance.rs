@@ -1,0 +1,78 @@
+//! Both bundled backends pass the public conformance suite.
+#![allow(clippy::unwrap_used)]
+
+use fedi_storage::{conformance, memory::MemoryStore, sled::SledStore, StoreInfo};
+
+#[tokio::test]
+async fn memory_backend_passes_conformance() {
+    let store = MemoryStore::new();
+    assert!(!store.is_durable());
+    conformance::run_all(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sled_backend_passes_conformance() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path().join("db")).unwrap();
+    assert!(store.is_durable());
+    conformance::run_all(&store).await;
+    let stats = store.stats();
+    assert!(
+        stats.flushes > 0 && stats.flushes <= stats.durable_writes,
+        "{stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sled_backend_passes_conformance_twice_on_the_same_store_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path().join("db")).unwrap();
+        conformance::run_all(&store).await;
+    }
+    let store = SledStore::open(dir.path().join("db")).unwrap();
+    conformance::run_all(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_from_many_tasks_share_flushes() {
+    use fedi_storage::{NewJob, QueueStore, QueueStoreExt, Timestamp};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path().join("db")).unwrap();
+    let mut tasks = Vec::new();
+    for p in 0..32u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..20u64 {
+                store
+                    .enqueue(
+                        "q",
+                        &NewJob::new(
+                            format!("h{}", p % 3),
+                            (p * 100 + i).to_be_bytes().to_vec(),
+                            Timestamp::EPOCH,
+                        ),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.count_pending("q").await.unwrap(), 640);
+    let stats = store.stats();
+    assert_eq!(stats.durable_writes, 640);
+    assert!(
+        stats.flushes < 640,
+        "concurrent writers should share flushes: {stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_traits_are_dyn_compatible() {
+    // The engine and server hold the store as a trait object.
+    let store: std::sync::Arc<dyn fedi_storage::Store> = std::sync::Arc::new(MemoryStore::new());
+    conformance::run_all(&*store).await;
+}
