@@ -181,7 +181,6 @@ fn run(doc: Value) -> Result<Normalized, Error> {
             Initial::ActivityStreamsAndSecurity => &cache.activitystreams_security,
         };
         let mut unknown = Vec::new();
-        let tc = std::time::Instant::now();
         let active = match context {
             None => initial.clone(),
             Some(context) => {
@@ -209,19 +208,12 @@ fn run(doc: Value) -> Result<Normalized, Error> {
                 }
             }
         };
-        if std::env::var("WOOLLY_TIMING").is_ok() { eprintln!("context {:?}", tc.elapsed()); }
-        let t0 = std::time::Instant::now();
         let input = json_syntax::Value::from_serde_json(input);
         let expanded = futures::executor::block_on(expand(input, active, &loader))?;
-        let t1 = t0.elapsed();
         let mut placeholders = Placeholders::default();
         let canonical = canonicalize(expanded, &mut placeholders);
-        let t2 = t0.elapsed();
         let compacted = futures::executor::block_on(compact(canonical, &cache.standard, &loader))?;
-        let t3 = t0.elapsed();
         let document = finish(compacted, &placeholders);
-        let t4 = t0.elapsed();
-        if std::env::var("WOOLLY_TIMING").is_ok() { eprintln!("expand {t1:?} canon {t2:?} compact {t3:?} finish {t4:?}"); }
         unknown.extend(loader.unknown.into_inner());
         unknown.dedup();
         Ok(Normalized {
