@@ -258,6 +258,20 @@ pub(crate) fn standard_term_iri(term: &str) -> Option<&'static str> {
 
 /// Whether an IRI lies in a namespace the standard context has a prefix for
 /// (the compactor would shorten it to `prefix:suffix`).
+/// Reads `prefix:rest` as a compact IRI of the standard context when `prefix`
+/// is one of its namespace prefixes (`toot:discoverable` →
+/// `http://joinmastodon.org/ns#discoverable`). Normalized output carries the
+/// standard context, so such a string could only ever be read that way again:
+/// expanding it here keeps `normalize` idempotent.
+pub(crate) fn expand_standard_prefix(iri: &str) -> Option<String> {
+    let (prefix, rest) = iri.split_once(':')?;
+    if rest.starts_with("//") {
+        return None;
+    }
+    let namespace = standard().prefixes.get(prefix)?;
+    Some(format!("{namespace}{rest}"))
+}
+
 pub(crate) fn in_standard_namespace(iri: &str) -> bool {
     standard()
         .prefixes

@@ -2,7 +2,8 @@
 //! compaction against the standard context, with the `json-ld` crate.
 
 use super::classify::{
-    canonical_iri, in_standard_namespace, standard_coercion, standard_term_iri, Coercion,
+    canonical_iri, expand_standard_prefix, in_standard_namespace, standard_coercion,
+    standard_term_iri, Coercion,
 };
 use super::contexts::{self, AS_URL, SECURITY_V1_URL, STANDARD_URL};
 use crate::Error;
@@ -504,6 +505,7 @@ const PLACEHOLDER_PREFIX: &str = "https://woolly.invalid/iri/";
 
 impl Placeholders {
     fn protect(&mut self, iri: String) -> String {
+        let iri = expand_standard_prefix(&iri).unwrap_or(iri);
         let Some((scheme, rest)) = iri.split_once(':') else {
             return iri;
         };
