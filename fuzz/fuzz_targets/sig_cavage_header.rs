@@ -37,7 +37,10 @@ fn request(input: &str) -> Option<http::request::Parts> {
                 .unwrap_or_else(|_| http::Uri::from_static("/inbox")),
         );
     let signature = lines.next()?;
-    let name = if signature.len() > 10 && signature[..10].eq_ignore_ascii_case("signature ") {
+    let name = if signature
+        .get(..10)
+        .is_some_and(|p| p.eq_ignore_ascii_case("signature "))
+    {
         "authorization"
     } else {
         "signature"

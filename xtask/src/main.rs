@@ -104,7 +104,15 @@ fn corpus_check() -> Result<(), String> {
         return Ok(());
     }
     run(Command::new("cargo")
-        .args(["run", "--quiet", "-p", "reference-server", "--", "corpus", "check"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "reference-server",
+            "--",
+            "corpus",
+            "check",
+        ])
         .arg(&corpus))
 }
 
