@@ -142,3 +142,28 @@ proptest! {
         }
     }
 }
+
+/// Found by the `vocab_document` fuzz target: a key repeated in one object, first with a value
+/// the typed field refuses (kept in `extra`), then with one it accepts. The last occurrence
+/// wins, as in `serde_json::Value`, and our output parses back to the same document.
+#[test]
+fn repeated_keys_last_one_wins_and_round_trips() {
+    let cases: [&[u8]; 3] = [
+        br#"{"type":"OrderedCollectionPage","id":"(not a url","id":"https://a.example/outbox?page=1"}"#,
+        br#"{"type":"OrderedCollectionPage","id":"https://a.example/outbox?page=1","id":"(not a url"}"#,
+        br#"{"type":"Note","next":"nope","content":"x","content":"<p>y</p>","next":"https://a.example/n"}"#,
+    ];
+    for bytes in cases {
+        let doc: AnyObject = serde_json::from_slice(bytes).unwrap();
+        let as_value: Value = serde_json::from_slice(bytes).unwrap();
+        let out = serde_json::to_value(&doc).unwrap();
+        assert_eq!(
+            out,
+            as_value,
+            "last occurrence wins for {}",
+            String::from_utf8_lossy(bytes)
+        );
+        let again: AnyObject = serde_json::from_value(out).unwrap();
+        assert_eq!(again, doc);
+    }
+}

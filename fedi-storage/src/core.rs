@@ -506,29 +506,50 @@ impl<E: Engine> Core<E> {
 
     // ---- keys
 
-    pub(crate) fn put_local_key(&self, k: &LocalKeyPair) -> Result<()> {
+    /// Writes a key record (local or remote) and its by-owner index entry, dropping the
+    /// index entry of the record it replaces. `old_owner` reads the owner out of the stored
+    /// record; an unreadable old record leaves no index entry to drop.
+    fn put_owned_key(
+        &self,
+        tags: (u8, u8),
+        key_id: &str,
+        owner: &str,
+        value: Vec<u8>,
+        old_owner: impl Fn(&[u8], &[u8]) -> Option<String>,
+    ) -> Result<()> {
+        let (tag, owner_tag) = tags;
         self.write(|tx| {
-            let key = Key::new(T_LOCAL_KEY).name(&k.key_id)?.build();
+            let key = Key::new(tag).name(key_id)?.build();
             if let Some(old) = tx.get(&key)? {
-                if let Ok(old) = dec_local_key(&key, &old) {
+                if let Some(old_owner) = old_owner(&key, &old) {
                     tx.del(
-                        Key::new(T_LOCAL_KEY_OWNER)
-                            .name(&old.owner)?
-                            .bytes(old.key_id.as_bytes())
+                        Key::new(owner_tag)
+                            .name(&old_owner)?
+                            .bytes(key_id.as_bytes())
                             .build(),
                     );
                 }
             }
-            tx.put(key, enc_local_key(k));
+            tx.put(key, value);
             tx.put(
-                Key::new(T_LOCAL_KEY_OWNER)
-                    .name(&k.owner)?
-                    .bytes(k.key_id.as_bytes())
+                Key::new(owner_tag)
+                    .name(owner)?
+                    .bytes(key_id.as_bytes())
                     .build(),
                 Vec::new(),
             );
             Ok(())
         })
+    }
+
+    pub(crate) fn put_local_key(&self, k: &LocalKeyPair) -> Result<()> {
+        self.put_owned_key(
+            (T_LOCAL_KEY, T_LOCAL_KEY_OWNER),
+            &k.key_id,
+            &k.owner,
+            enc_local_key(k),
+            |key, old| dec_local_key(key, old).ok().map(|old| old.owner),
+        )
     }
 
     pub(crate) fn local_key(&self, key_id: &str) -> Result<Option<LocalKeyPair>> {
@@ -553,28 +574,13 @@ impl<E: Engine> Core<E> {
     }
 
     pub(crate) fn put_remote_key(&self, k: &RemoteKey) -> Result<()> {
-        self.write(|tx| {
-            let key = Key::new(T_REMOTE_KEY).name(&k.key_id)?.build();
-            if let Some(old) = tx.get(&key)? {
-                if let Ok(old) = dec_remote_key(&key, &old) {
-                    tx.del(
-                        Key::new(T_REMOTE_KEY_OWNER)
-                            .name(&old.owner)?
-                            .bytes(old.key_id.as_bytes())
-                            .build(),
-                    );
-                }
-            }
-            tx.put(key, enc_remote_key(k));
-            tx.put(
-                Key::new(T_REMOTE_KEY_OWNER)
-                    .name(&k.owner)?
-                    .bytes(k.key_id.as_bytes())
-                    .build(),
-                Vec::new(),
-            );
-            Ok(())
-        })
+        self.put_owned_key(
+            (T_REMOTE_KEY, T_REMOTE_KEY_OWNER),
+            &k.key_id,
+            &k.owner,
+            enc_remote_key(k),
+            |key, old| dec_remote_key(key, old).ok().map(|old| old.owner),
+        )
     }
 
     pub(crate) fn remote_key(&self, key_id: &str) -> Result<Option<RemoteKey>> {

@@ -37,7 +37,14 @@ macro_rules! record {
                 match key {
                     $( $key => {
                         match map.next_value::<$crate::lenient::Parsed<$ty>>()? {
-                            $crate::lenient::Parsed::Typed(v) => self.$field = Some(v),
+                            $crate::lenient::Parsed::Typed(v) => {
+                                // A repeated key: the last occurrence wins, as in every
+                                // JSON reader that keeps one value per key.
+                                if !self.extra.is_empty() {
+                                    self.extra.remove(key);
+                                }
+                                self.$field = Some(v);
+                            }
                             $crate::lenient::Parsed::Other(v) => {
                                 self.$field = None;
                                 self.extra.insert(key.to_owned(), v);
@@ -138,7 +145,12 @@ macro_rules! extend_object {
                 match key {
                     $( $key => {
                         match map.next_value::<$crate::lenient::Parsed<$ty>>()? {
-                            $crate::lenient::Parsed::Typed(v) => self.$field = Some(v),
+                            $crate::lenient::Parsed::Typed(v) => {
+                                if !extra.is_empty() {
+                                    extra.remove(key);
+                                }
+                                self.$field = Some(v);
+                            }
                             $crate::lenient::Parsed::Other(v) => {
                                 self.$field = None;
                                 extra.insert(key.to_owned(), v);
