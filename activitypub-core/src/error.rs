@@ -24,9 +24,143 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// The inbox refused a request; [`Rejection::status`] is the HTTP status to answer.
+    #[error("inbox rejected the request ({kind}): {reason}")]
+    Rejected {
+        /// Why, as one of a fixed set of reasons, each with one HTTP status.
+        kind: crate::engine::Rejection,
+        /// Details for logs.
+        reason: String,
+    },
+    /// A request got no response (connect failure, timeout, SSRF guard …).
+    #[error("{kind} for {url}: {reason}")]
+    Transport {
+        /// What went wrong.
+        kind: crate::engine::transport::TransportErrorKind,
+        /// The URL requested.
+        url: String,
+        /// Details.
+        reason: String,
+    },
+    /// A fetch got a response it cannot use (HTTP error, wrong content type, wrong origin,
+    /// too many redirects, budget spent).
+    #[error("fetch of {url} failed ({kind}): {reason}")]
+    Fetch {
+        /// What went wrong.
+        kind: crate::engine::FetchErrorKind,
+        /// The URL fetched.
+        url: String,
+        /// Details.
+        reason: String,
+    },
+    /// The storage backend failed.
+    #[error("storage: {0}")]
+    Storage(#[from] fedi_storage::Error),
+    /// Signing or verifying an HTTP signature failed.
+    #[error("HTTP signature: {0}")]
+    Signature(#[from] http_sig::Error),
+    /// The application's handler failed; `retryable` says whether the inbox queue should try
+    /// again later.
+    #[error("handler failed: {reason}")]
+    Handler {
+        /// What went wrong.
+        reason: String,
+        /// Whether to retry.
+        retryable: bool,
+    },
+    /// The engine's configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl Error {
+    /// A retryable handler error (the inbox queue tries again with back-off).
+    pub fn handler(reason: impl Into<String>) -> Self {
+        Error::Handler {
+            reason: reason.into(),
+            retryable: true,
+        }
+    }
+    /// A permanent handler error (the job goes to the dead letters at once).
+    pub fn handler_permanent(reason: impl Into<String>) -> Self {
+        Error::Handler {
+            reason: reason.into(),
+            retryable: false,
+        }
+    }
+    /// An inbox rejection.
+    pub fn rejected(kind: crate::engine::Rejection, reason: impl Into<String>) -> Self {
+        Error::Rejected {
+            kind,
+            reason: reason.into(),
+        }
+    }
+    /// A transport error.
+    pub fn transport(
+        kind: crate::engine::transport::TransportErrorKind,
+        url: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Transport {
+            kind,
+            url: url.into(),
+            reason: reason.into(),
+        }
+    }
+    /// A fetch error.
+    pub fn fetch(
+        kind: crate::engine::FetchErrorKind,
+        url: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Fetch {
+            kind,
+            url: url.into(),
+            reason: reason.into(),
+        }
+    }
+    /// The HTTP status this error answers with when it ends an inbox request: the rejection's
+    /// status; 503 for storage failures; 500 otherwise.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Error::Rejected { kind, .. } => kind.status(),
+            Error::Malformed { .. } | Error::InvalidId { .. } | Error::JsonLd { .. } => {
+                http::StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Error::Storage(_) => http::StatusCode::SERVICE_UNAVAILABLE,
+            _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    /// The inbox rejection, if this is one.
+    pub fn rejection(&self) -> Option<crate::engine::Rejection> {
+        match self {
+            Error::Rejected { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+    /// Whether this is a transport error of this kind.
+    pub fn is_transport(&self, kind: crate::engine::transport::TransportErrorKind) -> bool {
+        matches!(self, Error::Transport { kind: k, .. } if *k == kind)
+    }
+    /// Whether this is a fetch error of this kind.
+    pub fn is_fetch(&self, kind: crate::engine::FetchErrorKind) -> bool {
+        matches!(self, Error::Fetch { kind: k, .. } if *k == kind)
+    }
+    /// Whether the thing fetched is gone for good (HTTP 410, or a Tombstone).
+    pub fn is_gone(&self) -> bool {
+        self.is_fetch(crate::engine::FetchErrorKind::Gone)
+    }
+    /// Whether trying again later may succeed: transport failures that are not the SSRF guard
+    /// or a size limit, 5xx/429 fetch failures, storage failures, retryable handler errors.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => kind.is_retryable(),
+            Error::Fetch { kind, .. } => kind.is_retryable(),
+            Error::Storage(_) => true,
+            Error::Handler { retryable, .. } => *retryable,
+            _ => false,
+        }
+    }
     /// Whether the error is an invalid object id.
     pub fn is_invalid_id(&self) -> bool {
         matches!(self, Error::InvalidId { .. })

@@ -66,6 +66,7 @@
 
 pub mod builder;
 pub mod context;
+pub mod engine;
 pub mod error;
 pub mod id;
 pub mod jsonld;

@@ -1,0 +1,499 @@
+//! The inbox pipeline: an `http::Request<Bytes>` in, an `http::Response<Bytes>` out.
+
+use bytes::Bytes;
+use fedi_storage::{DocumentStoreExt, NewJob, WriteBatch};
+use http::{header, Method, StatusCode};
+use http_sig::{CryptoProvider, Scheme};
+use serde::{Deserialize, Serialize};
+
+use super::fetch::{host_of, parse_fetch_url};
+use super::{Engine, FetchBudget, InboxTarget, Rejection, INBOX_QUEUE};
+use crate::{Actor, AnyObject, Error, ObjectId};
+
+/// What the inbox did with an accepted request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The activity's id.
+    pub activity_id: String,
+    /// The authenticated actor.
+    pub actor: String,
+    /// The activity had been received before: nothing was stored this time.
+    pub duplicate: bool,
+    /// A `Delete` of an actor whose key is gone (its server answers `410`): accepted without
+    /// a verified signature, and only [`ActivityHandler::actor_gone`](super::ActivityHandler)
+    /// is told.
+    pub actor_gone: bool,
+    /// The signature scheme that verified (`cavage` or `rfc9421`), if one did.
+    pub scheme: Option<String>,
+}
+
+/// A job in the durable inbox queue.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InboxJob {
+    pub(crate) target: InboxTarget,
+    /// The authenticated actor (or, for `actor_gone`, the gone actor).
+    pub(crate) signer: String,
+    pub(crate) key_id: String,
+    pub(crate) scheme: String,
+    pub(crate) received_at: u64,
+    #[serde(default)]
+    pub(crate) actor_gone: bool,
+    pub(crate) body: String,
+}
+
+fn reject(kind: Rejection, reason: impl Into<String>) -> Error {
+    Error::rejected(kind, reason)
+}
+
+/// The deepest nesting of arrays and objects in a JSON text, counted without parsing; stops
+/// counting once `limit` is exceeded.
+pub(crate) fn json_depth(bytes: &[u8], limit: usize) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    if max > limit {
+                        return max;
+                    }
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn is_activitystreams_content_type(v: Option<&header::HeaderValue>) -> bool {
+    let Some(v) = v.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = v.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/activity+json" => true,
+        "application/ld+json" => parts.any(|p| {
+            let p = p.trim();
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("profile")
+                    && v.trim()
+                        .trim_matches('"')
+                        .split(' ')
+                        .any(|prof| prof == "https://www.w3.org/ns/activitystreams")
+            })
+        }),
+        _ => false,
+    }
+}
+
+impl Engine {
+    /// Runs the inbox pipeline and answers: `202 Accepted` (also for a duplicate), or the
+    /// rejection's status with a JSON body `{"error": "<kind>", "detail": "…"}`. Every
+    /// rejection is logged as a `tracing` event.
+    pub async fn inbox(
+        &self,
+        request: http::Request<Bytes>,
+        target: InboxTarget,
+    ) -> http::Response<Bytes> {
+        match self.receive(request, target).await {
+            Ok(_) => response(StatusCode::ACCEPTED, Bytes::new()),
+            Err(e) => {
+                let status = e.status();
+                let kind = e.rejection().map_or("internal", |k| k.as_str());
+                let body = serde_json::json!({"error": kind, "detail": e.to_string()});
+                response(status, Bytes::from(body.to_string()))
+            }
+        }
+    }
+
+    /// The inbox pipeline, returning what happened instead of a response (see the
+    /// [module docs](super)). On `Ok`, the activity is durably queued (or was a duplicate).
+    pub async fn receive(
+        &self,
+        request: http::Request<Bytes>,
+        target: InboxTarget,
+    ) -> Result<Accepted, Error> {
+        let result = self.receive_inner(request, &target).await;
+        match &result {
+            Ok(a) if a.duplicate => {
+                tracing::debug!(id = %a.activity_id, "duplicate activity ignored")
+            }
+            Ok(a) => tracing::debug!(id = %a.activity_id, actor = %a.actor, "activity queued"),
+            Err(e) => tracing::info!(
+                status = e.status().as_u16(),
+                rejection = e.rejection().map_or("error", |k| k.as_str()),
+                error = %e,
+                "inbox rejected a request"
+            ),
+        }
+        result
+    }
+
+    async fn receive_inner(
+        &self,
+        request: http::Request<Bytes>,
+        target: &InboxTarget,
+    ) -> Result<Accepted, Error> {
+        let cfg = &self.inner.config;
+        let (mut parts, body) = request.into_parts();
+        // 1. Size, content type, JSON depth.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if body.len() > cfg.max_body_bytes || declared.is_some_and(|n| n > cfg.max_body_bytes) {
+            return Err(reject(
+                Rejection::TooLarge,
+                format!("body larger than {} bytes", cfg.max_body_bytes),
+            ));
+        }
+        if parts.method != Method::POST {
+            return Err(reject(Rejection::BadRequest, "an inbox takes POST"));
+        }
+        if !is_activitystreams_content_type(parts.headers.get(header::CONTENT_TYPE)) {
+            return Err(reject(
+                Rejection::UnsupportedMediaType,
+                format!(
+                    "content type {:?} is not application/activity+json",
+                    parts.headers.get(header::CONTENT_TYPE)
+                ),
+            ));
+        }
+        if json_depth(&body, cfg.max_json_depth) > cfg.max_json_depth {
+            return Err(reject(
+                Rejection::BadRequest,
+                format!("JSON nested deeper than {}", cfg.max_json_depth),
+            ));
+        }
+        // 2. Digest / Content-Digest against the body.
+        let has_digest =
+            parts.headers.contains_key("digest") || parts.headers.contains_key("content-digest");
+        if !has_digest {
+            return Err(reject(
+                Rejection::Digest,
+                "a POST must carry Digest or Content-Digest",
+            ));
+        }
+        match http_sig::verify_body_digest(CryptoProvider::get_default(), &parts.headers, &body) {
+            Ok(_) => {}
+            Err(e) if e.is_malformed() => return Err(reject(Rejection::BadRequest, e.to_string())),
+            Err(e) => return Err(reject(Rejection::Digest, e.to_string())),
+        }
+        // The claimed activity, cheaply.
+        let peek = crate::peek(&body).map_err(|e| reject(Rejection::BadRequest, e.to_string()))?;
+        let id = peek
+            .id
+            .as_deref()
+            .ok_or_else(|| reject(Rejection::Unprocessable, "the activity has no id"))?;
+        let id: ObjectId<AnyObject> =
+            ObjectId::parse(id).map_err(|e| reject(Rejection::Unprocessable, e.to_string()))?;
+        let actor = peek
+            .actor
+            .as_deref()
+            .ok_or_else(|| reject(Rejection::Unprocessable, "the activity has no actor"))?;
+        let actor: ObjectId<Actor> =
+            ObjectId::parse(actor).map_err(|e| reject(Rejection::Unprocessable, e.to_string()))?;
+        if let InboxTarget::Actor(local) = target {
+            let local_id = ObjectId::<Actor>::parse(local)
+                .map_err(|_| reject(Rejection::NotFound, "no such inbox"))?;
+            if self.local_key(&local_id).await?.is_none() {
+                return Err(reject(
+                    Rejection::NotFound,
+                    format!("no local actor {local}"),
+                ));
+            }
+        }
+        if !self.inner.handler.allow(actor.as_str()).await {
+            return Err(reject(
+                Rejection::Forbidden,
+                format!("{} is blocked", actor.as_str()),
+            ));
+        }
+        // 3. The signature, with the key from the cache, else fetched; refetched once.
+        self.absolute_uri(&mut parts);
+        let now = self.now_system();
+        let sigs = http_sig::parse_request(&parts)
+            .map_err(|e| reject(Rejection::Signature, e.to_string()))?;
+        let is_self_delete = peek.kind.as_deref() == Some("Delete")
+            && peek.object.as_deref() == Some(actor.as_str());
+        let mut budget = FetchBudget::new(cfg.fetch_budget);
+        let mut last_err: Option<Error> = None;
+        let mut verified: Option<(http_sig::Verified, String)> = None;
+        for sig in sigs {
+            if let Err(e) = http_sig::check_policy(&sig, &cfg.verify_policy, now) {
+                last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
+                continue;
+            }
+            let (key, owner, was_cached) = match self.key_for(&sig.key_id, &mut budget).await {
+                Ok(k) => k,
+                Err(e) if e.is_gone() && is_self_delete => {
+                    return self.accept_actor_gone(&id, &actor, target, &body).await;
+                }
+                Err(e) => {
+                    last_err.get_or_insert(reject(
+                        Rejection::Signature,
+                        format!("key {} unavailable: {e}", sig.key_id),
+                    ));
+                    continue;
+                }
+            };
+            match http_sig::verify(&sig, &key, &cfg.verify_policy, now) {
+                Ok(v) => {
+                    verified = Some((v, owner));
+                    break;
+                }
+                Err(e) if was_cached && e.is_key_refetch_worthwhile() => {
+                    // Key rotation: fetch the key again, once, and check again.
+                    match self.public_key(&sig.key_id, true, &mut budget).await {
+                        Ok((key, owner)) => {
+                            match http_sig::verify(&sig, &key, &cfg.verify_policy, now) {
+                                Ok(v) => {
+                                    verified = Some((v, owner));
+                                    break;
+                                }
+                                Err(e) => {
+                                    last_err
+                                        .get_or_insert(reject(Rejection::Signature, e.to_string()));
+                                }
+                            }
+                        }
+                        Err(e) if e.is_gone() && is_self_delete => {
+                            return self.accept_actor_gone(&id, &actor, target, &body).await;
+                        }
+                        Err(e) => {
+                            last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
+                }
+            }
+        }
+        let Some((verified, owner)) = verified else {
+            return Err(
+                last_err.unwrap_or_else(|| reject(Rejection::Signature, "no usable signature"))
+            );
+        };
+        // 4. The signer owns the actor; ids on the actor's origin.
+        if owner != actor.as_str() {
+            return Err(reject(
+                Rejection::Forbidden,
+                format!(
+                    "signed by {owner} (key {}), but the actor is {}",
+                    verified.key_id,
+                    actor.as_str()
+                ),
+            ));
+        }
+        if !id.same_origin(&actor) {
+            return Err(reject(
+                Rejection::Forbidden,
+                format!("activity {} is not on its actor's origin", id.as_str()),
+            ));
+        }
+        let creates = matches!(peek.kind.as_deref(), Some("Create" | "Update"));
+        if creates {
+            if let Some(object) = peek.object.as_deref() {
+                let object_id = ObjectId::<AnyObject>::parse(object)
+                    .map_err(|e| reject(Rejection::Unprocessable, e.to_string()))?;
+                if !object_id.same_origin(&actor) {
+                    return Err(reject(
+                        Rejection::Forbidden,
+                        format!(
+                            "{} cannot create or update {object}: another origin",
+                            actor.as_str()
+                        ),
+                    ));
+                }
+                // 5a. A deleted object is not created again.
+                if self.inner.store.is_tombstoned(object).await? {
+                    return Err(reject(Rejection::Gone, format!("{object} was deleted")));
+                }
+            }
+        }
+        if self.inner.store.is_tombstoned(id.as_str()).await? {
+            return Err(reject(
+                Rejection::Gone,
+                format!("{} was deleted", id.as_str()),
+            ));
+        }
+        // 5b + 6. Dedupe and persist in one atomic, durable write.
+        let scheme = verified.scheme;
+        let job = InboxJob {
+            target: target.clone(),
+            signer: owner.clone(),
+            key_id: verified.key_id.clone(),
+            scheme: scheme.as_str().to_owned(),
+            received_at: self.now().as_unix_millis(),
+            actor_gone: false,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        let applied = self.enqueue_inbox(id.as_str(), actor.host(), &job).await?;
+        if scheme == Scheme::Rfc9421 {
+            if let Ok(u) = parse_fetch_url(actor.as_str()) {
+                self.remember_scheme(&host_of(&u), Scheme::Rfc9421).await;
+            }
+        }
+        Ok(Accepted {
+            activity_id: id.as_str().to_owned(),
+            actor: owner,
+            duplicate: !applied,
+            actor_gone: false,
+            scheme: Some(scheme.as_str().to_owned()),
+        })
+    }
+
+    async fn enqueue_inbox(&self, id: &str, lane: &str, job: &InboxJob) -> Result<bool, Error> {
+        let payload = serde_json::to_vec(job).map_err(Error::from)?;
+        let now = self.now();
+        let batch = WriteBatch::new()
+            .unless_seen(id, now, self.inner.config.dedupe_ttl)
+            .enqueue(
+                INBOX_QUEUE,
+                NewJob::new(lane, payload, now)
+                    .with_max_attempts(self.inner.config.inbox_queue.max_attempts),
+            );
+        let outcome = self.inner.store.apply(&batch).await?;
+        if outcome.applied {
+            self.inner.work.notify_one();
+        }
+        Ok(outcome.applied)
+    }
+
+    async fn accept_actor_gone(
+        &self,
+        id: &ObjectId<AnyObject>,
+        actor: &ObjectId<Actor>,
+        target: &InboxTarget,
+        body: &[u8],
+    ) -> Result<Accepted, Error> {
+        tracing::info!(actor = %actor.as_str(), "Delete from an actor whose key is gone: accepted");
+        let job = InboxJob {
+            target: target.clone(),
+            signer: actor.as_str().to_owned(),
+            key_id: String::new(),
+            scheme: String::new(),
+            received_at: self.now().as_unix_millis(),
+            actor_gone: true,
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        let applied = self.enqueue_inbox(id.as_str(), actor.host(), &job).await?;
+        Ok(Accepted {
+            activity_id: id.as_str().to_owned(),
+            actor: actor.as_str().to_owned(),
+            duplicate: !applied,
+            actor_gone: true,
+            scheme: None,
+        })
+    }
+
+    /// The key for `key_id` and whether it came from a cache (so a failed check is worth a
+    /// refetch).
+    async fn key_for(
+        &self,
+        key_id: &str,
+        budget: &mut FetchBudget,
+    ) -> Result<(http_sig::PublicKey, String, bool), Error> {
+        let before = budget.remaining();
+        let (key, owner) = self.public_key(key_id, false, budget).await?;
+        Ok((key, owner, budget.remaining() == before))
+    }
+
+    /// Makes the request URI absolute with this server's scheme and the `Host` header (or
+    /// the base URL's authority), so RFC 9421's `@target-uri` and `@scheme` are what the
+    /// sender signed.
+    fn absolute_uri(&self, parts: &mut http::request::Parts) {
+        if parts.uri.scheme().is_some() {
+            return;
+        }
+        let base = &self.inner.config.base_url;
+        let authority = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| match base.port() {
+                Some(p) => format!("{}:{p}", base.host_str().unwrap_or("")),
+                None => base.host_str().unwrap_or("").to_owned(),
+            });
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        if let Ok(uri) = format!("{}://{authority}{pq}", base.scheme()).parse() {
+            parts.uri = uri;
+        }
+    }
+}
+
+fn response(status: StatusCode, body: Bytes) -> http::Response<Bytes> {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = status;
+    if status != StatusCode::ACCEPTED {
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_depth_counts_nesting_outside_strings() {
+        assert_eq!(json_depth(br#"{"a":1}"#, 10), 1);
+        assert_eq!(json_depth(br#"{"a":[{"b":{}}]}"#, 10), 4);
+        assert_eq!(json_depth(br#"{"a":"[[[[{{{{"}"#, 10), 1);
+        assert_eq!(json_depth(br#"{"a":"\"[[[["}"#, 10), 1);
+        let deep = "[".repeat(100_000);
+        assert_eq!(json_depth(deep.as_bytes(), 32), 33);
+    }
+
+    #[test]
+    fn content_types() {
+        let ok = [
+            "application/activity+json",
+            "application/activity+json; charset=utf-8",
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            "Application/LD+JSON;profile=\"https://www.w3.org/ns/activitystreams\"",
+        ];
+        for v in ok {
+            assert!(
+                is_activitystreams_content_type(Some(&header::HeaderValue::from_static(v))),
+                "{v}"
+            );
+        }
+        let bad = ["application/json", "application/ld+json", "text/html", ""];
+        for v in bad {
+            assert!(
+                !is_activitystreams_content_type(Some(&header::HeaderValue::from_static(v))),
+                "{v}"
+            );
+        }
+        assert!(!is_activitystreams_content_type(None));
+    }
+}

@@ -1,0 +1,329 @@
+//! The federation engine: receive, deliver and fetch like a trustworthy fediverse server.
+//!
+//! The engine does no I/O of its own: it reaches the network through a [`Transport`], storage
+//! through the [`fedi_storage`] traits, time through a [`Clock`], and the application through
+//! an [`ActivityHandler`]. Its inbox takes an `http::Request<Bytes>` and returns an
+//! `http::Response<Bytes>`, so it mounts in hyper, axum or anything else.
+//!
+//! - **Inbox** ([`Engine::inbox`]): body size and JSON depth limits → content type →
+//!   `Digest` / `Content-Digest` → signature (draft-cavage or RFC 9421; key from the cache,
+//!   else fetched; refetched once on failure, for key rotation) → the signer owns the actor →
+//!   ids on the actor's origin → tombstones → dedupe and persist in one atomic write → `202`.
+//!   Every rejection is an [`Error::Rejected`] with one HTTP status ([`Rejection::status`]).
+//! - **Inbox queue** ([`Engine::process_inbox`]): the handler runs from the durable queue,
+//!   with embedded objects from other origins refetched, and retries.
+//! - **Delivery** ([`Engine::deliver`], [`Engine::process_deliveries`]): followers and
+//!   mentions expanded into inboxes (shared inboxes preferred, one request per distinct
+//!   inbox), durable jobs in one lane per host, bounded concurrency per host and overall,
+//!   signed at send time, Mastodon's retry schedule, `410` ends retries, a circuit breaker
+//!   per host, double-knocking between draft-cavage and RFC 9421.
+//! - **Fetch** ([`Engine::fetch`], [`Engine::actor`], [`Engine::public_key`]): signed GETs by
+//!   the instance actor, size cap, content type and origin checks, bounded redirects, request
+//!   budgets, and a cache of remote actors and keys in storage.
+//! - **Runner** ([`Engine::run`]): drives both queues in the background until shut down.
+//!
+//! See `examples/` for a blog that federates its posts in about a hundred lines.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use fedi_storage::{Clock, Store, SystemClock};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use tokio::sync::Notify;
+
+mod config;
+pub mod delivery;
+mod fetch;
+mod handler;
+mod inbox;
+mod keys;
+mod runner;
+#[cfg(feature = "tower")]
+mod service;
+pub mod transport;
+
+pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
+pub use delivery::{Audience, DeliveryReport};
+pub use fetch::{FetchBudget, Fetched};
+pub use handler::{ActivityHandler, InboxActivity, InboxTarget, NoopHandler};
+pub use inbox::Accepted;
+pub use keys::KeyAlgorithm;
+pub use runner::{QueueRun, Shutdown};
+#[cfg(feature = "tower")]
+pub use service::InboxService;
+pub use transport::{AddressPolicy, IpNet, SendOptions, Transport, TransportErrorKind};
+
+use crate::Error;
+
+/// The name of the durable queue of received activities.
+pub const INBOX_QUEUE: &str = "inbox";
+/// The name of the durable queue of outgoing deliveries.
+pub const DELIVERY_QUEUE: &str = "deliveries";
+
+/// The federation engine. Cheap to clone (an `Arc` inside); build with [`Engine::builder`].
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: EngineConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) handler: Arc<dyn ActivityHandler>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Parsed remote keys: key id → (key, owner, fetched at).
+    pub(crate) key_cache: Mutex<HashMap<String, keys::CachedKey>>,
+    /// Parsed local signing keys by actor.
+    pub(crate) signing_keys: Mutex<HashMap<String, Arc<keys::SigningKey>>>,
+    pub(crate) hosts: Mutex<HashMap<String, delivery::HostState>>,
+    pub(crate) rng: Mutex<StdRng>,
+    pub(crate) work: Notify,
+}
+
+/// Builds an [`Engine`].
+pub struct EngineBuilder {
+    config: EngineConfig,
+    store: Option<Arc<dyn Store>>,
+    transport: Option<Arc<dyn Transport>>,
+    handler: Arc<dyn ActivityHandler>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineBuilder {
+    /// The store (required): memory, sled, or any backend passing the conformance suite.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// The transport (required): [`HyperTransport`](transport::hyper::HyperTransport) or a
+    /// [`MemoryNetwork`](transport::memory::MemoryNetwork).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+    /// The application's handler (default: [`NoopHandler`]).
+    pub fn handler(mut self, handler: Arc<dyn ActivityHandler>) -> Self {
+        self.handler = handler;
+        self
+    }
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// Builds the engine and makes sure the instance actor has a key pair (created and
+    /// stored on first start).
+    pub async fn build(self) -> Result<Engine, Error> {
+        let store = self
+            .store
+            .ok_or_else(|| Error::Config("the engine needs a store".into()))?;
+        let transport = self
+            .transport
+            .ok_or_else(|| Error::Config("the engine needs a transport".into()))?;
+        let seed = self.config.seed;
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                config: self.config,
+                store,
+                transport,
+                handler: self.handler,
+                clock: self.clock,
+                key_cache: Mutex::new(HashMap::new()),
+                signing_keys: Mutex::new(HashMap::new()),
+                hosts: Mutex::new(HashMap::new()),
+                rng: Mutex::new(StdRng::seed_from_u64(seed)),
+                work: Notify::new(),
+            }),
+        };
+        let instance = engine.inner.config.instance_actor.clone();
+        engine
+            .create_local_actor(&instance, engine.inner.config.instance_key)
+            .await?;
+        Ok(engine)
+    }
+}
+
+impl Engine {
+    /// A builder with this configuration.
+    pub fn builder(config: EngineConfig) -> EngineBuilder {
+        EngineBuilder {
+            config,
+            store: None,
+            transport: None,
+            handler: Arc::new(NoopHandler),
+            clock: Arc::new(SystemClock::default()),
+        }
+    }
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+    /// The transport.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.inner.transport
+    }
+    /// The current time by the engine's clock.
+    pub fn now(&self) -> fedi_storage::Timestamp {
+        self.inner.clock.now()
+    }
+    pub(crate) fn now_system(&self) -> std::time::SystemTime {
+        self.now().into()
+    }
+    pub(crate) fn jitter(&self, below: u64) -> u64 {
+        if below == 0 {
+            return 0;
+        }
+        match self.inner.rng.lock() {
+            Ok(mut r) => r.gen_range(0..below),
+            Err(_) => 0,
+        }
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Why the inbox refused a request. Each reason has one HTTP status ([`Rejection::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body is larger than the limit (413).
+    TooLarge,
+    /// The content type is not ActivityStreams JSON (415).
+    UnsupportedMediaType,
+    /// The body is not JSON, is nested too deeply, or a header is malformed (400).
+    BadRequest,
+    /// A `Digest` / `Content-Digest` header does not match the body, or a POST has none (401).
+    Digest,
+    /// No signature, a signature that does not verify, one outside the time window, or a key
+    /// that cannot be fetched (401).
+    Signature,
+    /// The signer is not the activity's actor, an object claims another origin than its
+    /// actor, or the actor or its domain is blocked (403).
+    Forbidden,
+    /// The activity would recreate a deleted object (410).
+    Gone,
+    /// Well-formed JSON that is not a usable activity: no `id`, no `actor`, invalid ids (422).
+    Unprocessable,
+    /// The addressed local actor does not exist (404).
+    NotFound,
+}
+
+impl Rejection {
+    /// The HTTP status to answer with.
+    pub fn status(self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Rejection::TooLarge => S::PAYLOAD_TOO_LARGE,
+            Rejection::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::BadRequest => S::BAD_REQUEST,
+            Rejection::Digest | Rejection::Signature => S::UNAUTHORIZED,
+            Rejection::Forbidden => S::FORBIDDEN,
+            Rejection::Gone => S::GONE,
+            Rejection::Unprocessable => S::UNPROCESSABLE_ENTITY,
+            Rejection::NotFound => S::NOT_FOUND,
+        }
+    }
+    /// A short machine-readable name (`"too_large"`, `"signature"` …), used in logs and in
+    /// the JSON error body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::TooLarge => "too_large",
+            Rejection::UnsupportedMediaType => "unsupported_media_type",
+            Rejection::BadRequest => "bad_request",
+            Rejection::Digest => "digest",
+            Rejection::Signature => "signature",
+            Rejection::Forbidden => "forbidden",
+            Rejection::Gone => "gone",
+            Rejection::Unprocessable => "unprocessable",
+            Rejection::NotFound => "not_found",
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a fetch failed although a response arrived (or the fetch was not attempted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchErrorKind {
+    /// 404.
+    NotFound,
+    /// 410 Gone (or a Tombstone where an object was expected).
+    Gone,
+    /// 401/403: the server refused us.
+    Refused,
+    /// 429 Too Many Requests.
+    RateLimited,
+    /// 5xx.
+    ServerError,
+    /// Any other unexpected status.
+    Status,
+    /// The content type is not ActivityStreams JSON.
+    ContentType,
+    /// The body is not a usable document.
+    Malformed,
+    /// The document's `id` has another origin than the URL it was fetched from.
+    OriginMismatch,
+    /// More redirects than allowed, or a redirect without a usable `Location`.
+    Redirect,
+    /// The request budget for this operation is spent.
+    Budget,
+    /// The URL is not an absolute http(s) URL we may fetch.
+    InvalidUrl,
+}
+
+impl FetchErrorKind {
+    /// Whether a later attempt may succeed (429 and 5xx).
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FetchErrorKind::RateLimited | FetchErrorKind::ServerError
+        )
+    }
+}
+
+impl std::fmt::Display for FetchErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FetchErrorKind::NotFound => "not found",
+            FetchErrorKind::Gone => "gone",
+            FetchErrorKind::Refused => "refused",
+            FetchErrorKind::RateLimited => "rate limited",
+            FetchErrorKind::ServerError => "server error",
+            FetchErrorKind::Status => "unexpected status",
+            FetchErrorKind::ContentType => "not ActivityStreams JSON",
+            FetchErrorKind::Malformed => "malformed document",
+            FetchErrorKind::OriginMismatch => "origin mismatch",
+            FetchErrorKind::Redirect => "redirect",
+            FetchErrorKind::Budget => "request budget spent",
+            FetchErrorKind::InvalidUrl => "invalid URL",
+        })
+    }
+}

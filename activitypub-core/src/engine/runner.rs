@@ -1,0 +1,274 @@
+//! Processing the durable queues: the inbox queue (the application's handler) and, with
+//! [`Engine::process_deliveries`], the delivery queue; [`Engine::run`] drives both.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fedi_storage::{Job, LeaseRequest};
+use tokio::sync::{Notify, Semaphore};
+
+use super::delivery::backoff;
+use super::fetch::parse_document;
+use super::inbox::InboxJob;
+use super::{Engine, FetchBudget, InboxActivity, INBOX_QUEUE};
+use crate::{AnyObject, Error, Kind};
+
+/// What one pass over a queue did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueRun {
+    /// Jobs leased.
+    pub leased: usize,
+    /// Jobs done (delivered, or handled) and acknowledged.
+    pub done: usize,
+    /// Jobs rescheduled after a failure.
+    pub retried: usize,
+    /// Jobs dead-lettered (permanent failure, or out of attempts).
+    pub dead: usize,
+    /// Jobs whose bookkeeping failed (storage errors); they are leased again later.
+    pub errors: usize,
+}
+
+/// Stops [`Engine::run`]: clone it, hand one to `run`, call [`Shutdown::trigger`] on another.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown {
+    inner: Arc<(AtomicBool, Notify)>,
+}
+
+impl Shutdown {
+    /// A shutdown switch, not yet triggered.
+    pub fn new() -> Self {
+        Shutdown::default()
+    }
+    /// Asks the runner to stop after the jobs in hand.
+    pub fn trigger(&self) {
+        self.inner.0.store(true, Ordering::SeqCst);
+        self.inner.1.notify_waiters();
+    }
+    /// Whether it was triggered.
+    pub fn is_triggered(&self) -> bool {
+        self.inner.0.load(Ordering::SeqCst)
+    }
+    async fn wait(&self) {
+        let notified = self.inner.1.notified();
+        if self.is_triggered() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+impl Engine {
+    /// Drives both durable queues until `shutdown` is triggered: handles received activities
+    /// and sends due deliveries, sleeping when there is nothing to do (woken at once by new
+    /// work, and at least every `poll` for jobs that became due). Jobs in hand when shutdown is
+    /// asked are finished; everything else stays durably queued.
+    pub async fn run(&self, shutdown: Shutdown, poll: Duration) -> Result<(), Error> {
+        self.load_host_schemes().await?;
+        let batch = self.inner.config.delivery.concurrency.max(1) * 4;
+        while !shutdown.is_triggered() {
+            let inbox = self.process_inbox(batch).await;
+            let deliveries = self.process_deliveries(batch).await;
+            let busy = match (&inbox, &deliveries) {
+                (Ok(a), Ok(b)) => a.leased > 0 || b.leased > 0,
+                _ => false,
+            };
+            for r in [inbox, deliveries] {
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "queue pass failed");
+                }
+            }
+            if !busy {
+                tokio::select! {
+                    _ = self.inner.work.notified() => {}
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = shutdown.wait() => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles the received activities that are due: leases up to `limit` from the inbox
+    /// queue and runs the handler on each (at most
+    /// [`InboxQueueConfig::concurrency`](super::InboxQueueConfig) at once), acknowledging,
+    /// rescheduling or dead-lettering each.
+    pub async fn process_inbox(&self, limit: usize) -> Result<QueueRun, Error> {
+        let cfg = &self.inner.config.inbox_queue;
+        let now = self.now();
+        let jobs = self
+            .inner
+            .store
+            .lease(INBOX_QUEUE, &LeaseRequest::new(now, cfg.lease, limit))
+            .await?;
+        let mut run = QueueRun {
+            leased: jobs.len(),
+            ..QueueRun::default()
+        };
+        let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for job in jobs {
+            let engine = self.clone();
+            let sem = sem.clone();
+            set.spawn(async move {
+                let _p = sem.acquire_owned().await.ok();
+                engine.handle_job(job).await
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(Ok(Handled::Done)) => run.done += 1,
+                Ok(Ok(Handled::Retried)) => run.retried += 1,
+                Ok(Ok(Handled::Dead)) => run.dead += 1,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "inbox job bookkeeping failed");
+                    run.errors += 1;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "inbox handler panicked");
+                    run.errors += 1;
+                }
+            }
+        }
+        Ok(run)
+    }
+
+    async fn handle_job(&self, job: Job) -> Result<Handled, Error> {
+        let store = &self.inner.store;
+        let result = self.run_handler(&job).await;
+        let now = self.now();
+        match result {
+            Ok(()) => {
+                store.ack(INBOX_QUEUE, &job.lease).await?;
+                Ok(Handled::Done)
+            }
+            Err(e) if e.is_retryable() => {
+                let at = now.saturating_add(backoff(job.attempts, self.jitter(10)));
+                match store
+                    .retry(INBOX_QUEUE, &job.lease, &e.to_string(), at, now)
+                    .await?
+                {
+                    fedi_storage::RetryOutcome::DeadLettered => Ok(Handled::Dead),
+                    _ => Ok(Handled::Retried),
+                }
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "received activity dropped");
+                store
+                    .bury(INBOX_QUEUE, &job.lease, &e.to_string(), now)
+                    .await?;
+                Ok(Handled::Dead)
+            }
+        }
+    }
+
+    async fn run_handler(&self, job: &Job) -> Result<(), Error> {
+        let job: InboxJob = serde_json::from_slice(&job.payload)
+            .map_err(|e| Error::handler_permanent(format!("bad inbox job: {e}")))?;
+        let handler = self.inner.handler.clone();
+        if job.actor_gone {
+            self.invalidate_keys_of(&job.signer).await?;
+            return handler.actor_gone(self, &job.signer).await;
+        }
+        let document = parse_document(job.body.as_bytes())
+            .map_err(|e| Error::handler_permanent(format!("unreadable activity: {e}")))?;
+        let AnyObject::Activity(activity) = document else {
+            return Err(Error::handler_permanent("not an activity"));
+        };
+        // The request path checked the claimed actor with a cheap peek; after full parsing
+        // (and JSON-LD normalization, which can rename terms) it must still hold.
+        if activity.actor_ids() != [job.signer.as_str()] {
+            return Err(Error::handler_permanent(format!(
+                "the activity's actor {:?} is not the signer {}",
+                activity.actor_ids(),
+                job.signer
+            )));
+        }
+        let actor_origin = url::Url::parse(&job.signer)
+            .map(|u| u.origin())
+            .map_err(|e| Error::handler_permanent(e.to_string()))?;
+        let creates = activity.is(&Kind::Create) || activity.is(&Kind::Update);
+        let mut object = None;
+        let mut object_error = None;
+        if let Some(first) = activity.first_object() {
+            let mut budget = FetchBudget::new(self.inner.config.fetch_budget);
+            match first.object() {
+                Some(embedded) => {
+                    let same_origin = embedded
+                        .id
+                        .as_ref()
+                        .is_some_and(|i| i.url().origin() == actor_origin);
+                    if creates {
+                        let authors = embedded.attributed_to_ids();
+                        if !same_origin || (!authors.is_empty() && authors != [job.signer.as_str()])
+                        {
+                            return Err(Error::handler_permanent(
+                                "a Create/Update of an object attributed to someone else",
+                            ));
+                        }
+                    }
+                    if same_origin || embedded.id.is_none() {
+                        object = Some(embedded.clone());
+                    } else if let Some(id) = embedded.id.as_ref().map(|i| i.as_str().to_owned()) {
+                        // Embedded from another origin: not trusted as sent.
+                        (object, object_error) = self.resolve_object(&id, &mut budget).await;
+                    }
+                }
+                None => {
+                    if let Some(id) = first.id().map(str::to_owned) {
+                        let wanted = activity.is(&Kind::Announce) || creates;
+                        if wanted {
+                            (object, object_error) = self.resolve_object(&id, &mut budget).await;
+                        }
+                    }
+                }
+            }
+        }
+        let raw = bytes::Bytes::from(job.body.into_bytes());
+        handler
+            .handle(
+                self,
+                InboxActivity {
+                    activity,
+                    object,
+                    object_error,
+                    raw,
+                    target: job.target,
+                    signer: job.signer,
+                    key_id: job.key_id,
+                    scheme: job.scheme,
+                    received_at: job.received_at,
+                },
+            )
+            .await
+    }
+
+    /// An object by id: ours from the store, others fetched from their origin.
+    async fn resolve_object(
+        &self,
+        id: &str,
+        budget: &mut FetchBudget,
+    ) -> (Option<AnyObject>, Option<String>) {
+        if self.inner.config.is_local(id) {
+            return match self.inner.store.get_document(id).await {
+                Ok(Some(doc)) => match doc.deserialize::<AnyObject>() {
+                    Ok(o) => (Some(o), None),
+                    Err(e) => (None, Some(e.to_string())),
+                },
+                Ok(None) => (None, Some(format!("{id} is not stored here"))),
+                Err(e) => (None, Some(e.to_string())),
+            };
+        }
+        match self.fetch(id, budget).await {
+            Ok(f) => (Some(f.document), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    }
+}
+
+enum Handled {
+    Done,
+    Retried,
+    Dead,
+}
