@@ -68,6 +68,9 @@ pub enum Error {
         /// Whether to retry.
         retryable: bool,
     },
+    /// A WebFinger lookup failed.
+    #[error("WebFinger: {0}")]
+    WebFinger(#[from] webfinger::Error),
     /// The engine's configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),

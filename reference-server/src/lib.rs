@@ -9,4 +9,13 @@
 //!
 //! The server itself (`woolly serve`) and the admin subcommands come with later issues.
 
+pub mod api;
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+
+pub use app::App;
+pub use config::Config;
+pub use error::Error;

@@ -400,6 +400,47 @@ impl Engine {
         }
     }
 
+    /// Resolves a handle (`alice@example.com`, `@alice@example.com`, `acct:…`) to an actor
+    /// IRI with WebFinger, as Mastodon does (host-meta fallback, confirming the subject on
+    /// its own domain), through the engine's transport. Over plain `http` when this server's
+    /// own base URL is `http` (local development and tests), else `https`.
+    pub async fn webfinger(&self, handle: &str) -> Result<String, Error> {
+        let resource: webfinger::Resource = handle.parse()?;
+        let options = webfinger::client::ClientOptions::default()
+            .with_plain_http(self.inner.config.base_url.scheme() == "http");
+        let mut lookup = webfinger::client::Lookup::new(resource, options)?;
+        let mut request = lookup.next_request();
+        for _ in 0..8 {
+            let Some(req) = request.take() else { break };
+            let (parts, ()) = req.into_parts();
+            let uri = parts.uri.to_string();
+            let mut req = http::Request::from_parts(parts, Bytes::new());
+            req.headers_mut().insert(
+                header::USER_AGENT,
+                header::HeaderValue::from_str(&self.inner.config.user_agent)
+                    .map_err(|e| Error::Config(e.to_string()))?,
+            );
+            let options = SendOptions::new(self.inner.config.fetch_timeout, 256 * 1024);
+            let response = self.inner.transport.send(req, &options).await?;
+            match lookup.feed(&response)? {
+                webfinger::client::Step::Done(found) => return Ok(found.actor.to_string()),
+                webfinger::client::Step::Request(next) => request = Some(next),
+                _ => {
+                    return Err(Error::fetch(
+                        FetchErrorKind::Status,
+                        uri,
+                        "unexpected WebFinger step",
+                    ))
+                }
+            }
+        }
+        Err(Error::fetch(
+            FetchErrorKind::Redirect,
+            handle,
+            "WebFinger lookup did not finish",
+        ))
+    }
+
     /// Walks a reply chain upwards from `start` (following `inReplyTo`) with a loop, never
     /// recursion: stops at the first object already stored (`is_known`), at a cycle, at the
     /// end of the chain, or when the budget is spent. Returns the fetched objects, nearest

@@ -1,0 +1,153 @@
+//! The ActivityPub documents the server publishes, in Mastodon's shapes and URL layout.
+
+use activitypub_core::builder::{self, NoteBuilder, PersonBuilder};
+use activitypub_core::{Activity, Actor, AnyObject, Object, ObjectId, Timestamp};
+
+use super::model::{id_time, Account, Status};
+use super::App;
+use crate::error::Error;
+
+/// RFC 3339 for a millisecond time.
+pub fn rfc3339(ms: u64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = t.replace_millisecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(crate) fn oid<K>(s: &str) -> Result<ObjectId<K>, Error> {
+    Ok(ObjectId::parse(s)?)
+}
+
+impl App {
+    /// A local actor's IRI: `{base}/users/{username}`.
+    pub fn actor_iri(&self, username: &str) -> String {
+        format!("{}/users/{username}", self.base())
+    }
+    /// A local account's profile page: `{base}/@{username}`.
+    pub fn profile_url(&self, username: &str) -> String {
+        format!("{}/@{username}", self.base())
+    }
+    /// A hashtag's page.
+    pub fn tag_url(&self, tag: &str) -> String {
+        format!("{}/tags/{}", self.base(), tag.to_lowercase())
+    }
+    /// A local status's object IRI.
+    pub fn status_iri(&self, username: &str, id: u64) -> String {
+        format!("{}/users/{username}/statuses/{id}", self.base())
+    }
+
+    /// The `Person` of a local account, with its public key.
+    pub async fn actor_document(&self, account: &Account) -> Result<Actor, Error> {
+        let id: ObjectId<Actor> = oid(&account.actor)?;
+        let pem = self
+            .engine()
+            .local_public_key_pem(&id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no key for {}", account.actor)))?;
+        let mut b = PersonBuilder::new(&id, &account.username, &pem)?
+            .name(&account.display_name)
+            .summary(&account.note)
+            .url(&oid(&account.url)?)
+            .published(Timestamp::new_unchecked(rfc3339(account.created_at)))
+            .locked(account.locked);
+        for (name, value) in &account.fields {
+            b = b.field(name, value);
+        }
+        let mut actor = b.build();
+        if account.bot {
+            actor.base.kind = Some(activitypub_core::Kind::Service.into());
+        }
+        Ok(actor)
+    }
+
+    /// The `Note` of a local status (not for reblogs).
+    pub async fn note_document(&self, status: &Status) -> Result<Object, Error> {
+        let author = self.account(status.account_id).await?;
+        let actor: ObjectId<Actor> = oid(&author.actor)?;
+        let followers = format!("{}/followers", author.actor);
+        let mut b = NoteBuilder::new(
+            oid(&status.uri)?,
+            &actor,
+            &followers,
+            status.content.clone(),
+            status.visibility.to_ap(),
+        )
+        .published(Timestamp::new_unchecked(rfc3339(
+            id_time(status.id).max(1).min(status.created_at.max(1)),
+        )))
+        .url(&oid(&status.url)?)
+        .sensitive(status.sensitive);
+        if !status.spoiler_text.is_empty() {
+            b = b.content_warning(status.spoiler_text.clone());
+        }
+        if let Some(lang) = &status.language {
+            b = b.language(lang);
+        }
+        if let Some(parent) = &status.in_reply_to_uri {
+            b = b.in_reply_to(&oid(parent)?);
+        }
+        if let Some(c) = &status.conversation {
+            b = b.conversation(c.clone());
+        }
+        for m in &status.mentions {
+            if let Ok(acc) = self.account(*m).await {
+                let handle = format!(
+                    "@{}@{}",
+                    acc.username,
+                    acc.domain.as_deref().unwrap_or(self.config().domain())
+                );
+                b = b.mention(&oid(&acc.actor)?, &handle);
+            }
+        }
+        for t in &status.tags {
+            b = b.hashtag(&self.tag_url(t), &format!("#{t}"));
+        }
+        let mut note = b.build();
+        if let Some(at) = status.edited_at {
+            note.updated = Some(Timestamp::new_unchecked(rfc3339(at)));
+        }
+        Ok(note)
+    }
+
+    /// The `Create` of a local status.
+    pub async fn create_document(&self, status: &Status) -> Result<Activity, Error> {
+        let note = self.note_document(status).await?;
+        let id = status
+            .activity_uri
+            .clone()
+            .unwrap_or_else(|| format!("{}/activity", status.uri));
+        Ok(builder::create(&oid(&id)?, note))
+    }
+
+    /// The `Announce` of a local reblog.
+    pub async fn announce_document(&self, reblog: &Status) -> Result<Activity, Error> {
+        let booster = self.account(reblog.account_id).await?;
+        let original = self.status(reblog.reblog_of_id.unwrap_or_default()).await?;
+        let author = self.account(original.account_id).await?;
+        let followers = format!("{}/followers", booster.actor);
+        let mut a = builder::announce(
+            &oid(&reblog.uri)?,
+            &oid(&booster.actor)?,
+            &followers,
+            &oid(&original.uri)?,
+            &oid(&author.actor)?,
+            Timestamp::new_unchecked(rfc3339(reblog.created_at)),
+            reblog.visibility.to_ap(),
+        );
+        a.base.context = Some(activitypub_core::Context::mastodon());
+        Ok(a)
+    }
+
+    /// The document at a local status URL: the `Note` (or, for a reblog, the `Announce`).
+    pub async fn status_document(&self, status: &Status) -> Result<AnyObject, Error> {
+        if status.reblog_of_id.is_some() {
+            Ok(AnyObject::Activity(self.announce_document(status).await?))
+        } else {
+            let mut note = self.note_document(status).await?;
+            note.context = Some(activitypub_core::Context::mastodon());
+            Ok(AnyObject::Object(note))
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! The records the server keeps: accounts, statuses, follows, notifications.
+//!
+//! Records are JSON in the key-value space of [`fedi_storage`]; ordered lists (timelines,
+//! followers, notifications …) are its collections, keyed by time-sortable ids.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// Key-value namespaces.
+pub mod ns {
+    /// Account id → [`Account`](super::Account).
+    pub const ACCOUNTS: &str = "accounts";
+    /// Actor IRI → account id.
+    pub const ACCOUNT_BY_IRI: &str = "accounts.by_iri";
+    /// Lowercased `user` (local) or `user@domain` (remote) → account id.
+    pub const ACCOUNT_BY_ACCT: &str = "accounts.by_acct";
+    /// Account id → password hash (local accounts).
+    pub const PASSWORDS: &str = "accounts.passwords";
+    /// Status id → [`Status`](super::Status).
+    pub const STATUSES: &str = "statuses";
+    /// Status (object) IRI → status id.
+    pub const STATUS_BY_URI: &str = "statuses.by_uri";
+    /// `{follower}:{target}` → [`FollowRecord`](super::FollowRecord).
+    pub const FOLLOWS: &str = "follows";
+    /// Follow activity IRI → `{follower}:{target}`.
+    pub const FOLLOW_BY_URI: &str = "follows.by_uri";
+    /// `{account}:{status}` → [`Reaction`](super::Reaction) (favourites).
+    pub const FAVOURITES: &str = "favourites";
+    /// `{account}:{status}` → the reblog's status id.
+    pub const REBLOGS: &str = "reblogs";
+    /// `{account}:{target}` → [`Reaction`](super::Reaction).
+    pub const BLOCKS: &str = "blocks";
+    /// `{account}:{target}` → [`Reaction`](super::Reaction).
+    pub const MUTES: &str = "mutes";
+    /// Domain → [`DomainBlock`](super::DomainBlock).
+    pub const DOMAIN_BLOCKS: &str = "domain_blocks";
+    /// Notification id → [`Notification`](super::Notification).
+    pub const NOTIFICATIONS: &str = "notifications";
+    /// `{account}:{key}` → status id (the `Idempotency-Key` of a post).
+    pub const IDEMPOTENCY: &str = "statuses.idempotency";
+}
+
+/// Collection names.
+pub mod coll {
+    /// A local account's home timeline (status ids).
+    pub fn home(account: u64) -> String {
+        format!("home:{account}")
+    }
+    /// Local public statuses.
+    pub const LOCAL: &str = "timeline:local";
+    /// Remote public statuses.
+    pub const REMOTE: &str = "timeline:remote";
+    /// All public statuses.
+    pub const FEDERATED: &str = "timeline:federated";
+    /// Public statuses with a hashtag (lowercased).
+    pub fn tag(tag: &str) -> String {
+        format!("tag:{}", tag.to_lowercase())
+    }
+    /// An account's statuses and reblogs.
+    pub fn statuses_of(account: u64) -> String {
+        format!("statuses_of:{account}")
+    }
+    /// Replies to a status.
+    pub fn replies(status: u64) -> String {
+        format!("replies:{status}")
+    }
+    /// Accepted followers of an account (account ids).
+    pub fn followers(account: u64) -> String {
+        format!("followers_of:{account}")
+    }
+    /// Accounts an account follows (accepted; account ids).
+    pub fn following(account: u64) -> String {
+        format!("following_of:{account}")
+    }
+    /// Pending follow requests to an account (account ids).
+    pub fn requests(account: u64) -> String {
+        format!("requests_of:{account}")
+    }
+    /// Accounts that favourited a status.
+    pub fn favourited_by(status: u64) -> String {
+        format!("favourited_by:{status}")
+    }
+    /// Statuses an account favourited.
+    pub fn favourites_of(account: u64) -> String {
+        format!("favourites_of:{account}")
+    }
+    /// Accounts that reblogged a status.
+    pub fn reblogged_by(status: u64) -> String {
+        format!("reblogged_by:{status}")
+    }
+    /// An account's pinned statuses.
+    pub fn pinned(account: u64) -> String {
+        format!("pinned:{account}")
+    }
+    /// An account's notifications (notification ids).
+    pub fn notifications(account: u64) -> String {
+        format!("notifications:{account}")
+    }
+    /// Accounts an account blocks.
+    pub fn blocks(account: u64) -> String {
+        format!("blocks_of:{account}")
+    }
+    /// Accounts an account mutes.
+    pub fn mutes(account: u64) -> String {
+        format!("mutes_of:{account}")
+    }
+    /// Local accounts (account ids).
+    pub const LOCAL_ACCOUNTS: &str = "accounts:local";
+}
+
+/// Time-sortable 64-bit ids, as Mastodon's: milliseconds since the epoch in the high 48 bits,
+/// a sequence in the low 16.
+#[derive(Debug, Default)]
+pub struct IdGen {
+    seq: AtomicU64,
+    last: AtomicU64,
+}
+
+impl IdGen {
+    /// A fresh id for an event happening now (`now_ms`): increasing across calls.
+    pub fn next(&self, now_ms: u64) -> u64 {
+        let mut prev = self.last.load(Ordering::Relaxed);
+        loop {
+            let candidate = (prev + 1).max(now_ms << 16);
+            match self.last.compare_exchange_weak(
+                prev,
+                candidate,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return candidate,
+                Err(p) => prev = p,
+            }
+        }
+    }
+    /// An id for something that happened at `millis` (a remote status's `published`), sorted
+    /// by that time; at or after `now_ms` it is [`IdGen::next`].
+    pub fn at(&self, millis: u64, now_ms: u64) -> u64 {
+        if millis >= now_ms {
+            return self.next(now_ms);
+        }
+        (millis << 16) | (self.seq.fetch_add(1, Ordering::Relaxed) & 0xffff)
+    }
+}
+
+/// The millisecond time an id was issued at.
+pub fn id_time(id: u64) -> u64 {
+    id >> 16
+}
+
+/// An account, local or remote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Id.
+    pub id: u64,
+    /// `preferredUsername`.
+    pub username: String,
+    /// `None` for local accounts.
+    pub domain: Option<String>,
+    /// The actor IRI.
+    pub actor: String,
+    /// The profile page.
+    pub url: String,
+    /// Inbox.
+    pub inbox: Option<String>,
+    /// Shared inbox.
+    pub shared_inbox: Option<String>,
+    /// Followers collection IRI.
+    pub followers_url: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Bio, HTML.
+    pub note: String,
+    /// Bio as typed (local accounts).
+    #[serde(default)]
+    pub note_source: String,
+    /// Follows need approval.
+    pub locked: bool,
+    /// A bot (`Service`) or an application.
+    pub bot: bool,
+    /// Profile fields (name, value HTML).
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
+    /// Avatar URL.
+    pub avatar: Option<String>,
+    /// Header URL.
+    pub header: Option<String>,
+    /// Created (ms).
+    pub created_at: u64,
+    /// Listed in directories.
+    #[serde(default)]
+    pub discoverable: bool,
+    /// Gone (the actor was deleted).
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+impl Account {
+    /// `user` for local accounts, `user@domain` for remote ones.
+    pub fn acct(&self) -> String {
+        match &self.domain {
+            Some(d) => format!("{}@{d}", self.username),
+            None => self.username.clone(),
+        }
+    }
+    /// Whether the account lives here.
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
+}
+
+/// Mastodon's visibilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Everyone, listed in public timelines.
+    Public,
+    /// Everyone, not in public timelines.
+    Unlisted,
+    /// Followers (and mentioned accounts).
+    Private,
+    /// Mentioned accounts only.
+    Direct,
+}
+
+impl Visibility {
+    /// Mastodon's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+    /// Parses Mastodon's name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "public" => Visibility::Public,
+            "unlisted" => Visibility::Unlisted,
+            "private" => Visibility::Private,
+            "direct" => Visibility::Direct,
+            _ => return None,
+        })
+    }
+    /// The vocabulary's visibility.
+    pub fn to_ap(self) -> activitypub_core::Visibility {
+        match self {
+            Visibility::Public => activitypub_core::Visibility::Public,
+            Visibility::Unlisted => activitypub_core::Visibility::Unlisted,
+            Visibility::Private => activitypub_core::Visibility::FollowersOnly,
+            Visibility::Direct => activitypub_core::Visibility::Direct,
+        }
+    }
+    /// From the vocabulary's visibility (`limited` reads as direct).
+    pub fn from_ap(v: activitypub_core::Visibility) -> Self {
+        match v {
+            activitypub_core::Visibility::Public => Visibility::Public,
+            activitypub_core::Visibility::Unlisted => Visibility::Unlisted,
+            activitypub_core::Visibility::FollowersOnly => Visibility::Private,
+            _ => Visibility::Direct,
+        }
+    }
+    /// Whether it can be boosted (public and unlisted only).
+    pub fn is_boostable(self) -> bool {
+        matches!(self, Visibility::Public | Visibility::Unlisted)
+    }
+}
+
+/// An earlier version of an edited status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Content HTML.
+    pub content: String,
+    /// Content warning.
+    pub spoiler_text: String,
+    /// Sensitive.
+    pub sensitive: bool,
+    /// When this version was made (ms).
+    pub created_at: u64,
+}
+
+/// A status (toot) or a reblog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// Id.
+    pub id: u64,
+    /// The object IRI (Note), or the Announce IRI for a reblog.
+    pub uri: String,
+    /// The public page.
+    pub url: String,
+    /// Author.
+    pub account_id: u64,
+    /// HTML.
+    pub content: String,
+    /// What the author typed (local statuses).
+    pub text: Option<String>,
+    /// Content warning.
+    pub spoiler_text: String,
+    /// Sensitive.
+    pub sensitive: bool,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Language.
+    pub language: Option<String>,
+    /// The parent status, if known here.
+    pub in_reply_to_id: Option<u64>,
+    /// The parent's IRI.
+    pub in_reply_to_uri: Option<String>,
+    /// The parent's author.
+    pub in_reply_to_account_id: Option<u64>,
+    /// For a reblog: the reblogged status.
+    pub reblog_of_id: Option<u64>,
+    /// Mentioned accounts.
+    pub mentions: Vec<u64>,
+    /// Hashtags (without `#`, as written).
+    pub tags: Vec<String>,
+    /// Created (ms).
+    pub created_at: u64,
+    /// Last edited (ms).
+    pub edited_at: Option<u64>,
+    /// Earlier versions, oldest first.
+    #[serde(default)]
+    pub edits: Vec<Edit>,
+    /// Posted here.
+    pub local: bool,
+    /// The Create (or Announce) activity IRI.
+    pub activity_uri: Option<String>,
+    /// The conversation (thread) IRI.
+    pub conversation: Option<String>,
+}
+
+/// A follow (accepted or pending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowRecord {
+    /// The Follow activity IRI.
+    pub uri: String,
+    /// Accepted.
+    pub accepted: bool,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+/// A favourite, block or mute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The activity IRI (Like, Block), if any.
+    pub uri: Option<String>,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+/// An instance-level domain block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainBlock {
+    /// The blocked domain.
+    pub domain: String,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+/// Notification types, as Mastodon names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationType {
+    /// Someone mentioned you.
+    Mention,
+    /// Someone followed you.
+    Follow,
+    /// Someone asked to follow you.
+    FollowRequest,
+    /// Someone favourited your status.
+    Favourite,
+    /// Someone boosted your status.
+    Reblog,
+    /// A status you boosted was edited.
+    Update,
+    /// Someone you enabled notifications for posted.
+    Status,
+}
+
+impl NotificationType {
+    /// Mastodon's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationType::Mention => "mention",
+            NotificationType::Follow => "follow",
+            NotificationType::FollowRequest => "follow_request",
+            NotificationType::Favourite => "favourite",
+            NotificationType::Reblog => "reblog",
+            NotificationType::Update => "update",
+            NotificationType::Status => "status",
+        }
+    }
+}
+
+/// A notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Id.
+    pub id: u64,
+    /// Type.
+    #[serde(rename = "type")]
+    pub kind: NotificationType,
+    /// The notified (local) account.
+    pub account_id: u64,
+    /// Who did it.
+    pub from_account_id: u64,
+    /// The status concerned.
+    pub status_id: Option<u64>,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+/// A pair key `{a}:{b}`.
+pub fn pair(a: u64, b: u64) -> String {
+    format!("{a}:{b}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_by_time_and_never_repeat() {
+        let g = IdGen::default();
+        let a = g.next(1_000);
+        let b = g.next(1_000);
+        let c = g.next(2_000);
+        assert!(a < b && b < c);
+        assert_eq!(id_time(c), 2_000);
+        assert_eq!(id_time(g.at(1_500, 2_000)), 1_500);
+        let mut all: Vec<u64> = (0..70_000).map(|_| g.next(3_000)).collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
