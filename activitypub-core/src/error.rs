@@ -24,7 +24,7 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
-    /// The inbox refused a request; [`Rejection::status`] is the HTTP status to answer.
+    /// The inbox refused a request; [`Rejection::status`](crate::engine::Rejection::status) is the HTTP status to answer.
     #[error("inbox rejected the request ({kind}): {reason}")]
     Rejected {
         /// Why, as one of a fixed set of reasons, each with one HTTP status.

@@ -18,6 +18,8 @@
 //!   matrix, to and from `to`/`cc`.
 //! - [`validate`]: origin checks and other findings about untrusted documents.
 //! - [`nodeinfo`]: NodeInfo 2.0/2.1 and the discovery document.
+//! - [`engine`]: the federation engine — inbox pipeline, durable delivery, signed fetching —
+//!   over the storage traits of `fedi-storage` and a [`Transport`](engine::Transport).
 //!
 //! # Getting started
 //!

@@ -23,6 +23,77 @@
 //! - **Runner** ([`Engine::run`]): drives both queues in the background until shut down.
 //!
 //! See `examples/` for a blog that federates its posts in about a hundred lines.
+//!
+//! # Getting started
+//!
+//! Two servers on the in-memory network: `b.test` follows nobody, it just has an inbox;
+//! `a.test` delivers a `Create` to it. The same code runs over
+//! [`HyperTransport`](transport::hyper::HyperTransport) in production.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use activitypub_core::engine::{
+//!     transport::memory::MemoryNetwork, Audience, Engine, EngineConfig, InboxTarget,
+//!     KeyAlgorithm,
+//! };
+//! use activitypub_core::{builder, ObjectId, Visibility};
+//! use fedi_storage::memory::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), activitypub_core::Error> {
+//! let net = MemoryNetwork::with_seed(1);
+//! let engine = |base: &str| {
+//!     let mut config = EngineConfig::new(base).expect("a valid base URL");
+//!     config.instance_key = KeyAlgorithm::Ed25519; // quick to generate
+//!     Engine::builder(config)
+//!         .store(Arc::new(MemoryStore::new()))
+//!         .transport(Arc::new(net.clone()))
+//!         .build()
+//! };
+//! let (a, b) = (engine("http://a.test").await?, engine("http://b.test").await?);
+//!
+//! // a.test serves its actor (so b.test can fetch the key) ...
+//! let alice: ObjectId<activitypub_core::Actor> = ObjectId::parse("http://a.test/users/alice")?;
+//! let key = a.create_local_actor(&alice, KeyAlgorithm::Ed25519).await?;
+//! let person = builder::PersonBuilder::new(&alice, "alice", &key.public_key_pem)?.build();
+//! let person = bytes::Bytes::from(serde_json::to_vec(&person)?);
+//! net.serve("a.test", move |_req| {
+//!     let body = person.clone();
+//!     async move {
+//!         http::Response::builder()
+//!             .header("content-type", "application/activity+json")
+//!             .body(body)
+//!             .expect("a response")
+//!     }
+//! });
+//! // ... and b.test mounts its shared inbox.
+//! let inbox = b.clone();
+//! net.serve("b.test", move |req| {
+//!     let inbox = inbox.clone();
+//!     async move { inbox.inbox(req, InboxTarget::Shared).await }
+//! });
+//!
+//! // alice posts to b.test's inbox: one durable job, signed when sent.
+//! let note = builder::NoteBuilder::new(
+//!     ObjectId::parse("http://a.test/users/alice/statuses/1")?,
+//!     &alice,
+//!     "http://a.test/users/alice/followers",
+//!     "<p>baa</p>",
+//!     Visibility::Public,
+//! )
+//! .build();
+//! let create = builder::create(&ObjectId::parse("http://a.test/users/alice/statuses/1/activity")?, note);
+//! let report = a
+//!     .deliver(&serde_json::to_vec(&create)?, &alice, &Audience::new().inbox("http://b.test/inbox"))
+//!     .await?;
+//! assert_eq!(report.inboxes, ["http://b.test/inbox"]);
+//! let sent = a.process_deliveries(10).await?;
+//! assert_eq!(sent.done, 1); // b.test answered 202: verified, deduplicated, queued
+//! let handled = b.process_inbox(10).await?;
+//! assert_eq!(handled.done, 1); // b.test's handler (here a no-op) ran from its queue
+//! # Ok(())
+//! # }
+//! ```
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

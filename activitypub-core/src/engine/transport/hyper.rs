@@ -431,22 +431,22 @@ fn classify(err: &(dyn std::error::Error + 'static)) -> (TransportErrorKind, Str
             return (c.kind, c.reason.clone());
         }
         if let (None, Some(h)) = (kind, e.downcast_ref::<::hyper::Error>()) {
-            kind = Some(
-                if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
-                    TransportErrorKind::Other
-                } else if h.is_user() {
-                    TransportErrorKind::InvalidRequest
-                } else if h.is_incomplete_message()
-                    || h.is_closed()
-                    || h.is_canceled()
-                    || h.is_body_write_aborted()
-                {
-                    TransportErrorKind::Connect
-                } else {
-                    TransportErrorKind::Other
-                },
-            );
+            kind = if h.is_parse() || h.is_parse_status() || h.is_parse_too_large() {
+                Some(TransportErrorKind::Other)
+            } else if h.is_user() {
+                Some(TransportErrorKind::InvalidRequest)
+            } else if h.is_incomplete_message()
+                || h.is_closed()
+                || h.is_canceled()
+                || h.is_body_write_aborted()
+            {
+                Some(TransportErrorKind::Connect)
+            } else {
+                // E.g. a body read error: its cause decides (I/O means a broken connection).
+                None
+            };
         }
+        // A broken connection (reset, or closed before the declared length arrived).
         saw_io |= e.is::<io::Error>();
         reasons.push(e.to_string());
         current = e.source();
