@@ -79,9 +79,34 @@ fn interop_setup() -> Result<(), String> {
         .arg(&dir))
 }
 
+/// Creates a Python virtual environment under `target/py-venv` with the packages the client
+/// tests drive (`clients/requirements.txt`, pinned), and returns its interpreter.
+fn clients_setup() -> Result<Option<PathBuf>, String> {
+    let requirements = root().join("clients").join("requirements.txt");
+    if !requirements.exists() {
+        return Ok(None);
+    }
+    let venv = root().join("target").join("py-venv");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements))?;
+    Ok(Some(python))
+}
+
 fn test() -> Result<(), String> {
     interop_setup()?;
-    run(Command::new("cargo").args(["test", "--workspace"]))?;
+    let python = clients_setup()?;
+    let mut cargo_test = Command::new("cargo");
+    cargo_test.args(["test", "--workspace"]);
+    if let Some(p) = python {
+        // The Mastodon.py client tests find their interpreter here.
+        cargo_test.env("WOOLLY_PYTHON", p);
+    }
+    run(&mut cargo_test)?;
     run(Command::new("cargo").args(["test", "-p", "http-sig", "--features", "aws-lc-rs"]))?;
     corpus_check()?;
     if std::env::var_os("WOOLLY_SKIP_FUZZ").is_some() {
