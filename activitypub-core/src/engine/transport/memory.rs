@@ -1543,39 +1543,4 @@ mod tests {
         assert_eq!(mix(0), 0xe220_a839_7b1d_cdaf);
         assert!((0..1000).all(|i| (0.0..1.0).contains(&unit(mix(i)))));
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore]
-    async fn tmp_overhead() {
-        let net = MemoryNetwork::with_seed(1);
-        for h in 0..1000 {
-            net.serve(&format!("h{h}.test"), |_r: Request<Bytes>| async {
-                status_response(StatusCode::ACCEPTED)
-            });
-        }
-        net.set_faults(Faults::none().with_latency(Latency::fixed(Duration::from_millis(20))));
-        let t0 = std::time::Instant::now();
-        let tasks: Vec<_> = (0..10_000)
-            .map(|i| {
-                let net = net.clone();
-                tokio::spawn(async move {
-                    net.send(
-                        post(&format!("https://h{}.test/inbox", i % 1000), "{}"),
-                        &SendOptions::default(),
-                    )
-                    .await
-                    .unwrap()
-                    .status()
-                })
-            })
-            .collect();
-        for t in join_all(tasks).await {
-            assert_eq!(t.unwrap(), StatusCode::ACCEPTED);
-        }
-        eprintln!(
-            "10k requests: {:?}, peak {}",
-            t0.elapsed(),
-            net.stats().peak_in_flight
-        );
-    }
 }
