@@ -211,3 +211,44 @@ async fn a_dead_host_trips_the_breaker_and_does_not_slow_the_others() {
     );
     assert_eq!(a.dead_deliveries().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_drives_both_queues_and_stops_on_shutdown() {
+    use activitypub_core::engine::Shutdown;
+    let net = MemoryNetwork::with_seed(11);
+    // Real time here: the runner sleeps and wakes on its own.
+    let clock = fedi_storage::ManualClock::new(fedi_storage::Timestamp::now());
+    let a = Instance::start(&net, "a.test", Backend::Memory, &clock).await;
+    let b = Instance::start(&net, "b.test", Backend::Memory, &clock).await;
+    let alice = a.actor("alice", KeyAlgorithm::Ed25519).await;
+    let bob = b.actor("bob", KeyAlgorithm::Ed25519).await;
+    let stop = Shutdown::new();
+    let runners: Vec<_> = [a.engine.clone(), b.engine.clone()]
+        .into_iter()
+        .map(|e| {
+            let stop = stop.clone();
+            tokio::spawn(async move { e.run(stop, Duration::from_millis(50)).await })
+        })
+        .collect();
+    let follow = b.follow(&bob, &alice).await;
+    let follow_id = follow.id.as_ref().unwrap().as_str().to_owned();
+    // Follow reaches a, a's handler accepts, the Accept reaches b: all by the runners.
+    let mut accepted = false;
+    for _ in 0..100 {
+        if b.recorder.kinds().iter().any(|k| k == "Accept") {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(accepted, "the Accept arrived");
+    assert_eq!(a.recorder.count(&follow_id), 1);
+    stop.trigger();
+    for r in runners {
+        tokio::time::timeout(Duration::from_secs(5), r)
+            .await
+            .expect("the runner stops")
+            .unwrap()
+            .unwrap();
+    }
+}

@@ -220,7 +220,7 @@ impl Engine {
         }
         if !batch.is_empty() {
             self.inner.store.apply(&batch).await?;
-            self.inner.work.notify_one();
+            self.inner.delivery_work.notify_one();
         }
         tracing::debug!(
             inboxes = report.inboxes.len(),

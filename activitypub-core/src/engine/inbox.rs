@@ -375,7 +375,7 @@ impl Engine {
             );
         let outcome = self.inner.store.apply(&batch).await?;
         if outcome.applied {
-            self.inner.work.notify_one();
+            self.inner.inbox_work.notify_one();
         }
         Ok(outcome.applied)
     }

@@ -157,7 +157,10 @@ pub(crate) struct Inner {
     pub(crate) signing_keys: Mutex<HashMap<String, Arc<keys::SigningKey>>>,
     pub(crate) hosts: Mutex<HashMap<String, delivery::HostState>>,
     pub(crate) rng: Mutex<StdRng>,
-    pub(crate) work: Notify,
+    /// Wakes the inbox queue loop.
+    pub(crate) inbox_work: Notify,
+    /// Wakes the delivery queue loop.
+    pub(crate) delivery_work: Notify,
 }
 
 /// Builds an [`Engine`].
@@ -220,7 +223,8 @@ impl EngineBuilder {
                 signing_keys: Mutex::new(HashMap::new()),
                 hosts: Mutex::new(HashMap::new()),
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
-                work: Notify::new(),
+                inbox_work: Notify::new(),
+                delivery_work: Notify::new(),
             }),
         };
         let instance = engine.inner.config.instance_actor.clone();

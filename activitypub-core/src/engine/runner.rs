@@ -60,33 +60,52 @@ impl Shutdown {
 }
 
 impl Engine {
-    /// Drives both durable queues until `shutdown` is triggered: handles received activities
-    /// and sends due deliveries, sleeping when there is nothing to do (woken at once by new
-    /// work, and at least every `poll` for jobs that became due). Jobs in hand when shutdown is
-    /// asked are finished; everything else stays durably queued.
+    /// Drives both durable queues until `shutdown` is triggered: two loops running side by
+    /// side (so slow deliveries never hold up received activities), one handling received
+    /// activities and one sending due deliveries, each sleeping when it has nothing to do
+    /// (woken at once by new work, and at least every `poll` for jobs that became due). Jobs
+    /// in hand when shutdown is asked are finished; everything else stays durably queued.
     pub async fn run(&self, shutdown: Shutdown, poll: Duration) -> Result<(), Error> {
         self.load_host_schemes().await?;
         let batch = self.inner.config.delivery.concurrency.max(1) * 4;
-        while !shutdown.is_triggered() {
-            let inbox = self.process_inbox(batch).await;
-            let deliveries = self.process_deliveries(batch).await;
-            let busy = match (&inbox, &deliveries) {
-                (Ok(a), Ok(b)) => a.leased > 0 || b.leased > 0,
-                _ => false,
-            };
-            for r in [inbox, deliveries] {
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, "queue pass failed");
+        let inbox_batch = self.inner.config.inbox_queue.concurrency.max(1) * 4;
+        let inbox = async {
+            while !shutdown.is_triggered() {
+                let busy = match self.process_inbox(inbox_batch).await {
+                    Ok(r) => r.leased > 0,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "inbox queue pass failed");
+                        false
+                    }
+                };
+                if !busy {
+                    tokio::select! {
+                        _ = self.inner.inbox_work.notified() => {}
+                        _ = tokio::time::sleep(poll) => {}
+                        _ = shutdown.wait() => {}
+                    }
                 }
             }
-            if !busy {
-                tokio::select! {
-                    _ = self.inner.work.notified() => {}
-                    _ = tokio::time::sleep(poll) => {}
-                    _ = shutdown.wait() => {}
+        };
+        let deliveries = async {
+            while !shutdown.is_triggered() {
+                let busy = match self.process_deliveries(batch).await {
+                    Ok(r) => r.leased > 0,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "delivery queue pass failed");
+                        false
+                    }
+                };
+                if !busy {
+                    tokio::select! {
+                        _ = self.inner.delivery_work.notified() => {}
+                        _ = tokio::time::sleep(poll) => {}
+                        _ = shutdown.wait() => {}
+                    }
                 }
             }
-        }
+        };
+        tokio::join!(inbox, deliveries);
         Ok(())
     }
 
