@@ -7,11 +7,15 @@
 //!   including pages at random depths.
 //! * `queue/*`: durable enqueue → lease → acknowledge with 1, 8 and 64 concurrent producers
 //!   (and two consumers leasing batches of 64, acknowledging concurrently); reported in
-//!   jobs/s, with the number of durable writes per flush (group commit) printed.
+//!   jobs/s, with the number of durable writes per flush (group commit) and the bytes written
+//!   to files per job and per flush (Linux: `/proc/self/io`) printed.
 //! * `document/*`: get and put of 1 KB and 16 KB documents (puts are durable on sled).
 //!
 //! Run: `cargo bench -p woolly-benches --bench storage`. The 1,000,000-item collections are
 //! built once per run, in batches, in a temporary directory under the target directory.
+//! A plain criterion filter also skips the setup of the groups it excludes, so
+//! `cargo bench -p woolly-benches --bench storage -- queue` runs only the queue group (about a
+//! minute), without building the 1,000,000-item collections.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
@@ -116,7 +120,68 @@ fn manual_page_timings<S: Store>(rt: &tokio::runtime::Runtime, name: &str, store
     }
 }
 
+/// The criterion filter given on the command line, if any (the first positional argument).
+fn filter_arg() -> Option<String> {
+    // Options of criterion's command line that take a value.
+    const WITH_VALUE: &[&str] = &[
+        "--color",
+        "-c",
+        "--save-baseline",
+        "-s",
+        "--baseline",
+        "-b",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--profile-time",
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--output-format",
+        "--plotting-backend",
+        "--format",
+        "--logfile",
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if WITH_VALUE.contains(&a.as_str()) {
+            args.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// Whether any of `ids` (full benchmark ids, `group/function/parameter`) can be selected by
+/// the command-line filter, so a group's expensive setup is skipped when none can. A filter
+/// that is not a plain literal (criterion reads it as a regular expression) selects
+/// everything here; criterion then does the exact matching.
+fn selected(ids: &[&str]) -> bool {
+    match filter_arg() {
+        None => true,
+        Some(f)
+            if f.chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || "/_-".contains(c))) =>
+        {
+            true
+        }
+        Some(f) => ids.iter().any(|id| id.contains(f.as_str())),
+    }
+}
+
 fn page_benches(c: &mut Criterion) {
+    if !selected(&[
+        "page40/newest/sled",
+        "page40/middle/sled",
+        "page40/newest/memory",
+        "page40/middle/memory",
+    ]) {
+        return;
+    }
     let rt = current_thread();
     let dir = tmpdir();
     let path = dir.path().join("db");
@@ -270,7 +335,33 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
     out.into_iter().map(|o| o.expect("ready")).collect()
 }
 
+/// Bytes this process has written with write system calls so far (`wchar` of
+/// `/proc/self/io`; 0 where that is not available). Includes criterion's own reports,
+/// which are small beside the queue's log writes.
+fn bytes_written() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("wchar:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn queue_benches(c: &mut Criterion) {
+    if !selected(&[
+        "queue/sled/1",
+        "queue/sled/8",
+        "queue/sled/64",
+        "queue/sled/64-ack-each",
+        "queue/memory/1",
+        "queue/memory/8",
+        "queue/memory/64",
+        "queue/memory/64-ack-each",
+    ]) {
+        return;
+    }
     let rt = multi_thread();
     let dir = tmpdir();
     let sled = SledStore::open(dir.path().join("db")).expect("open sled");
@@ -291,6 +382,7 @@ fn queue_benches(c: &mut Criterion) {
         };
         g.throughput(Throughput::Elements(jobs));
         let before = sled.stats();
+        let written_before = bytes_written();
         let mut total_time = Duration::ZERO;
         let mut total_jobs = 0u64;
         g.bench_function(BenchmarkId::new("sled", &name), |b| {
@@ -308,13 +400,24 @@ fn queue_benches(c: &mut Criterion) {
         let after = sled.stats();
         let writes = after.durable_writes - before.durable_writes;
         let flushes = after.flushes - before.flushes;
-        println!(
+        let written = bytes_written().saturating_sub(written_before);
+        if total_jobs > 0 {
+            println!(
             "queue sled {name:>12} producers: {:.0} jobs/s overall; {writes} durable writes, {flushes} flushes ({:.1} writes per flush, {:.3} flushes per job)",
             total_jobs as f64 / total_time.as_secs_f64(),
             writes as f64 / flushes.max(1) as f64,
-            flushes as f64 / total_jobs.max(1) as f64,
-        );
+                flushes as f64 / total_jobs.max(1) as f64,
+            );
+            if written > 0 {
+                println!(
+                    "queue sled {name:>12} producers: {:.1} KB written to files per job, {:.1} KB per flush",
+                    written as f64 / 1000.0 / total_jobs as f64,
+                    written as f64 / 1000.0 / flushes.max(1) as f64,
+                );
+            }
+        }
         let mut run = 0u64;
+        let mut memory_time = Duration::ZERO;
         g.bench_function(BenchmarkId::new("memory", &name), |b| {
             b.iter_custom(|iters| {
                 let mut t = Duration::ZERO;
@@ -323,9 +426,16 @@ fn queue_benches(c: &mut Criterion) {
                     let q: Arc<str> = format!("mq{name}-{run}").into();
                     t += rt.block_on(pipeline(memory.clone(), producers, jobs, q, ack_each));
                 }
+                memory_time += t;
                 t
             })
         });
+        if run > 0 {
+            println!(
+                "queue memory {name:>10} producers: {:.0} jobs/s overall",
+                (run * jobs) as f64 / memory_time.as_secs_f64(),
+            );
+        }
     }
     g.finish();
 
@@ -347,6 +457,18 @@ fn queue_benches(c: &mut Criterion) {
 }
 
 fn document_benches(c: &mut Criterion) {
+    if !selected(&[
+        "document/get/1KB/sled",
+        "document/get/1KB/memory",
+        "document/put/1KB/sled",
+        "document/put/1KB/memory",
+        "document/get/16KB/sled",
+        "document/get/16KB/memory",
+        "document/put/16KB/sled",
+        "document/put/16KB/memory",
+    ]) {
+        return;
+    }
     let rt = current_thread();
     let dir = tmpdir();
     let sled = SledStore::open(dir.path().join("db")).expect("open sled");

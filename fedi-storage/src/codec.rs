@@ -29,6 +29,9 @@ pub(crate) const T_DEAD_COUNT: u8 = b'Y';
 pub(crate) const T_SEEN: u8 = b'S';
 pub(crate) const T_SEEN_EXPIRY: u8 = b'T';
 pub(crate) const T_KV: u8 = b'A';
+/// The sled backend's redo record of the multi-key write in progress (one key, sorting before
+/// every other keyspace; see `sled.rs`).
+pub(crate) const T_INTENT: u8 = 0x00;
 
 // Record kinds.
 pub(crate) const K_DOC: u8 = 1;
@@ -38,6 +41,7 @@ pub(crate) const K_REMOTE_KEY: u8 = 4;
 pub(crate) const K_JOB: u8 = 5;
 pub(crate) const K_DEAD: u8 = 6;
 pub(crate) const K_U64: u8 = 7;
+pub(crate) const K_INTENT: u8 = 8;
 
 /// A key builder.
 pub(crate) struct Key(Vec<u8>);
