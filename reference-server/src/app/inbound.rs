@@ -208,21 +208,19 @@ impl App {
                 }
             }
             "Create" => {
-                if let Some(obj) = &a.object {
-                    if let AnyObject::Object(o) = obj {
-                        self.ingest_remote_status(o, Some(&actor)).await?;
-                    }
+                if let Some(AnyObject::Object(o)) = &a.object {
+                    self.ingest_remote_status(o, Some(&actor)).await?;
                 }
             }
             "Update" => match &a.object {
-                Some(AnyObject::Actor(doc)) => {
-                    if doc.id.as_ref().map(|i| i.as_str()) == Some(actor.actor.as_str()) {
-                        let bytes = serde_json::to_vec(doc)?;
-                        self.engine()
-                            .store_remote_actor(doc, &bytes, self.now())
-                            .await?;
-                        self.upsert_remote_account(doc).await?;
-                    }
+                Some(AnyObject::Actor(doc))
+                    if doc.id.as_ref().map(|i| i.as_str()) == Some(actor.actor.as_str()) =>
+                {
+                    let bytes = serde_json::to_vec(doc)?;
+                    self.engine()
+                        .store_remote_actor(doc, &bytes, self.now())
+                        .await?;
+                    self.upsert_remote_account(doc).await?;
                 }
                 Some(AnyObject::Object(o)) => self.apply_remote_edit(o, &actor).await?,
                 _ => {}
@@ -302,6 +300,19 @@ impl App {
                     if let Some(me) = self.account_by_iri(&t).await?.filter(Account::is_local) {
                         self.remove_follow_record(actor.id, me.id).await?;
                         self.remove_follow_record(me.id, actor.id).await?;
+                        // Kept, as Mastodon does: `blocked_by` in relationships, and the
+                        // `Undo(Block)` case above removes it.
+                        let reaction = super::model::Reaction {
+                            uri: a.activity.id.as_ref().map(|i| i.as_str().to_owned()),
+                            created_at: self.now_ms(),
+                        };
+                        self.store()
+                            .apply(&WriteBatch::new().kv_put(
+                                ns::BLOCKS,
+                                pair(actor.id, me.id),
+                                serde_json::to_vec(&reaction)?,
+                            ))
+                            .await?;
                     }
                 }
             }
@@ -418,7 +429,7 @@ impl App {
             text: None,
             spoiler_text: o
                 .summary_text()
-                .map(|s| render::strip_html(s))
+                .map(render::strip_html)
                 .unwrap_or_default(),
             sensitive: o.sensitive.unwrap_or(false),
             visibility,

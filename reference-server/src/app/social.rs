@@ -1723,6 +1723,8 @@ impl App {
     ) -> Result<(Vec<Status>, Page), Error> {
         let page = self.store().page(collection, req).await?;
         let mut out = Vec::with_capacity(page.items.len());
+        // Blocks and mutes are checked once per author, not once per status.
+        let mut hidden: std::collections::HashMap<u64, bool> = std::collections::HashMap::new();
         for item in &page.items {
             let Ok(id) = item.member.parse::<u64>() else {
                 continue;
@@ -1731,10 +1733,19 @@ impl App {
                 continue;
             };
             if let Some(v) = viewer {
-                if s.account_id != v
-                    && (self.blocks(v, s.account_id).await? || self.mutes(v, s.account_id).await?)
-                {
-                    continue;
+                if s.account_id != v {
+                    let hide = match hidden.get(&s.account_id) {
+                        Some(h) => *h,
+                        None => {
+                            let h = self.blocks(v, s.account_id).await?
+                                || self.mutes(v, s.account_id).await?;
+                            hidden.insert(s.account_id, h);
+                            h
+                        }
+                    };
+                    if hide {
+                        continue;
+                    }
                 }
             }
             if self.can_view(&s, viewer).await? {

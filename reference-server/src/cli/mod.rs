@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod admin;
 pub mod corpus;
+pub mod serve;
 pub mod sig;
 
 /// Woolly: an ActivityPub toolkit and a small Mastodon-compatible server.
@@ -17,6 +19,19 @@ pub struct Cli {
 /// The subcommands of `woolly`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Runs the server.
+    Serve(serve::ServeArgs),
+    /// Local accounts: create, list.
+    #[command(subcommand)]
+    Account(admin::AccountCommand),
+    /// Instance-wide domain blocks: add, remove, list.
+    #[command(subcommand)]
+    DomainBlock(admin::DomainBlockCommand),
+    /// Looks up a handle (WebFinger) or URL with a signed fetch and prints the document.
+    Lookup(admin::LookupArgs),
+    /// Client-API bearer tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
     /// HTTP Signatures: verify, sign, generate keys.
     #[command(subcommand)]
     Sig(sig::SigCommand),
@@ -28,6 +43,11 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Account(cmd) => admin::run_account(cmd),
+        Command::DomainBlock(cmd) => admin::run_domain_block(cmd),
+        Command::Lookup(args) => admin::run_lookup(args),
+        Command::Token(cmd) => admin::run_token(cmd),
         Command::Sig(cmd) => sig::run(cmd),
         Command::Corpus(cmd) => corpus::run(cmd),
     }

@@ -1,0 +1,169 @@
+//! `/api/v1/instance`, `/api/v2/instance`, preferences.
+
+use serde_json::{json, Value};
+
+use super::util::{ok, ApiResult};
+use super::{entities, oauth, Ctx};
+use crate::app::model::coll;
+use crate::app::App;
+use crate::config::Registrations;
+use crate::error::Error;
+
+/// The version string clients parse: Mastodon's API level, then ours.
+pub(crate) fn version() -> String {
+    format!("4.3.0 (compatible; Woolly {})", env!("CARGO_PKG_VERSION"))
+}
+
+fn streaming_url(app: &App) -> String {
+    let b = app.base();
+    if let Some(rest) = b.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = b.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        b.to_owned()
+    }
+}
+
+async fn contact_account(app: &App) -> Result<Value, Error> {
+    match app.local_accounts().await?.into_iter().find(|a| !a.deleted) {
+        Some(a) => entities::account(app, &a).await,
+        None => Ok(Value::Null),
+    }
+}
+
+fn limits(app: &App) -> (Value, Value, Value, Value) {
+    let statuses = json!({
+        "max_characters": app.config().max_characters,
+        "max_media_attachments": 0,
+        "characters_reserved_per_url": 23,
+    });
+    let media = json!({
+        "supported_mime_types": [],
+        "image_size_limit": 0,
+        "image_matrix_limit": 0,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+    });
+    let polls = json!({
+        "max_options": 0,
+        "max_characters_per_option": 0,
+        "min_expiration": 0,
+        "max_expiration": 0,
+    });
+    let accounts = json!({ "max_featured_tags": 0, "max_pinned_statuses": 5 });
+    (statuses, media, polls, accounts)
+}
+
+fn description(app: &App) -> String {
+    format!(
+        "{} is a Woolly server: a small ActivityPub instance speaking Mastodon's client API.",
+        app.config().title
+    )
+}
+
+/// `GET /api/v1/instance`.
+pub(crate) async fn v1(ctx: &Ctx<'_>) -> ApiResult {
+    let app = ctx.app;
+    let (statuses, media, polls, accounts) = limits(app);
+    let users = app
+        .store()
+        .count(coll::LOCAL_ACCOUNTS)
+        .await
+        .map_err(Error::from)?;
+    let local = app.store().count(coll::LOCAL).await.map_err(Error::from)?;
+    ok(json!({
+        "uri": app.config().domain(),
+        "title": app.config().title,
+        "short_description": description(app),
+        "description": description(app),
+        "email": app.config().contact_email,
+        "version": version(),
+        "urls": { "streaming_api": streaming_url(app) },
+        "stats": { "user_count": users, "status_count": local, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["en"],
+        "registrations": app.config().registrations == Registrations::Open,
+        "approval_required": false,
+        "invites_enabled": false,
+        "configuration": {
+            "accounts": accounts,
+            "statuses": statuses,
+            "media_attachments": media,
+            "polls": polls,
+        },
+        "contact_account": contact_account(app).await?,
+        "rules": [],
+    }))
+}
+
+/// `GET /api/v2/instance`.
+pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
+    let app = ctx.app;
+    let (statuses, media, polls, accounts) = limits(app);
+    let users = app
+        .store()
+        .count(coll::LOCAL_ACCOUNTS)
+        .await
+        .map_err(Error::from)?;
+    let vapid = oauth::vapid_key(app).await?;
+    ok(json!({
+        "domain": app.config().domain(),
+        "title": app.config().title,
+        "version": version(),
+        "source_url": env!("CARGO_PKG_REPOSITORY"),
+        "description": description(app),
+        "usage": { "users": { "active_month": users } },
+        "thumbnail": { "url": format!("{}/favicon.ico", app.base()) },
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {
+                "streaming": streaming_url(app),
+                "status": null,
+                "about": format!("{}/about", app.base()),
+                "privacy_policy": null,
+                "terms_of_service": null,
+            },
+            "vapid": { "public_key": vapid },
+            "accounts": accounts,
+            "statuses": statuses,
+            "media_attachments": media,
+            "polls": polls,
+            "translation": { "enabled": false },
+        },
+        "registrations": {
+            "enabled": app.config().registrations == Registrations::Open,
+            "approval_required": false,
+            "message": null,
+            "url": null,
+        },
+        "api_versions": { "mastodon": 2 },
+        "contact": {
+            "email": app.config().contact_email,
+            "account": contact_account(app).await?,
+        },
+        "rules": [],
+    }))
+}
+
+/// `GET /api/v1/instance/extended_description`.
+pub(crate) fn extended_description(ctx: &Ctx<'_>) -> ApiResult {
+    ok(json!({
+        "updated_at": crate::app::docs::rfc3339(0),
+        "content": format!("<p>{}</p>", crate::app::render::escape(&description(ctx.app))),
+    }))
+}
+
+/// `GET /api/v1/preferences`.
+pub(crate) fn preferences(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.user("read:accounts")?;
+    ok(json!({
+        "posting:default:visibility": "public",
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    }))
+}

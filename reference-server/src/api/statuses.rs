@@ -1,0 +1,287 @@
+//! `/api/v1/statuses/…`.
+
+use http::StatusCode;
+use serde_json::{json, Value};
+
+use super::accounts::accounts_of;
+use super::oauth::{token_app, NS_STATUS_APP};
+use super::util::{ok, path_id, ApiError, ApiResult};
+use super::{entities, Ctx};
+use crate::app::model::coll;
+use crate::app::social::NewStatus;
+use crate::app::{App, Status, Visibility};
+use crate::error::Error;
+
+/// A status `viewer` may see (404 otherwise, as Mastodon hides what you cannot see).
+pub(crate) async fn visible(app: &App, id: &str, viewer: Option<u64>) -> Result<Status, ApiError> {
+    let id = path_id(id)?;
+    let s = app.status(id).await?;
+    if !app.can_view(&s, viewer).await? {
+        return Err(ApiError::not_found());
+    }
+    if let Some(of) = s.reblog_of_id {
+        let original = app.status(of).await?;
+        if !app.can_view(&original, viewer).await? {
+            return Err(ApiError::not_found());
+        }
+    }
+    Ok(s)
+}
+
+async fn own(app: &App, id: &str, me: u64) -> Result<Status, ApiError> {
+    let s = app.status(path_id(id)?).await?;
+    if s.account_id != me {
+        return Err(ApiError::not_found());
+    }
+    Ok(s)
+}
+
+fn refuse_media(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if !ctx.p.list("media_ids").is_empty() {
+        return Err(ApiError::unprocessable(
+            "Media attachments are not supported by this server",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/statuses`.
+pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("write:statuses")?;
+    let p = &ctx.p;
+    refuse_media(ctx)?;
+    if p.get("poll").is_some() {
+        return Err(ApiError::unprocessable(
+            "Polls are not supported by this server",
+        ));
+    }
+    if p.nonempty("scheduled_at").is_some() {
+        return Err(ApiError::unprocessable(
+            "Scheduled statuses are not supported by this server",
+        ));
+    }
+    let visibility = match p.nonempty("visibility") {
+        Some(v) => Some(Visibility::parse(&v).ok_or_else(|| {
+            ApiError::unprocessable(format!(
+                "Validation failed: Visibility {v:?} is not one of public, unlisted, private, direct"
+            ))
+        })?),
+        None => None,
+    };
+    let in_reply_to_id = match p.nonempty("in_reply_to_id") {
+        Some(s) => Some(path_id(&s)?),
+        None => None,
+    };
+    let idempotency_key = ctx
+        .req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 256)
+        .map(str::to_owned);
+    let new = NewStatus {
+        text: p.str("status").unwrap_or_default(),
+        in_reply_to_id,
+        sensitive: p.flag("sensitive")?,
+        spoiler_text: p.str("spoiler_text").unwrap_or_default(),
+        visibility,
+        language: p.nonempty("language"),
+        idempotency_key,
+    };
+    let s = ctx.app.post_status(me, new).await?;
+    if let Some(t) = &ctx.token {
+        let key = s.id.to_string();
+        if ctx.app.get::<Value>(NS_STATUS_APP, &key).await?.is_none() {
+            let application = match token_app(ctx.app, t).await? {
+                Some(a) => json!({ "name": a.name, "website": a.website }),
+                None => json!({ "name": "woolly", "website": null }),
+            };
+            ctx.app.put(NS_STATUS_APP, &key, &application).await?;
+        }
+    }
+    ok(entities::status(ctx.app, &s, Some(me)).await?)
+}
+
+/// `GET /api/v1/statuses?id[]=…` (unknown and invisible ones are left out).
+pub(crate) async fn many(ctx: &Ctx<'_>) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let ids = ctx.p.list("id");
+    if ids.len() > 40 {
+        return Err(ApiError::unprocessable("at most 40 ids"));
+    }
+    let mut list = Vec::new();
+    for id in ids {
+        match visible(ctx.app, &id, viewer).await {
+            Ok(s) => list.push(s),
+            Err(e) if e.status == StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ok(entities::statuses(ctx.app, &list, viewer).await?)
+}
+
+/// `GET /api/v1/statuses/:id`.
+pub(crate) async fn get(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    ok(entities::status(ctx.app, &s, viewer).await?)
+}
+
+/// `DELETE /api/v1/statuses/:id`: the deleted status, with its `text` (for redrafting).
+pub(crate) async fn delete(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("write:statuses")?;
+    let s = own(ctx.app, id, me).await?;
+    let mut v = entities::status(ctx.app, &s, Some(me)).await?;
+    v["text"] = json!(s
+        .text
+        .clone()
+        .unwrap_or_else(|| crate::app::render::strip_html(&s.content)));
+    ctx.app.delete_status(me, s.id).await?;
+    ok(v)
+}
+
+/// `PUT /api/v1/statuses/:id`.
+pub(crate) async fn edit(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("write:statuses")?;
+    let s = own(ctx.app, id, me).await?;
+    if s.reblog_of_id.is_some() {
+        return Err(ApiError::not_found());
+    }
+    refuse_media(ctx)?;
+    let p = &ctx.p;
+    let text = p.str("status").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "Validation failed: Text can't be blank",
+        ));
+    }
+    let limit = ctx.app.config().max_characters;
+    let spoiler = p.str("spoiler_text");
+    let chars = text.chars().count()
+        + spoiler
+            .as_deref()
+            .unwrap_or(&s.spoiler_text)
+            .chars()
+            .count();
+    if chars > limit {
+        return Err(ApiError::unprocessable(format!(
+            "Validation failed: Text character limit of {limit} exceeded"
+        )));
+    }
+    let edited = ctx
+        .app
+        .edit_status(
+            me,
+            s.id,
+            &text,
+            spoiler,
+            p.bool("sensitive")?,
+            p.nonempty("language"),
+        )
+        .await?;
+    ok(entities::status(ctx.app, &edited, Some(me)).await?)
+}
+
+/// `GET /api/v1/statuses/:id/context`.
+pub(crate) async fn context(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    let (ancestors, descendants) = ctx.app.context(s.id, viewer).await?;
+    ok(json!({
+        "ancestors": entities::statuses(ctx.app, &ancestors, viewer).await?,
+        "descendants": entities::statuses(ctx.app, &descendants, viewer).await?,
+    }))
+}
+
+/// `GET /api/v1/statuses/:id/favourited_by` and `/reblogged_by`.
+pub(crate) async fn who(ctx: &Ctx<'_>, id: &str, favourited: bool) -> ApiResult {
+    let viewer = ctx.viewer("read:accounts")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    let req = ctx.p.page(40, 80)?;
+    let collection = if favourited {
+        coll::favourited_by(s.id)
+    } else {
+        coll::reblogged_by(s.id)
+    };
+    let page = ctx
+        .app
+        .store()
+        .page(&collection, &req)
+        .await
+        .map_err(Error::from)?;
+    let list = accounts_of(ctx.app, page.members()).await?;
+    let body = entities::accounts(ctx.app, &list).await?;
+    ctx.paged(body, &page)
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first.
+pub(crate) async fn history(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    let author = ctx.app.account(s.account_id).await?;
+    let account = entities::account(ctx.app, &author).await?;
+    let mut out: Vec<Value> = s
+        .edits
+        .iter()
+        .map(|e| entities::status_edit(e, &account))
+        .collect();
+    let current = crate::app::model::Edit {
+        content: s.content.clone(),
+        spoiler_text: s.spoiler_text.clone(),
+        sensitive: s.sensitive,
+        created_at: s.edited_at.unwrap_or(s.created_at),
+    };
+    out.push(entities::status_edit(&current, &account));
+    ok(Value::Array(out))
+}
+
+/// `GET /api/v1/statuses/:id/source`.
+pub(crate) async fn source(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("read:statuses")?;
+    let s = own(ctx.app, id, me).await?;
+    ok(json!({
+        "id": s.id.to_string(),
+        "text": s.text.clone().unwrap_or_else(|| crate::app::render::strip_html(&s.content)),
+        "spoiler_text": s.spoiler_text,
+    }))
+}
+
+/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,pin,unpin}`.
+pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
+    let scope = match action {
+        "favourite" | "unfavourite" => "write:favourites",
+        "reblog" | "unreblog" => "write:statuses",
+        "pin" | "unpin" => "write:accounts",
+        "bookmark" | "unbookmark" => "write:bookmarks",
+        "mute" | "unmute" => "write:mutes",
+        "translate" => "read:statuses",
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
+    };
+    let me = ctx.user(scope)?;
+    let app = ctx.app;
+    let s = visible(app, id, Some(me)).await?;
+    let shown = match action {
+        "favourite" => app.favourite(me, s.id).await?,
+        "unfavourite" => app.unfavourite(me, s.id).await?,
+        "reblog" => app.reblog(me, s.id).await?,
+        "unreblog" => {
+            let original = s.reblog_of_id.unwrap_or(s.id);
+            app.unreblog(me, original).await?;
+            app.status(original).await?
+        }
+        "pin" => app.pin(me, s.id).await?,
+        "unpin" => app.unpin(me, s.id).await?,
+        other => {
+            return Err(ApiError::unprocessable(format!(
+                "{other} is not supported by this server"
+            )))
+        }
+    };
+    // Re-read for fresh counts (the wrapper of a reblog stays as returned).
+    let fresh = match app.status(shown.id).await {
+        Ok(f) => f,
+        Err(e) if e.is_not_found() => shown,
+        Err(e) => return Err(e.into()),
+    };
+    ok(entities::status(app, &fresh, Some(me)).await?)
+}

@@ -1,0 +1,266 @@
+//! Timelines, favourites, notifications, follow requests, blocks and mutes.
+
+use serde_json::{json, Value};
+
+use super::accounts::{accounts_of, find};
+use super::util::{ok, path_id, ApiError, ApiResult};
+use super::{entities, Ctx};
+use crate::app::model::coll;
+use crate::app::Notification;
+use crate::error::Error;
+
+async fn statuses_of(
+    ctx: &Ctx<'_>,
+    collection: &str,
+    viewer: Option<u64>,
+    keep: impl Fn(&crate::app::Status) -> bool,
+) -> ApiResult {
+    let req = ctx.p.page(20, 40)?;
+    let (list, page) = ctx.app.statuses_page(collection, &req, viewer).await?;
+    let only_media = ctx.p.flag("only_media")?;
+    let list: Vec<_> = list
+        .into_iter()
+        .filter(|s| !only_media && keep(s))
+        .collect();
+    let body = entities::statuses(ctx.app, &list, viewer).await?;
+    ctx.paged(body, &page)
+}
+
+/// `GET /api/v1/timelines/home`.
+pub(crate) async fn home(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:statuses")?;
+    statuses_of(ctx, &coll::home(me), Some(me), |_| true).await
+}
+
+/// `GET /api/v1/timelines/public` (`local`, `remote`).
+pub(crate) async fn public(ctx: &Ctx<'_>) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let collection = if ctx.p.flag("local")? {
+        coll::LOCAL
+    } else if ctx.p.flag("remote")? {
+        coll::REMOTE
+    } else {
+        coll::FEDERATED
+    };
+    statuses_of(ctx, collection, viewer, |_| true).await
+}
+
+/// `GET /api/v1/timelines/tag/:tag` (`local`, `remote`).
+pub(crate) async fn tag(ctx: &Ctx<'_>, tag: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let local = ctx.p.flag("local")?;
+    let remote = ctx.p.flag("remote")?;
+    let tag = tag.trim_start_matches('#');
+    if tag.is_empty() {
+        return Err(ApiError::not_found());
+    }
+    statuses_of(ctx, &coll::tag(tag), viewer, |s| {
+        (!local || s.local) && (!remote || !s.local)
+    })
+    .await
+}
+
+/// `GET /api/v1/favourites`.
+pub(crate) async fn favourites(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:favourites")?;
+    statuses_of(ctx, &coll::favourites_of(me), Some(me), |_| true).await
+}
+
+/// The notifications of a page that pass the `types[]`, `exclude_types[]` and
+/// `account_id` filters, with the raw page (for `Link`).
+async fn filtered_notifications(
+    ctx: &Ctx<'_>,
+    me: u64,
+) -> Result<(Vec<Notification>, fedi_storage::Page), ApiError> {
+    let req = ctx.p.page(40, 80)?;
+    let types = ctx.p.list("types");
+    let exclude = ctx.p.list("exclude_types");
+    let from = match ctx.p.nonempty("account_id") {
+        Some(a) => Some(path_id(&a).map_err(|_| ApiError::bad_request("account_id: not an id"))?),
+        None => None,
+    };
+    let page = ctx
+        .app
+        .store()
+        .page(&coll::notifications(me), &req)
+        .await
+        .map_err(Error::from)?;
+    let mut out = Vec::new();
+    for item in &page.items {
+        let Ok(id) = item.member.parse::<u64>() else {
+            continue;
+        };
+        let n: Notification = match ctx.app.notification(me, id).await {
+            Ok(n) => n,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let kind = n.kind.as_str();
+        if (!types.is_empty() && !types.iter().any(|t| t == kind))
+            || exclude.iter().any(|t| t == kind)
+            || from.is_some_and(|f| f != n.from_account_id)
+        {
+            continue;
+        }
+        out.push(n);
+    }
+    Ok((out, page))
+}
+
+/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `account_id`).
+pub(crate) async fn notifications(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:notifications")?;
+    let (list, page) = filtered_notifications(ctx, me).await?;
+    let mut out = Vec::new();
+    for n in &list {
+        if let Some(v) = entities::notification(ctx.app, n).await? {
+            out.push(v);
+        }
+    }
+    ctx.paged(Value::Array(out), &page)
+}
+
+/// `GET /api/v2/notifications`: Mastodon 4.3's grouped notifications. Woolly does not
+/// group: every notification is its own group (`ungrouped-{id}`).
+pub(crate) async fn grouped_notifications(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:notifications")?;
+    let (list, page) = filtered_notifications(ctx, me).await?;
+    let mut accounts: Vec<Value> = Vec::new();
+    let mut statuses: Vec<Value> = Vec::new();
+    let mut groups = Vec::new();
+    for n in &list {
+        let Ok(from) = ctx.app.account(n.from_account_id).await else {
+            continue;
+        };
+        let status = match n.status_id {
+            Some(sid) => match ctx.app.status(sid).await {
+                Ok(s) => Some(s),
+                Err(_) => continue,
+            },
+            None => None,
+        };
+        let fid = from.id.to_string();
+        if !accounts.iter().any(|a| a["id"] == fid.as_str()) {
+            accounts.push(entities::account(ctx.app, &from).await?);
+        }
+        if let Some(s) = &status {
+            let sid = s.id.to_string();
+            if !statuses.iter().any(|x| x["id"] == sid.as_str()) {
+                statuses.push(entities::status(ctx.app, s, Some(me)).await?);
+            }
+        }
+        let at = crate::app::docs::rfc3339(n.created_at);
+        groups.push(json!({
+            "group_key": format!("ungrouped-{}", n.id),
+            "notifications_count": 1,
+            "type": n.kind.as_str(),
+            "most_recent_notification_id": n.id.to_string(),
+            "page_min_id": n.id.to_string(),
+            "page_max_id": n.id.to_string(),
+            "latest_page_notification_at": at,
+            "sample_account_ids": [fid],
+            "status_id": status.map(|s| s.id.to_string()),
+        }));
+    }
+    ctx.paged(
+        json!({ "accounts": accounts, "statuses": statuses, "notification_groups": groups }),
+        &page,
+    )
+}
+
+/// `GET /api/v1/notifications/policy` (and v2): everything is accepted.
+pub(crate) fn notification_policy(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.user("read:notifications")?;
+    ok(json!({
+        "for_not_following": "accept",
+        "for_not_followers": "accept",
+        "for_new_accounts": "accept",
+        "for_private_mentions": "accept",
+        "for_limited_accounts": "accept",
+        "filter_not_following": false,
+        "filter_not_followers": false,
+        "filter_new_accounts": false,
+        "filter_private_mentions": false,
+        "summary": { "pending_requests_count": 0, "pending_notifications_count": 0 },
+    }))
+}
+
+/// `GET /api/v1/notifications/:id`.
+pub(crate) async fn notification(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("read:notifications")?;
+    let n = ctx.app.notification(me, path_id(id)?).await?;
+    match entities::notification(ctx.app, &n).await? {
+        Some(v) => ok(v),
+        None => Err(ApiError::not_found()),
+    }
+}
+
+/// `POST /api/v1/notifications/:id/dismiss`.
+pub(crate) async fn dismiss(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("write:notifications")?;
+    ctx.app.dismiss_notification(me, path_id(id)?).await?;
+    ok(json!({}))
+}
+
+/// `POST /api/v1/notifications/clear`.
+pub(crate) async fn clear(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("write:notifications")?;
+    ctx.app.clear_notifications(me).await?;
+    ok(json!({}))
+}
+
+/// `GET /api/v1/notifications/unread_count` (no read markers are kept: every notification
+/// counts, up to `limit`, default 100, at most 1000).
+pub(crate) async fn unread_count(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:notifications")?;
+    let limit = ctx.p.u64("limit")?.map_or(100, |l| l.clamp(1, 1000));
+    let n = ctx
+        .app
+        .store()
+        .count(&coll::notifications(me))
+        .await
+        .map_err(Error::from)?;
+    ok(json!({ "count": n.min(limit) }))
+}
+
+/// `GET /api/v1/follow_requests`.
+pub(crate) async fn follow_requests(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:follows")?;
+    account_list(ctx, &coll::requests(me)).await
+}
+
+async fn account_list(ctx: &Ctx<'_>, collection: &str) -> ApiResult {
+    let req = ctx.p.page(40, 80)?;
+    let page = ctx
+        .app
+        .store()
+        .page(collection, &req)
+        .await
+        .map_err(Error::from)?;
+    let list = accounts_of(ctx.app, page.members()).await?;
+    let body = entities::accounts(ctx.app, &list).await?;
+    ctx.paged(body, &page)
+}
+
+/// `POST /api/v1/follow_requests/:id/authorize` and `/reject`.
+pub(crate) async fn follow_request_decide(ctx: &Ctx<'_>, id: &str, accept: bool) -> ApiResult {
+    let me = ctx.user("write:follows")?;
+    let who = find(ctx.app, id).await?;
+    let rel = if accept {
+        ctx.app.authorize_follow(me, who.id).await?
+    } else {
+        ctx.app.reject_follow(me, who.id).await?
+    };
+    ok(entities::relationship(&rel))
+}
+
+/// `GET /api/v1/blocks` and `/mutes`.
+pub(crate) async fn blocks_or_mutes(ctx: &Ctx<'_>, blocks: bool) -> ApiResult {
+    if blocks {
+        let me = ctx.user("read:blocks")?;
+        account_list(ctx, &coll::blocks(me)).await
+    } else {
+        let me = ctx.user("read:mutes")?;
+        account_list(ctx, &coll::mutes(me)).await
+    }
+}

@@ -1,0 +1,301 @@
+//! `woolly serve`: runs the instance. Also the configuration flags every server subcommand
+//! shares, and opening the data directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use activitypub_core::engine::transport::hyper::HyperTransport;
+use activitypub_core::engine::{AddressPolicy, IpNet, Shutdown};
+use clap::Args;
+use fedi_storage::sled::{SledConfig, SledStore};
+use fedi_storage::Store;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::admin::{self, AdminEndpoint};
+use crate::http::Router;
+
+/// `--config` and `--data-dir`, taken by every subcommand that opens the instance.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// A TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The data directory (default `./woolly-data`; also `WOOLLY_DATA_DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The flags of `woolly serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Configuration file and data directory.
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Where to listen (default `127.0.0.1:8080`; also `WOOLLY_BIND`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<String>,
+    /// The public base URL (default `http://localhost:8080`; also `WOOLLY_BASE_URL`).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The domain in handles (default: the base URL's host and port; also `WOOLLY_DOMAIN`).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// A private network outgoing requests may reach, e.g. `127.0.0.0/8` (repeatable; also
+    /// `WOOLLY_ALLOW_PRIVATE_ADDRESS`, comma-separated).
+    #[arg(long, value_name = "CIDR")]
+    pub allow_private_address: Vec<String>,
+    /// Refuse unsigned GETs of actors and objects (also `WOOLLY_AUTHORIZED_FETCH`).
+    #[arg(long)]
+    pub authorized_fetch: bool,
+}
+
+/// Loads the configuration: defaults, then the file, then `WOOLLY_*` variables from `env`,
+/// then the flags; validated.
+pub fn load_config<I>(args: &ServeArgs, env: I) -> Result<Config, Error>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let mut config = match &args.common.config {
+        Some(path) => Config::from_toml_file(path).map_err(|e| Error::Config(e.0))?,
+        None => Config::default(),
+    };
+    config.apply_env(env).map_err(|e| Error::Config(e.0))?;
+    if let Some(d) = &args.common.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(b) = &args.bind {
+        config.bind = b.clone();
+    }
+    if let Some(u) = &args.base_url {
+        config.base_url = u.clone();
+    }
+    if let Some(d) = &args.domain {
+        config.domain = Some(d.clone());
+    }
+    if !args.allow_private_address.is_empty() {
+        config.allow_private_address = args.allow_private_address.clone();
+    }
+    if args.authorized_fetch {
+        config.authorized_fetch = true;
+    }
+    config.validate().map_err(|e| Error::Config(e.0))?;
+    Ok(config)
+}
+
+/// Opens the store in `data_dir/db`.
+pub fn open_store(config: &Config) -> Result<SledStore, Error> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let path = config.data_dir.join("db");
+    SledStore::open_with(
+        SledConfig::new(&path).cache_capacity(config.cache_mb.max(1).saturating_mul(1 << 20)),
+    )
+    .map_err(|e| {
+        Error::Config(format!(
+            "cannot open the store in {}: {e} (is another woolly using this data directory?)",
+            path.display()
+        ))
+    })
+}
+
+/// The outgoing HTTP client for a configuration: plain `http` only when the base URL is
+/// `http`, private addresses only as allowed.
+pub fn transport(config: &Config) -> Result<HyperTransport, Error> {
+    let mut policy = AddressPolicy::public_only();
+    for cidr in &config.allow_private_address {
+        policy = policy.allowing(IpNet::parse(cidr)?);
+    }
+    Ok(HyperTransport::builder()
+        .address_policy(policy)
+        .allow_http(config.base_url.starts_with("http://"))
+        .user_agent(format!(
+            "Woolly/{} (+{}/)",
+            env!("CARGO_PKG_VERSION"),
+            config.base_url
+        ))
+        .build()?)
+}
+
+/// Builds the instance on a store, with the default transport.
+pub async fn open_app(config: &Config, store: &SledStore) -> Result<App, Error> {
+    let store: Arc<dyn Store> = Arc::new(store.clone());
+    check_base_url(store.as_ref(), config).await?;
+    App::new(config.clone(), store, Arc::new(transport(config)?)).await
+}
+
+/// A data directory belongs to one base URL (actor IRIs are made from it): the first opening
+/// records it, later openings with another one are refused.
+async fn check_base_url(store: &dyn Store, config: &Config) -> Result<(), Error> {
+    const NS: &str = "woolly.meta";
+    match store.kv_get(NS, b"base_url").await? {
+        Some(v) if v.as_slice() != config.base_url.as_bytes() => Err(Error::Config(format!(
+            "the data directory {} belongs to {}, not {}: give the same --config / --base-url / WOOLLY_BASE_URL as the server",
+            config.data_dir.display(),
+            String::from_utf8_lossy(&v),
+            config.base_url
+        ))),
+        Some(_) => Ok(()),
+        None => {
+            store
+                .kv_put(NS, b"base_url", config.base_url.as_bytes())
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs `woolly serve`; returns the exit code.
+pub fn run(args: ServeArgs) -> i32 {
+    init_tracing();
+    let config = match load_config(&args, std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("woolly: {e}");
+            return 2;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("woolly: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(serve(config)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("woolly: {e}");
+            1
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// How long in-flight requests get to finish at shutdown.
+const GRACE: Duration = Duration::from_secs(10);
+
+async fn serve(config: Config) -> Result<(), Error> {
+    let store = open_store(&config)?;
+    let app = open_app(&config, &store).await?;
+    let listener = tokio::net::TcpListener::bind(&config.bind).await?;
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| config.bind.clone(), |a| a.to_string());
+    let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let admin_addr = admin_listener.local_addr()?;
+    let secret = admin::new_secret();
+    admin::write_files(&config.data_dir, &secret, admin_addr)?;
+
+    let shutdown = Shutdown::new();
+    let engine = app.engine().clone();
+    let engine_shutdown = shutdown.clone();
+    let engine_task = tokio::spawn(async move {
+        if let Err(e) = engine
+            .run(engine_shutdown, Duration::from_millis(250))
+            .await
+        {
+            tracing::error!(error = %e, "the federation engine stopped");
+        }
+    });
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let router = Router::new(app.clone());
+    let public = crate::http::serve(
+        listener,
+        move |req, peer| {
+            let router = router.clone();
+            async move { router.handle_incoming(req, peer).await }
+        },
+        stopped(stop_rx.clone()),
+        GRACE,
+    );
+    let endpoint = AdminEndpoint::new(app.clone(), secret);
+    let admin_server = crate::http::serve(
+        admin_listener,
+        move |req, peer| {
+            let endpoint = endpoint.clone();
+            async move { admin_incoming(&endpoint, req, peer).await }
+        },
+        stopped(stop_rx),
+        GRACE,
+    );
+    println!(
+        "woolly listening on http://{local} (base URL {}, handles @user@{}, admin on {admin_addr})",
+        config.base_url,
+        config.domain()
+    );
+    tracing::info!(bind = %local, base_url = %config.base_url, "listening");
+    let signals = async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        let _ = stop_tx.send(true);
+    };
+    tokio::join!(public, admin_server, signals);
+    shutdown.trigger();
+    if tokio::time::timeout(Duration::from_secs(15), engine_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the federation engine did not stop in time; queued work stays durable");
+    }
+    admin::remove_files(&config.data_dir);
+    store.flush().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn admin_incoming(
+    endpoint: &AdminEndpoint,
+    req: http::Request<hyper::body::Incoming>,
+    peer: std::net::SocketAddr,
+) -> http::Response<crate::http::Body> {
+    use http_body_util::{BodyExt, Limited};
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, 1 << 20).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => bytes::Bytes::new(),
+    };
+    crate::http::boxed(
+        endpoint
+            .handle(http::Request::from_parts(parts, bytes), peer)
+            .await,
+    )
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

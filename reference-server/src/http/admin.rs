@@ -1,0 +1,369 @@
+//! The local admin endpoint, for the admin subcommands while the server runs (sled allows one
+//! process per store).
+//!
+//! It listens on its own loopback socket (never reachable through the public listener or a
+//! reverse proxy), answers only loopback peers, and requires `Authorization: Bearer <secret>`
+//! with the secret the server writes at start to `data_dir/admin.token` (mode 0600); the
+//! socket address goes to `data_dir/admin.addr`. One route: `POST /_admin` with an
+//! [`AdminRequest`] as JSON, answered with the JSON result; `GET /_admin/health` answers
+//! `{"ok":true}`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{json_error, response, JSON_CONTENT_TYPE};
+use crate::app::App;
+use crate::error::Error;
+
+/// The file (in the data directory) holding the admin secret.
+pub const TOKEN_FILE: &str = "admin.token";
+/// The file (in the data directory) holding the admin socket address.
+pub const ADDR_FILE: &str = "admin.addr";
+
+/// One admin operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AdminRequest {
+    /// Creates a local account.
+    CreateAccount {
+        /// Username.
+        username: String,
+        /// Password, if any.
+        password: Option<String>,
+        /// Follows need approval.
+        locked: bool,
+    },
+    /// Lists local accounts.
+    ListAccounts,
+    /// Blocks a domain.
+    BlockDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// Lifts a domain block.
+    UnblockDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// Lists domain blocks.
+    ListDomainBlocks,
+    /// Looks up a handle (WebFinger) or URL and fetches the document, signed.
+    Lookup {
+        /// `@user@domain` or a URL.
+        query: String,
+    },
+    /// Creates a client-API bearer token for a local account.
+    CreateToken {
+        /// The account's username.
+        username: String,
+        /// Space-separated scopes.
+        scopes: String,
+    },
+}
+
+/// Runs an admin operation and returns its result as JSON.
+pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
+    match request {
+        AdminRequest::CreateAccount {
+            username,
+            password,
+            locked,
+        } => {
+            let a = app
+                .create_account(&username, password.as_deref(), locked)
+                .await?;
+            Ok(account_json(app, &a))
+        }
+        AdminRequest::ListAccounts => {
+            let accounts = app.local_accounts().await?;
+            Ok(Value::Array(
+                accounts.iter().map(|a| account_json(app, a)).collect(),
+            ))
+        }
+        AdminRequest::BlockDomain { domain } => {
+            let added = app.block_domain(&domain).await?;
+            Ok(json!({ "domain": domain.trim().to_lowercase(), "added": added }))
+        }
+        AdminRequest::UnblockDomain { domain } => {
+            let removed = app.unblock_domain(&domain).await?;
+            Ok(json!({ "domain": domain.trim().to_lowercase(), "removed": removed }))
+        }
+        AdminRequest::ListDomainBlocks => {
+            let blocks = app.domain_blocks().await?;
+            Ok(Value::Array(
+                blocks
+                    .iter()
+                    .map(|b| {
+                        json!({
+                            "domain": b.domain,
+                            "created_at": crate::app::docs::rfc3339(b.created_at),
+                        })
+                    })
+                    .collect(),
+            ))
+        }
+        AdminRequest::Lookup { query } => lookup(app, &query).await,
+        AdminRequest::CreateToken { username, scopes } => {
+            let a = app
+                .account_by_acct(&username)
+                .await?
+                .filter(|a| a.is_local())
+                .ok_or_else(|| Error::NotFound(format!("no local account {username:?}")))?;
+            let token = crate::api::create_token(app, a.id, &scopes).await?;
+            Ok(json!({ "username": a.username, "scopes": scopes, "token": token }))
+        }
+    }
+}
+
+fn account_json(app: &App, a: &crate::app::Account) -> Value {
+    json!({
+        "id": a.id.to_string(),
+        "username": a.username,
+        "acct": format!("{}@{}", a.username, app.config().domain()),
+        "actor": a.actor,
+        "url": a.url,
+        "locked": a.locked,
+        "created_at": crate::app::docs::rfc3339(a.created_at),
+    })
+}
+
+/// WebFinger (for a handle) and a signed fetch by the instance actor.
+async fn lookup(app: &App, query: &str) -> Result<Value, Error> {
+    let q = query.trim();
+    let url = if q.starts_with("http://") || q.starts_with("https://") {
+        q.to_owned()
+    } else {
+        let handle = q.trim_start_matches("acct:").trim_start_matches('@');
+        if !handle.contains('@') {
+            return Err(Error::BadRequest(format!(
+                "{q:?}: give @user@domain or a URL"
+            )));
+        }
+        app.engine().webfinger(handle).await?
+    };
+    let mut budget = activitypub_core::engine::FetchBudget::new(app.engine().config().fetch_budget);
+    let fetched = app.engine().fetch(&url, &mut budget).await?;
+    Ok(serde_json::from_slice(&fetched.bytes)?)
+}
+
+/// Checks and answers admin requests.
+#[derive(Clone)]
+pub struct AdminEndpoint {
+    app: App,
+    secret: String,
+}
+
+impl std::fmt::Debug for AdminEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminEndpoint").finish_non_exhaustive()
+    }
+}
+
+impl AdminEndpoint {
+    /// An endpoint over `app` accepting `secret`.
+    pub fn new(app: App, secret: String) -> Self {
+        AdminEndpoint { app, secret }
+    }
+
+    /// Answers one request from `peer`.
+    pub async fn handle(&self, request: Request<Bytes>, peer: SocketAddr) -> Response<Bytes> {
+        if !peer.ip().is_loopback() {
+            return json_error(StatusCode::FORBIDDEN, "loopback only");
+        }
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(presented.as_bytes(), self.secret.as_bytes()) {
+            return json_error(StatusCode::UNAUTHORIZED, "bad admin token");
+        }
+        match (request.method(), request.uri().path()) {
+            (&Method::GET, "/_admin/health") => {
+                response(StatusCode::OK, JSON_CONTENT_TYPE, r#"{"ok":true}"#)
+            }
+            (&Method::POST, "/_admin") => {
+                let op: AdminRequest = match serde_json::from_slice(request.body()) {
+                    Ok(op) => op,
+                    Err(e) => return json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+                };
+                tracing::info!(op = op_name(&op), "admin request");
+                match execute(&self.app, op).await {
+                    Ok(v) => response(StatusCode::OK, JSON_CONTENT_TYPE, v.to_string()),
+                    Err(e) => {
+                        let status = if e.status().is_server_error() {
+                            StatusCode::UNPROCESSABLE_ENTITY
+                        } else {
+                            e.status()
+                        };
+                        json_error(status, &e.to_string())
+                    }
+                }
+            }
+            _ => json_error(StatusCode::NOT_FOUND, "Record not found"),
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() || b.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A fresh random secret (256 bits, hex).
+pub fn new_secret() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Writes the secret (mode 0600) and the address into `data_dir`.
+pub fn write_files(data_dir: &Path, secret: &str, addr: SocketAddr) -> std::io::Result<()> {
+    let token = data_dir.join(TOKEN_FILE);
+    let _ = std::fs::remove_file(&token);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut f = options.open(&token)?;
+        f.write_all(secret.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+    }
+    std::fs::write(data_dir.join(ADDR_FILE), format!("{addr}\n"))
+}
+
+/// Removes the files [`write_files`] wrote.
+pub fn remove_files(data_dir: &Path) {
+    let _ = std::fs::remove_file(data_dir.join(TOKEN_FILE));
+    let _ = std::fs::remove_file(data_dir.join(ADDR_FILE));
+}
+
+/// The admin endpoint of a running server, read from `data_dir`.
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    addr: SocketAddr,
+    secret: String,
+}
+
+impl AdminClient {
+    /// Reads the address and secret a running server wrote; `None` if there are none.
+    pub fn from_data_dir(data_dir: &Path) -> Option<Self> {
+        let secret = std::fs::read_to_string(data_dir.join(TOKEN_FILE)).ok()?;
+        let addr = std::fs::read_to_string(data_dir.join(ADDR_FILE)).ok()?;
+        Some(AdminClient {
+            addr: addr.trim().parse().ok()?,
+            secret: secret.trim().to_owned(),
+        })
+    }
+
+    /// Whether the server answers.
+    pub async fn healthy(&self) -> bool {
+        matches!(
+            self.send(Method::GET, "/_admin/health", Bytes::new()).await,
+            Ok((StatusCode::OK, _))
+        )
+    }
+
+    /// Runs an operation on the server.
+    pub async fn execute(&self, op: &AdminRequest) -> Result<Value, Error> {
+        let body = Bytes::from(serde_json::to_vec(op)?);
+        let (status, bytes) = self.send(Method::POST, "/_admin", body).await?;
+        let v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Config(format!("admin endpoint answered {status}: {e}")))?;
+        if status.is_success() {
+            return Ok(v);
+        }
+        let msg = v
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("error")
+            .to_owned();
+        Err(match status {
+            StatusCode::NOT_FOUND => Error::NotFound(msg),
+            StatusCode::BAD_REQUEST => Error::BadRequest(msg),
+            StatusCode::FORBIDDEN => Error::Forbidden(msg),
+            StatusCode::UNAUTHORIZED => Error::Unauthorized(msg),
+            _ => Error::Unprocessable(msg),
+        })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        use http_body_util::{BodyExt, Full};
+        let timeout = std::time::Duration::from_secs(60);
+        let fut = async {
+            let stream = tokio::net::TcpStream::connect(self.addr).await?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .map_err(io_err)?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            let req = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::HOST, self.addr.to_string())
+                .header(
+                    header::AUTHORIZATION,
+                    HeaderValue::from_str(&format!("Bearer {}", self.secret)).map_err(io_err)?,
+                )
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Full::new(body))
+                .map_err(io_err)?;
+            let res = sender.send_request(req).await.map_err(io_err)?;
+            let status = res.status();
+            let bytes = res.into_body().collect().await.map_err(io_err)?.to_bytes();
+            Ok::<_, std::io::Error>((status, bytes))
+        };
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the admin endpoint did not answer",
+            ))),
+        }
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+/// The data directory's admin files, for messages.
+pub fn token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(TOKEN_FILE)
+}
+
+fn op_name(op: &AdminRequest) -> &'static str {
+    match op {
+        AdminRequest::CreateAccount { .. } => "create_account",
+        AdminRequest::ListAccounts => "list_accounts",
+        AdminRequest::BlockDomain { .. } => "block_domain",
+        AdminRequest::UnblockDomain { .. } => "unblock_domain",
+        AdminRequest::ListDomainBlocks => "list_domain_blocks",
+        AdminRequest::Lookup { .. } => "lookup",
+        AdminRequest::CreateToken { .. } => "create_token",
+    }
+}

@@ -1,0 +1,609 @@
+//! The federation endpoints: WebFinger, host-meta, NodeInfo, actors, inboxes, collections
+//! and status objects, with signed fetches and authorized-fetch mode.
+
+use std::collections::HashMap;
+
+use activitypub_core::engine::InboxTarget;
+use activitypub_core::nodeinfo::{Discovery, NodeInfo, Usage, Users};
+use bytes::Bytes;
+use fedi_storage::{CollectionStoreExt, PageRequest};
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::signed::{signer, Signer};
+use super::{json_error, response, AP_CONTENT_TYPE};
+use crate::app::docs::rfc3339;
+use crate::app::model::{coll, id_time};
+use crate::app::{Account, App, Status, Visibility};
+use crate::config::Registrations;
+
+const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+const OUTBOX_PAGE: usize = 20;
+const FOLLOWS_PAGE: usize = 40;
+
+/// The federation endpoints over one instance.
+pub(crate) struct Federation<'a> {
+    app: &'a App,
+}
+
+/// An ActivityPub answer.
+pub(crate) fn ap(status: StatusCode, value: &Value) -> Response<Bytes> {
+    let mut r = response(status, AP_CONTENT_TYPE, value.to_string());
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    r
+}
+
+fn not_found() -> Response<Bytes> {
+    json_error(StatusCode::NOT_FOUND, "Record not found")
+}
+
+fn internal(e: &crate::Error) -> Response<Bytes> {
+    tracing::warn!(error = %e, "request failed");
+    let status = e.status();
+    if status == StatusCode::NOT_FOUND {
+        return not_found();
+    }
+    json_error(status, &e.to_string())
+}
+
+fn query_map(q: Option<&str>) -> HashMap<String, String> {
+    url::form_urlencoded::parse(q.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn to_value<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+fn without_context(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("@context");
+    }
+    v
+}
+
+impl<'a> Federation<'a> {
+    pub(crate) fn new(app: &'a App) -> Self {
+        Federation { app }
+    }
+
+    /// A local, live account by username.
+    async fn local(&self, name: &str) -> Option<Account> {
+        if name.is_empty() || name.contains('@') {
+            return None;
+        }
+        match self.app.account_by_acct(name).await {
+            Ok(Some(a)) if a.is_local() && !a.deleted => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Who signed the request; in authorized-fetch mode, `Err(401)` unless someone did.
+    async fn gate(&self, request: &Request<Bytes>) -> Result<Signer, Response<Bytes>> {
+        let s = signer(self.app, request).await;
+        if self.app.config().authorized_fetch {
+            return match s {
+                Signer::Actor(_) => Ok(s),
+                Signer::Anonymous => {
+                    Err(json_error(StatusCode::UNAUTHORIZED, "Request not signed"))
+                }
+                Signer::Invalid(e) => Err(json_error(
+                    StatusCode::UNAUTHORIZED,
+                    &format!("Verification failed: {e}"),
+                )),
+            };
+        }
+        Ok(match s {
+            Signer::Invalid(_) => Signer::Anonymous,
+            s => s,
+        })
+    }
+
+    // --- discovery --------------------------------------------------------------------
+
+    pub(crate) async fn webfinger(&self, request: &Request<Bytes>) -> Response<Bytes> {
+        let found = match webfinger::server::Query::parse(request.uri().query()) {
+            Ok(q) => self.describe(&q.resource).await,
+            Err(_) => None,
+        };
+        webfinger::server::respond(request, |_| found).map(Bytes::from)
+    }
+
+    async fn describe(
+        &self,
+        resource: &webfinger::Resource,
+    ) -> Option<webfinger::server::AccountDescriptor> {
+        let cfg = self.app.config();
+        let base = url::Url::parse(self.app.base()).ok()?;
+        let host = base.host_str()?.to_owned();
+        let instance_actor = format!("{}/actor", self.app.base());
+        let account = match resource {
+            webfinger::Resource::Acct(a) => {
+                if !a.authority().eq_ignore_ascii_case(cfg.domain())
+                    && !a.host().eq_ignore_ascii_case(cfg.domain())
+                {
+                    return None;
+                }
+                if a.user().eq_ignore_ascii_case(&host) {
+                    None
+                } else {
+                    Some(self.local(a.user()).await?)
+                }
+            }
+            webfinger::Resource::Url(u) => {
+                let s = u.as_str();
+                if s == instance_actor {
+                    None
+                } else {
+                    let name = s
+                        .strip_prefix(&format!("{}/users/", self.app.base()))
+                        .or_else(|| s.strip_prefix(&format!("{}/@", self.app.base())))?;
+                    Some(self.local(name).await?)
+                }
+            }
+            _ => return None,
+        };
+        match account {
+            Some(a) => {
+                let subject = webfinger::Account::new(&a.username, cfg.domain()).ok()?;
+                Some(
+                    webfinger::server::AccountDescriptor::new(
+                        subject,
+                        url::Url::parse(&a.actor).ok()?,
+                    )
+                    .with_profile_page(url::Url::parse(&a.url).ok()?)
+                    .with_subscribe_template(format!(
+                        "{}/authorize_interaction?uri={{uri}}",
+                        self.app.base()
+                    )),
+                )
+            }
+            None => {
+                let subject = webfinger::Account::new(&host, cfg.domain()).ok()?;
+                Some(
+                    webfinger::server::AccountDescriptor::new(
+                        subject,
+                        url::Url::parse(&instance_actor).ok()?,
+                    )
+                    .with_profile_page(
+                        url::Url::parse(&format!(
+                            "{}/about/more?instance_actor=true",
+                            self.app.base()
+                        ))
+                        .ok()?,
+                    ),
+                )
+            }
+        }
+    }
+
+    pub(crate) fn host_meta(&self, json: bool) -> Response<Bytes> {
+        let Ok(base) = url::Url::parse(self.app.base()) else {
+            return not_found();
+        };
+        let r = if json {
+            webfinger::server::host_meta_json_response(&base)
+        } else {
+            webfinger::server::host_meta_response(&base)
+        };
+        r.map(Bytes::from)
+    }
+
+    pub(crate) fn nodeinfo_discovery(&self) -> Response<Bytes> {
+        let base = self.app.base();
+        let d = Discovery::new(
+            &format!("{base}/nodeinfo/2.1"),
+            Some(&format!("{base}/nodeinfo/2.0")),
+        );
+        let body = serde_json::to_string(&d).unwrap_or_default();
+        response(StatusCode::OK, super::JSON_CONTENT_TYPE, body)
+    }
+
+    pub(crate) async fn nodeinfo(&self, version: &str) -> Response<Bytes> {
+        let cfg = self.app.config();
+        let mut n = NodeInfo::new_2_1(
+            "woolly",
+            env!("CARGO_PKG_VERSION"),
+            cfg.registrations == Registrations::Open,
+        );
+        let (users, active_month, active_halfyear, posts) = match self.usage().await {
+            Ok(u) => u,
+            Err(e) => return internal(&e),
+        };
+        let mut u = Users::default();
+        u.total = Some(users);
+        u.active_month = Some(active_month);
+        u.active_halfyear = Some(active_halfyear);
+        let mut usage = Usage::default();
+        usage.users = Some(u);
+        usage.local_posts = Some(posts);
+        n.usage = Some(usage);
+        let mut meta = serde_json::Map::new();
+        meta.insert("nodeName".into(), Value::String(cfg.title.clone()));
+        n.metadata = Some(meta);
+        let content_type = if version == "2.0" {
+            n.version = Some("2.0".into());
+            if let Some(s) = n.software.as_mut() {
+                s.repository = None;
+                s.homepage = None;
+            }
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.0#\""
+        } else {
+            if let Some(s) = n.software.as_mut() {
+                s.repository =
+                    Some(env!("CARGO_PKG_REPOSITORY").to_owned()).filter(|r| !r.is_empty());
+            }
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""
+        };
+        let body = serde_json::to_string(&n).unwrap_or_default();
+        let mut r = Response::new(Bytes::from(body));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        r
+    }
+
+    /// Local users, active in the last 30 and 180 days, local statuses.
+    async fn usage(&self) -> Result<(u64, u64, u64, u64), crate::Error> {
+        let now = self.app.now().as_unix_millis();
+        let month = now.saturating_sub(30 * 24 * 3600 * 1000);
+        let halfyear = now.saturating_sub(180 * 24 * 3600 * 1000);
+        let store = self.app.store();
+        let (mut users, mut m, mut h, mut posts) = (0, 0, 0, 0);
+        for a in self.app.local_accounts().await? {
+            if a.deleted {
+                continue;
+            }
+            users += 1;
+            let c = coll::statuses_of(a.id);
+            posts += store.count(&c).await?;
+            let newest = store.page(&c, &PageRequest::newest(1)).await?;
+            if let Some(item) = newest.items.first() {
+                let t = id_time(item.key);
+                if t >= month {
+                    m += 1;
+                }
+                if t >= halfyear {
+                    h += 1;
+                }
+            }
+        }
+        Ok((users, m, h, posts))
+    }
+
+    // --- actors -----------------------------------------------------------------------
+
+    pub(crate) async fn instance_actor(&self) -> Response<Bytes> {
+        match self.app.engine().instance_actor_document().await {
+            Ok(a) => ap(StatusCode::OK, &to_value(&a)),
+            Err(e) => internal(&e.into()),
+        }
+    }
+
+    /// The instance actor posts nothing: an empty collection.
+    pub(crate) fn instance_outbox(&self) -> Response<Bytes> {
+        ap(
+            StatusCode::OK,
+            &json!({
+                "@context": AS_CONTEXT,
+                "id": format!("{}/actor/outbox", self.app.base()),
+                "type": "OrderedCollection",
+                "totalItems": 0,
+                "orderedItems": [],
+            }),
+        )
+    }
+
+    pub(crate) async fn actor(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        if let Err(r) = self.gate(request).await {
+            return r;
+        }
+        match self.app.actor_document(&account).await {
+            Ok(a) => ap(StatusCode::OK, &to_value(&a)),
+            Err(e) => internal(&e),
+        }
+    }
+
+    // --- inboxes ----------------------------------------------------------------------
+
+    pub(crate) async fn shared_inbox(&self, request: Request<Bytes>) -> Response<Bytes> {
+        self.app.engine().inbox(request, InboxTarget::Shared).await
+    }
+
+    pub(crate) async fn actor_inbox(&self, request: Request<Bytes>, name: &str) -> Response<Bytes> {
+        let iri = match self.local(name).await {
+            Some(a) => a.actor,
+            None => self.app.actor_iri(name),
+        };
+        self.app
+            .engine()
+            .inbox(request, InboxTarget::Actor(iri))
+            .await
+    }
+
+    // --- collections ------------------------------------------------------------------
+
+    pub(crate) async fn outbox(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        if let Err(r) = self.gate(request).await {
+            return r;
+        }
+        let id = format!("{}/outbox", account.actor);
+        let q = query_map(request.uri().query());
+        let collection = coll::statuses_of(account.id);
+        if !q.contains_key("page") {
+            let total = match self.app.store().count(&collection).await {
+                Ok(n) => n,
+                Err(e) => return internal(&e.into()),
+            };
+            return ap(
+                StatusCode::OK,
+                &json!({
+                    "@context": AS_CONTEXT,
+                    "id": id,
+                    "type": "OrderedCollection",
+                    "totalItems": total,
+                    "first": format!("{id}?page=true"),
+                    "last": format!("{id}?min_id=0&page=true"),
+                }),
+            );
+        }
+        let req = page_request(&q, OUTBOX_PAGE);
+        let (statuses, page) = match self.app.statuses_page(&collection, &req, None).await {
+            Ok(p) => p,
+            Err(e) => return internal(&e),
+        };
+        let mut items = Vec::with_capacity(statuses.len());
+        for s in &statuses {
+            let doc = if s.reblog_of_id.is_some() {
+                self.app.announce_document(s).await
+            } else {
+                self.app.create_document(s).await
+            };
+            match doc {
+                Ok(d) => items.push(without_context(to_value(&d))),
+                Err(e) => tracing::debug!(status = s.id, error = %e, "outbox item skipped"),
+            }
+        }
+        ap(
+            StatusCode::OK,
+            &collection_page(&id, request.uri().query(), &page, req.limit, items),
+        )
+    }
+
+    pub(crate) async fn follows(
+        &self,
+        request: &Request<Bytes>,
+        name: &str,
+        which: &str,
+    ) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        if let Err(r) = self.gate(request).await {
+            return r;
+        }
+        let id = format!("{}/{which}", account.actor);
+        let collection = if which == "followers" {
+            coll::followers(account.id)
+        } else {
+            coll::following(account.id)
+        };
+        let q = query_map(request.uri().query());
+        let store = self.app.store();
+        if !q.contains_key("page") {
+            let total = match store.count(&collection).await {
+                Ok(n) => n,
+                Err(e) => return internal(&e.into()),
+            };
+            return ap(
+                StatusCode::OK,
+                &json!({
+                    "@context": AS_CONTEXT,
+                    "id": id,
+                    "type": "OrderedCollection",
+                    "totalItems": total,
+                    "first": format!("{id}?page=true"),
+                }),
+            );
+        }
+        let req = page_request(&q, FOLLOWS_PAGE);
+        let page = match store.page(&collection, &req).await {
+            Ok(p) => p,
+            Err(e) => return internal(&e.into()),
+        };
+        let mut items = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            if let Ok(aid) = item.member.parse::<u64>() {
+                if let Ok(a) = self.app.account(aid).await {
+                    if !a.deleted {
+                        items.push(Value::String(a.actor));
+                    }
+                }
+            }
+        }
+        let mut body = collection_page(&id, request.uri().query(), &page, req.limit, items);
+        if let Ok(total) = store.count(&collection).await {
+            body["totalItems"] = json!(total);
+        }
+        ap(StatusCode::OK, &body)
+    }
+
+    pub(crate) async fn featured(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        if let Err(r) = self.gate(request).await {
+            return r;
+        }
+        let members = match self
+            .app
+            .store()
+            .all_members(&coll::pinned(account.id), 100)
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => return internal(&e.into()),
+        };
+        let mut items = Vec::new();
+        for m in members {
+            let Ok(id) = m.member.parse::<u64>() else {
+                continue;
+            };
+            let Ok(s) = self.app.status(id).await else {
+                continue;
+            };
+            if !s.visibility.is_boostable() || s.reblog_of_id.is_some() {
+                continue;
+            }
+            if let Ok(note) = self.app.note_document(&s).await {
+                items.push(without_context(to_value(&note)));
+            }
+        }
+        ap(
+            StatusCode::OK,
+            &json!({
+                "@context": AS_CONTEXT,
+                "id": format!("{}/collections/featured", account.actor),
+                "type": "OrderedCollection",
+                "totalItems": items.len(),
+                "orderedItems": items,
+            }),
+        )
+    }
+
+    // --- statuses ---------------------------------------------------------------------
+
+    /// A status object (`activity`: its `Create`, or the `Announce` of a reblog). Deleted:
+    /// `410` with a `Tombstone`. Followers-only and direct: only to signed fetches by actors
+    /// allowed to see it, else `404`.
+    pub(crate) async fn status(
+        &self,
+        request: &Request<Bytes>,
+        name: &str,
+        id: &str,
+        activity: bool,
+    ) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        let Ok(id) = id.parse::<u64>() else {
+            return not_found();
+        };
+        let signer = match self.gate(request).await {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        let status: Status = match self.app.status(id).await {
+            Ok(s) if s.local && s.account_id == account.id => s,
+            Ok(_) => return not_found(),
+            Err(e) if e.is_not_found() => return self.gone_or_missing(&account, id).await,
+            Err(e) => return internal(&e),
+        };
+        if !matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+            match self.app.can_fetch(&status, signer.actor()).await {
+                Ok(true) => {}
+                Ok(false) => return not_found(),
+                Err(e) => return internal(&e),
+            }
+        }
+        let doc = if status.reblog_of_id.is_some() {
+            self.app
+                .announce_document(&status)
+                .await
+                .map(|a| to_value(&a))
+        } else if activity {
+            self.app
+                .create_document(&status)
+                .await
+                .map(|a| to_value(&a))
+        } else {
+            self.app
+                .status_document(&status)
+                .await
+                .map(|a| to_value(&a))
+        };
+        match doc {
+            Ok(mut v) => {
+                if v.get("@context").is_none() {
+                    if let Some(o) = v.as_object_mut() {
+                        let mut with = serde_json::Map::new();
+                        with.insert("@context".into(), Value::String(AS_CONTEXT.into()));
+                        with.extend(std::mem::take(o));
+                        *o = with;
+                    }
+                }
+                let mut r = ap(StatusCode::OK, &v);
+                if !status.visibility.is_boostable() {
+                    r.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+                }
+                r
+            }
+            Err(e) => internal(&e),
+        }
+    }
+
+    async fn gone_or_missing(&self, account: &Account, id: u64) -> Response<Bytes> {
+        let iri = self.app.status_iri(&account.username, id);
+        match self.app.store().tombstone(&iri).await {
+            Ok(Some(t)) => ap(
+                StatusCode::GONE,
+                &json!({
+                    "@context": AS_CONTEXT,
+                    "id": iri,
+                    "type": "Tombstone",
+                    "formerType": t.former_type.as_deref().unwrap_or("Note"),
+                    "deleted": rfc3339(t.deleted_at.as_unix_millis()),
+                }),
+            ),
+            Ok(None) => not_found(),
+            Err(e) => internal(&e.into()),
+        }
+    }
+}
+
+fn page_request(q: &HashMap<String, String>, limit: usize) -> PageRequest {
+    let mut req = PageRequest::newest(limit);
+    req.max_id = q.get("max_id").and_then(|v| v.parse().ok());
+    req.min_id = q.get("min_id").and_then(|v| v.parse().ok());
+    req.since_id = q.get("since_id").and_then(|v| v.parse().ok());
+    req
+}
+
+/// An `OrderedCollectionPage` with `next` (older) and `prev` (newer) links.
+fn collection_page(
+    collection: &str,
+    query: Option<&str>,
+    page: &fedi_storage::Page,
+    limit: usize,
+    items: Vec<Value>,
+) -> Value {
+    let mut v = json!({
+        "@context": AS_CONTEXT,
+        "id": format!("{collection}?{}", query.unwrap_or("page=true")),
+        "type": "OrderedCollectionPage",
+        "partOf": collection,
+    });
+    if page.items.len() >= limit {
+        if let Some(max) = page.next_max_id() {
+            v["next"] = json!(format!("{collection}?max_id={max}&page=true"));
+        }
+    }
+    if let Some(min) = page.prev_min_id() {
+        v["prev"] = json!(format!("{collection}?min_id={min}&page=true"));
+    }
+    v["orderedItems"] = Value::Array(items);
+    v
+}

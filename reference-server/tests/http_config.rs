@@ -1,0 +1,93 @@
+//! `woolly serve` configuration: defaults < TOML file < `WOOLLY_*` environment < flags.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use reference_server::cli::serve::{load_config, ConfigArgs, ServeArgs};
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn sources_layer_defaults_file_env_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("woolly.toml");
+    std::fs::write(
+        &file,
+        "base_url = \"https://wool.example\"\nbind = \"127.0.0.1:9000\"\nmax_characters = 1000\ndata_dir = \"/srv/file\"\n",
+    )
+    .unwrap();
+    let mut args = ServeArgs {
+        common: ConfigArgs {
+            config: Some(file.clone()),
+            data_dir: None,
+        },
+        ..ServeArgs::default()
+    };
+    // File only (defaults fill the rest; the domain comes from the base URL).
+    let c = load_config(&args, env(&[])).unwrap();
+    assert_eq!(c.base_url, "https://wool.example");
+    assert_eq!(c.bind, "127.0.0.1:9000");
+    assert_eq!(c.max_characters, 1000);
+    assert_eq!(c.domain(), "wool.example");
+    assert!(!c.authorized_fetch);
+    // The environment wins over the file.
+    let vars = env(&[
+        ("WOOLLY_BIND", "127.0.0.2:9001"),
+        ("WOOLLY_DATA_DIR", "/srv/env"),
+        ("WOOLLY_AUTHORIZED_FETCH", "true"),
+    ]);
+    let c = load_config(&args, vars.clone()).unwrap();
+    assert_eq!(c.bind, "127.0.0.2:9001");
+    assert_eq!(c.data_dir, PathBuf::from("/srv/env"));
+    assert!(c.authorized_fetch);
+    // Flags win over both.
+    args.bind = Some("127.0.0.3:9002".into());
+    args.base_url = Some("http://127.0.0.3:9002".into());
+    args.common.data_dir = Some(PathBuf::from("/srv/flag"));
+    args.allow_private_address = vec!["127.0.0.0/8".into(), "::1/128".into()];
+    let c = load_config(&args, vars).unwrap();
+    assert_eq!(c.bind, "127.0.0.3:9002");
+    assert_eq!(c.base_url, "http://127.0.0.3:9002");
+    assert_eq!(c.domain(), "127.0.0.3:9002");
+    assert_eq!(c.data_dir, PathBuf::from("/srv/flag"));
+    assert_eq!(c.allow_private_address, ["127.0.0.0/8", "::1/128"]);
+    assert_eq!(c.max_characters, 1000);
+}
+
+#[test]
+fn invalid_values_are_refused() {
+    let args = ServeArgs {
+        bind: Some("not an address".into()),
+        ..ServeArgs::default()
+    };
+    assert!(load_config(&args, env(&[])).is_err());
+    let args = ServeArgs {
+        allow_private_address: vec!["10.0.0.0/40".into()],
+        ..ServeArgs::default()
+    };
+    assert!(load_config(&args, env(&[])).is_err());
+    assert!(load_config(
+        &ServeArgs::default(),
+        env(&[("WOOLLY_AUTHORIZED_FETCH", "maybe")])
+    )
+    .is_err());
+    let missing = ServeArgs {
+        common: ConfigArgs {
+            config: Some(PathBuf::from("does-not-exist.toml")),
+            data_dir: None,
+        },
+        ..ServeArgs::default()
+    };
+    assert!(load_config(&missing, env(&[])).is_err());
+    // Defaults are valid: 127.0.0.1:8080, http://localhost:8080, ./woolly-data.
+    let c = load_config(&ServeArgs::default(), env(&[])).unwrap();
+    assert_eq!(c.bind, "127.0.0.1:8080");
+    assert_eq!(c.base_url, "http://localhost:8080");
+    assert_eq!(c.data_dir, PathBuf::from("./woolly-data"));
+}
