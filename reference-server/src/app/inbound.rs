@@ -8,7 +8,7 @@ use fedi_storage::WriteBatch;
 
 use super::model::{ns, pair, Account, Edit, NotificationType, Status, Visibility};
 use super::render;
-use super::{App, Event, Inner};
+use super::{App, Inner};
 use crate::error::Error;
 
 /// Applies received activities to the instance.
@@ -427,10 +427,7 @@ impl App {
             account_id: author.id,
             content: render::sanitize(&content),
             text: None,
-            spoiler_text: o
-                .summary_text()
-                .map(render::strip_html)
-                .unwrap_or_default(),
+            spoiler_text: o.summary_text().map(render::strip_html).unwrap_or_default(),
             sensitive: o.sensitive.unwrap_or(false),
             visibility,
             language: o
@@ -489,10 +486,7 @@ impl App {
         s.sensitive = o.sensitive.unwrap_or(false);
         s.edited_at = Some(self.now_ms());
         self.save_status(&s).await?;
-        self.emit(Event::StatusUpdate {
-            stream: "public".into(),
-            status_id: s.id,
-        });
+        self.announce_edit(&s).await?;
         // Those who boosted it hear of the edit.
         for r in fedi_storage::CollectionStoreExt::all_members(
             &**self.store(),

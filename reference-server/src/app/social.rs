@@ -823,10 +823,7 @@ impl App {
         }
         s.edited_at = Some(self.now_ms());
         self.save_status(&s).await?;
-        self.emit(Event::StatusUpdate {
-            stream: format!("user:{account_id}"),
-            status_id: s.id,
-        });
+        self.announce_edit(&s).await?;
         let note = self.note_document(&s).await?;
         self.store_local_document(&s.uri, &serde_json::to_value(&note)?)
             .await?;
@@ -846,6 +843,53 @@ impl App {
         )
         .await?;
         Ok(s)
+    }
+
+    /// Tells the streams that show a status that it was edited: the author's and local
+    /// followers' home streams, and the public streams for public statuses.
+    pub(crate) async fn announce_edit(&self, s: &Status) -> Result<(), Error> {
+        let mut streams = vec![format!("user:{}", s.account_id)];
+        if s.visibility != Visibility::Direct {
+            for f in self
+                .store()
+                .all_members(&coll::followers(s.account_id), 1000)
+                .await?
+            {
+                if let Ok(acc) = self.account(f.member.parse().unwrap_or_default()).await {
+                    if acc.is_local() {
+                        streams.push(format!("user:{}", acc.id));
+                    }
+                }
+            }
+        }
+        for m in &s.mentions {
+            streams.push(format!("user:{m}"));
+        }
+        if s.visibility == Visibility::Public {
+            streams.push("public".into());
+            let local = self
+                .account(s.account_id)
+                .await
+                .map(|a| a.is_local())
+                .unwrap_or(false);
+            streams.push(
+                if local {
+                    "public:local"
+                } else {
+                    "public:remote"
+                }
+                .into(),
+            );
+        }
+        streams.sort();
+        streams.dedup();
+        for stream in streams {
+            self.emit(Event::StatusUpdate {
+                stream,
+                status_id: s.id,
+            });
+        }
+        Ok(())
     }
 
     /// Favourites a status (a `Like` to its author if remote).

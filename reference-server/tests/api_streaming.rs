@@ -1,0 +1,394 @@
+//! The streaming API: server-sent events and WebSocket, in process and over loopback.
+#![allow(clippy::unwrap_used)]
+
+#[path = "api_support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use reference_server::api::streaming::{self, Stream};
+use reference_server::App;
+use serde_json::{json, Value};
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Reads the next event frame (skipping comments) of an SSE body, within two seconds.
+async fn next_event(body: &mut reference_server::http::Body) -> (String, String) {
+    let mut buf = String::new();
+    for _ in 0..50 {
+        let frame = tokio::time::timeout(Duration::from_secs(2), body.frame())
+            .await
+            .expect("an event within 2 s")
+            .expect("the stream is open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            buf.push_str(std::str::from_utf8(&data).unwrap());
+        }
+        while let Some(end) = buf
+            .find("\n\n")
+            .or_else(|| buf.starts_with(':').then(|| buf.find('\n').unwrap()))
+        {
+            let chunk: String = buf
+                .drain(..end + if buf[end..].starts_with("\n\n") { 2 } else { 1 })
+                .collect();
+            if chunk.starts_with(':') {
+                continue;
+            }
+            let mut lines = chunk.lines();
+            let event = lines
+                .next()
+                .unwrap()
+                .strip_prefix("event: ")
+                .unwrap()
+                .to_owned();
+            let data = lines
+                .next()
+                .unwrap()
+                .strip_prefix("data: ")
+                .unwrap()
+                .to_owned();
+            return (event, data);
+        }
+    }
+    panic!("no event in {buf:?}");
+}
+
+#[tokio::test]
+async fn server_sent_events_carry_updates_notifications_edits_and_deletes() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (_, tb) = user(&app, "bob").await;
+    let resp = streaming::sse_response(
+        app.clone(),
+        Some(alice.id),
+        vec![Stream::parse("user", None).unwrap()],
+    );
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    let mut public = streaming::sse_response(
+        app.clone(),
+        None,
+        vec![Stream::parse("public/local", None).unwrap()],
+    )
+    .into_body();
+    let mut tag = streaming::sse_response(
+        app.clone(),
+        None,
+        vec![Stream::parse("hashtag", Some("#Wool")).unwrap()],
+    )
+    .into_body();
+
+    let s = post(&app, &ta, json!({"status": "live #wool"})).await;
+    let (event, data) = next_event(&mut body).await;
+    assert_eq!(event, "update");
+    let payload: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(payload["id"], s["id"]);
+    assert_eq!(payload["content"], s["content"]);
+    assert_eq!(payload["favourited"], false);
+    let (event, data) = next_event(&mut public).await;
+    assert_eq!(event, "update");
+    assert_eq!(serde_json::from_str::<Value>(&data).unwrap()["id"], s["id"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&next_event(&mut tag).await.1).unwrap()["id"],
+        s["id"]
+    );
+
+    // Bob favourites: alice gets a notification.
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{}/favourite", s["id"].as_str().unwrap()),
+        Some(&tb),
+    )
+    .await;
+    let (event, data) = next_event(&mut body).await;
+    assert_eq!(event, "notification");
+    let n: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(
+        (n["type"].as_str(), n["account"]["acct"].as_str()),
+        (Some("favourite"), Some("bob"))
+    );
+
+    // Edit, then delete.
+    let id = s["id"].as_str().unwrap();
+    json(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&ta),
+        json!({"status": "edited"}),
+    )
+    .await;
+    let (event, data) = next_event(&mut body).await;
+    assert_eq!(event, "status.update");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["content"],
+        "<p>edited</p>"
+    );
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(
+        next_event(&mut body).await,
+        ("delete".to_owned(), id.to_owned())
+    );
+    // The public stream shows public statuses: it gets the edit and the delete too.
+    let (event, data) = next_event(&mut public).await;
+    assert_eq!(event, "status.update");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["content"],
+        "<p>edited</p>"
+    );
+    assert_eq!(
+        next_event(&mut public).await,
+        ("delete".to_owned(), id.to_owned())
+    );
+}
+
+#[tokio::test]
+async fn private_statuses_stay_off_other_streams() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (bob, _) = user(&app, "bob").await;
+    let mut bobs = streaming::sse_response(
+        app.clone(),
+        Some(bob.id),
+        vec![Stream::parse("user", None).unwrap()],
+    )
+    .into_body();
+    post(
+        &app,
+        &ta,
+        json!({"status": "just mine", "visibility": "private"}),
+    )
+    .await;
+    let mine = post(
+        &app,
+        &ta,
+        json!({"status": "hi @bob", "visibility": "direct"}),
+    )
+    .await;
+    // Bob is not a follower: the first never reaches him; the mention does, and notifies.
+    let (event, data) = next_event(&mut bobs).await;
+    assert_eq!(event, "update");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["id"],
+        mine["id"]
+    );
+    let (event, _) = next_event(&mut bobs).await;
+    assert_eq!(event, "notification");
+    let _ = alice;
+    assert!(Stream::parse("list", None).is_none());
+    assert!(Stream::parse("hashtag", None).is_none());
+}
+
+async fn serve(app: App) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let app = app.clone();
+                        async move {
+                            let resp = streaming::streaming(&app, req).await.unwrap_or_else(|| {
+                                let mut r = http::Response::new(
+                                    http_body_util::Full::new(Bytes::new()).boxed(),
+                                );
+                                *r.status_mut() = StatusCode::NOT_FOUND;
+                                r
+                            });
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .with_upgrades()
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// A raw HTTP/1.1 GET; returns what arrived until `until` was seen (or the connection
+/// closed), within two seconds.
+async fn raw_get(addr: std::net::SocketAddr, path: &str, until: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: wool.test\r\nAccept: text/event-stream\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while !String::from_utf8_lossy(&out).contains(until) {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Err(_) => break,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) => panic!("{e}"),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn over_loopback_errors_sse_and_websocket() {
+    let app = instance().await;
+    let (_, ta) = user(&app, "alice").await;
+    let addr = serve(app.clone()).await;
+
+    let bad = raw_get(addr, "/api/v1/streaming/user?access_token=nope", "}").await;
+    assert!(bad.starts_with("HTTP/1.1 401"), "{bad}");
+    assert!(bad.contains("{\"error\":\"The access token is invalid\"}"));
+    let anon = raw_get(addr, "/api/v1/streaming/user", "}").await;
+    assert!(anon.starts_with("HTTP/1.1 401"), "{anon}");
+    assert!(anon.contains("Missing access token"));
+    let unknown = raw_get(addr, "/api/v1/streaming/list?list=1", "}").await;
+    assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
+    let health = raw_get(addr, "/api/v1/streaming/health", "OK").await;
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("OK"),
+        "{health}"
+    );
+
+    // SSE over the wire: post while the stream is open.
+    let sse = {
+        let app = app.clone();
+        let ta = ta.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            post(&app, &ta, json!({"status": "on the wire"})).await
+        })
+    };
+    let got = raw_get(
+        addr,
+        &format!("/api/v1/streaming/public?access_token={ta}"),
+        "\n\n",
+    )
+    .await;
+    let posted = sse.await.unwrap();
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(got
+        .to_ascii_lowercase()
+        .contains("content-type: text/event-stream"));
+    assert!(
+        got.contains(&format!(
+            "event: update\ndata: {{\"id\":\"{}\"",
+            posted["id"].as_str().unwrap()
+        )),
+        "{got}"
+    );
+
+    // WebSocket: a stream from the query, another by subscribing.
+    let (mut ws, resp) = tokio_tungstenite::connect_async(format!(
+        "ws://{addr}/api/v1/streaming?stream=user&access_token={ta}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SWITCHING_PROTOCOLS);
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "stream": "hashtag", "tag": "Rust"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "stream": "nonsense"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let mut next_text = async || loop {
+        let m = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .expect("a message within 2 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            return serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    let err = next_text().await;
+    assert_eq!(err["error"], "Unknown stream type");
+    let s = post(&app, &ta, json!({"status": "websocket #rust"})).await;
+    // One message per matching stream: the hashtag and the user's home.
+    let mut streams = Vec::new();
+    for _ in 0..2 {
+        let m = next_text().await;
+        assert_eq!(m["event"], "update");
+        let payload: Value = serde_json::from_str(m["payload"].as_str().unwrap()).unwrap();
+        assert_eq!(payload["id"], s["id"]);
+        assert_eq!(payload["account"]["acct"], "alice");
+        streams.push(m["stream"].clone());
+    }
+    streams.sort_by_key(|v| v.to_string());
+    assert_eq!(streams, vec![json!(["hashtag", "rust"]), json!(["user"])]);
+
+    // After unsubscribing from the hashtag, only the user stream speaks; deletes and
+    // notifications arrive too.
+    ws.send(Message::Text(
+        json!({"type": "unsubscribe", "stream": "hashtag", "tag": "rust"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let (_, tb) = user(&app, "bob").await;
+    let sid = s["id"].as_str().unwrap();
+    call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{sid}/favourite"),
+        Some(&tb),
+    )
+    .await;
+    let mut next_text = async || loop {
+        let m = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .expect("a message within 2 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            return serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    let n = next_text().await;
+    assert_eq!(
+        (n["event"].as_str(), n["stream"].clone()),
+        (Some("notification"), json!(["user"]))
+    );
+    let payload: Value = serde_json::from_str(n["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["type"], "favourite");
+    let later = post(&app, &ta, json!({"status": "no tag here"})).await;
+    let m = next_text().await;
+    assert_eq!(m["stream"], json!(["user"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(m["payload"].as_str().unwrap()).unwrap()["id"],
+        later["id"]
+    );
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{sid}"),
+        Some(&ta),
+    )
+    .await;
+    let d = next_text().await;
+    assert_eq!(
+        (d["event"].as_str(), d["payload"].as_str()),
+        (Some("delete"), Some(sid))
+    );
+}
