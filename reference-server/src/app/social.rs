@@ -62,6 +62,19 @@ pub struct Relationship {
     pub domain_blocking: bool,
 }
 
+/// `host[:port]` of an IRI (empty if it has none).
+pub(crate) fn host_of(iri: &str) -> String {
+    url::Url::parse(iri)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_default()
+}
+
 fn valid_username(u: &str) -> bool {
     !u.is_empty() && u.len() <= 30 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
@@ -583,6 +596,21 @@ impl App {
         activity: &[u8],
         audience: Audience,
     ) -> Result<(), Error> {
+        let mut audience = audience;
+        let mut kept = Vec::with_capacity(audience.actors.len());
+        for a in std::mem::take(&mut audience.actors) {
+            if !self.is_domain_blocked(&host_of(&a)).await? {
+                kept.push(a);
+            }
+        }
+        audience.actors = kept;
+        let mut kept = Vec::with_capacity(audience.inboxes.len());
+        for i in std::mem::take(&mut audience.inboxes) {
+            if !self.is_domain_blocked(&host_of(&i)).await? {
+                kept.push(i);
+            }
+        }
+        audience.inboxes = kept;
         let report = self
             .engine()
             .deliver(activity, &oid(&from.actor)?, &audience)
@@ -1613,6 +1641,41 @@ impl App {
             },
         )
         .await?;
+        // As Mastodon's suspension: follows between local accounts and the domain's accounts
+        // end, so nothing more is delivered there (federate() also drops such recipients).
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let rows = self
+                .store()
+                .kv_scan(ns::ACCOUNTS, b"", after.as_deref(), 500)
+                .await?;
+            let n = rows.len();
+            for (_, v) in &rows {
+                let Ok(acc) = serde_json::from_slice::<Account>(v) else {
+                    continue;
+                };
+                let Some(host) = acc.domain.as_deref() else {
+                    continue;
+                };
+                if !self.is_domain_blocked(host).await? {
+                    continue;
+                }
+                for f in self.store().all_members(&coll::following(acc.id), 1000).await? {
+                    if let Ok(t) = f.member.parse() {
+                        self.remove_follow_record(acc.id, t).await?;
+                    }
+                }
+                for f in self.store().all_members(&coll::followers(acc.id), 1000).await? {
+                    if let Ok(t) = f.member.parse() {
+                        self.remove_follow_record(t, acc.id).await?;
+                    }
+                }
+            }
+            match rows.into_iter().last() {
+                Some((k, _)) if n == 500 => after = Some(k),
+                _ => break,
+            }
+        }
         Ok(!existed)
     }
 

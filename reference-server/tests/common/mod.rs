@@ -355,9 +355,12 @@ pub fn password_of(name: &str) -> String {
     format!("correct horse battery staple {name}")
 }
 
+/// One instance of a [`cluster`]: a label, a loopback address, accounts (name, locked).
+pub type ServerSpec<'a> = (&'a str, &'a str, &'a [(&'a str, bool)]);
+
 /// Prepares instances on the given addresses, makes `accounts[i]` (name, locked) on instance
 /// `i` with a token each, starts them all. Preparation runs in parallel threads.
-pub fn cluster(spec: &[(&str, &str, &[(&str, bool)])]) -> (Vec<Woolly>, Vec<Vec<String>>) {
+pub fn cluster(spec: &[ServerSpec<'_>]) -> (Vec<Woolly>, Vec<Vec<String>>) {
     let handles: Vec<_> = spec
         .iter()
         .map(|(label, ip, accounts)| {

@@ -1,0 +1,332 @@
+"""A real Mastodon client against Woolly: Mastodon.py (PyPI, pinned in requirements.txt)
+driving two `woolly serve` instances on loopback, as an app would.
+
+Run by reference-server/tests/mastodon_py.rs, which starts the servers and passes:
+
+    python test_mastodon_py.py --a http://127.0.0.2:PORT --user alice --password P \
+        --b http://127.0.0.3:PORT --b-token TOKEN_OF_BOB
+
+Steps: register an app; the authorization-code flow (this script fetches /oauth/authorize,
+fills in and submits the sign-in form, reads `code` and `state` from the redirect); post with
+each visibility and a content warning; reply; favourite; boost; search and resolve bob on the
+second instance and follow him; read home, public and tag timelines and notifications; edit and
+delete; receive a live `update` on the streaming API. Every step checks the returned
+entities' fields. Exit status 0 on success; an AssertionError (with context) otherwise.
+Every wait is bounded.
+"""
+
+import argparse
+import html.parser
+import sys
+import threading
+import time
+import urllib.parse
+
+import requests
+from mastodon import Mastodon, MastodonNotFoundError, StreamListener
+
+REDIRECT = "http://127.0.0.1/woolly-client-test/callback"
+SCOPES = ["read", "write", "follow", "push"]
+TIMEOUT = 30.0
+
+
+START = time.monotonic()
+
+
+def step(name):
+    print(f"-- [{time.monotonic() - START:6.2f} s] {name}", flush=True)
+
+
+def poll(what, fn, timeout=TIMEOUT):
+    """Calls fn every 0.2 s until it returns something truthy; bounded in time and count."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / 0.2) + 1):
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for: {what}")
+
+
+def text(html_content):
+    """Content HTML to plain text."""
+
+    class P(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.out = []
+
+        def handle_data(self, data):
+            self.out.append(data)
+
+    p = P()
+    p.feed(html_content or "")
+    return "".join(p.out)
+
+
+class FormParser(html.parser.HTMLParser):
+    """The first <form> of a page: its action, method and inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.method = "get"
+        self.fields = {}
+        self.in_form = False
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and not self.done:
+            self.in_form = True
+            self.action = a.get("action")
+            self.method = (a.get("method") or "get").lower()
+        elif tag == "input" and self.in_form and a.get("name"):
+            self.fields[a["name"]] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.in_form:
+            self.in_form = False
+            self.done = True
+
+
+def authorize(base, client_id, username, password):
+    """The authorization-code flow, as a browser would do it: returns the code."""
+    api = Mastodon(client_id=client_id, client_secret="unused", api_base_url=base)
+    url = api.auth_request_url(
+        redirect_uris=REDIRECT, scopes=SCOPES, state="state-123", allow_http=True
+    )
+    parsed = urllib.parse.urlparse(url)
+    assert parsed.path == "/oauth/authorize", url
+    session = requests.Session()
+    page = session.get(url, timeout=TIMEOUT)
+    assert page.status_code == 200, (page.status_code, page.text[:500])
+    assert page.headers.get("content-type", "").startswith("text/html"), page.headers
+    form = FormParser()
+    form.feed(page.text)
+    assert form.action, f"no sign-in form on {url}: {page.text[:500]}"
+    assert form.method == "post", form.method
+    assert "password" in form.fields or "password" in page.text, form.fields
+    fields = dict(form.fields)
+    fields.update({"username": username, "password": password, "decision": "approve"})
+    # A wrong password first: the form comes back, no redirect.
+    bad = session.post(
+        urllib.parse.urljoin(url, form.action),
+        data={**fields, "password": "wrong"},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert bad.status_code in (200, 401, 403, 422), (bad.status_code, bad.text[:300])
+    assert "location" not in {k.lower() for k in bad.headers}, bad.headers
+    done = session.post(
+        urllib.parse.urljoin(url, form.action), data=fields, allow_redirects=False, timeout=TIMEOUT
+    )
+    assert done.status_code in (302, 303), (done.status_code, done.text[:500])
+    location = done.headers["Location"]
+    assert location.startswith(REDIRECT), location
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+    assert q.get("state") == ["state-123"], location
+    assert q.get("code") and q["code"][0], location
+    return q["code"][0]
+
+
+class Collector(StreamListener):
+    def __init__(self):
+        super().__init__()
+        self.updates = []
+        self.event = threading.Event()
+
+    def on_update(self, status):
+        self.updates.append(status)
+        self.event.set()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--a", required=True)
+    ap.add_argument("--user", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--b", required=True)
+    ap.add_argument("--b-token", required=True)
+    args = ap.parse_args()
+    a_domain = urllib.parse.urlparse(args.a).netloc
+    b_domain = urllib.parse.urlparse(args.b).netloc
+
+    step("instance")
+    anon = Mastodon(api_base_url=args.a)
+    inst = anon.instance_v1()
+    assert inst.version.startswith("4."), inst.version
+    assert "Woolly" in inst.version, inst.version
+    assert inst.urls.streaming_api, inst.urls
+
+    step("register an app")
+    client_id, client_secret = Mastodon.create_app(
+        "woolly-client-test",
+        scopes=SCOPES,
+        redirect_uris=REDIRECT,
+        website="https://example.invalid/woolly-client-test",
+        api_base_url=args.a,
+    )
+    assert client_id and client_secret
+
+    step("authorization-code flow (sign-in form)")
+    code = authorize(args.a, client_id, args.user, args.password)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=args.a)
+    token = api.log_in(code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
+    assert token
+    app = api.app_verify_credentials()
+    assert app.name == "woolly-client-test", app
+    me = api.account_verify_credentials()
+    assert me.username == args.user and me.acct == args.user, me
+    assert me.source is not None and "privacy" in me.source, me.source
+    assert me.url == f"{args.a}/@{args.user}", me.url
+
+    step("post with each visibility and a content warning")
+    posts = {}
+    for vis in ["public", "unlisted", "private", "direct"]:
+        body = f"Mastodon.py says hello ({vis}) #WoollyPy"
+        if vis == "direct":
+            body = f"@{args.user} a note to myself (direct)"
+        st = api.status_post(body, visibility=vis, language="en")
+        assert st.visibility == vis, (vis, st.visibility)
+        assert st.account.id == me.id, st.account
+        assert st.language == "en", st.language
+        assert st.uri.startswith(f"{args.a}/users/{args.user}/statuses/"), st.uri
+        assert isinstance(st.id, (int, str)), st.id
+        if vis != "direct":
+            assert "Mastodon.py says hello" in text(st.content), st.content
+            assert [t.name.lower() for t in st.tags] == ["woollypy"], st.tags
+        posts[vis] = st
+    cw = api.status_post("The butler did it", spoiler_text="Spoilers", sensitive=True)
+    assert cw.spoiler_text == "Spoilers" and cw.sensitive is True, cw
+    pub = posts["public"]
+
+    step("reply")
+    reply = api.status_post("A reply to myself", in_reply_to_id=pub.id)
+    assert reply.in_reply_to_id == pub.id, reply.in_reply_to_id
+    assert reply.in_reply_to_account_id == me.id
+    ctx = api.status_context(pub.id)
+    assert reply.id in [s.id for s in ctx.descendants], ctx
+    assert api.status(pub.id).replies_count == 1
+
+    step("favourite and boost")
+    fav = api.status_favourite(pub.id)
+    assert fav.favourited is True and fav.favourites_count == 1, fav
+    boost = api.status_reblog(pub.id)
+    assert boost.reblog is not None and boost.reblog.id == pub.id, boost
+    assert boost.reblog.reblogged is True and boost.reblog.reblogs_count == 1, boost.reblog
+    assert [a.id for a in api.status_favourited_by(pub.id)] == [me.id]
+    try:
+        api.status_reblog(posts["private"].id)
+        raise AssertionError("a followers-only status was boosted")
+    except AssertionError:
+        raise
+    except Exception as e:  # Mastodon.py raises its API error for the 4xx
+        assert "40" in str(e) or "42" in str(e), e
+
+    step("search and resolve a remote account; follow it")
+    res = api.search_v2(f"@bob@{b_domain}", resolve=True, result_type="accounts")
+    bobs = [x for x in res.accounts if x.acct == f"bob@{b_domain}"]
+    assert len(bobs) == 1, res
+    bob_acc = bobs[0]
+    assert bob_acc.username == "bob" and bob_acc.url == f"{args.b}/@bob", bob_acc
+    rel = api.account_follow(bob_acc.id)
+    assert rel.id == bob_acc.id
+    poll("the follow of bob is accepted", lambda: api.account_relationships(bob_acc.id)[0].following)
+
+    step("the remote user posts, mentions and favourites")
+    bob = Mastodon(access_token=args.b_token, api_base_url=args.b)
+    alice_on_b = bob.search_v2(f"@{args.user}@{a_domain}", resolve=True, result_type="accounts").accounts
+    assert alice_on_b and alice_on_b[0].acct == f"{args.user}@{a_domain}", alice_on_b
+    bpost = bob.status_post(f"Hello @{args.user}@{a_domain} from B #WoollyPy")
+    home = poll(
+        "bob's post in the home timeline",
+        lambda: [s for s in api.timeline_home(limit=40) if s.uri == bpost.uri],
+    )
+    assert home[0].account.acct == f"bob@{b_domain}", home[0].account
+    assert "from B" in text(home[0].content), home[0].content
+    pub_on_b = bob.search_v2(pub.uri, resolve=True, result_type="statuses").statuses
+    assert pub_on_b and pub_on_b[0].uri == pub.uri, pub_on_b
+    bob.status_favourite(pub_on_b[0].id)
+
+    step("timelines")
+    home_ids = [s.id for s in api.timeline_home(limit=40)]
+    for vis in ["public", "unlisted", "private"]:
+        assert posts[vis].id in home_ids, vis
+    local = api.timeline_public(local=True, limit=40)
+    assert pub.id in [s.id for s in local] and posts["unlisted"].id not in [s.id for s in local]
+    tag = poll(
+        "the tag timeline has both posts",
+        lambda: (lambda t: t if pub.uri in t and bpost.uri in t else None)(
+            [s.uri for s in api.timeline_hashtag("WoollyPy", limit=40)]
+        ),
+    )
+    assert posts["unlisted"].uri not in tag
+
+    step("notifications")
+    notes = poll(
+        "mention and favourite notifications from bob",
+        lambda: (lambda ns: ns if {"mention", "favourite"} <= {n.type for n in ns} else None)(
+            [n for n in api.notifications(limit=40) if n.account.acct == f"bob@{b_domain}"]
+        ),
+    )
+    mention = [n for n in notes if n.type == "mention"][0]
+    assert mention.status.uri == bpost.uri, mention
+    favn = [n for n in notes if n.type == "favourite"][0]
+    assert favn.status.id == pub.id, favn
+    only = api.notifications(types=["favourite"])
+    assert only and all(n.type == "favourite" for n in only), only
+
+    step("edit and delete")
+    edited = api.status_update(pub.id, status="Mastodon.py says hello, edited #WoollyPy")
+    assert edited.edited_at is not None, edited
+    assert "edited" in text(edited.content)
+    history = api.status_history(pub.id)
+    assert len(history) == 2, history
+    assert "edited" not in text(history[0].content) and "edited" in text(history[1].content)
+    api.status_delete(posts["direct"].id)
+    try:
+        api.status(posts["direct"].id)
+        raise AssertionError("a deleted status is still there")
+    except MastodonNotFoundError:
+        pass
+
+    step("streaming: a live update")
+    collector = Collector()
+    # A short read timeout: after close() the worker thread only notices at its next read.
+    handle = api.stream_user(collector, run_async=True, reconnect_async=False, timeout=8)
+    try:
+        poll("the stream is connected", handle.is_receiving, timeout=15)
+        step("stream connected")
+        time.sleep(0.5)
+        live = api.status_post("Live on the stream")
+        bob.status_post("Live from B too")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if any(s.id == live.id for s in collector.updates):
+                break
+            collector.event.wait(0.5)
+            collector.event.clear()
+        got = [s for s in collector.updates if s.id == live.id]
+        assert got, f"no live update for {live.id}: {[s.id for s in collector.updates]}"
+        assert "Live on the stream" in text(got[0].content)
+        assert got[0].account.id == me.id
+        step("local update received")
+        poll(
+            "the remote post arrives on the stream",
+            lambda: [s for s in collector.updates if "Live from B" in text(s.content)],
+            timeout=20,
+        )
+        step("remote update received")
+    finally:
+        handle.close()
+
+    step("done")
+    print("OK: Mastodon.py", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
