@@ -27,17 +27,7 @@ impl Handler {
     }
 }
 
-fn host_of(iri: &str) -> String {
-    url::Url::parse(iri)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })
-        })
-        .unwrap_or_default()
-}
+use super::social::host_of;
 
 fn to_core(e: Error) -> activitypub_core::Error {
     match e {

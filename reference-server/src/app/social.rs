@@ -230,15 +230,7 @@ impl App {
             .as_str()
             .to_owned();
         let existing = self.account_by_iri(&iri).await?;
-        let host = url::Url::parse(&iri)
-            .ok()
-            .and_then(|u| {
-                u.host_str().map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_owned(),
-                })
-            })
-            .unwrap_or_default();
+        let host = host_of(&iri);
         let username = actor
             .preferred_username
             .clone()
