@@ -1652,12 +1652,20 @@ impl App {
                 if !self.is_domain_blocked(host).await? {
                     continue;
                 }
-                for f in self.store().all_members(&coll::following(acc.id), 1000).await? {
+                for f in self
+                    .store()
+                    .all_members(&coll::following(acc.id), 1000)
+                    .await?
+                {
                     if let Ok(t) = f.member.parse() {
                         self.remove_follow_record(acc.id, t).await?;
                     }
                 }
-                for f in self.store().all_members(&coll::followers(acc.id), 1000).await? {
+                for f in self
+                    .store()
+                    .all_members(&coll::followers(acc.id), 1000)
+                    .await?
+                {
                     if let Ok(t) = f.member.parse() {
                         self.remove_follow_record(t, acc.id).await?;
                     }
