@@ -61,6 +61,8 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     kv_prefix_scans(store).await;
     atomic_batches(store).await;
     batch_dedupe_race(store).await;
+    batch_groups(store).await;
+    batch_group_race(store).await;
 }
 
 /// Documents: put, get, replace, metadata, bad arguments.
@@ -1540,5 +1542,247 @@ pub async fn batch_dedupe_race<S: Store + ?Sized>(store: &S) {
         store.count_pending(&s).await.expect("count"),
         1,
         "batch race: exactly one job enqueued"
+    );
+}
+
+/// [`BatchStore::apply_many`]: batches applied in order, each as by `apply`, seeing the
+/// batches before it; a failing batch fails alone.
+pub async fn batch_groups<S: Store + ?Sized>(store: &S) {
+    let s = scope("batch-group");
+    let ttl = Duration::from_secs(60);
+    let id1 = format!("https://remote.example/{s}/activities/1");
+    let id2 = format!("https://remote.example/{s}/activities/2");
+    let coll = format!("followers:{s}");
+    let dead = format!("https://example.com/{s}/notes/deleted");
+    store
+        .delete_document(&dead, &Tombstone::new(at(0)))
+        .await
+        .expect("delete");
+    let doc = Document::from_json(&serde_json::json!({"type": "Note"}), Origin::Remote, at(1))
+        .expect("doc");
+
+    assert!(
+        store.apply_many(&[]).await.expect("apply_many").is_empty(),
+        "batch group: no batches, no results"
+    );
+
+    let batches = [
+        // 0: applied.
+        WriteBatch::new()
+            .unless_seen(&id1, at(0), ttl)
+            .enqueue(&s, NewJob::new("remote.example", b"one".to_vec(), at(0))),
+        // 1: the same id as batch 0: not applied.
+        WriteBatch::new()
+            .unless_seen(&id1, at(0), ttl)
+            .enqueue(&s, NewJob::new("remote.example", b"dup".to_vec(), at(0))),
+        // 2: fails (a tombstoned IRI); its other writes must not happen.
+        WriteBatch::new()
+            .unless_seen(format!("{id2}/bad"), at(0), ttl)
+            .kv_put(&s, &b"from-bad"[..], &b"x"[..])
+            .insert(&coll, 1, "https://must.not/exist")
+            .enqueue(&s, NewJob::new("x", b"bad".to_vec(), at(0)))
+            .put_document(&dead, doc.clone()),
+        // 3: applied, after the failure.
+        WriteBatch::new()
+            .unless_seen(&id2, at(0), ttl)
+            .kv_put(&s, &b"from-good"[..], &b"y"[..])
+            .insert(&coll, 2, "https://remote.example/users/bob")
+            .enqueue(&s, NewJob::new("other.example", b"two".to_vec(), at(0))),
+        // 4: sees batch 3's insert (the member moves, the count stays 1).
+        WriteBatch::new().insert(&coll, 3, "https://remote.example/users/bob"),
+    ];
+    let results = store.apply_many(&batches).await.expect("apply_many");
+    assert_eq!(results.len(), 5, "batch group: one result per batch");
+    let first = results[0].as_ref().expect("batch group: batch 0 succeeds");
+    assert!(
+        first.applied && first.job_ids.len() == 1,
+        "batch group: batch 0 applied with one job: {first:?}"
+    );
+    let second = results[1].as_ref().expect("batch group: batch 1 succeeds");
+    assert!(
+        !second.applied && second.job_ids.is_empty(),
+        "batch group: batch 1 (same dedupe id as batch 0) is not applied: {second:?}"
+    );
+    let err = results[2]
+        .as_ref()
+        .expect_err("batch group: batch 2 fails on the tombstoned IRI");
+    assert!(
+        err.is_tombstoned(),
+        "batch group: batch 2's error is Tombstoned, got {err:?}"
+    );
+    let fourth = results[3].as_ref().expect("batch group: batch 3 succeeds");
+    assert!(
+        fourth.applied && fourth.job_ids.len() == 1,
+        "batch group: batch 3 applied with one job: {fourth:?}"
+    );
+    assert!(
+        fourth.job_ids[0] > first.job_ids[0],
+        "batch group: job ids increase in batch order"
+    );
+    assert!(
+        results[4].as_ref().expect("batch 4").applied,
+        "batch group: batch 4 applied"
+    );
+
+    // The effects: batches 0, 3 and 4, nothing of 1 and 2.
+    assert_eq!(
+        store.count_pending(&s).await.expect("count"),
+        2,
+        "batch group: the jobs of batches 0 and 3"
+    );
+    assert_eq!(
+        store.count_lane(&s, "other.example").await.expect("count"),
+        1,
+        "batch group: batch 3's lane"
+    );
+    let jobs = store
+        .lease(&s, &LeaseRequest::new(at(1), Duration::from_secs(30), 10))
+        .await
+        .expect("lease");
+    let payloads: Vec<&[u8]> = jobs.iter().map(|j| &j.payload[..]).collect();
+    assert_eq!(
+        payloads,
+        [&b"one"[..], &b"two"[..]],
+        "batch group: exactly the jobs of the applied batches, in order"
+    );
+    assert_eq!(
+        jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
+        [first.job_ids[0], fourth.job_ids[0]],
+        "batch group: the reported job ids"
+    );
+    assert_eq!(
+        store.kv_get(&s, b"from-bad").await.expect("get"),
+        None,
+        "batch group: no kv write from the failed batch"
+    );
+    assert_eq!(
+        store.kv_get(&s, b"from-good").await.expect("get"),
+        Some(b"y".to_vec()),
+        "batch group: kv write from batch 3"
+    );
+    assert!(
+        !store
+            .contains(&coll, "https://must.not/exist")
+            .await
+            .expect("contains"),
+        "batch group: no insert from the failed batch"
+    );
+    assert_eq!(
+        store.count(&coll).await.expect("count"),
+        1,
+        "batch group: batch 4 moved batch 3's member"
+    );
+    assert_eq!(
+        store
+            .key_of(&coll, "https://remote.example/users/bob")
+            .await
+            .expect("key_of"),
+        Some(3),
+        "batch group: batch 4's key wins"
+    );
+    assert!(
+        store.seen(&id1, at(1)).await.expect("seen")
+            && store.seen(&id2, at(1)).await.expect("seen"),
+        "batch group: the guards of applied batches are recorded"
+    );
+    assert!(
+        !store
+            .seen(&format!("{id2}/bad"), at(1))
+            .await
+            .expect("seen"),
+        "batch group: the failed batch's guard is not recorded"
+    );
+    assert!(
+        !store.check_and_set(&id1, at(1), ttl).await.expect("check"),
+        "batch group: a later check sees the id"
+    );
+
+    // A batch sees an earlier batch's delete within the same call.
+    let iri = format!("https://example.com/{s}/notes/1");
+    let results = store
+        .apply_many(&[
+            WriteBatch::new().delete_document(&iri, Tombstone::new(at(2))),
+            WriteBatch::new().put_document(&iri, doc),
+        ])
+        .await
+        .expect("apply_many");
+    assert!(
+        results[0].as_ref().is_ok_and(|o| o.applied),
+        "batch group: delete applied"
+    );
+    assert!(
+        results[1].as_ref().is_err_and(|e| e.is_tombstoned()),
+        "batch group: a put after a delete in the same call is refused: {:?}",
+        results[1]
+    );
+    assert!(
+        store.is_tombstoned(&iri).await.expect("tombstone"),
+        "batch group: the tombstone is written"
+    );
+
+    // A group where every batch fails or is a duplicate writes nothing.
+    let results = store
+        .apply_many(&[
+            WriteBatch::new()
+                .unless_seen(&id1, at(1), ttl)
+                .kv_put(&s, &b"late"[..], &b"z"[..]),
+            WriteBatch::new()
+                .kv_put(&s, &b"late"[..], &b"z"[..])
+                .insert("", 1, "m"),
+        ])
+        .await
+        .expect("apply_many");
+    assert!(
+        results[0].as_ref().is_ok_and(|o| !o.applied),
+        "batch group: duplicate not applied"
+    );
+    assert!(
+        results[1].as_ref().is_err_and(|e| e.is_invalid_argument()),
+        "batch group: an empty collection name is an invalid argument: {:?}",
+        results[1]
+    );
+    assert_eq!(
+        store.kv_get(&s, b"late").await.expect("get"),
+        None,
+        "batch group: nothing written"
+    );
+}
+
+/// Concurrent `apply_many` calls and `apply` calls guarded by the same ids: each id is
+/// applied exactly once.
+pub async fn batch_group_race<S: Store + ?Sized>(store: &S) {
+    let s = scope("batch-group-race");
+    let ttl = Duration::from_secs(60);
+    let batch = |n: u64| {
+        WriteBatch::new()
+            .unless_seen(format!("https://remote.example/{s}/a/{n}"), at(0), ttl)
+            .enqueue(
+                &s,
+                NewJob::new("remote.example", n.to_be_bytes().to_vec(), at(0)),
+            )
+    };
+    // 8 groups over ids 0..8 in different orders, and 8 single applies.
+    let groups: Vec<Vec<WriteBatch>> = (0..8u64)
+        .map(|g| (0..8u64).map(|n| batch((n + g) % 8)).collect())
+        .collect();
+    let singles: Vec<WriteBatch> = (0..8u64).map(batch).collect();
+    let (grouped, single) = futures::join!(
+        join_all(groups.iter().map(|g| store.apply_many(g))),
+        join_all(singles.iter().map(|b| store.apply(b))),
+    );
+    let mut applied = 0;
+    for r in grouped {
+        for o in r.expect("apply_many") {
+            applied += usize::from(o.expect("batch").applied);
+        }
+    }
+    for o in single {
+        applied += usize::from(o.expect("apply").applied);
+    }
+    assert_eq!(applied, 8, "batch group race: each of 8 ids applied once");
+    assert_eq!(
+        store.count_pending(&s).await.expect("count"),
+        8,
+        "batch group race: one job per id"
     );
 }

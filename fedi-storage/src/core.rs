@@ -34,12 +34,18 @@ pub(crate) trait Engine: Send + Sync + 'static {
 /// Pending writes with read-your-writes.
 struct Tx<'e, E: Engine> {
     engine: &'e E,
+    /// The pending writes of an enclosing transaction, read under `writes` (see
+    /// [`Core::apply_many`]: each batch is a layer over the batches before it).
+    base: Option<&'e BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl<'e, E: Engine> Tx<'e, E> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.writes.get(key) {
+        if let Some(v) = self.writes.get(key) {
+            return Ok(v.clone());
+        }
+        match self.base.and_then(|b| b.get(key)) {
             Some(v) => Ok(v.clone()),
             None => self.engine.get(key),
         }
@@ -322,6 +328,7 @@ impl<E: Engine> Core<E> {
         let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut tx = Tx {
             engine: &self.engine,
+            base: None,
             writes: BTreeMap::new(),
         };
         let out = f(&mut tx)?;
@@ -1005,46 +1012,68 @@ impl<E: Engine> Core<E> {
     // ---- batches
 
     pub(crate) fn apply(&self, batch: &WriteBatch) -> Result<BatchOutcome> {
+        self.write(|tx| Self::tx_apply(tx, batch))
+    }
+
+    /// Evaluates the batches in order under one writer lock, each in its own layer over the
+    /// pending writes of the batches before it (so it sees their effects, and a failing batch
+    /// drops only its own layer), and applies the layers of the batches that succeeded as one
+    /// atomic engine write.
+    pub(crate) fn apply_many(&self, batches: &[WriteBatch]) -> Result<Vec<Result<BatchOutcome>>> {
         self.write(|tx| {
-            if let Some((id, now, ttl)) = &batch.guard {
-                if !Self::tx_check_and_set(tx, id, *now, *ttl)? {
-                    tx.writes.clear();
-                    return Ok(BatchOutcome {
-                        applied: false,
-                        job_ids: Vec::new(),
-                    });
+            let mut out = Vec::with_capacity(batches.len());
+            for batch in batches {
+                let mut layer = Tx {
+                    engine: tx.engine,
+                    base: Some(&tx.writes),
+                    writes: BTreeMap::new(),
+                };
+                let r = Self::tx_apply(&mut layer, batch);
+                let writes = layer.writes;
+                if r.is_ok() {
+                    tx.writes.extend(writes);
                 }
+                out.push(r);
             }
-            let mut job_ids = Vec::new();
-            for op in &batch.ops {
-                match op {
-                    BatchOp::PutDocument { iri, document } => {
-                        Self::tx_put_document(tx, iri, document)?
-                    }
-                    BatchOp::DeleteDocument { iri, tombstone } => {
-                        Self::tx_delete_document(tx, iri, tombstone)?;
-                    }
-                    BatchOp::Insert { collection, item } => {
-                        Self::tx_insert(tx, collection, item)?;
-                    }
-                    BatchOp::Remove { collection, member } => {
-                        Self::tx_remove(tx, collection, member)?;
-                    }
-                    BatchOp::KvPut {
-                        namespace,
-                        key,
-                        value,
-                    } => tx.put(kv_key(namespace, key)?, value.clone()),
-                    BatchOp::KvDelete { namespace, key } => tx.del(kv_key(namespace, key)?),
-                    BatchOp::Enqueue { queue, job } => {
-                        job_ids.push(Self::tx_enqueue(tx, queue, job)?)
-                    }
+            Ok(out)
+        })
+    }
+
+    fn tx_apply(tx: &mut Tx<'_, E>, batch: &WriteBatch) -> Result<BatchOutcome> {
+        if let Some((id, now, ttl)) = &batch.guard {
+            if !Self::tx_check_and_set(tx, id, *now, *ttl)? {
+                tx.writes.clear();
+                return Ok(BatchOutcome {
+                    applied: false,
+                    job_ids: Vec::new(),
+                });
+            }
+        }
+        let mut job_ids = Vec::new();
+        for op in &batch.ops {
+            match op {
+                BatchOp::PutDocument { iri, document } => Self::tx_put_document(tx, iri, document)?,
+                BatchOp::DeleteDocument { iri, tombstone } => {
+                    Self::tx_delete_document(tx, iri, tombstone)?;
                 }
+                BatchOp::Insert { collection, item } => {
+                    Self::tx_insert(tx, collection, item)?;
+                }
+                BatchOp::Remove { collection, member } => {
+                    Self::tx_remove(tx, collection, member)?;
+                }
+                BatchOp::KvPut {
+                    namespace,
+                    key,
+                    value,
+                } => tx.put(kv_key(namespace, key)?, value.clone()),
+                BatchOp::KvDelete { namespace, key } => tx.del(kv_key(namespace, key)?),
+                BatchOp::Enqueue { queue, job } => job_ids.push(Self::tx_enqueue(tx, queue, job)?),
             }
-            Ok(BatchOutcome {
-                applied: true,
-                job_ids,
-            })
+        }
+        Ok(BatchOutcome {
+            applied: true,
+            job_ids,
         })
     }
 }

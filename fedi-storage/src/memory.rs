@@ -94,6 +94,9 @@ impl MemoryStore {
     async fn commit(&self) -> Result<()> {
         Ok(())
     }
+    async fn commit_writes(&self, _writes: u64) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl Default for MemoryStore {

@@ -251,10 +251,15 @@ impl SledConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SledStats {
-    /// Writes that waited for durability.
+    /// Writes that waited for durability (each batch applied by
+    /// [`BatchStore::apply_many`](crate::BatchStore::apply_many) counts as one).
     pub durable_writes: u64,
     /// Flushes performed for them (`durable_writes / flushes` is the group-commit factor).
     pub flushes: u64,
+    /// Calls that waited for a flush: one per write, and one per `apply_many` whatever the
+    /// number of batches it applied (`durable_writes / commits` is how many batches shared a
+    /// store write).
+    pub commits: u64,
 }
 
 /// Group commit on a dedicated flusher thread.
@@ -276,6 +281,7 @@ struct Shared {
     wake: Condvar,
     flushes: AtomicU64,
     writes: AtomicU64,
+    commits: AtomicU64,
 }
 
 #[derive(Default)]
@@ -294,6 +300,7 @@ impl GroupCommit {
             wake: Condvar::new(),
             flushes: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
         });
         let for_thread = shared.clone();
         let thread = std::thread::Builder::new()
@@ -306,9 +313,11 @@ impl GroupCommit {
         })
     }
 
-    /// Waits until every write applied before this call is on disk.
-    async fn commit(&self) -> Result<()> {
-        self.shared.writes.fetch_add(1, Ordering::Relaxed);
+    /// Waits until every write applied before this call is on disk; `writes` is how many
+    /// logical writes this covers (for [`SledStats`]).
+    async fn commit(&self, writes: u64) -> Result<()> {
+        self.shared.writes.fetch_add(writes, Ordering::Relaxed);
+        self.shared.commits.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         {
             let mut s = self.shared.lock();
@@ -459,6 +468,7 @@ impl SledStore {
             Some(g) => SledStats {
                 durable_writes: g.shared.writes.load(Ordering::Relaxed),
                 flushes: g.shared.flushes.load(Ordering::Relaxed),
+                commits: g.shared.commits.load(Ordering::Relaxed),
             },
             None => SledStats::default(),
         }
@@ -474,8 +484,13 @@ impl SledStore {
     }
 
     async fn commit(&self) -> Result<()> {
+        self.commit_writes(1).await
+    }
+
+    /// Waits for the flush covering a store write made of `writes` logical writes.
+    async fn commit_writes(&self, writes: u64) -> Result<()> {
         match &self.inner.group {
-            Some(g) => g.commit().await,
+            Some(g) => g.commit(writes).await,
             None => Ok(()),
         }
     }

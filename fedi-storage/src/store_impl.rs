@@ -251,6 +251,20 @@ macro_rules! impl_store_traits {
                 }
                 Ok(r)
             }
+            async fn apply_many(
+                &self,
+                batches: &[$crate::WriteBatch],
+            ) -> $crate::Result<Vec<$crate::Result<$crate::BatchOutcome>>> {
+                let r = self.core().apply_many(batches)?;
+                let applied = r
+                    .iter()
+                    .filter(|o| o.as_ref().is_ok_and(|o| o.applied))
+                    .count();
+                if applied > 0 {
+                    self.commit_writes(applied as u64).await?;
+                }
+                Ok(r)
+            }
         }
     };
 }

@@ -351,6 +351,30 @@ pub trait BatchStore: Send + Sync {
     /// seen, nothing is written and `applied` is `false`. Fails (writing nothing) if an
     /// operation is invalid, e.g. a document put on a tombstoned IRI. Durable on return.
     async fn apply(&self, batch: &WriteBatch) -> Result<BatchOutcome>;
+
+    /// Applies several batches, in order, as if by one [`BatchStore::apply`] each, but in one
+    /// write and (on a durable backend) one flush, so that writers with work in flight can
+    /// share the cost of a write.
+    ///
+    /// Each batch keeps the semantics of `apply`: it is applied completely or not at all, its
+    /// dedupe guard is checked and set, and it sees the effects of the batches before it in
+    /// the same call (of two batches guarded by the same id, the second is not applied).
+    /// The result has one entry per batch, in order: `Ok(outcome)`, or `Err` if that batch
+    /// failed (for example a document put on a tombstoned IRI); a failed batch writes nothing
+    /// and does not affect the others. The outer `Err` means the call as a whole failed (the
+    /// backend could not write or flush); then, as for `apply`, a crash may leave the batches
+    /// that would have been applied either all present or all absent.
+    ///
+    /// Durable on return. The default calls [`BatchStore::apply`] for each batch (so each is
+    /// its own write, and every error is reported per batch); the bundled backends override
+    /// it to make it one atomic write with one flush.
+    async fn apply_many(&self, batches: &[WriteBatch]) -> Result<Vec<Result<BatchOutcome>>> {
+        let mut out = Vec::with_capacity(batches.len());
+        for batch in batches {
+            out.push(self.apply(batch).await);
+        }
+        Ok(out)
+    }
 }
 
 /// Everything a fediverse server stores: implemented by every type implementing all the

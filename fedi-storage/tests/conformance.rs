@@ -76,3 +76,59 @@ async fn the_traits_are_dyn_compatible() {
     let store: std::sync::Arc<dyn fedi_storage::Store> = std::sync::Arc::new(MemoryStore::new());
     conformance::run_all(&*store).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sled_apply_many_is_one_durable_write_that_survives_reopen() {
+    use fedi_storage::{
+        BatchStore, DedupeStore, LeaseRequest, NewJob, QueueStore, Timestamp, WriteBatch,
+    };
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let now = Timestamp::from_unix_millis(1_700_000_000_000);
+    let ttl = Duration::from_secs(3600);
+    let batches: Vec<WriteBatch> = (0..10u64)
+        .map(|i| {
+            WriteBatch::new()
+                .unless_seen(format!("https://remote.example/a/{}", i % 8), now, ttl)
+                .enqueue("inbox", NewJob::new("remote.example", vec![i as u8], now))
+        })
+        .collect();
+    {
+        let store = SledStore::open(dir.path().join("db")).unwrap();
+        let before = store.stats();
+        let results = store.apply_many(&batches).await.unwrap();
+        let applied: Vec<bool> = results
+            .iter()
+            .map(|r| r.as_ref().unwrap().applied)
+            .collect();
+        // Ids 8 and 9 repeat the guards of 0 and 1.
+        assert_eq!(
+            applied,
+            [true, true, true, true, true, true, true, true, false, false]
+        );
+        let after = store.stats();
+        assert_eq!(
+            after.commits - before.commits,
+            1,
+            "one store write: {after:?}"
+        );
+        assert_eq!(after.durable_writes - before.durable_writes, 8, "{after:?}");
+        assert!(after.flushes > before.flushes, "flushed before returning");
+    }
+    let store = SledStore::open(dir.path().join("db")).unwrap();
+    let jobs = store
+        .lease(
+            "inbox",
+            &LeaseRequest::new(now, Duration::from_secs(30), 100),
+        )
+        .await
+        .unwrap();
+    let payloads: Vec<u8> = jobs.iter().map(|j| j.payload[0]).collect();
+    assert_eq!(payloads, (0..8u8).collect::<Vec<_>>());
+    for i in 0..8 {
+        assert!(store
+            .seen(&format!("https://remote.example/a/{i}"), now)
+            .await
+            .unwrap());
+    }
+}

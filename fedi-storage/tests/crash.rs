@@ -85,7 +85,39 @@ fn crash_child() {
                                 .unwrap();
                             report(format!("ins {key} {tag}"));
                         }
-                        2 | 3 => {
+                        3 => {
+                            // Three guarded enqueues and a duplicate of the first, as one
+                            // group write (one store write, one flush).
+                            let batch = |t: &str| {
+                                WriteBatch::new()
+                                    .unless_seen(
+                                        format!("https://example.com/a/{t}"),
+                                        now,
+                                        Duration::from_secs(86_400),
+                                    )
+                                    .enqueue(
+                                        QUEUE,
+                                        NewJob::new(
+                                            format!("h{}", w % 3),
+                                            t.as_bytes().to_vec(),
+                                            now,
+                                        )
+                                        .with_max_attempts(1000),
+                                    )
+                            };
+                            let tags = [format!("{tag}-a"), format!("{tag}-b"), format!("{tag}-c")];
+                            let mut group: Vec<WriteBatch> =
+                                tags.iter().map(|t| batch(t)).collect();
+                            group.push(batch(&tags[0]));
+                            let results = store.apply_many(&group).await.unwrap();
+                            assert!(!results[3].as_ref().unwrap().applied, "duplicate applied");
+                            for (t, r) in tags.iter().zip(&results) {
+                                let out = r.as_ref().unwrap();
+                                assert!(out.applied);
+                                report(format!("enq {} {t}", out.job_ids[0]));
+                            }
+                        }
+                        2 => {
                             let job =
                                 NewJob::new(format!("h{}", w % 3), tag.clone().into_bytes(), now)
                                     .with_max_attempts(1000);

@@ -161,6 +161,8 @@ pub(crate) struct Inner {
     pub(crate) inbox_work: Notify,
     /// Wakes the delivery queue loop.
     pub(crate) delivery_work: Notify,
+    /// Shares store writes among the inbox requests in flight.
+    pub(crate) group_writer: inbox::GroupWriter,
 }
 
 /// Builds an [`Engine`].
@@ -225,6 +227,7 @@ impl EngineBuilder {
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 inbox_work: Notify::new(),
                 delivery_work: Notify::new(),
+                group_writer: inbox::GroupWriter::default(),
             }),
         };
         let instance = engine.inner.config.instance_actor.clone();
