@@ -1,0 +1,75 @@
+//! Resident memory of a process, from `/proc/PID/status` (Linux).
+
+use crate::error::{Error, Result};
+
+/// A process's memory figures, in KiB, as the kernel reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Memory {
+    /// `VmRSS`: resident now.
+    pub rss_kib: u64,
+    /// `VmHWM`: the peak resident set so far.
+    pub hwm_kib: u64,
+}
+
+impl Memory {
+    /// Parses the text of `/proc/PID/status`.
+    pub fn parse(status: &str) -> Option<Memory> {
+        let field = |name: &str| {
+            status.lines().find_map(|l| {
+                let rest = l.strip_prefix(name)?.strip_prefix(':')?;
+                rest.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()
+            })
+        };
+        Some(Memory {
+            rss_kib: field("VmRSS")?,
+            hwm_kib: field("VmHWM")?,
+        })
+    }
+
+    /// Reads a running process's figures.
+    pub fn of_pid(pid: u32) -> Result<Memory> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        Memory::parse(&text).ok_or_else(|| {
+            Error::Usage(format!(
+                "/proc/{pid}/status has no VmRSS/VmHWM (a kernel thread or a zombie?)"
+            ))
+        })
+    }
+
+    /// `VmRSS 12.3 MiB (12,345 KiB), VmHWM …`.
+    pub fn summary(&self) -> String {
+        format!(
+            "VmRSS {:.1} MiB ({} KiB), VmHWM {:.1} MiB ({} KiB)",
+            self.rss_kib as f64 / 1024.0,
+            self.rss_kib,
+            self.hwm_kib as f64 / 1024.0,
+            self.hwm_kib
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn parses_proc_status() {
+        let text = "Name:\twoolly\nVmPeak:\t  912345 kB\nVmHWM:\t   18432 kB\nVmRSS:\t   15360 kB\nThreads:\t5\n";
+        assert_eq!(
+            Memory::parse(text),
+            Some(Memory {
+                rss_kib: 15_360,
+                hwm_kib: 18_432
+            })
+        );
+        assert_eq!(Memory::parse("Name:\tkthreadd\n"), None);
+    }
+
+    #[test]
+    fn reads_this_process() {
+        let m = Memory::of_pid(std::process::id()).unwrap();
+        assert!(m.rss_kib > 0 && m.hwm_kib >= m.rss_kib);
+    }
+}
