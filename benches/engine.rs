@@ -409,7 +409,11 @@ fn summary(
     policy: &http_sig::VerifyPolicy,
     rt: &tokio::runtime::Runtime,
 ) {
-    const ROUNDS: usize = 5;
+    // `WOOLLY_BENCH_ROUNDS` overrides the number of rounds (default 5).
+    let rounds: usize = std::env::var("WOOLLY_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     const MODES: [(&str, Option<Backend>); 4] = [
         ("bare verify", None),
         ("pipeline, memory backend", Some(Backend::Memory)),
@@ -421,8 +425,20 @@ fn summary(
     let mut rates: Vec<[Vec<f64>; 3]> = MODES.iter().map(|_| Default::default()).collect();
     let mut writes_per_flush = Vec::new();
     let per_s = |d: Duration| POOL as f64 / d.as_secs_f64().max(1e-9);
-    for _ in 0..ROUNDS {
+    // `WOOLLY_BENCH_MODES=sled` (a comma-separated list of `verify`, `memory`, `sled`,
+    // `noflush`) runs only those modes, e.g. under a profiler.
+    let only = std::env::var("WOOLLY_BENCH_MODES").ok();
+    let wanted = |m: usize| {
+        only.as_deref().is_none_or(|o| {
+            o.split(',')
+                .any(|w| w.trim() == ["verify", "memory", "sled", "noflush"][m])
+        })
+    };
+    for _ in 0..rounds {
         for (m, (_, backend)) in MODES.iter().enumerate() {
+            if !wanted(m) {
+                continue;
+            }
             let t = match backend {
                 None => {
                     let (cpu0, pcpu0) = (thread_cpu(), process_cpu());
@@ -457,13 +473,27 @@ fn summary(
             rates[m][2].push(per_s(t.process_cpu));
         }
     }
+    if only.is_some() {
+        for (m, (name, _)) in MODES.iter().enumerate() {
+            if wanted(m) {
+                let [w, rt, p] = &rates[m];
+                println!(
+                    "{name:<28} req/s (wall) {:>8.0}  req/CPU-s (rt) {:>8.0}  req/CPU-s (proc) {:>8.0}",
+                    median(w.clone()),
+                    median(rt.clone()),
+                    median(p.clone())
+                );
+            }
+        }
+        return;
+    }
     let med: Vec<[f64; 3]> = rates
         .into_iter()
         .map(|[a, b, c]| [median(a), median(b), median(c)])
         .collect();
     println!();
     println!(
-        "== engine inbox summary: {POOL} requests × {ROUNDS} interleaved rounds, medians; one current_thread runtime, {IN_FLIGHT} in flight =="
+        "== engine inbox summary: {POOL} requests × {rounds} interleaved rounds, medians; one current_thread runtime, {IN_FLIGHT} in flight =="
     );
     println!(
         "load average before: {load0}; after: {}",

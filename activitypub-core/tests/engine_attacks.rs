@@ -434,3 +434,51 @@ async fn rfc9421_requests_are_accepted_and_remembered() {
     assert_eq!(s.us.engine.scheme_for("evil.test"), Scheme::Rfc9421);
     let _ = &s.clock;
 }
+
+/// Mastodon sends the `Add` / `Remove` of a pinned post without an `id`: it is accepted,
+/// handled once, and a replay of the same bytes is a duplicate; a different id-less activity
+/// is not.
+#[tokio::test]
+async fn activities_without_an_id_are_deduplicated_by_their_bytes() {
+    let s = setup().await;
+    let m = s.mallory.as_str();
+    let add = |n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Add",
+            "actor": m,
+            "object": format!("{m}/statuses/{n}"),
+            "target": format!("{m}/collections/featured"),
+        })
+    };
+    let req = s.sign(&add(1));
+    let (parts, bytes) = req.into_parts();
+    let first = s
+        .post(http::Request::from_parts(parts.clone(), bytes.clone()))
+        .await
+        .unwrap();
+    let again = s
+        .post(http::Request::from_parts(parts, bytes))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert!(
+        first.activity_id.starts_with("urn:woolly:activity-sha256:"),
+        "{}",
+        first.activity_id
+    );
+    assert!(again.duplicate);
+    assert_eq!(again.activity_id, first.activity_id);
+    let other = s.post(s.sign(&add(2))).await.unwrap();
+    assert!(!other.duplicate);
+    assert_ne!(other.activity_id, first.activity_id);
+    s.us.engine.process_inbox(10).await.unwrap();
+    let adds =
+        s.us.recorder
+            .kinds()
+            .iter()
+            .filter(|k| k.as_str() == "Add")
+            .count();
+    assert_eq!(adds, 2, "each distinct Add handled exactly once");
+    assert_eq!(s.us.engine.process_inbox(10).await.unwrap().leased, 0);
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -195,4 +196,150 @@ async fn a_failing_host_is_retried_with_back_off_then_dead_lettered() {
         - fedi_storage::Clock::now(&support::start_clock()).as_unix_millis();
     let days = elapsed as f64 / 86_400_000.0;
     assert!((2.0..4.5).contains(&days), "retries spanned {days:.2} days");
+}
+
+/// Publishes actor `name` on `remote` (with `endpoints.sharedInbox` only when `shared`), makes
+/// its inboxes answer `202`, and returns its id.
+fn remote_actor(remote: &support::Remote, name: &str, shared: bool) -> String {
+    let key = http_sig::PrivateKey::generate_ed25519().unwrap();
+    let id = remote.actor(name, &key);
+    if !shared {
+        let path = format!("/users/{name}");
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&remote.docs.lock().unwrap()[&path].1).unwrap();
+        doc.as_object_mut().unwrap().remove("endpoints");
+        remote.put(&path, StatusCode::OK, serde_json::to_vec(&doc).unwrap());
+    }
+    remote.put(
+        &format!("/users/{name}/inbox"),
+        StatusCode::ACCEPTED,
+        Vec::new(),
+    );
+    remote.put("/inbox", StatusCode::ACCEPTED, Vec::new());
+    id.as_str().to_owned()
+}
+
+/// POSTs per (host, path) in the network's log.
+fn posts_per_inbox(net: &MemoryNetwork) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    for r in net.log() {
+        if r.method == http::Method::POST {
+            *out.entry((r.authority.clone(), r.path.clone()))
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn fan_out_sends_one_request_per_distinct_inbox() {
+    let net = MemoryNetwork::with_seed(11);
+    let (a, alice, _clock) = sender(&net).await;
+    // shared1.test: three followers behind one shared inbox; personal.test: two followers
+    // without a shared inbox; shared2.test: one follower.
+    let shared1 = support::Remote::start(&net, "shared1.test");
+    let personal = support::Remote::start(&net, "personal.test");
+    let shared2 = support::Remote::start(&net, "shared2.test");
+    let mut followers = Vec::new();
+    for n in 0..3 {
+        followers.push(remote_actor(&shared1, &format!("s{n}"), true));
+    }
+    for n in 0..2 {
+        followers.push(remote_actor(&personal, &format!("p{n}"), false));
+    }
+    followers.push(remote_actor(&shared2, "t0", true));
+    for (n, f) in followers.iter().enumerate() {
+        // Fetching the actor indexes its inboxes, as when its Follow came in.
+        a.engine
+            .actor(f, &mut activitypub_core::engine::FetchBudget::new(5))
+            .await
+            .unwrap();
+        a.engine
+            .add_follower(alice.as_str(), f, n as u64 + 1)
+            .await
+            .unwrap();
+    }
+    let before = posts_per_inbox(&net);
+    assert!(before.is_empty(), "no POST before the delivery: {before:?}");
+    // Followers, plus two of them mentioned directly: still one request per inbox.
+    let like = activitypub_core::builder::like(
+        &a.new_id(&alice, "likes"),
+        &alice,
+        &activitypub_core::ObjectId::parse("http://x.test/notes/1").unwrap(),
+    );
+    let audience = Audience::new()
+        .followers_of(alice.as_str())
+        .actor(followers[0].clone())
+        .actor(followers[3].clone());
+    let report = a.send(&alice, &like, audience).await;
+    let mut inboxes = report.inboxes.clone();
+    inboxes.sort();
+    assert_eq!(
+        inboxes,
+        [
+            "http://personal.test/users/p0/inbox",
+            "http://personal.test/users/p1/inbox",
+            "http://shared1.test/inbox",
+            "http://shared2.test/inbox",
+        ]
+    );
+    assert!(report.unresolved.is_empty(), "{:?}", report.unresolved);
+    let run = a.engine.process_deliveries(100).await.unwrap();
+    assert_eq!((run.done, run.dead, run.retried), (4, 0, 0));
+    let expected: BTreeMap<(String, String), usize> = [
+        ("personal.test", "/users/p0/inbox"),
+        ("personal.test", "/users/p1/inbox"),
+        ("shared1.test", "/inbox"),
+        ("shared2.test", "/inbox"),
+    ]
+    .into_iter()
+    .map(|(h, p)| ((h.to_owned(), p.to_owned()), 1))
+    .collect();
+    assert_eq!(posts_per_inbox(&net), expected);
+    // Nothing is left to send.
+    assert_eq!(a.pending().await, 0);
+    assert_eq!(a.engine.process_deliveries(100).await.unwrap().leased, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overall_delivery_concurrency_is_bounded() {
+    let net = MemoryNetwork::with_seed(12);
+    let clock = start_clock();
+    let a = Instance::start_with(&net, "a.test", Backend::Memory, &clock, |c| {
+        c.delivery.concurrency = 3;
+        c.delivery.per_host_concurrency = 4;
+    })
+    .await;
+    let alice = a.actor("alice", KeyAlgorithm::Ed25519).await;
+    let hosts: Vec<String> = (0..8).map(|n| format!("h{n}.test")).collect();
+    let counts: Vec<_> = hosts
+        .iter()
+        .map(|h| host(&net, h, |_| answer(StatusCode::ACCEPTED)))
+        .collect();
+    net.set_faults(Faults::none().with_latency(Latency::fixed(Duration::from_millis(20))));
+    for h in &hosts {
+        for n in 0..3 {
+            send_to(&a, &alice, &format!("http://{h}/users/u{n}/inbox")).await;
+        }
+    }
+    let run = a.engine.process_deliveries(100).await.unwrap();
+    assert_eq!(run.done, 24);
+    assert!(counts.iter().all(|c| c.load(Ordering::SeqCst) == 3));
+    let stats = net.stats();
+    assert_eq!(stats.requests, 24);
+    // Across all hosts at once: never more than the global limit, though each host alone
+    // would have allowed four.
+    assert!(
+        stats.peak_in_flight <= 3,
+        "{} in flight > 3",
+        stats.peak_in_flight
+    );
+    assert!(
+        stats.peak_in_flight >= 2,
+        "requests did run in parallel ({})",
+        stats.peak_in_flight
+    );
+    for h in &hosts {
+        assert!(net.host_stats(h).unwrap().peak_in_flight <= 3);
+    }
 }

@@ -265,3 +265,63 @@ async fn the_actor_cache_serves_fresh_actors_without_a_request() {
         .unwrap_err();
     assert!(err.is_gone());
 }
+
+#[tokio::test]
+async fn a_stale_cached_actor_is_refetched_and_a_fresh_one_is_not() {
+    let net = MemoryNetwork::with_seed(21);
+    let clock = start_clock();
+    let us = Instance::start(&net, "wool.test", Backend::Memory, &clock).await;
+    let remote = Remote::start(&net, "far.test");
+    let key = http_sig::PrivateKey::generate_ed25519().unwrap();
+    let f = remote.actor("f", &key);
+    let gets = || {
+        net.log()
+            .iter()
+            .filter(|r| r.authority == "far.test" && r.path == "/users/f")
+            .count()
+    };
+    let refresh = us.engine.config().actor_refresh_age;
+    assert_eq!(refresh, std::time::Duration::from_secs(86_400));
+    let first = us
+        .engine
+        .actor(f.as_str(), &mut FetchBudget::new(5))
+        .await
+        .unwrap();
+    assert_eq!(gets(), 1);
+    assert_eq!(first.name.as_deref(), None);
+    // The remote renames the actor; the cached copy is still fresh a minute before the
+    // refresh age, so the old copy is served without a request.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&remote.docs.lock().unwrap()["/users/f"].1).unwrap();
+    doc["name"] = json!("Renamed");
+    remote.put(
+        "/users/f",
+        StatusCode::OK,
+        serde_json::to_vec(&doc).unwrap(),
+    );
+    clock.advance(refresh - std::time::Duration::from_secs(60));
+    let cached = us
+        .engine
+        .actor(f.as_str(), &mut FetchBudget::new(5))
+        .await
+        .unwrap();
+    assert_eq!(gets(), 1, "fresh: served from the store");
+    assert_eq!(cached, first);
+    // Two minutes later it is older than the refresh age: fetched again, once.
+    clock.advance(std::time::Duration::from_secs(120));
+    let refreshed = us
+        .engine
+        .actor(f.as_str(), &mut FetchBudget::new(5))
+        .await
+        .unwrap();
+    assert_eq!(gets(), 2, "stale: refetched");
+    assert_eq!(refreshed.name.as_deref(), Some("Renamed"));
+    // The refetch restarted the age: the next read is from the store again.
+    let again = us
+        .engine
+        .actor(f.as_str(), &mut FetchBudget::new(5))
+        .await
+        .unwrap();
+    assert_eq!(gets(), 2);
+    assert_eq!(again.name.as_deref(), Some("Renamed"));
+}

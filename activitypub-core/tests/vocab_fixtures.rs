@@ -4,7 +4,7 @@
 
 use activitypub_core::lenient::Reference;
 use activitypub_core::validate::{self, Finding};
-use activitypub_core::vocab::Category;
+use activitypub_core::vocab::{ref_ids, Category};
 use activitypub_core::{AnyObject, Kind, OneOrMany, Visibility};
 use serde_json::Value;
 
@@ -584,3 +584,355 @@ fn spoofed_fetch_is_flagged() {
         [Finding::FetchedOriginMismatch { .. }]
     ));
 }
+
+fixture!(funkwhale_audio, "funkwhale/audio.json", |doc| {
+    assert!(doc.is(&Kind::Audio));
+    assert_eq!(doc.category(), Category::Object);
+    assert_eq!(
+        doc.name.as_deref(),
+        Some("Lambing Season - Field Recording No. 3")
+    );
+    assert_eq!(doc.media_type.as_deref(), Some("text/html"));
+    // Funkwhale sends `to` as a single IRI; the shape is kept.
+    assert!(matches!(doc.to, Some(OneOrMany::One(_))));
+    assert_eq!(
+        Visibility::of_object(&doc, None),
+        Visibility::Public,
+        "Public in `to`"
+    );
+    assert_eq!(
+        doc.attributed_to_ids(),
+        ["https://tunes.example/federation/actors/fieldrecordings"]
+    );
+    // `url` is an array of Links; Funkwhale says `mimeType`, not `mediaType`: kept in extra.
+    let urls = doc.url.as_ref().unwrap();
+    assert_eq!(urls.len(), 2);
+    let stream = urls.as_slice()[0].object().unwrap().as_link().unwrap();
+    assert!(stream.is(&Kind::Link));
+    assert!(stream
+        .href
+        .as_deref()
+        .unwrap()
+        .starts_with("https://tunes.example/api/v1/listen/"));
+    assert_eq!(stream.media_type, None);
+    assert_eq!(
+        stream.extra.get("mimeType"),
+        Some(&Value::String("audio/mpeg".to_owned()))
+    );
+    // Hashtags without `href` are still links by their type.
+    let tags = doc.tag.as_ref().unwrap();
+    assert_eq!(tags.len(), 2);
+    let tag = tags.as_slice()[1].object().unwrap().as_link().unwrap();
+    assert!(tag.is(&Kind::Hashtag));
+    assert_eq!(tag.name.as_deref(), Some("#sheep"));
+    assert!(tag.href.is_none());
+    // Microseconds with +00:00.
+    assert_eq!(
+        doc.published
+            .as_ref()
+            .unwrap()
+            .to_datetime()
+            .unwrap()
+            .microsecond(),
+        318_204
+    );
+});
+
+fixture!(mobilizon_event, "mobilizon/event.json", |doc| {
+    assert!(doc.is(&Kind::Event));
+    assert_eq!(doc.category(), Category::Object);
+    assert_eq!(doc.name.as_deref(), Some("Spinning afternoon"));
+    let start = doc.start_time.as_ref().unwrap().to_datetime().unwrap();
+    let end = doc.end_time.as_ref().unwrap().to_datetime().unwrap();
+    // 14:00 and 17:30 at +01:00.
+    assert_eq!(start.unix_timestamp(), 1_778_936_400);
+    assert_eq!(
+        end.unix_timestamp() - start.unix_timestamp(),
+        3 * 3600 + 1800
+    );
+    assert_eq!(
+        doc.start_time.as_ref().unwrap().as_str(),
+        "2026-05-16T14:00:00+01:00"
+    );
+    // `location`: an embedded Place with its schema.org address, kept as received.
+    let place = embedded(doc.location.as_ref());
+    assert!(place.is(&Kind::Place));
+    assert_eq!(place.name.as_deref(), Some("The Old Mill"));
+    assert_eq!(
+        place.id.as_ref().unwrap().as_str(),
+        "https://meet.example/address/7d2b1c0e-4f6a-4e1b-8c3d-5a6b7c8d9e0f"
+    );
+    assert_eq!(
+        place.extra.get("latitude"),
+        Some(&serde_json::json!(52.1234))
+    );
+    assert_eq!(
+        place.extra["address"]["streetAddress"],
+        Value::String("1 Carding Lane".to_owned())
+    );
+    // Mobilizon's organizer `actor` on an object stays in extra (it is not an activity).
+    assert_eq!(
+        doc.extra.get("actor"),
+        Some(&Value::String("https://meet.example/@spinner".to_owned()))
+    );
+    assert_eq!(doc.attributed_to_ids(), ["https://meet.example/@woolguild"]);
+    assert_eq!(
+        doc.extra.get("participantCount"),
+        Some(&serde_json::json!(8))
+    );
+    assert_eq!(
+        doc.extra.get("ical:status"),
+        Some(&serde_json::json!("TENTATIVE"))
+    );
+    let banner = embedded(doc.attachment.as_ref());
+    assert!(banner.is(&Kind::Document));
+    assert_eq!(banner.media_type.as_deref(), Some("image/png"));
+    // The organizer differs from the group the event is attributed to, which the helper
+    // reports (same origin here; Mobilizon does this for every group event). Nothing else.
+    assert!(matches!(
+        validate::check(&doc)[..],
+        [Finding::ObjectWithActor { .. }]
+    ));
+});
+
+fixture!(mastodon_service_bot, "mastodon/service_bot.json", |doc| {
+    assert_eq!(doc.category(), Category::Actor);
+    let bot = doc.as_actor().unwrap();
+    assert!(bot.is(&Kind::Service));
+    assert_eq!(bot.preferred_username.as_deref(), Some("fleececount"));
+    assert_eq!(
+        bot.inbox.as_ref().unwrap().as_str(),
+        "https://wool.example/users/fleececount/inbox"
+    );
+    assert_eq!(
+        bot.shared_inbox().unwrap().as_str(),
+        "https://wool.example/inbox"
+    );
+    assert_eq!(
+        bot.main_key().unwrap().owner.as_ref().unwrap().as_str(),
+        "https://wool.example/users/fleececount"
+    );
+    assert_eq!(
+        (
+            bot.discoverable,
+            bot.indexable,
+            bot.manually_approves_followers
+        ),
+        (Some(false), Some(false), Some(false))
+    );
+    let field = embedded(bot.attachment.as_ref());
+    assert!(field.is(&Kind::PropertyValue));
+    assert_eq!(field.value.as_deref(), Some("@shepherd@wool.example"));
+    assert!(bot.image.is_none() && bot.moved_to.is_none());
+    assert!(validate::check(&doc).is_empty());
+});
+
+fixture!(
+    friendica_organization,
+    "friendica/organization.json",
+    |doc| {
+        let org = doc.as_actor().unwrap();
+        assert!(org.is(&Kind::Organization));
+        assert_eq!(org.preferred_username.as_deref(), Some("weaversguild"));
+        // Friendica escapes slashes; the values read unescaped.
+        assert_eq!(
+            org.outbox.as_ref().unwrap().as_str(),
+            "https://friendica.loom.example/outbox/weaversguild"
+        );
+        assert_eq!(
+            org.featured.as_ref().unwrap().as_str(),
+            "https://friendica.loom.example/featured/weaversguild"
+        );
+        assert_eq!(
+            org.shared_inbox().unwrap().as_str(),
+            "https://friendica.loom.example/inbox"
+        );
+        // The generator is an embedded Service actor; vcard and diaspora terms stay in extra.
+        let generator = embedded(org.generator.as_ref());
+        assert!(generator.is(&Kind::Service));
+        assert_eq!(
+            generator.url.as_ref().unwrap().first().unwrap().id(),
+            Some("https://friendica.loom.example")
+        );
+        assert!(org.extra.contains_key("vcard:hasAddress"));
+        assert!(org.extra.contains_key("diaspora:guid"));
+        assert_eq!(
+            embedded(org.icon.as_ref()).media_type.as_deref(),
+            Some("image/png")
+        );
+        assert!(validate::check(&doc).is_empty());
+    }
+);
+
+fixture!(mastodon_move, "mastodon/move.json", |doc| {
+    let mv = doc.as_activity().unwrap();
+    assert!(mv.is(&Kind::Move));
+    assert_eq!(
+        mv.id.as_ref().unwrap().as_str(),
+        "https://old-farm.example/users/shepherd#moves/3"
+    );
+    assert_eq!(mv.actor_ids(), ["https://old-farm.example/users/shepherd"]);
+    // Mastodon: object = the moving account (= actor), target = the new account.
+    assert_eq!(
+        mv.first_object().unwrap().id(),
+        Some("https://old-farm.example/users/shepherd")
+    );
+    assert_eq!(
+        ref_ids(mv.target.as_ref()),
+        ["https://wool.example/users/shepherd"]
+    );
+    assert!(matches!(mv.target, Some(OneOrMany::One(Reference::Id(_)))));
+    assert!(mv.extra.is_empty());
+});
+
+fixture!(mastodon_add_pin, "mastodon/add_pin.json", |doc| {
+    let add = doc.as_activity().unwrap();
+    assert!(add.is(&Kind::Add));
+    // Mastodon's Add has no `id`.
+    assert!(add.id.is_none());
+    assert_eq!(add.actor_ids(), ["https://wool.example/users/shepherd"]);
+    assert_eq!(
+        add.first_object().unwrap().id(),
+        Some("https://wool.example/users/shepherd/statuses/113000000000000042")
+    );
+    assert_eq!(
+        ref_ids(add.target.as_ref()),
+        ["https://wool.example/users/shepherd/collections/featured"]
+    );
+    assert!(add.extra.is_empty());
+    assert!(validate::check(&doc).is_empty());
+});
+
+fixture!(
+    mastodon_remove_featured_tag,
+    "mastodon/remove_featured_tag.json",
+    |doc| {
+        let remove = doc.as_activity().unwrap();
+        assert!(remove.is(&Kind::Remove));
+        let tag = embedded(remove.object.as_ref()).as_link().unwrap();
+        assert!(tag.is(&Kind::Hashtag));
+        assert_eq!(
+            tag.href.as_deref(),
+            Some("https://wool.example/tags/shearing")
+        );
+        assert_eq!(tag.name.as_deref(), Some("#shearing"));
+        assert_eq!(
+            ref_ids(remove.target.as_ref()),
+            ["https://wool.example/users/shepherd/collections/tags"]
+        );
+    }
+);
+
+fixture!(mastodon_quote_note, "mastodon/quote_note.json", |doc| {
+    assert!(doc.is(&Kind::Note));
+    let quoted = "https://wool.example/users/shepherd/statuses/113000000000000042";
+    // FEP-044f `quote`, with the legacy spellings Mastodon sends beside it.
+    assert_eq!(doc.quote.as_deref(), Some(quoted));
+    assert_eq!(doc.quote_uri.as_deref(), Some(quoted));
+    assert_eq!(doc.misskey_quote.as_deref(), Some(quoted));
+    assert_eq!(doc.quoted(), Some(quoted));
+    assert_eq!(
+        doc.extra.get("quoteAuthorization"),
+        Some(&Value::String(
+            "https://wool.example/users/shepherd/quote_authorizations/9001".to_owned()
+        ))
+    );
+    assert_eq!(
+        doc.extra["interactionPolicy"]["canQuote"]["automaticApproval"][0],
+        Value::String("https://www.w3.org/ns/activitystreams#Public".to_owned())
+    );
+    assert_eq!(
+        doc.conversation.as_deref(),
+        Some("tag:fleece.example,2026-03-12:objectId=77:objectType=Conversation")
+    );
+    assert_eq!(
+        Visibility::of_object(&doc, Some("https://fleece.example/users/ewe/followers")),
+        Visibility::Public
+    );
+    assert!(validate::check(&doc).is_empty());
+});
+
+#[test]
+fn quote_takes_precedence_over_legacy_spellings() {
+    // When the spellings disagree, FEP-044f `quote` wins.
+    let doc: AnyObject = serde_json::from_str(
+        r#"{"type":"Note","quote":"https://a.example/1","quoteUri":"https://b.example/2","_misskey_quote":"https://c.example/3"}"#,
+    )
+    .unwrap();
+    assert_eq!(doc.quoted(), Some("https://a.example/1"));
+}
+
+fixture!(
+    mastodon_question_multiple,
+    "mastodon/question_multiple.json",
+    |doc| {
+        assert!(doc.is(&Kind::Question));
+        assert!(doc.one_of.is_none());
+        let options = doc.any_of.as_ref().unwrap();
+        assert_eq!(options.len(), 3);
+        let names: Vec<_> = options
+            .iter()
+            .map(|o| o.object().unwrap().name.as_deref().unwrap())
+            .collect();
+        assert_eq!(names, ["Merino", "Jacob", "Herdwick"]);
+        let votes: Vec<_> = options
+            .iter()
+            .map(|o| {
+                o.object()
+                    .unwrap()
+                    .replies
+                    .as_ref()
+                    .unwrap()
+                    .object()
+                    .unwrap()
+                    .as_collection()
+                    .unwrap()
+                    .total_items
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(votes, [6, 4, 9]);
+        // Multiple choice: votes exceed voters.
+        assert_eq!(doc.voters_count, Some(11));
+        let closed = doc.closed.as_ref().unwrap();
+        assert_eq!(closed.as_str(), "2026-03-02T09:00:00Z");
+        assert_eq!(
+            closed.to_datetime(),
+            doc.end_time.as_ref().unwrap().to_datetime()
+        );
+    }
+);
+
+#[test]
+fn question_closed_as_boolean_is_kept() {
+    // ActivityStreams also allows `closed: true`; it is not a timestamp, so it stays in extra.
+    let bytes = r#"{"type":"Question","anyOf":[{"type":"Note","name":"a"}],"closed":true}"#;
+    let doc = load(bytes);
+    assert!(doc.closed.is_none());
+    assert_eq!(doc.extra.get("closed"), Some(&Value::Bool(true)));
+    assert_eq!(doc.any_of.as_ref().unwrap().len(), 1);
+}
+
+fixture!(mastodon_replies_page, "mastodon/replies_page.json", |doc| {
+    let page = doc.as_collection().unwrap();
+    assert!(page.is(&Kind::CollectionPage));
+    let base = "https://wool.example/users/shepherd/statuses/113000000000000042/replies";
+    assert_eq!(
+        page.prev.as_ref().unwrap().id(),
+        Some(format!("{base}?max_id=113000000000000091&page=true").as_str())
+    );
+    assert_eq!(
+        page.next.as_ref().unwrap().id(),
+        Some(format!("{base}?min_id=113000000000000095&page=true").as_str())
+    );
+    assert_eq!(page.part_of.as_ref().unwrap().id(), Some(base));
+    assert!(page.ordered_items.is_none());
+    let items: Vec<_> = page.all_items().iter().filter_map(Reference::id).collect();
+    assert_eq!(
+        items,
+        [
+            "https://fleece.example/users/ewe/statuses/114500000000000091",
+            "https://wool.example/users/lamb/statuses/113000000000000095"
+        ]
+    );
+});

@@ -53,6 +53,10 @@ const USER_ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/media", "write"),
 ];
 
+/// Doorkeeper's challenge on a `401` for a missing or unknown token.
+const INVALID_TOKEN_CHALLENGE: &str = "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", \
+     error_description=\"The access token is invalid\"";
+
 fn method(m: &str) -> Method {
     Method::from_bytes(m.as_bytes()).unwrap()
 }
@@ -77,9 +81,19 @@ async fn tokens_and_scopes_on_every_user_endpoint() {
             none.text
         );
         assert_eq!(none.error(), "The access token is invalid", "{m} {path}");
+        assert_eq!(
+            none.header("www-authenticate"),
+            Some(INVALID_TOKEN_CHALLENGE),
+            "{m} {path}"
+        );
         let bad = call(&app, method(m), &path, Some("no-such-token")).await;
         assert_eq!(bad.status, StatusCode::UNAUTHORIZED, "{m} {path}");
-        bad.error();
+        assert_eq!(bad.error(), "The access token is invalid", "{m} {path}");
+        assert_eq!(
+            bad.header("www-authenticate"),
+            Some(INVALID_TOKEN_CHALLENGE),
+            "{m} {path}"
+        );
         let wrong = if *family == "read" {
             &write_only
         } else {
@@ -93,6 +107,14 @@ async fn tokens_and_scopes_on_every_user_endpoint() {
             out.text
         );
         assert_eq!(out.error(), "This action is outside the authorized scopes");
+        let challenge = out.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with(
+                "Bearer realm=\"Doorkeeper\", error=\"insufficient_scope\", \
+                 error_description=\"Access to this resource requires scope \\\""
+            ) && challenge.contains(family),
+            "{m} {path}: {challenge}"
+        );
         let push = call(&app, method(m), &path, Some(&push_only)).await;
         assert_eq!(push.status, StatusCode::FORBIDDEN, "{m} {path}");
     }
@@ -186,4 +208,343 @@ async fn bad_parameters_are_400_or_422_json() {
     let a = call(&app, Method::DELETE, "/api/v1/timelines/home", Some(&t)).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     a.error();
+}
+
+/// Serves the instance's router on a loopback port (hyper, as `woolly serve` does).
+async fn serve_loopback(app: &reference_server::App) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = reference_server::http::Router::new(app.clone());
+    tokio::spawn(reference_server::http::serve(
+        listener,
+        move |req, peer| {
+            let router = router.clone();
+            async move { router.handle_incoming(req, peer).await }
+        },
+        std::future::pending::<()>(),
+        std::time::Duration::from_secs(1),
+    ));
+    addr
+}
+
+/// One raw HTTP/1.1 GET with `Connection: close`; the whole answer as text.
+async fn raw_get(addr: std::net::SocketAddr, path: &str, auth: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: wool.test\r\n{auth}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("an answer within 10 s")
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The value of header `name` (case-insensitive) in a raw answer.
+fn raw_header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    let head = answer.split("\r\n\r\n").next().unwrap();
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn token_errors_carry_doorkeeper_challenges_on_the_wire() {
+    let app = instance().await;
+    let (_, write_only) = user_with(&app, "writer", false, "write").await;
+    let (_, read_only) = user_with(&app, "reader", false, "read").await;
+    let addr = serve_loopback(&app).await;
+
+    // No token, and an unknown one: 401, Mastodon's body, the invalid_token challenge.
+    for auth in [None, Some("Bearer no-such-token")] {
+        let a = raw_get(addr, "/api/v1/timelines/home", auth).await;
+        assert!(a.starts_with("HTTP/1.1 401 "), "{a}");
+        assert_eq!(
+            raw_header(&a, "www-authenticate"),
+            Some(
+                "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", \
+                 error_description=\"The access token is invalid\""
+            ),
+            "{a}"
+        );
+        assert!(
+            a.ends_with("\r\n\r\n{\"error\":\"The access token is invalid\"}"),
+            "{a}"
+        );
+        assert!(raw_header(&a, "content-type")
+            .unwrap()
+            .starts_with("application/json"));
+    }
+
+    // A token without the scope: 403, Mastodon's body, the insufficient_scope challenge
+    // naming the scopes that would do.
+    let a = raw_get(
+        addr,
+        "/api/v1/timelines/home",
+        Some(&format!("Bearer {write_only}")),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 403 "), "{a}");
+    assert_eq!(
+        raw_header(&a, "www-authenticate"),
+        Some(
+            "Bearer realm=\"Doorkeeper\", error=\"insufficient_scope\", \
+             error_description=\"Access to this resource requires scope \\\"read read:statuses\\\".\""
+        ),
+        "{a}"
+    );
+    assert!(
+        a.ends_with("\r\n\r\n{\"error\":\"This action is outside the authorized scopes\"}"),
+        "{a}"
+    );
+    // A family scope is named alone.
+    let a = raw_get(addr, "/api/v1/lists", Some(&format!("Bearer {write_only}"))).await;
+    assert!(a.starts_with("HTTP/1.1 403 "), "{a}");
+    assert!(
+        raw_header(&a, "www-authenticate").unwrap().ends_with(
+            "error_description=\"Access to this resource requires scope \\\"read\\\".\""
+        ),
+        "{a}"
+    );
+
+    // Successes and other errors carry no challenge.
+    let a = raw_get(
+        addr,
+        "/api/v1/timelines/home",
+        Some(&format!("Bearer {read_only}")),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 200 "), "{a}");
+    assert_eq!(raw_header(&a, "www-authenticate"), None, "{a}");
+    let a = raw_get(
+        addr,
+        "/api/v1/statuses/987654321",
+        Some(&format!("Bearer {read_only}")),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 404 "), "{a}");
+    assert_eq!(raw_header(&a, "www-authenticate"), None, "{a}");
+}
+
+/// The ids an answer names: an entity's, a list's, a context's or a search's.
+fn what(v: &serde_json::Value) -> Vec<String> {
+    if v.is_array() {
+        ids(v)
+    } else if v.get("ancestors").is_some() {
+        [ids(&v["ancestors"]), ids(&v["descendants"])].concat()
+    } else if v.get("accounts").is_some() {
+        [ids(&v["accounts"]), ids(&v["statuses"])].concat()
+    } else {
+        vec![v["id"].as_str().unwrap().to_owned()]
+    }
+}
+
+/// Endpoints where a token is optional: anonymous readers get them, a bad token is `401`, a
+/// token without `read` is `403`, a granular `read:*` token is enough.
+#[tokio::test]
+async fn optional_token_endpoints_refuse_bad_and_out_of_scope_tokens() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (_, write_only) = user_with(&app, "writer", false, "write follow push").await;
+    let (_, granular) = user_with(
+        &app,
+        "granular",
+        false,
+        "read:statuses read:accounts read:search",
+    )
+    .await;
+    let s = post(&app, &ta, serde_json::json!({"status": "hello #wool"})).await;
+    let sid = s["id"].as_str().unwrap();
+    let reply = post(
+        &app,
+        &ta,
+        serde_json::json!({"status": "and more", "in_reply_to_id": sid}),
+    )
+    .await;
+    let rid = reply["id"].as_str().unwrap();
+    let endpoints = [
+        format!("/api/v1/statuses/{sid}"),
+        format!("/api/v1/statuses/{rid}/context"),
+        format!("/api/v1/accounts/{}", alice.id),
+        "/api/v1/accounts/lookup?acct=alice".to_owned(),
+        "/api/v1/timelines/tag/wool".to_owned(),
+        "/api/v2/search?q=alice".to_owned(),
+    ];
+    for path in &endpoints {
+        let anon = get(&app, path, None).await;
+        assert_eq!(anon.status, StatusCode::OK, "{path}: {}", anon.text);
+        let g = get(&app, path, Some(&granular)).await;
+        assert_eq!(g.status, StatusCode::OK, "{path}: {}", g.text);
+        assert_eq!(
+            what(&g.body),
+            what(&anon.body),
+            "{path}: the same entities for a reader"
+        );
+
+        let bad = get(&app, path, Some("no-such-token")).await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED, "{path}: {}", bad.text);
+        assert_eq!(bad.error(), "The access token is invalid", "{path}");
+        assert_eq!(
+            bad.header("www-authenticate"),
+            Some(INVALID_TOKEN_CHALLENGE),
+            "{path}"
+        );
+        // Not a bearer token at all.
+        let b = send(
+            &app,
+            http::Request::get(path.as_str())
+                .header("authorization", "Token abc")
+                .body(bytes::Bytes::new())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(b.status, StatusCode::UNAUTHORIZED, "{path}: {}", b.text);
+        assert_eq!(b.error(), "The access token is invalid", "{path}");
+
+        let out = get(&app, path, Some(&write_only)).await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN, "{path}: {}", out.text);
+        assert_eq!(
+            out.error(),
+            "This action is outside the authorized scopes",
+            "{path}"
+        );
+        assert!(
+            out.header("www-authenticate")
+                .unwrap_or_default()
+                .contains("error=\"insufficient_scope\""),
+            "{path}"
+        );
+    }
+    // What each one answered, for a reader.
+    let one = get(&app, &endpoints[0], None).await;
+    assert_eq!(one.body["id"], s["id"]);
+    let ctx = get(&app, &endpoints[1], None).await;
+    assert_eq!(ids(&ctx.body["ancestors"]), vec![sid.to_owned()]);
+    assert_eq!(ctx.body["descendants"], serde_json::json!([]));
+    let acc = get(&app, &endpoints[2], None).await;
+    assert_eq!(acc.body["acct"], "alice");
+    let look = get(&app, &endpoints[3], None).await;
+    assert_eq!(look.body["id"], alice.id.to_string());
+    let tag = get(&app, &endpoints[4], None).await;
+    assert_eq!(ids(&tag.body), vec![sid.to_owned()]);
+    let found = get(&app, &endpoints[5], None).await;
+    assert_eq!(found.body["accounts"][0]["acct"], "alice");
+
+    // Unknown ids and names: 404 JSON, with and without a token.
+    for path in [
+        "/api/v1/statuses/987654321",
+        "/api/v1/statuses/987654321/context",
+        "/api/v1/statuses/abc/context",
+        "/api/v1/accounts/987654321",
+        "/api/v1/accounts/abc",
+        "/api/v1/accounts/lookup?acct=nobody",
+        "/api/v1/accounts/lookup?acct=nobody@wool.test",
+    ] {
+        for token in [None, Some(ta.as_str())] {
+            let a = get(&app, path, token).await;
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}: {}", a.text);
+            assert_eq!(a.error(), "Record not found", "{path}");
+        }
+    }
+    // A private status is a 404 to those who may not see it, as Mastodon hides it.
+    let private = post(
+        &app,
+        &ta,
+        serde_json::json!({"status": "mine", "visibility": "private"}),
+    )
+    .await;
+    let pid = private["id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/statuses/{pid}"),
+        format!("/api/v1/statuses/{pid}/context"),
+    ] {
+        let a = get(&app, &path, None).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}: {}", a.text);
+        assert_eq!(a.error(), "Record not found");
+        let a = get(&app, &path, Some(&granular)).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}: {}", a.text);
+        assert_eq!(get(&app, &path, Some(&ta)).await.status, StatusCode::OK);
+    }
+
+    // Bad parameters: 4xx JSON.
+    for (path, token, status, error) in [
+        (
+            "/api/v1/accounts/lookup",
+            None,
+            StatusCode::BAD_REQUEST,
+            "acct is missing",
+        ),
+        (
+            "/api/v1/accounts/lookup?acct=",
+            Some(ta.as_str()),
+            StatusCode::BAD_REQUEST,
+            "acct is missing",
+        ),
+        (
+            "/api/v1/timelines/tag/wool?limit=x",
+            None,
+            StatusCode::BAD_REQUEST,
+            "limit: not a valid number: \"x\"",
+        ),
+        (
+            "/api/v1/timelines/tag/wool?local=perhaps",
+            Some(ta.as_str()),
+            StatusCode::BAD_REQUEST,
+            "local: not a boolean: \"perhaps\"",
+        ),
+        (
+            "/api/v1/timelines/tag/wool?max_id=z",
+            None,
+            StatusCode::BAD_REQUEST,
+            "max_id: not a valid number: \"z\"",
+        ),
+        (
+            "/api/v2/search",
+            Some(ta.as_str()),
+            StatusCode::BAD_REQUEST,
+            "q is missing",
+        ),
+        (
+            "/api/v2/search?q=a&type=toots",
+            None,
+            StatusCode::BAD_REQUEST,
+            "type: one of accounts, statuses, hashtags, not \"toots\"",
+        ),
+        (
+            "/api/v2/search?q=a&resolve=maybe",
+            Some(ta.as_str()),
+            StatusCode::BAD_REQUEST,
+            "resolve: not a boolean: \"maybe\"",
+        ),
+        // Paging and resolving need a signed-in user, as on Mastodon.
+        (
+            "/api/v2/search?q=a&offset=5",
+            None,
+            StatusCode::UNAUTHORIZED,
+            "Search queries pagination is not supported without authentication",
+        ),
+        (
+            "/api/v2/search?q=a@b.test&resolve=true",
+            None,
+            StatusCode::UNAUTHORIZED,
+            "Search queries that resolve remote resources are not supported without authentication",
+        ),
+    ] {
+        let a = get(&app, path, token).await;
+        assert_eq!(a.status, status, "{path}: {}", a.text);
+        assert_eq!(a.error(), error, "{path}");
+    }
+    // With a user, paging is allowed.
+    let a = get(&app, "/api/v2/search?q=alice&offset=5", Some(&ta)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["accounts"], serde_json::json!([]));
 }

@@ -321,6 +321,18 @@ async fn code_without_pkce_needs_the_secret_and_deny_redirects() {
     .await;
     assert_eq!(t.status, StatusCode::UNAUTHORIZED);
     assert_eq!(t.body["error"], "invalid_client");
+    // Doorkeeper's challenge comes with every OAuth error, naming the same error.
+    assert_eq!(
+        t.body["error_description"],
+        "Client authentication failed: client_secret is required without PKCE."
+    );
+    assert_eq!(
+        t.header("www-authenticate"),
+        Some(
+            "Bearer realm=\"Doorkeeper\", error=\"invalid_client\", error_description=\"Client \
+             authentication failed: client_secret is required without PKCE.\""
+        )
+    );
 
     let ok = sign_in(&app, &client, &[], "alice-password").await;
     let code = param(&query_of(ok.header("location").unwrap()), "code").unwrap();

@@ -526,3 +526,140 @@ async fn edit_history_source_and_delete() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// `only_media` on an account's statuses: Woolly keeps no media, so no status has any: the
+/// answer is an empty list without a `Link` header (nothing to page through), the other
+/// filters' parameters are still checked, and an unknown account is still a 404.
+#[tokio::test]
+async fn account_statuses_only_media_is_empty_without_paging() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let mut posted = Vec::new();
+    for i in 0..3 {
+        let s = post(&app, &ta, json!({"status": format!("text only {i}")})).await;
+        posted.push(s["id"].as_str().unwrap().to_owned());
+    }
+    posted.reverse();
+    let path = format!("/api/v1/accounts/{}/statuses", alice.id);
+    // Without the filter (and with it off), every status, paged with a Link.
+    for q in [
+        "?limit=2",
+        "?limit=2&only_media=false",
+        "?limit=2&only_media=0",
+    ] {
+        let all = get(&app, &format!("{path}{q}"), None).await;
+        assert_eq!(all.status, StatusCode::OK, "{q}: {}", all.text);
+        assert_eq!(ids(&all.body), posted[..2].to_vec(), "{q}");
+        let link = all.header("link").unwrap_or_default();
+        assert!(
+            link.contains(&format!("max_id={}>; rel=\"next\"", posted[1])),
+            "{q}: {link}"
+        );
+    }
+    // With it: nothing, and no Link.
+    for (q, token) in [
+        ("?only_media=true", None),
+        ("?only_media=1&limit=2", Some(ta.as_str())),
+        ("?only_media=true&pinned=true", None),
+        (
+            "?only_media=true&exclude_replies=true&exclude_reblogs=true",
+            None,
+        ),
+    ] {
+        let media = get(&app, &format!("{path}{q}"), token).await;
+        assert_eq!(media.status, StatusCode::OK, "{q}: {}", media.text);
+        assert_eq!(media.body, json!([]), "{q}");
+        assert_eq!(media.header("link"), None, "{q}");
+    }
+    // Bad values are still 400s, unknown accounts still 404s.
+    for q in [
+        "?only_media=perhaps",
+        "?only_media=true&max_id=z",
+        "?only_media=true&pinned=x",
+    ] {
+        let bad = get(&app, &format!("{path}{q}"), None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{q}: {}", bad.text);
+        bad.error();
+    }
+    let unknown = get(
+        &app,
+        "/api/v1/accounts/987654321/statuses?only_media=true",
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.error(), "Record not found");
+}
+
+/// An `Idempotency-Key` names the status it created for one hour by the app's clock, as on
+/// Mastodon; then the same key posts anew. Keys are per account.
+#[tokio::test]
+async fn idempotency_keys_expire_after_an_hour() {
+    use std::time::Duration;
+    let clock = fedi_storage::ManualClock::new(fedi_storage::Timestamp::now());
+    let app = reference_server::App::with_clock(
+        reference_server::Config {
+            base_url: BASE.into(),
+            ..reference_server::Config::default()
+        },
+        std::sync::Arc::new(fedi_storage::memory::MemoryStore::new()),
+        std::sync::Arc::new(
+            activitypub_core::engine::transport::memory::MemoryNetwork::with_seed(7),
+        ),
+        Some(std::sync::Arc::new(clock.clone())),
+    )
+    .await
+    .unwrap();
+    let (_, t) = user(&app, "alice").await;
+    let (_, tb) = user(&app, "bob").await;
+    let with_key = |token: &str, text: &str, key: &str| {
+        http::Request::post("/api/v1/statuses")
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(bytes::Bytes::from(json!({ "status": text }).to_string()))
+            .unwrap()
+    };
+    let first = send(&app, with_key(&t, "one", "k")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    // A second before the hour is up: the same status, nothing new posted.
+    clock.advance(Duration::from_secs(3599));
+    let again = send(&app, with_key(&t, "two", "k")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.body["content"], "<p>one</p>");
+    assert_eq!(again.body["account"]["statuses_count"], 1);
+    // Another account's key of the same name is its own.
+    let bobs = send(&app, with_key(&tb, "bob's", "k")).await;
+    assert_eq!(bobs.body["content"], "<p>bob&#39;s</p>");
+    assert_ne!(bobs.body["id"], first.body["id"]);
+    // At the hour, the key has expired: a new status.
+    clock.advance(Duration::from_secs(1));
+    let fresh = send(&app, with_key(&t, "three", "k")).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+    assert_ne!(fresh.body["id"], first.body["id"]);
+    assert_eq!(fresh.body["content"], "<p>three</p>");
+    assert_eq!(fresh.body["account"]["statuses_count"], 2);
+    // The key now names the new status, for another hour from now.
+    clock.advance(Duration::from_secs(1800));
+    let same = send(&app, with_key(&t, "four", "k")).await;
+    assert_eq!(same.body["id"], fresh.body["id"]);
+    // Deleted within the hour: the key still names it, so 404, as Mastodon's lookup of
+    // the duplicate; once expired, the key posts again.
+    let id = fresh.body["id"].as_str().unwrap();
+    let del = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&t),
+    )
+    .await;
+    assert_eq!(del.status, StatusCode::OK);
+    let gone = send(&app, with_key(&t, "five", "k")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+    assert_eq!(gone.error(), "Record not found");
+    clock.advance(Duration::from_secs(1800));
+    let after = send(&app, with_key(&t, "six", "k")).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    assert_eq!(after.body["content"], "<p>six</p>");
+}

@@ -392,3 +392,243 @@ async fn over_loopback_errors_sse_and_websocket() {
         (Some("delete"), Some(sid))
     );
 }
+
+/// Reads events until one is not in `skip`; returns it.
+async fn next_event_except(
+    body: &mut reference_server::http::Body,
+    skip: &[&str],
+) -> (String, String) {
+    loop {
+        let e = next_event(body).await;
+        if !skip.contains(&e.0.as_str()) {
+            return e;
+        }
+    }
+}
+
+#[tokio::test]
+async fn notification_stream_carries_notifications_only() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (_, tb) = user(&app, "bob").await;
+    let (_, tc) = user(&app, "carol").await;
+    let mut notes = streaming::sse_response(
+        app.clone(),
+        Some(alice.id),
+        vec![Stream::parse("user/notification", None).unwrap()],
+    )
+    .into_body();
+    let mut home = streaming::sse_response(
+        app.clone(),
+        Some(alice.id),
+        vec![Stream::parse("user", None).unwrap()],
+    )
+    .into_body();
+
+    // Alice posts, edits and deletes: her home stream hears all three, the notification
+    // stream none of them.
+    // (Events are rendered when read: each is awaited before the next action.)
+    let s = post(&app, &ta, json!({"status": "first"})).await;
+    let id = s["id"].as_str().unwrap();
+    assert_eq!(next_event(&mut home).await.0, "update");
+    json(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&ta),
+        json!({"status": "first, edited"}),
+    )
+    .await;
+    assert_eq!(next_event(&mut home).await.0, "status.update");
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(
+        next_event(&mut home).await,
+        ("delete".to_owned(), id.to_owned())
+    );
+
+    // Then bob favourites another post and carol follows: exactly two notifications, in
+    // order, are the first two events of the notification stream.
+    let s2 = post(&app, &ta, json!({"status": "second"})).await;
+    let (event, data) = next_event(&mut home).await;
+    assert_eq!(event, "update");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["id"],
+        s2["id"]
+    );
+    let a = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{}/favourite", s2["id"].as_str().unwrap()),
+        Some(&tb),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let a = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", alice.id),
+        Some(&tc),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let (event, data) = next_event(&mut notes).await;
+    assert_eq!(event, "notification");
+    let n: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(n["type"], "favourite");
+    assert_eq!(n["status"]["id"], s2["id"]);
+    let (event, data) = next_event(&mut notes).await;
+    assert_eq!(event, "notification");
+    let n: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(
+        (n["type"].as_str(), n["account"]["acct"].as_str()),
+        (Some("follow"), Some("carol"))
+    );
+    // The home stream got the same notifications.
+    assert_eq!(next_event(&mut home).await.0, "notification");
+    assert_eq!(next_event(&mut home).await.0, "notification");
+}
+
+#[tokio::test]
+async fn deletes_reach_only_streams_that_could_show_the_status() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (bob, tb) = user(&app, "bob").await;
+    let (carol, _) = user(&app, "carol").await;
+    let a = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", alice.id),
+        Some(&tb),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let open = |viewer: Option<u64>, name: &str, tag: Option<&str>| {
+        streaming::sse_response(app.clone(), viewer, vec![Stream::parse(name, tag).unwrap()])
+            .into_body()
+    };
+    let mut public = open(None, "public", None);
+    let mut local = open(None, "public/local", None);
+    let mut tag = open(None, "hashtag", Some("wool"));
+    let mut tag_local = open(None, "hashtag/local", Some("wool"));
+    let mut bobs = open(Some(bob.id), "user", None);
+    let mut carols = open(Some(carol.id), "user", None);
+
+    // A followers-only post with the tag, then deleted: bob (a follower) sees both; the
+    // public and hashtag streams see neither; carol sees nothing.
+    let private = post(
+        &app,
+        &ta,
+        json!({"status": "secret #wool", "visibility": "private"}),
+    )
+    .await;
+    let pid = private["id"].as_str().unwrap();
+    assert_eq!(next_event(&mut bobs).await.0, "update");
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{pid}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(
+        next_event(&mut bobs).await,
+        ("delete".to_owned(), pid.to_owned())
+    );
+    // An unlisted one stays off the public streams too.
+    let unlisted = post(
+        &app,
+        &ta,
+        json!({"status": "quiet #wool", "visibility": "unlisted"}),
+    )
+    .await;
+    let uid = unlisted["id"].as_str().unwrap();
+    assert_eq!(next_event(&mut bobs).await.0, "update");
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{uid}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(
+        next_event(&mut bobs).await,
+        ("delete".to_owned(), uid.to_owned())
+    );
+
+    // Then a public post, deleted: its update and delete are the first events every public
+    // stream sees, so nothing of the earlier ones leaked there.
+    let public_post = post(&app, &ta, json!({"status": "loud #wool"})).await;
+    let sid = public_post["id"].as_str().unwrap();
+    let mut streams = [
+        ("public", &mut public),
+        ("public:local", &mut local),
+        ("hashtag", &mut tag),
+        ("hashtag:local", &mut tag_local),
+        ("bob's home", &mut bobs),
+    ];
+    for (label, body) in streams.iter_mut() {
+        let (event, data) = next_event(body).await;
+        assert_eq!(event, "update", "{label}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&data).unwrap()["id"],
+            public_post["id"],
+            "{label}"
+        );
+    }
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{sid}"),
+        Some(&ta),
+    )
+    .await;
+    for (label, body) in streams.iter_mut() {
+        assert_eq!(
+            next_event(body).await,
+            ("delete".to_owned(), sid.to_owned()),
+            "{label}"
+        );
+    }
+    // Carol follows nobody: her home stream heard none of it. A mention reaches her; it
+    // is the first thing she hears.
+    let m = post(
+        &app,
+        &ta,
+        json!({"status": "hi @carol", "visibility": "direct"}),
+    )
+    .await;
+    let (event, data) = next_event(&mut carols).await;
+    assert_eq!(event, "update");
+    assert_eq!(serde_json::from_str::<Value>(&data).unwrap()["id"], m["id"]);
+    // Deleting the direct message reaches carol's home, not bob's (he was not addressed).
+    let mid = m["id"].as_str().unwrap();
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{mid}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(
+        next_event_except(&mut carols, &["notification"]).await,
+        ("delete".to_owned(), mid.to_owned())
+    );
+    let later = post(
+        &app,
+        &ta,
+        json!({"status": "for followers", "visibility": "private"}),
+    )
+    .await;
+    let (event, data) = next_event(&mut bobs).await;
+    assert_eq!(event, "update", "bob heard nothing of the direct message");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["id"],
+        later["id"]
+    );
+}

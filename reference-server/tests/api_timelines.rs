@@ -368,9 +368,15 @@ async fn search_resolves_handles_and_urls() {
     // Without resolve, an unknown remote handle finds nothing.
     let none = get(&app, "/api/v2/search?q=bob@remote.test", Some(&t)).await;
     assert_eq!(none.body["accounts"], json!([]));
-    // Anonymous searches do not resolve either.
+    // Anonymous searches may not resolve: 401, as on Mastodon, and nothing was fetched.
     let anon = get(&app, "/api/v2/search?q=bob@remote.test&resolve=true", None).await;
-    assert_eq!(anon.body["accounts"], json!([]));
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{}", anon.text);
+    assert_eq!(
+        anon.error(),
+        "Search queries that resolve remote resources are not supported without authentication"
+    );
+    let none = get(&app, "/api/v2/search?q=bob@remote.test", Some(&t)).await;
+    assert_eq!(none.body["accounts"], json!([]));
     let r = get(
         &app,
         "/api/v2/search?q=@bob@remote.test&resolve=true",

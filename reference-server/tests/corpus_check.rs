@@ -165,3 +165,180 @@ fn missing_folder_exits_two() {
     let (code, _) = woolly(&[], &d.0.join("does-not-exist"));
     assert_eq!(code, 2);
 }
+
+/// A Note fetched from one host that claims an id on another: nothing in the bytes shows it.
+const FOREIGN_ID_NOTE: &str = r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://pasture.example/notes/7","type":"Note","attributedTo":"https://pasture.example/users/p","content":"totally mine"}"#;
+
+const MANIFEST: &str = r#"# Test corpus
+
+Notes: a NEGATIVE outside a table is ignored.
+
+| Repository | Notes |
+|---|---|
+| some/repo | NEGATIVE here, but this table does not list documents |
+
+## Objects
+
+| Path | Source | Notes |
+|:---|---|---|
+| objects/spoof/create.json | ours | NEGATIVE: spoofed Create (foreign embedded object) |
+| objects/wool/note.json | ours | an ordinary note, NEGATIVES is not the word |
+| objects/wool/person.json | ours | NEGATIVE: claims a key it does not own \| pipe in a note |
+| objects/fetched/foreign-id.json | ours | NEGATIVE: spoofed object (id host != fetched host) |
+| objects/gone/missing.json | ours | NEGATIVE: listed, never written |
+| webfinger/wool.json | ours | NEGATIVE: outside the checked folder when checking objects/ |
+"#;
+
+fn manifest_corpus(tag: &str) -> TempDir {
+    let d = good_corpus(tag);
+    d.write("objects/fetched/foreign-id.json", FOREIGN_ID_NOTE);
+    d.write("MANIFEST.md", MANIFEST);
+    d
+}
+
+#[test]
+fn negative_documents_from_the_parent_manifest_are_reported() {
+    let d = manifest_corpus("neg");
+    // The checked folder is `objects/`; MANIFEST.md is one level up and its paths are
+    // relative to itself.
+    let (code, out) = woolly(&[], &d.0.join("objects"));
+    // NEGATIVE documents that are not flagged do not fail the run.
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"4 passed, 0 failed"), "{out}");
+    assert!(
+        lines.contains(
+            &"NEGATIVE documents: 4, flagged: 1, not flaggable without fetch context: 1, not flagged: 1, missing: 1"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  NEGATIVE flagged spoof/create.json: activity id https://evil.example/activities/1 is not on the origin of its actor"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  NEGATIVE not flaggable without fetch context fetched/foreign-id.json (manifest: NEGATIVE: spoofed object (id host != fetched host))"),
+        "{out}"
+    );
+    // An escaped bar stays inside the note.
+    assert!(
+        out.contains("  NEGATIVE NOT FLAGGED wool/person.json (manifest: NEGATIVE: claims a key it does not own | pipe in a note)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  NEGATIVE missing gone/missing.json"),
+        "{out}"
+    );
+    // Not marked (the word is NEGATIVES), and outside the checked folder: not listed.
+    assert!(!out.contains("NEGATIVE flagged wool/note.json"), "{out}");
+    assert!(!out.contains("note.json (manifest"), "{out}");
+    assert!(!out.contains("webfinger"), "{out}");
+    // The summary line comes right after `N passed, M failed`.
+    let at = lines
+        .iter()
+        .position(|l| *l == "4 passed, 0 failed")
+        .unwrap();
+    assert!(lines[at + 1].starts_with("NEGATIVE documents: 4,"), "{out}");
+}
+
+#[test]
+fn negative_counts_are_in_the_json_report() {
+    let d = manifest_corpus("negjson");
+    let (code, out) = woolly(&["--json"], &d.0);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["manifest"].as_str().unwrap().ends_with("MANIFEST.md"));
+    // Checked from the root, the webfinger row is in scope too: a well-formed JRD with no
+    // findings, so it is not flagged.
+    assert_eq!(v["negative_documents"], 5);
+    assert_eq!(v["negative_flagged"], 1);
+    assert_eq!(v["negative_needs_fetch_context"], 1);
+    assert_eq!(v["negative_not_flagged"], 2);
+    assert_eq!(v["negative_missing"], 1);
+    assert_eq!(v["negative_unreadable"], 0);
+    let negs = v["negatives"].as_array().unwrap();
+    let find = |p: &str| negs.iter().find(|n| n["path"] == p).unwrap();
+    let spoof = find("objects/spoof/create.json");
+    assert_eq!(spoof["status"], "flagged");
+    assert!(spoof["warnings"].as_array().unwrap().len() >= 2);
+    assert_eq!(
+        find("objects/fetched/foreign-id.json")["status"],
+        "needs-fetch-context"
+    );
+    assert_eq!(find("webfinger/wool.json")["status"], "not-flagged");
+    assert_eq!(find("objects/gone/missing.json")["status"], "missing");
+    // The existing counts are unchanged by the manifest.
+    assert_eq!(v["passed"], 7);
+    assert_eq!(v["failed"], 0);
+}
+
+#[test]
+fn unreadable_negative_document_is_reported_and_fails() {
+    let d = manifest_corpus("negbad");
+    d.write("objects/spoof/create.json", r#"{"type":"Create","actor":"#);
+    let (code, out) = woolly(&[], &d.0.join("objects"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.lines().any(|l| l == "3 passed, 1 failed"), "{out}");
+    assert!(
+        out.lines().any(|l| l
+            == "NEGATIVE documents: 4, flagged: 0, not flaggable without fetch context: 1, not flagged: 1, unreadable: 1, missing: 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  NEGATIVE unreadable spoof/create.json"),
+        "{out}"
+    );
+}
+
+#[test]
+fn manifest_is_looked_for_at_most_two_levels_up() {
+    let d = TempDir::new("neglevels");
+    d.write("MANIFEST.md", MANIFEST);
+    d.write("objects/spoof/create.json", SPOOF);
+    d.write("objects/spoof/deeper/note.json", NOTE);
+    // objects/spoof → the manifest is its grandparent: found.
+    let (_, out) = woolly(&[], &d.0.join("objects/spoof"));
+    // Only the rows under objects/spoof count.
+    assert!(
+        out.lines()
+            .any(|l| l
+                == "NEGATIVE documents: 1, flagged: 1, not flaggable without fetch context: 0"),
+        "{out}"
+    );
+    assert!(out.contains("  NEGATIVE flagged create.json:"), "{out}");
+    // objects/spoof/deeper → three levels: not found, no NEGATIVE line.
+    let (code, out) = woolly(&[], &d.0.join("objects/spoof/deeper"));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.lines().any(|l| l == "1 passed, 0 failed"), "{out}");
+    assert!(!out.contains("NEGATIVE"), "{out}");
+    let (_, json) = woolly(&["--json"], &d.0.join("objects/spoof/deeper"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v.get("manifest").is_none());
+    assert_eq!(v["negative_documents"], 0);
+}
+
+#[test]
+fn manifest_table_parsing() {
+    use reference_server::cli::corpus::negative_marks;
+    let marks = negative_marks(MANIFEST);
+    let paths: Vec<&str> = marks.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "objects/spoof/create.json",
+            "objects/wool/person.json",
+            "objects/fetched/foreign-id.json",
+            "objects/gone/missing.json",
+            "webfinger/wool.json"
+        ]
+    );
+    assert_eq!(
+        marks[1].note,
+        "NEGATIVE: claims a key it does not own | pipe in a note"
+    );
+    // A table without a Notes header uses its last column; backticks around paths go.
+    let marks = negative_marks("| File | Kind | Remark |\n|--|--|--|\n| `a/b.json` | Note | NEGATIVE |\n| c.json | Note | fine |\n");
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0].path, "a/b.json");
+    assert!(negative_marks("no tables here, NEGATIVE or not").is_empty());
+}

@@ -91,3 +91,85 @@ fn invalid_values_are_refused() {
     assert_eq!(c.base_url, "http://localhost:8080");
     assert_eq!(c.data_dir, PathBuf::from("./woolly-data"));
 }
+
+#[test]
+fn woolly_config_names_the_file_and_the_flag_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let by_env = dir.path().join("env.toml");
+    std::fs::write(
+        &by_env,
+        "base_url = \"https://env.example\"\nmax_characters = 700\nbind = \"127.0.0.1:9100\"\n",
+    )
+    .unwrap();
+    let by_flag = dir.path().join("flag.toml");
+    std::fs::write(&by_flag, "base_url = \"https://flag.example\"\n").unwrap();
+    let env_path = by_env.display().to_string();
+
+    // WOOLLY_CONFIG alone: its file is read, and other variables still win over it.
+    let c = load_config(
+        &ServeArgs::default(),
+        env(&[
+            ("WOOLLY_CONFIG", &env_path),
+            ("WOOLLY_BIND", "127.0.0.2:9200"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.base_url, "https://env.example");
+    assert_eq!(c.max_characters, 700);
+    assert_eq!(c.bind, "127.0.0.2:9200");
+    assert_eq!(c.domain(), "env.example");
+
+    // --config wins over WOOLLY_CONFIG: nothing of the variable's file is read.
+    let args = ServeArgs {
+        common: ConfigArgs {
+            config: Some(by_flag),
+            data_dir: None,
+        },
+        ..ServeArgs::default()
+    };
+    let c = load_config(&args, env(&[("WOOLLY_CONFIG", &env_path)])).unwrap();
+    assert_eq!(c.base_url, "https://flag.example");
+    assert_eq!(c.max_characters, 500);
+    assert_eq!(c.bind, "127.0.0.1:8080");
+
+    // Empty is unset; a missing file is an error naming it.
+    let c = load_config(&ServeArgs::default(), env(&[("WOOLLY_CONFIG", "")])).unwrap();
+    assert_eq!(c.base_url, "http://localhost:8080");
+    let missing = dir.path().join("missing.toml").display().to_string();
+    let err = load_config(&ServeArgs::default(), env(&[("WOOLLY_CONFIG", &missing)]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing.toml"), "{err}");
+}
+
+/// The binary reads `WOOLLY_CONFIG` too: `woolly account list` opens the data directory the
+/// file names (and creates the store there).
+#[test]
+fn the_binary_reads_woolly_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-env-config");
+    let file = dir.path().join("woolly.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "base_url = \"http://127.0.0.1:9\"\ndata_dir = \"{}\"\n",
+            data.display().to_string().replace('\\', "\\\\")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_woolly"))
+        .args(["account", "list"])
+        .current_dir(dir.path())
+        .env("WOOLLY_CONFIG", &file)
+        .env_remove("WOOLLY_DATA_DIR")
+        .env_remove("WOOLLY_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(data.join("db").exists(), "the store is where the file says");
+    assert!(!dir.path().join("woolly-data").exists());
+}

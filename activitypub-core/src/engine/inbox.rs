@@ -18,7 +18,8 @@ use crate::{Actor, AnyObject, Error, ObjectId};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Accepted {
-    /// The activity's id.
+    /// The activity's id; for an activity without one (Mastodon's `Add` / `Remove` of a
+    /// pinned post), `urn:woolly:activity-sha256:` and the base64 SHA-256 of its bytes.
     pub activity_id: String,
     /// The authenticated actor.
     pub actor: String,
@@ -33,7 +34,12 @@ pub struct Accepted {
 }
 
 /// A job in the durable inbox queue.
-#[derive(Debug, Serialize, Deserialize)]
+///
+/// Stored as [`InboxJob::encode`]: a version byte, the length of a small JSON header (every
+/// field but the body), the header, then the activity's bytes exactly as received — so the
+/// body is neither re-escaped nor copied through a JSON string on the request path. Jobs
+/// written by earlier versions (one JSON object, body as a string) are still read.
+#[derive(Debug)]
 pub(crate) struct InboxJob {
     pub(crate) target: InboxTarget,
     /// The authenticated actor (or, for `actor_gone`, the gone actor).
@@ -41,9 +47,101 @@ pub(crate) struct InboxJob {
     pub(crate) key_id: String,
     pub(crate) scheme: String,
     pub(crate) received_at: u64,
-    #[serde(default)]
     pub(crate) actor_gone: bool,
-    pub(crate) body: String,
+    /// The activity as received.
+    pub(crate) body: Bytes,
+}
+
+/// Every field of an [`InboxJob`] but the body (and, in the legacy format, the body too).
+#[derive(Serialize, Deserialize)]
+struct JobHeader<'a> {
+    target: InboxTarget,
+    #[serde(borrow)]
+    signer: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    key_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    scheme: std::borrow::Cow<'a, str>,
+    received_at: u64,
+    #[serde(default)]
+    actor_gone: bool,
+    /// Only in jobs written before the binary framing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+}
+
+/// The dedupe key of an activity that has no `id`: `urn:woolly:activity-sha256:` and the
+/// base64 SHA-256 of its bytes (a replay of the same bytes is a duplicate).
+fn anonymous_activity_key(body: &[u8]) -> String {
+    let digest = http_sig::digest::digest_value(
+        CryptoProvider::get_default(),
+        http_sig::DigestAlgorithm::Sha256,
+        body,
+    );
+    let hash = digest.strip_prefix("SHA-256=").unwrap_or(&digest);
+    format!("urn:woolly:activity-sha256:{hash}")
+}
+
+/// The first byte of a framed job (a legacy job starts with `{`).
+const JOB_FRAME_V1: u8 = 1;
+
+impl InboxJob {
+    /// The stored form (see the type's docs).
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, Error> {
+        let header = serde_json::to_vec(&JobHeader {
+            target: self.target.clone(),
+            signer: self.signer.as_str().into(),
+            key_id: self.key_id.as_str().into(),
+            scheme: self.scheme.as_str().into(),
+            received_at: self.received_at,
+            actor_gone: self.actor_gone,
+            body: None,
+        })?;
+        let len = u32::try_from(header.len())
+            .map_err(|_| Error::handler_permanent("inbox job header too large"))?;
+        let mut out = Vec::with_capacity(5 + header.len() + self.body.len());
+        out.push(JOB_FRAME_V1);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&self.body);
+        Ok(out)
+    }
+
+    /// Reads a stored job, framed or legacy JSON.
+    pub(crate) fn decode(payload: &[u8]) -> Result<InboxJob, Error> {
+        let bad = |why: &str| Error::handler_permanent(format!("bad inbox job: {why}"));
+        let (header, body): (JobHeader<'_>, Option<Bytes>) = match payload.first() {
+            Some(&JOB_FRAME_V1) => {
+                let len: [u8; 4] = payload
+                    .get(1..5)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| bad("truncated"))?;
+                let end = 5usize.saturating_add(u32::from_be_bytes(len) as usize);
+                let header = payload.get(5..end).ok_or_else(|| bad("truncated header"))?;
+                let header = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+                let body = payload.get(end..).unwrap_or_default();
+                (header, Some(Bytes::copy_from_slice(body)))
+            }
+            _ => (
+                serde_json::from_slice(payload).map_err(|e| bad(&e.to_string()))?,
+                None,
+            ),
+        };
+        let body = match (body, header.body) {
+            (Some(b), _) => b,
+            (None, Some(s)) => Bytes::from(s.into_bytes()),
+            (None, None) => return Err(bad("no body")),
+        };
+        Ok(InboxJob {
+            target: header.target,
+            signer: header.signer.into_owned(),
+            key_id: header.key_id.into_owned(),
+            scheme: header.scheme.into_owned(),
+            received_at: header.received_at,
+            actor_gone: header.actor_gone,
+            body,
+        })
+    }
 }
 
 fn reject(kind: Rejection, reason: impl Into<String>) -> Error {
@@ -55,21 +153,27 @@ fn reject(kind: Rejection, reason: impl Into<String>) -> Error {
 pub(crate) fn json_depth(bytes: &[u8], limit: usize) -> usize {
     let mut depth = 0usize;
     let mut max = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Most of an activity's bytes are inside strings: jump to the next quote or
+                // backslash instead of looking at every byte.
+                loop {
+                    let Some(off) = bytes.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r))
+                    else {
+                        return max;
+                    };
+                    i += off;
+                    if bytes.get(i) == Some(&b'\\') {
+                        i += 2;
+                    } else {
+                        i += 1;
+                        break;
+                    }
+                }
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
@@ -204,12 +308,22 @@ impl Engine {
         }
         // The claimed activity, cheaply.
         let peek = crate::peek(&body).map_err(|e| reject(Rejection::BadRequest, e.to_string()))?;
-        let id = peek
-            .id
-            .as_deref()
-            .ok_or_else(|| reject(Rejection::Unprocessable, "the activity has no id"))?;
-        let id: ObjectId<AnyObject> =
-            ObjectId::parse(id).map_err(|e| reject(Rejection::Unprocessable, e.to_string()))?;
+        // Mastodon sends the `Add` / `Remove` of a pinned post without an `id`: those two are
+        // accepted without one and deduplicated by the SHA-256 of their bytes.
+        let id: Option<ObjectId<AnyObject>> = match peek.id.as_deref() {
+            Some(id) => Some(
+                ObjectId::parse(id).map_err(|e| reject(Rejection::Unprocessable, e.to_string()))?,
+            ),
+            // Other activities need an id (an `Accept` or `Undo` refers to it).
+            None if !matches!(peek.kind.as_deref(), Some("Add" | "Remove")) => {
+                return Err(reject(Rejection::Unprocessable, "the activity has no id"));
+            }
+            None => None,
+        };
+        let dedupe_key = match &id {
+            Some(id) => id.as_str().to_owned(),
+            None => anonymous_activity_key(&body),
+        };
         let actor = peek
             .actor
             .as_deref()
@@ -250,7 +364,9 @@ impl Engine {
             let (key, owner, was_cached) = match self.key_for(&sig.key_id, &mut budget).await {
                 Ok(k) => k,
                 Err(e) if e.is_gone() && is_self_delete => {
-                    return self.accept_actor_gone(&id, &actor, target, &body).await;
+                    return self
+                        .accept_actor_gone(&dedupe_key, &actor, target, &body)
+                        .await;
                 }
                 Err(e) => {
                     last_err.get_or_insert(reject(
@@ -281,7 +397,9 @@ impl Engine {
                             }
                         }
                         Err(e) if e.is_gone() && is_self_delete => {
-                            return self.accept_actor_gone(&id, &actor, target, &body).await;
+                            return self
+                                .accept_actor_gone(&dedupe_key, &actor, target, &body)
+                                .await;
                         }
                         Err(e) => {
                             last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
@@ -309,7 +427,7 @@ impl Engine {
                 ),
             ));
         }
-        if !id.same_origin(&actor) {
+        if let Some(id) = id.as_ref().filter(|id| !id.same_origin(&actor)) {
             return Err(reject(
                 Rejection::Forbidden,
                 format!("activity {} is not on its actor's origin", id.as_str()),
@@ -335,11 +453,13 @@ impl Engine {
                 }
             }
         }
-        if self.inner.store.is_tombstoned(id.as_str()).await? {
-            return Err(reject(
-                Rejection::Gone,
-                format!("{} was deleted", id.as_str()),
-            ));
+        if let Some(id) = &id {
+            if self.inner.store.is_tombstoned(id.as_str()).await? {
+                return Err(reject(
+                    Rejection::Gone,
+                    format!("{} was deleted", id.as_str()),
+                ));
+            }
         }
         // 5b + 6. Dedupe and persist in one atomic, durable write.
         let scheme = verified.scheme;
@@ -350,16 +470,16 @@ impl Engine {
             scheme: scheme.as_str().to_owned(),
             received_at: self.now().as_unix_millis(),
             actor_gone: false,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body: body.clone(),
         };
-        let applied = self.enqueue_inbox(id.as_str(), actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(&dedupe_key, actor.host(), &job).await?;
         if scheme == Scheme::Rfc9421 {
             if let Ok(u) = parse_fetch_url(actor.as_str()) {
                 self.remember_scheme(&host_of(&u), Scheme::Rfc9421).await;
             }
         }
         Ok(Accepted {
-            activity_id: id.as_str().to_owned(),
+            activity_id: dedupe_key,
             actor: owner,
             duplicate: !applied,
             actor_gone: false,
@@ -368,7 +488,7 @@ impl Engine {
     }
 
     async fn enqueue_inbox(&self, id: &str, lane: &str, job: &InboxJob) -> Result<bool, Error> {
-        let payload = serde_json::to_vec(job).map_err(Error::from)?;
+        let payload = job.encode()?;
         let now = self.now();
         let batch = WriteBatch::new()
             .unless_seen(id, now, self.inner.config.dedupe_ttl)
@@ -386,7 +506,7 @@ impl Engine {
 
     async fn accept_actor_gone(
         &self,
-        id: &ObjectId<AnyObject>,
+        dedupe_key: &str,
         actor: &ObjectId<Actor>,
         target: &InboxTarget,
         body: &[u8],
@@ -399,11 +519,11 @@ impl Engine {
             scheme: String::new(),
             received_at: self.now().as_unix_millis(),
             actor_gone: true,
-            body: String::from_utf8_lossy(body).into_owned(),
+            body: Bytes::copy_from_slice(body),
         };
-        let applied = self.enqueue_inbox(id.as_str(), actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(dedupe_key, actor.host(), &job).await?;
         Ok(Accepted {
-            activity_id: id.as_str().to_owned(),
+            activity_id: dedupe_key.to_owned(),
             actor: actor.as_str().to_owned(),
             duplicate: !applied,
             actor_gone: true,
@@ -650,6 +770,71 @@ fn response(status: StatusCode, body: Bytes) -> http::Response<Bytes> {
 mod tests {
     use super::*;
 
+    fn sample_job() -> InboxJob {
+        InboxJob {
+            target: InboxTarget::Shared,
+            signer: "https://a.example/users/x".into(),
+            key_id: "https://a.example/users/x#main-key".into(),
+            scheme: "cavage".into(),
+            received_at: 1_767_225_600_000,
+            actor_gone: false,
+            body: Bytes::from_static(
+                br#"{"id":"https://a.example/1","content":"\"quoted\" \u00e9"}"#,
+            ),
+        }
+    }
+
+    #[test]
+    fn inbox_jobs_keep_the_body_bytes_exactly() {
+        let job = sample_job();
+        let enc = job.encode().expect("encode");
+        assert_eq!(enc[0], JOB_FRAME_V1);
+        // The body is stored verbatim at the end, not re-escaped.
+        assert!(enc.ends_with(&job.body));
+        let back = InboxJob::decode(&enc).expect("decode");
+        assert_eq!(back.body, job.body);
+        assert_eq!(back.signer, job.signer);
+        assert_eq!(back.key_id, job.key_id);
+        assert_eq!(back.scheme, job.scheme);
+        assert_eq!(back.received_at, job.received_at);
+        assert!(!back.actor_gone);
+        assert!(matches!(back.target, InboxTarget::Shared));
+    }
+
+    #[test]
+    fn legacy_json_inbox_jobs_are_still_read() {
+        let legacy = serde_json::json!({
+            "target": serde_json::to_value(InboxTarget::Shared).expect("target"),
+            "signer": "https://a.example/users/x",
+            "key_id": "",
+            "scheme": "",
+            "received_at": 5,
+            "actor_gone": true,
+            "body": "{\"type\":\"Delete\"}",
+        });
+        let job = InboxJob::decode(&serde_json::to_vec(&legacy).expect("json")).expect("decode");
+        assert_eq!(&job.body[..], br#"{"type":"Delete"}"#);
+        assert!(job.actor_gone);
+        assert_eq!(job.received_at, 5);
+    }
+
+    #[test]
+    fn damaged_inbox_jobs_are_permanent_errors_not_panics() {
+        let enc = sample_job().encode().expect("encode");
+        for cut in 0..40.min(enc.len()) {
+            if let Err(e) = InboxJob::decode(&enc[..cut]) {
+                assert!(e.to_string().contains("bad inbox job"), "{e}");
+            } else {
+                panic!("a job cut at {cut} bytes decoded");
+            }
+        }
+        let mut huge_len = enc.clone();
+        huge_len[1..5].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(InboxJob::decode(&huge_len).is_err());
+        assert!(InboxJob::decode(b"").is_err());
+        assert!(InboxJob::decode(b"{\"target\":1}").is_err());
+    }
+
     fn waiter(w: &GroupWriter, tag: &str) -> oneshot::Receiver<Reply> {
         let (reply, rx) = oneshot::channel();
         let batch = WriteBatch::new().kv_put("t", tag.as_bytes(), &b"x"[..]);
@@ -717,6 +902,50 @@ mod tests {
         assert_eq!(json_depth(br#"{"a":"\"[[[["}"#, 10), 1);
         let deep = "[".repeat(100_000);
         assert_eq!(json_depth(deep.as_bytes(), 32), 33);
+    }
+
+    /// The byte-at-a-time definition `json_depth` must agree with.
+    fn json_depth_slow(bytes: &[u8], limit: usize) -> usize {
+        let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+        for &b in bytes {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > max {
+                        max = depth;
+                        if max > limit {
+                            return max;
+                        }
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        max
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_depth_agrees_with_the_byte_loop(
+            bytes in proptest::collection::vec(proptest::sample::select(
+                vec![b'"', b'\\', b'[', b']', b'{', b'}', b'a', b':', b','],
+            ), 0..200),
+            limit in 0usize..12,
+        ) {
+            proptest::prop_assert_eq!(json_depth(&bytes, limit), json_depth_slow(&bytes, limit));
+        }
     }
 
     #[test]

@@ -183,14 +183,13 @@ impl Engine {
     }
 
     async fn run_handler(&self, job: &Job) -> Result<(), Error> {
-        let job: InboxJob = serde_json::from_slice(&job.payload)
-            .map_err(|e| Error::handler_permanent(format!("bad inbox job: {e}")))?;
+        let job = InboxJob::decode(&job.payload)?;
         let handler = self.inner.handler.clone();
         if job.actor_gone {
             self.invalidate_keys_of(&job.signer).await?;
             return handler.actor_gone(self, &job.signer).await;
         }
-        let document = parse_document(job.body.as_bytes())
+        let document = parse_document(&job.body)
             .map_err(|e| Error::handler_permanent(format!("unreadable activity: {e}")))?;
         let AnyObject::Activity(activity) = document else {
             return Err(Error::handler_permanent("not an activity"));
@@ -244,7 +243,6 @@ impl Engine {
                 }
             }
         }
-        let raw = bytes::Bytes::from(job.body.into_bytes());
         handler
             .handle(
                 self,
@@ -252,7 +250,7 @@ impl Engine {
                     activity,
                     object,
                     object_error,
-                    raw,
+                    raw: job.body,
                     target: job.target,
                     signer: job.signer,
                     key_id: job.key_id,

@@ -181,6 +181,17 @@ impl Instance {
         backend: Backend,
         clock: &ManualClock,
     ) -> Instance {
+        Self::start_with(net, host, backend, clock, |_| {}).await
+    }
+
+    /// [`Instance::start`], with `configure` applied to the engine's configuration last.
+    pub async fn start_with(
+        net: &MemoryNetwork,
+        host: &str,
+        backend: Backend,
+        clock: &ManualClock,
+        configure: impl FnOnce(&mut EngineConfig),
+    ) -> Instance {
         let (store, dir): (Arc<dyn Store>, _) = match backend {
             Backend::Memory => (Arc::new(MemoryStore::new()), None),
             Backend::Sled => {
@@ -196,6 +207,7 @@ impl Instance {
         config.instance_key = KeyAlgorithm::Ed25519;
         config.delivery.breaker_threshold = 3;
         config.delivery.breaker_pause = Duration::from_secs(600);
+        configure(&mut config);
         let recorder = Arc::new(Recorder::default());
         let engine = Engine::builder(config)
             .store(store.clone())

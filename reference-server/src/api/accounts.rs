@@ -178,11 +178,15 @@ pub(crate) async fn statuses(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     } else {
         coll::statuses_of(a.id)
     };
+    if only_media {
+        // Woolly stores no media (remote attachments are not kept either), so no status has
+        // any: an empty list without a `Link`, so that clients do not page through the
+        // account's statuses looking for some.
+        return ok(json!([]));
+    }
     let (list, page) = ctx.app.statuses_page(&collection, &req, viewer).await?;
     let list: Vec<_> = list
         .into_iter()
-        // Woolly stores no media, so no status has any.
-        .filter(|_| !only_media)
         .filter(|s| {
             !exclude_replies
                 || s.in_reply_to_id.is_none()

@@ -74,7 +74,7 @@ impl Ctx<'_> {
     pub(crate) fn token(&self, scope: &str) -> Result<&Token, ApiError> {
         let t = self.token.as_ref().ok_or_else(ApiError::invalid_token)?;
         if !t.allows(scope) {
-            return Err(ApiError::out_of_scope());
+            return Err(ApiError::out_of_scope(scope));
         }
         Ok(t)
     }
@@ -91,7 +91,7 @@ impl Ctx<'_> {
         }
         match &self.token {
             None => Ok(None),
-            Some(t) if !t.allows(scope) => Err(ApiError::out_of_scope()),
+            Some(t) if !t.allows(scope) => Err(ApiError::out_of_scope(scope)),
             Some(t) => Ok(t.account_id),
         }
     }

@@ -2,6 +2,7 @@
 //! URL (fetched, signed, when `resolve=true`), hashtags.
 
 use activitypub_core::AnyObject;
+use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::accounts::matching;
@@ -65,7 +66,8 @@ async fn by_url(app: &App, url: &str, resolve: bool) -> Result<Option<Found>, Er
     }
 }
 
-/// `GET /api/v2/search` (`q`, `type`, `resolve`, `limit`, `offset`, `following`).
+/// `GET /api/v2/search` (`q`, `type`, `resolve`, `limit`, `offset`, `following`); without a
+/// signed-in user, `offset` and `resolve=true` are refused with `401`, as on Mastodon.
 pub(crate) async fn search(ctx: &Ctx<'_>) -> ApiResult {
     let viewer = ctx.viewer("read:search")?;
     let p = &ctx.p;
@@ -83,9 +85,25 @@ pub(crate) async fn search(ctx: &Ctx<'_>) -> ApiResult {
     }
     let want = |k: &str| kind.as_deref().is_none_or(|x| x == k);
     let limit = p.u64("limit")?.map_or(20, |l| (l as usize).clamp(1, 40));
-    let offset = p.u64("offset")?.unwrap_or(0) as usize;
-    // Resolving remote things needs a signed-in user, as on Mastodon.
-    let resolve = p.flag("resolve")? && viewer.is_some();
+    let offset = p.u64("offset")?;
+    let resolve = p.flag("resolve")?;
+    // Paging and resolving remote things need a signed-in user: 401 otherwise, as on
+    // Mastodon.
+    if viewer.is_none() {
+        if offset.is_some() {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Search queries pagination is not supported without authentication",
+            ));
+        }
+        if resolve {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Search queries that resolve remote resources are not supported without authentication",
+            ));
+        }
+    }
+    let offset = offset.unwrap_or(0) as usize;
     let mut accounts: Vec<Account> = Vec::new();
     let mut statuses: Vec<Status> = Vec::new();
     let mut hashtags: Vec<Value> = Vec::new();

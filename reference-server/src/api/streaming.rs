@@ -119,6 +119,8 @@ async fn visible_status(
     Some(s)
 }
 
+/// Whether subscribed stream `sub` takes an event published on `event_stream`.
+/// `user:notification` takes none of these: it carries notifications only.
 fn stream_matches(sub: &Stream, event_stream: &str, viewer: Option<u64>) -> bool {
     match sub.name.as_str() {
         "user" => viewer.is_some_and(|v| event_stream == format!("user:{v}")),
@@ -161,11 +163,25 @@ pub async fn render(
                 stream: sub,
             })
         }
-        Event::Delete { status_id } => Some(Outgoing {
-            event: "delete",
-            payload: status_id.to_string(),
-            stream: streams.first()?.clone(),
-        }),
+        Event::Delete {
+            stream,
+            status_id,
+            local,
+        } => {
+            // Only streams that may have shown the status: never `user:notification`, and
+            // the public and hashtag streams only for public statuses.
+            let sub = streams
+                .iter()
+                .find(|s| {
+                    stream_matches(s, stream, viewer) && (*local || s.name != "hashtag:local")
+                })?
+                .clone();
+            Some(Outgoing {
+                event: "delete",
+                payload: status_id.to_string(),
+                stream: sub,
+            })
+        }
         Event::Notification {
             account_id,
             notification_id,

@@ -197,6 +197,27 @@ impl App {
                     _ => {}
                 }
             }
+            "Add" | "Remove" => {
+                let target = a
+                    .activity
+                    .target
+                    .as_ref()
+                    .and_then(|t| t.iter().next())
+                    .and_then(|r| r.id())
+                    .map(str::to_owned);
+                let embedded = match &a.object {
+                    Some(AnyObject::Object(o)) => Some(o),
+                    _ => None,
+                };
+                self.apply_featured(
+                    &actor,
+                    target.as_deref(),
+                    object_id.as_deref(),
+                    embedded,
+                    kind == "Add",
+                )
+                .await?;
+            }
             "Create" => {
                 if let Some(AnyObject::Object(o)) = &a.object {
                     self.ingest_remote_status(o, Some(&actor)).await?;

@@ -43,10 +43,15 @@ pub enum Event {
         /// The status.
         status_id: u64,
     },
-    /// A status was deleted (sent on every stream).
+    /// A status was deleted: one event per stream that may have shown it (`user:{id}`,
+    /// `public`, `public:local`, `public:remote`, `hashtag:{tag}`).
     Delete {
+        /// The stream.
+        stream: String,
         /// The status.
         status_id: u64,
+        /// Whether its author is local (for `hashtag:local`).
+        local: bool,
     },
     /// A local account was notified.
     Notification {

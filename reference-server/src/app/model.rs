@@ -39,6 +39,8 @@ pub mod ns {
     pub const NOTIFICATIONS: &str = "notifications";
     /// `{account}:{key}` → status id (the `Idempotency-Key` of a post).
     pub const IDEMPOTENCY: &str = "statuses.idempotency";
+    /// Remote account id → its actor's `featured` collection IRI (pinned posts).
+    pub const FEATURED: &str = "accounts.featured";
 }
 
 /// Collection names.

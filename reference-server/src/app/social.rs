@@ -20,6 +20,9 @@ use super::render;
 use super::{App, Event};
 use crate::error::Error;
 
+/// How long an `Idempotency-Key` names the status it created: one hour, as on Mastodon.
+pub const IDEMPOTENCY_TTL_MS: u64 = 60 * 60 * 1000;
+
 /// A new status, as the client API takes it.
 #[derive(Debug, Clone, Default)]
 pub struct NewStatus {
@@ -283,7 +286,19 @@ impl App {
             discoverable: actor.discoverable.unwrap_or(false),
             deleted: false,
         };
-        self.store().apply(&self.account_batch(&account)?).await?;
+        // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
+        // `featured_collection_url`).
+        let featured = actor.featured.as_ref().map(|f| f.as_str().to_owned());
+        let batch = match featured {
+            Some(f) => {
+                self.account_batch(&account)?
+                    .kv_put(ns::FEATURED, account.id.to_string(), f)
+            }
+            None => self
+                .account_batch(&account)?
+                .kv_delete(ns::FEATURED, account.id.to_string()),
+        };
+        self.store().apply(&batch).await?;
         Ok(account)
     }
 
@@ -434,6 +449,34 @@ impl App {
         self.can_view(status, viewer).await
     }
 
+    /// The status an `Idempotency-Key` of `account_id` names, if the key was used within
+    /// [`IDEMPOTENCY_TTL_MS`] by the app's clock (Mastodon keeps them for an hour). Records
+    /// are `"{status id} {unix ms}"`; older ones (an id alone) are timed by the status.
+    async fn idempotent_status(&self, account_id: u64, key: &str) -> Result<Option<u64>, Error> {
+        let k = format!("{account_id}:{key}");
+        let Some(v) = self.get_str(ns::IDEMPOTENCY, &k).await? else {
+            return Ok(None);
+        };
+        let (id, at) = match v.split_once(' ') {
+            Some((id, at)) => (id.parse::<u64>().ok(), at.parse::<u64>().ok()),
+            None => (v.parse::<u64>().ok(), None),
+        };
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let at = match at {
+            Some(at) => at,
+            None => match self.status(id).await {
+                Ok(s) => s.created_at,
+                Err(_) => return Ok(None),
+            },
+        };
+        if self.now_ms().saturating_sub(at) >= IDEMPOTENCY_TTL_MS {
+            return Ok(None);
+        }
+        Ok(Some(id))
+    }
+
     /// Posts a status as local account `account_id` and federates it.
     pub async fn post_status(&self, account_id: u64, new: NewStatus) -> Result<Status, Error> {
         let author = self.account(account_id).await?;
@@ -441,11 +484,10 @@ impl App {
             return Err(Error::Forbidden("not a local account".into()));
         }
         if let Some(key) = &new.idempotency_key {
-            let k = format!("{account_id}:{key}");
-            if let Some(id) = self.get_str(ns::IDEMPOTENCY, &k).await? {
-                if let Ok(id) = id.parse() {
-                    return self.status(id).await;
-                }
+            if let Some(id) = self.idempotent_status(account_id, key).await? {
+                // Within the hour the same key gives the same status (a 404 if it was
+                // deleted since), as on Mastodon.
+                return self.status(id).await;
             }
         }
         let chars = new.text.chars().count() + new.spoiler_text.chars().count();
@@ -545,7 +587,7 @@ impl App {
                 .kv_put(
                     ns::IDEMPOTENCY,
                     format!("{account_id}:{key}").as_bytes(),
-                    id.to_string().as_bytes(),
+                    format!("{id} {}", self.now_ms()).as_bytes(),
                 )
                 .await?;
         }
@@ -774,6 +816,13 @@ impl App {
                 Tombstone::new(self.now()).with_former_type("Note"),
             );
         }
+        // Who may have shown it, worked out while the author's records are all there.
+        let streams = self.streams_of(s).await?;
+        let author_local = self
+            .account(s.account_id)
+            .await
+            .map(|a| a.is_local())
+            .unwrap_or(false);
         store.apply(&batch).await?;
         // Reblogs of it go too.
         if s.reblog_of_id.is_none() {
@@ -787,7 +836,13 @@ impl App {
                 }
             }
         }
-        self.emit(Event::Delete { status_id: s.id });
+        for stream in streams {
+            self.emit(Event::Delete {
+                stream,
+                status_id: s.id,
+                local: author_local,
+            });
+        }
         Ok(())
     }
 
@@ -865,10 +920,21 @@ impl App {
         Ok(s)
     }
 
-    /// Tells the streams that show a status that it was edited: the author's and local
-    /// followers' home streams, and the public streams for public statuses.
-    pub(crate) async fn announce_edit(&self, s: &Status) -> Result<(), Error> {
-        let mut streams = vec![format!("user:{}", s.account_id)];
+    /// The streams that may have shown a status (without `hashtag:local`, which the
+    /// streaming API derives from `hashtag:{tag}`): the author's home stream (if local),
+    /// local followers' home streams (unless direct), mentioned local accounts' home streams,
+    /// and for public statuses other than boosts the public streams and its hashtags', as
+    /// Mastodon publishes `status.update` and `delete`.
+    pub(crate) async fn streams_of(&self, s: &Status) -> Result<Vec<String>, Error> {
+        let author_local = self
+            .account(s.account_id)
+            .await
+            .map(|a| a.is_local())
+            .unwrap_or(false);
+        let mut streams = Vec::new();
+        if author_local {
+            streams.push(format!("user:{}", s.account_id));
+        }
         if s.visibility != Visibility::Direct {
             for f in self
                 .store()
@@ -883,27 +949,32 @@ impl App {
             }
         }
         for m in &s.mentions {
-            streams.push(format!("user:{m}"));
+            if self.account(*m).await.is_ok_and(|a| a.is_local()) {
+                streams.push(format!("user:{m}"));
+            }
         }
-        if s.visibility == Visibility::Public {
+        if s.visibility == Visibility::Public && s.reblog_of_id.is_none() {
             streams.push("public".into());
-            let local = self
-                .account(s.account_id)
-                .await
-                .map(|a| a.is_local())
-                .unwrap_or(false);
             streams.push(
-                if local {
+                if author_local {
                     "public:local"
                 } else {
                     "public:remote"
                 }
                 .into(),
             );
+            for t in &s.tags {
+                streams.push(format!("hashtag:{}", t.to_lowercase()));
+            }
         }
         streams.sort();
         streams.dedup();
-        for stream in streams {
+        Ok(streams)
+    }
+
+    /// Tells the streams that show a status that it was edited ([`App::streams_of`]).
+    pub(crate) async fn announce_edit(&self, s: &Status) -> Result<(), Error> {
+        for stream in self.streams_of(s).await? {
             self.emit(Event::StatusUpdate {
                 stream,
                 status_id: s.id,
@@ -1147,22 +1218,120 @@ impl App {
                 "Validation failed: you can only pin public posts".into(),
             ));
         }
+        if self.is_pinned(&s).await? {
+            return Ok(s);
+        }
         self.store()
             .insert(
                 &coll::pinned(account_id),
                 &CollectionItem::new(self.inner.ids.next(self.now_ms()), s.id.to_string()),
             )
             .await?;
+        self.federate_featured(account_id, &s, "Add").await?;
         Ok(s)
     }
 
-    /// Unpins.
+    /// Unpins (a `Remove` to followers if it was pinned).
     pub async fn unpin(&self, account_id: u64, status_id: u64) -> Result<Status, Error> {
         let s = self.status(status_id).await?;
-        self.store()
-            .remove(&coll::pinned(account_id), &status_id.to_string())
-            .await?;
+        let member = status_id.to_string();
+        let pinned = coll::pinned(account_id);
+        if !self.store().contains(&pinned, &member).await? {
+            return Ok(s);
+        }
+        self.store().remove(&pinned, &member).await?;
+        if s.account_id == account_id {
+            self.federate_featured(account_id, &s, "Remove").await?;
+        }
         Ok(s)
+    }
+
+    /// Sends `Add` or `Remove` of a status to/from the author's `featured` collection to
+    /// their followers, as Mastodon does on pin and unpin (Mastodon's carry no `id`; these
+    /// have one, unique per action, since receivers such as Woolly refuse activities
+    /// without).
+    async fn federate_featured(
+        &self,
+        account_id: u64,
+        s: &Status,
+        kind: &str,
+    ) -> Result<(), Error> {
+        let me = self.account(account_id).await?;
+        let n = self.inner.ids.next(self.now_ms());
+        let activity = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#{}/{n}", me.actor, kind.to_ascii_lowercase()),
+            "type": kind,
+            "actor": me.actor,
+            "object": s.uri,
+            "target": format!("{}/collections/featured", me.actor),
+        });
+        self.federate(
+            &me,
+            &serde_json::to_vec(&activity)?,
+            Audience::new().followers_of(me.actor.clone()),
+        )
+        .await
+    }
+
+    /// Applies a remote account's `Add` (`pin`) or `Remove` of its own status to/from its
+    /// `featured` collection, as Mastodon does: other targets and others' statuses are
+    /// ignored; an unknown status is fetched on `Add`.
+    pub(crate) async fn apply_featured(
+        &self,
+        account: &Account,
+        target: Option<&str>,
+        object: Option<&str>,
+        embedded: Option<&activitypub_core::Object>,
+        pin: bool,
+    ) -> Result<(), Error> {
+        let (Some(target), Some(uri)) = (target, object) else {
+            return Ok(());
+        };
+        let featured = self.get_str(ns::FEATURED, &account.id.to_string()).await?;
+        if featured.as_deref() != Some(target) {
+            return Ok(());
+        }
+        let mut status = self.status_by_uri(uri).await?;
+        if status.is_none() && pin {
+            status = match embedded {
+                Some(o) => self.ingest_remote_status(o, None).await?,
+                None => {
+                    let mut budget = self.budget();
+                    match self.engine().fetch(uri, &mut budget).await {
+                        Ok(f) => match f.document {
+                            AnyObject::Object(o) => self.ingest_remote_status(&o, None).await?,
+                            _ => None,
+                        },
+                        Err(e) => {
+                            tracing::info!(%uri, error = %e, "pinned status not fetched");
+                            None
+                        }
+                    }
+                }
+            };
+        }
+        let Some(s) = status else {
+            return Ok(());
+        };
+        if s.account_id != account.id || s.reblog_of_id.is_some() {
+            return Ok(());
+        }
+        let pinned = coll::pinned(account.id);
+        let member = s.id.to_string();
+        if pin {
+            if !self.store().contains(&pinned, &member).await? {
+                self.store()
+                    .insert(
+                        &pinned,
+                        &CollectionItem::new(self.inner.ids.next(self.now_ms()), member),
+                    )
+                    .await?;
+            }
+        } else {
+            self.store().remove(&pinned, &member).await?;
+        }
+        Ok(())
     }
 
     /// Whether `status` is pinned by its author.

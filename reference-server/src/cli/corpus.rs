@@ -18,8 +18,21 @@
 //! gives back the same JSON (key order aside). The validation helpers' findings (origin
 //! mismatches, spoofing shapes) are reported as warnings and do not fail a document.
 //!
-//! The output ends with the line `N passed, M failed`, then a line with the skipped count;
-//! the exit code is 1 when any document fails, 2 when the folder cannot be read.
+//! When the folder, its parent or its grandparent holds a `MANIFEST.md` whose Markdown tables
+//! list documents by relative path (first column, headed `Path` or `File`) with `NEGATIVE` in
+//! a notes column (the
+//! corpus convention for must-reject inputs), each NEGATIVE document under the folder is
+//! reported as flagged (the validation helpers warned about it), not flaggable without fetch
+//! context (its problem, per the manifest, is only visible against the URL it was fetched
+//! from, such as "id host != fetched host", which the bytes alone do not carry), not flagged,
+//! unreadable or missing.
+//!
+//! The output ends with the line `N passed, M failed`, then, with a manifest, the line
+//! `NEGATIVE documents: N, flagged: F, not flaggable without fetch context: C` (plus
+//! `, not flagged: X` / `, unreadable: U` / `, missing: M` when not zero) and one line per
+//! NEGATIVE document, then a line with the skipped count; the exit code is 1 when any
+//! document fails, 2 when the folder cannot be read. NEGATIVE documents that are not
+//! flagged do not change the exit code.
 
 use std::path::{Path, PathBuf};
 
@@ -145,6 +158,67 @@ pub struct Report {
     pub documents: Vec<DocumentReport>,
     /// Every skipped file.
     pub skipped_files: Vec<Skipped>,
+    /// The `MANIFEST.md` the NEGATIVE marks were read from, if one was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+    /// NEGATIVE documents under the checked folder, as marked in the manifest.
+    pub negative_documents: usize,
+    /// NEGATIVE documents the validation helpers flagged.
+    pub negative_flagged: usize,
+    /// NEGATIVE documents whose problem needs the URL they were fetched from.
+    pub negative_needs_fetch_context: usize,
+    /// NEGATIVE documents that parsed but were not flagged (a miss of the helpers).
+    pub negative_not_flagged: usize,
+    /// NEGATIVE documents that did not parse.
+    pub negative_unreadable: usize,
+    /// NEGATIVE documents listed in the manifest but not found under the folder.
+    pub negative_missing: usize,
+    /// One entry per NEGATIVE document.
+    pub negatives: Vec<Negative>,
+}
+
+/// What became of a document the manifest marks NEGATIVE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum NegativeStatus {
+    /// The validation helpers reported at least one finding.
+    Flagged,
+    /// No finding, and the manifest says the problem is only visible against the URL the
+    /// document was fetched from (which the bytes do not carry).
+    NeedsFetchContext,
+    /// Parsed, no finding, and nothing says why: the helpers missed it.
+    NotFlagged,
+    /// The document did not parse.
+    Unreadable,
+    /// Listed in the manifest, but no such file under the checked folder.
+    Missing,
+}
+
+impl NegativeStatus {
+    fn label(self) -> &'static str {
+        match self {
+            NegativeStatus::Flagged => "flagged",
+            NegativeStatus::NeedsFetchContext => "not flaggable without fetch context",
+            NegativeStatus::NotFlagged => "NOT FLAGGED",
+            NegativeStatus::Unreadable => "unreadable",
+            NegativeStatus::Missing => "missing",
+        }
+    }
+}
+
+/// One NEGATIVE document.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Negative {
+    /// The path, relative to the checked folder.
+    pub path: String,
+    /// The verdict.
+    pub status: NegativeStatus,
+    /// The manifest's note for it.
+    pub note: String,
+    /// The validation helpers' findings.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -184,6 +258,32 @@ impl Report {
             self.jsonld, self.with_warnings
         ));
         out.push_str(&format!("{} passed, {} failed\n", self.passed, self.failed));
+        if self.manifest.is_some() {
+            out.push_str(&format!(
+                "NEGATIVE documents: {}, flagged: {}, not flaggable without fetch context: {}",
+                self.negative_documents, self.negative_flagged, self.negative_needs_fetch_context
+            ));
+            for (n, what) in [
+                (self.negative_not_flagged, "not flagged"),
+                (self.negative_unreadable, "unreadable"),
+                (self.negative_missing, "missing"),
+            ] {
+                if n > 0 {
+                    out.push_str(&format!(", {what}: {n}"));
+                }
+            }
+            out.push('\n');
+            for n in &self.negatives {
+                out.push_str(&format!("  NEGATIVE {} {}", n.status.label(), n.path));
+                match n.status {
+                    NegativeStatus::Flagged => {
+                        out.push_str(&format!(": {}", n.warnings.join("; ")));
+                    }
+                    _ => out.push_str(&format!(" (manifest: {})", n.note)),
+                }
+                out.push('\n');
+            }
+        }
         out.push_str(&format!("{} skipped\n", self.skipped));
         out
     }
@@ -244,7 +344,170 @@ pub fn check_dir(dir: &Path) -> std::io::Result<Report> {
         report.documents.push(d);
     }
     report.skipped = report.skipped_files.len();
+    if let Some((manifest, marks)) = find_manifest(dir) {
+        report.manifest = Some(manifest.to_string_lossy().into_owned());
+        apply_negatives(&mut report, dir, &manifest, &marks);
+    }
     Ok(report)
+}
+
+/// A document the manifest marks NEGATIVE: its path relative to the manifest, and its note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NegativeMark {
+    /// The path as written in the manifest's first column.
+    pub path: String,
+    /// The notes cell.
+    pub note: String,
+}
+
+/// The nearest `MANIFEST.md` in `dir`, its parent or its grandparent that marks at least one
+/// document NEGATIVE, with those marks.
+fn find_manifest(dir: &Path) -> Option<(PathBuf, Vec<NegativeMark>)> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    for folder in dir.ancestors().take(3) {
+        let path = folder.join("MANIFEST.md");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let marks = negative_marks(&text);
+        if !marks.is_empty() {
+            return Some((path, marks));
+        }
+    }
+    None
+}
+
+/// Splits a Markdown table row into trimmed cells (`\|` is a literal bar).
+fn table_cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                cell.push('|');
+            }
+            '|' => cells.push(std::mem::take(&mut cell).trim().to_owned()),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell.trim().to_owned());
+    cells
+}
+
+fn is_separator(cells: &[String]) -> bool {
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim_matches(':');
+            !c.is_empty() && c.bytes().all(|b| b == b'-')
+        })
+}
+
+/// Whether `text` holds `word` as a whole word.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The NEGATIVE marks of a manifest: rows of Markdown tables whose first column is headed
+/// `Path` or `File` (the document's path relative to the manifest) and whose notes column (the
+/// column headed `Notes`, else the last one) contains the word `NEGATIVE`.
+pub fn negative_marks(manifest: &str) -> Vec<NegativeMark> {
+    let mut out = Vec::new();
+    let mut lines = manifest.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !line.trim_start().starts_with('|') {
+            continue;
+        }
+        let header = table_cells(line);
+        let Some(next) = lines.peek() else { break };
+        if !next.trim_start().starts_with('|') || !is_separator(&table_cells(next)) {
+            continue;
+        }
+        lines.next();
+        let first = header.first().map(|h| h.to_lowercase()).unwrap_or_default();
+        if !first.contains("path") && !first.contains("file") {
+            // Not a table of documents (say, the sources table).
+            continue;
+        }
+        let notes = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case("notes"))
+            .unwrap_or(header.len().saturating_sub(1));
+        while let Some(row) = lines.peek() {
+            if !row.trim_start().starts_with('|') {
+                break;
+            }
+            let cells = table_cells(row);
+            lines.next();
+            let (Some(path), Some(note)) = (cells.first(), cells.get(notes)) else {
+                continue;
+            };
+            let path = path.trim_matches('`');
+            if notes > 0 && !path.is_empty() && has_word(note, "NEGATIVE") {
+                out.push(NegativeMark {
+                    path: path.to_owned(),
+                    note: note.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether a manifest note says the problem is only visible against the fetched URL.
+fn needs_fetch_context(note: &str) -> bool {
+    let n = note.to_lowercase();
+    n.contains("fetched host") || n.contains("fetched from") || n.contains("fetched url")
+}
+
+fn apply_negatives(report: &mut Report, dir: &Path, manifest: &Path, marks: &[NegativeMark]) {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    let base = manifest.parent().unwrap_or(Path::new(""));
+    for mark in marks {
+        // Paths are relative to the manifest; only those under the checked folder count.
+        let joined = base.join(&mark.path);
+        let Ok(rel) = joined.strip_prefix(&dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let doc = report.documents.iter().find(|d| d.path == rel);
+        if doc.is_none() && report.skipped_files.iter().any(|f| f.path == rel) {
+            // A context document or a signature vector: not an object to flag.
+            continue;
+        }
+        let (status, warnings) = match doc {
+            None => (NegativeStatus::Missing, Vec::new()),
+            Some(d) if d.parsed_as.is_none() => (NegativeStatus::Unreadable, Vec::new()),
+            Some(d) if !d.warnings.is_empty() => (NegativeStatus::Flagged, d.warnings.clone()),
+            Some(_) if needs_fetch_context(&mark.note) => {
+                (NegativeStatus::NeedsFetchContext, Vec::new())
+            }
+            Some(_) => (NegativeStatus::NotFlagged, Vec::new()),
+        };
+        report.negative_documents += 1;
+        *match status {
+            NegativeStatus::Flagged => &mut report.negative_flagged,
+            NegativeStatus::NeedsFetchContext => &mut report.negative_needs_fetch_context,
+            NegativeStatus::NotFlagged => &mut report.negative_not_flagged,
+            NegativeStatus::Unreadable => &mut report.negative_unreadable,
+            NegativeStatus::Missing => &mut report.negative_missing,
+        } += 1;
+        report.negatives.push(Negative {
+            path: rel,
+            status,
+            note: mark.note.clone(),
+            warnings,
+        });
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {

@@ -20,7 +20,7 @@ use crate::http::Router;
 /// `--config` and `--data-dir`, taken by every subcommand that opens the instance.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConfigArgs {
-    /// A TOML configuration file.
+    /// A TOML configuration file (also `WOOLLY_CONFIG`; the flag wins).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The data directory (default `./woolly-data`; also `WOOLLY_DATA_DIR`).
@@ -52,13 +52,23 @@ pub struct ServeArgs {
     pub authorized_fetch: bool,
 }
 
-/// Loads the configuration: defaults, then the file, then `WOOLLY_*` variables from `env`,
-/// then the flags; validated.
+/// Loads the configuration: defaults, then the file (`--config`, else `WOOLLY_CONFIG` from
+/// `env` when set and not empty), then `WOOLLY_*` variables from `env`, then the flags;
+/// validated.
 pub fn load_config<I>(args: &ServeArgs, env: I) -> Result<Config, Error>
 where
     I: IntoIterator<Item = (String, String)>,
 {
-    let mut config = match &args.common.config {
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    let file = args.common.config.clone().or_else(|| {
+        env.iter()
+            .rev()
+            .find(|(k, _)| k == "WOOLLY_CONFIG")
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let mut config = match &file {
         Some(path) => Config::from_toml_file(path).map_err(|e| Error::Config(e.0))?,
         None => Config::default(),
     };
