@@ -55,7 +55,7 @@ pub enum Finding {
         /// The attributed actor.
         attributed_to: String,
     },
-    /// A document that is not an activity carries an `actor` other than its
+    /// A document that is not an activity carries an `actor` on another origin than its
     /// `attributedTo` (an object dressed up to pass as someone else's activity).
     ObjectWithActor {
         /// The object id (or `?`).
@@ -120,7 +120,7 @@ impl fmt::Display for Finding {
                 "object {id} is not on the origin of its author {attributed_to}"
             ),
             Finding::ObjectWithActor { id } => {
-                write!(f, "non-activity {id} carries an actor other than its author")
+                write!(f, "non-activity {id} carries an actor from another origin than its author")
             }
             Finding::FetchedOriginMismatch { id, fetched } => {
                 write!(f, "document id {id} is not on the origin it was fetched from ({fetched})")
@@ -152,11 +152,20 @@ pub fn check(doc: &AnyObject) -> Vec<Finding> {
         AnyObject::Activity(a) => check_activity(a, &mut out),
         AnyObject::Actor(a) => check_actor(a, &mut out),
         AnyObject::Object(o) => {
-            // Pleroma/Akkoma put `actor` (= `attributedTo`) on every object; only an `actor`
-            // that names someone else is suspicious.
+            // Pleroma/Akkoma put `actor` (= `attributedTo`) on every object, and Mobilizon
+            // names an event's organizer as `actor` beside the group it is attributed to, on
+            // the same server; only an `actor` on another origin than every author is
+            // suspicious.
             if let Some(actor) = o.extra.get("actor").and_then(serde_json::Value::as_str) {
                 let authors = o.attributed_to_ids();
-                if !authors.is_empty() && !authors.contains(&actor) {
+                let origin = |s: &str| url::Url::parse(s).ok().map(|u| u.origin());
+                let actor_origin = origin(actor);
+                if !authors.is_empty()
+                    && !authors.contains(&actor)
+                    && !authors
+                        .iter()
+                        .any(|a| actor_origin.is_some() && origin(a) == actor_origin)
+                {
                     out.push(Finding::ObjectWithActor { id: id_str(o) });
                 }
             }

@@ -687,10 +687,17 @@ fixture!(mobilizon_event, "mobilizon/event.json", |doc| {
     let banner = embedded(doc.attachment.as_ref());
     assert!(banner.is(&Kind::Document));
     assert_eq!(banner.media_type.as_deref(), Some("image/png"));
-    // The organizer differs from the group the event is attributed to, which the helper
-    // reports (same origin here; Mobilizon does this for every group event). Nothing else.
+    // The organizer (`actor`) differs from the group the event is attributed to, on the same
+    // server, as in every Mobilizon group event: nothing to flag.
+    assert_eq!(validate::check(&doc), Vec::<Finding>::new());
+    // The same event claiming an organizer on another server is flagged.
+    let mut spoof = doc.clone();
+    spoof.object_mut().extra.insert(
+        "actor".into(),
+        serde_json::json!("https://elsewhere.example/@someone"),
+    );
     assert!(matches!(
-        validate::check(&doc)[..],
+        validate::check(&spoof)[..],
         [Finding::ObjectWithActor { .. }]
     ));
 });
