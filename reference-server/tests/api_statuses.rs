@@ -663,3 +663,189 @@ async fn idempotency_keys_expire_after_an_hour() {
     assert_eq!(after.status, StatusCode::OK, "{}", after.text);
     assert_eq!(after.body["content"], "<p>six</p>");
 }
+
+/// Pin rules as Mastodon's `StatusPinValidator`: own public, unlisted and followers-only
+/// statuses can be pinned; direct statuses, boosts and others' statuses cannot (422 with
+/// Mastodon's texts); at most 5 pinned at once. Followers-only pins are shown only to those
+/// who may see the status.
+#[tokio::test]
+async fn pin_rules_as_mastodon() {
+    let app = instance().await;
+    let (alice, ta) = user(&app, "alice").await;
+    let (bob, tb) = user(&app, "bob").await;
+    let (_carol, tc) = user(&app, "carol").await;
+    // bob follows alice; carol does not.
+    let follow = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", alice.id),
+        Some(&tb),
+    )
+    .await;
+    assert_eq!(follow.status, StatusCode::OK, "{}", follow.text);
+    let pin = |id: String, token: String| {
+        let app = app.clone();
+        async move {
+            call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/statuses/{id}/pin"),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let id_of = |v: &serde_json::Value| v["id"].as_str().unwrap().to_owned();
+    let public = id_of(&post(&app, &ta, json!({"status": "public"})).await);
+    let unlisted = id_of(
+        &post(
+            &app,
+            &ta,
+            json!({"status": "unlisted", "visibility": "unlisted"}),
+        )
+        .await,
+    );
+    let private = id_of(
+        &post(
+            &app,
+            &ta,
+            json!({"status": "followers", "visibility": "private"}),
+        )
+        .await,
+    );
+    let direct = id_of(
+        &post(
+            &app,
+            &ta,
+            json!({"status": "@bob psst", "visibility": "direct"}),
+        )
+        .await,
+    );
+
+    // Public, unlisted and followers-only: pinned.
+    for id in [&public, &unlisted, &private] {
+        let r = pin(id.clone(), ta.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{id}: {}", r.text);
+        assert_eq!(r.body["pinned"], true);
+        assert_eq!(r.body["id"], id.as_str());
+    }
+    // Direct: refused with Mastodon's text.
+    let r = pin(direct.clone(), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.error(),
+        "Validation failed: Posts that are only visible to mentioned users cannot be pinned"
+    );
+    // Someone else's post.
+    let r = pin(public.clone(), tb.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.error(),
+        "Validation failed: Someone else's post cannot be pinned"
+    );
+    // A boost: alice's own boost of her post, and bob's boost of it (both reasons, joined
+    // as Rails joins full messages).
+    let bob_post = id_of(&post(&app, &tb, json!({"status": "bob's"})).await);
+    let own_boost = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{bob_post}/reblog"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(own_boost.status, StatusCode::OK, "{}", own_boost.text);
+    let r = pin(id_of(&own_boost.body), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error(), "Validation failed: A boost cannot be pinned");
+    let bobs_boost = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{public}/reblog"),
+        Some(&tb),
+    )
+    .await;
+    assert_eq!(bobs_boost.status, StatusCode::OK, "{}", bobs_boost.text);
+    let r = pin(id_of(&bobs_boost.body), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.error(),
+        "Validation failed: A boost cannot be pinned, Someone else's post cannot be pinned"
+    );
+
+    // Who sees the followers-only pin: alice and bob (a follower), not carol nor anonymous.
+    let pinned_path = format!("/api/v1/accounts/{}/statuses?pinned=true", alice.id);
+    let mut all = [private.clone(), unlisted.clone(), public.clone()];
+    all.sort();
+    for (who, token, sees_private) in [
+        ("alice", Some(&ta), true),
+        ("bob", Some(&tb), true),
+        ("carol", Some(&tc), false),
+        ("anonymous", None, false),
+    ] {
+        let r = get(&app, &pinned_path, token.map(String::as_str)).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}");
+        let mut seen = ids(&r.body);
+        seen.sort();
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|i| sees_private || **i != private)
+            .cloned()
+            .collect();
+        assert_eq!(seen, expected, "{who}");
+    }
+
+    // The cap: 5 pinned at once.
+    let fourth = id_of(&post(&app, &ta, json!({"status": "four"})).await);
+    let fifth = id_of(&post(&app, &ta, json!({"status": "five"})).await);
+    let sixth = id_of(&post(&app, &ta, json!({"status": "six"})).await);
+    for id in [&fourth, &fifth] {
+        assert_eq!(pin(id.clone(), ta.clone()).await.status, StatusCode::OK);
+    }
+    let r = pin(sixth.clone(), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.error(),
+        "Validation failed: You have already pinned the maximum number of posts"
+    );
+    // Pinning a pinned one again is fine at the cap and changes nothing.
+    let again = pin(public.clone(), ta.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["pinned"], true);
+    let r = get(&app, &pinned_path, Some(&ta)).await;
+    assert_eq!(ids(&r.body).len(), 5, "{}", r.text);
+    assert!(!ids(&r.body).contains(&sixth));
+    // The other (bob) is not affected by alice's count.
+    let bobs = pin(bob_post.clone(), tb.clone()).await;
+    assert_eq!(bobs.status, StatusCode::OK, "{}", bobs.text);
+    // Unpinning makes room.
+    let unpin = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/statuses/{fourth}/unpin"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(unpin.body["pinned"], false);
+    let r = pin(sixth.clone(), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["pinned"], true);
+    // Deleting a pinned status frees its place too.
+    let del = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/statuses/{fifth}"),
+        Some(&ta),
+    )
+    .await;
+    assert_eq!(del.status, StatusCode::OK, "{}", del.text);
+    let r = pin(fourth.clone(), ta.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // The instance says so.
+    let inst = get(&app, "/api/v2/instance", None).await;
+    assert_eq!(
+        inst.body["configuration"]["accounts"]["max_pinned_statuses"],
+        5
+    );
+    let _ = bob;
+}

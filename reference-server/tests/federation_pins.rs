@@ -425,3 +425,129 @@ async fn received_add_and_remove_update_a_remote_accounts_pins() {
     .await;
     assert_eq!(r.pinned().await, vec![s2.to_owned()]);
 }
+
+/// A followers-only status can be pinned (as on Mastodon since 3.5): its `Add` goes to the
+/// followers only (the status's own audience, not the accounts it mentions); the follower's
+/// instance shows the pin to the follower; the published `featured` collection lists it by
+/// id only, embedding the public pins.
+#[tokio::test]
+async fn followers_only_pins_reach_followers_only() {
+    let net = MemoryNetwork::new();
+    let (a, _) = instance(&net, "wool.test").await;
+    let (b, seen_by_b) = instance(&net, "yarn.test").await;
+    let (c, seen_by_c) = instance(&net, "felt.test").await;
+    let alice = a.create_account("alice", None, false).await.unwrap();
+    let ta = reference_server::api::create_token(&a, alice.id, "read write")
+        .await
+        .unwrap();
+    let bob = b.create_account("bob", None, false).await.unwrap();
+    let tb = reference_server::api::create_token(&b, bob.id, "read")
+        .await
+        .unwrap();
+    c.create_account("carol", None, false).await.unwrap();
+
+    // Bob follows alice; carol does not, but is mentioned in the followers-only post.
+    let alice_at_b = b
+        .resolve_handle("alice@wool.test", true)
+        .await
+        .unwrap()
+        .unwrap();
+    b.follow(bob.id, alice_at_b.id).await.unwrap();
+    pump(&[&a, &b, &c]).await;
+    assert!(b.is_following(bob.id, alice_at_b.id).await.unwrap());
+    let public = a
+        .post_status(
+            alice.id,
+            reference_server::app::social::NewStatus {
+                text: "for everyone".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let private = a
+        .post_status(
+            alice.id,
+            reference_server::app::social::NewStatus {
+                text: "for followers, and @carol@felt.test".into(),
+                visibility: Some(reference_server::app::Visibility::Private),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    pump(&[&a, &b, &c]).await;
+    // Both received the followers-only Create (bob follows, carol is mentioned).
+    for (who, seen) in [("bob", &seen_by_b), ("carol", &seen_by_c)] {
+        assert!(
+            seen.lock()
+                .unwrap()
+                .iter()
+                .any(|v| v["type"] == "Create" && v["object"]["id"] == private.uri),
+            "{who} got the Create"
+        );
+    }
+    seen_by_b.lock().unwrap().clear();
+    seen_by_c.lock().unwrap().clear();
+
+    for s in [&public, &private] {
+        let (status, pinned) = api(
+            &a,
+            Method::POST,
+            &format!("/api/v1/statuses/{}/pin", s.id),
+            &ta,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{pinned}");
+        assert_eq!(pinned["pinned"], true);
+    }
+    pump(&[&a, &b, &c]).await;
+    let adds: Vec<Value> = seen_by_b
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|v| v["type"] == "Add")
+        .cloned()
+        .collect();
+    let mut objects: Vec<&str> = adds.iter().filter_map(|v| v["object"].as_str()).collect();
+    objects.sort();
+    let mut expected = vec![public.uri.as_str(), private.uri.as_str()];
+    expected.sort();
+    assert_eq!(objects, expected, "{adds:?}");
+    assert!(
+        seen_by_c.lock().unwrap().is_empty(),
+        "nothing for a non-follower: {:?}",
+        seen_by_c.lock().unwrap()
+    );
+
+    // On bob's instance, bob sees both pins.
+    let pinned_path = format!("/api/v1/accounts/{}/statuses?pinned=true", alice_at_b.id);
+    let (_, list) = api(&b, Method::GET, &pinned_path, &tb).await;
+    let mut got = uris(&list);
+    got.sort();
+    let mut want = vec![public.uri.clone(), private.uri.clone()];
+    want.sort();
+    assert_eq!(got, want);
+
+    // The featured collection: the public pin embedded, the followers-only one by id.
+    let req = Request::get("http://wool.test/users/alice/collections/featured")
+        .header("accept", "application/activity+json")
+        .body(Bytes::new())
+        .unwrap();
+    let resp = Router::new(a.clone()).handle(req, None).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let featured: Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(featured["totalItems"], 2);
+    let items = featured["orderedItems"].as_array().unwrap();
+    assert!(
+        items.contains(&Value::String(private.uri.clone())),
+        "{featured}"
+    );
+    let embedded: Vec<&Value> = items.iter().filter(|i| i.is_object()).collect();
+    assert_eq!(embedded.len(), 1, "{featured}");
+    assert_eq!(embedded[0]["id"], public.uri);
+    assert!(
+        !featured.to_string().contains("for followers"),
+        "{featured}"
+    );
+}

@@ -52,7 +52,10 @@ fn limits(app: &App) -> (Value, Value, Value, Value) {
         "min_expiration": 0,
         "max_expiration": 0,
     });
-    let accounts = json!({ "max_featured_tags": 0, "max_pinned_statuses": 5 });
+    let accounts = json!({
+        "max_featured_tags": 0,
+        "max_pinned_statuses": crate::app::social::MAX_PINNED_STATUSES,
+    });
     (statuses, media, polls, accounts)
 }
 

@@ -23,6 +23,10 @@ use crate::error::Error;
 /// How long an `Idempotency-Key` names the status it created: one hour, as on Mastodon.
 pub const IDEMPOTENCY_TTL_MS: u64 = 60 * 60 * 1000;
 
+/// How many statuses a local account may have pinned at once (Mastodon's
+/// `StatusPinValidator::PIN_LIMIT`; also `max_pinned_statuses` in the instance entity).
+pub const MAX_PINNED_STATUSES: u64 = 5;
+
 /// A new status, as the client API takes it.
 #[derive(Debug, Clone, Default)]
 pub struct NewStatus {
@@ -1205,25 +1209,41 @@ impl App {
         Ok(original)
     }
 
-    /// Pins an own public or unlisted status.
+    /// Pins an own status, with Mastodon's rules (`StatusPinValidator`): not a boost, not
+    /// someone else's, not a direct status, and at most [`MAX_PINNED_STATUSES`] pinned at
+    /// once; public, unlisted and followers-only statuses can be pinned. A refusal is a `422`
+    /// with Mastodon's text (`Validation failed: …`, several reasons joined by `, `).
+    /// Pinning a pinned status again changes nothing. The `Add` goes to followers (the
+    /// audience of a followers-only status too).
     pub async fn pin(&self, account_id: u64, status_id: u64) -> Result<Status, Error> {
         let s = self.status(status_id).await?;
-        if s.account_id != account_id || s.reblog_of_id.is_some() {
-            return Err(Error::Unprocessable(
-                "Validation failed: you can only pin your own posts".into(),
-            ));
-        }
-        if !s.visibility.is_boostable() {
-            return Err(Error::Unprocessable(
-                "Validation failed: you can only pin public posts".into(),
-            ));
-        }
-        if self.is_pinned(&s).await? {
+        let own = s.account_id == account_id;
+        if own && s.reblog_of_id.is_none() && self.is_pinned(&s).await? {
             return Ok(s);
+        }
+        let mut errors = Vec::new();
+        if s.reblog_of_id.is_some() {
+            errors.push("A boost cannot be pinned");
+        }
+        if !own {
+            errors.push("Someone else's post cannot be pinned");
+        }
+        if s.visibility == Visibility::Direct {
+            errors.push("Posts that are only visible to mentioned users cannot be pinned");
+        }
+        let pinned = coll::pinned(account_id);
+        if self.store().count(&pinned).await? >= MAX_PINNED_STATUSES {
+            errors.push("You have already pinned the maximum number of posts");
+        }
+        if !errors.is_empty() {
+            return Err(Error::Unprocessable(format!(
+                "Validation failed: {}",
+                errors.join(", ")
+            )));
         }
         self.store()
             .insert(
-                &coll::pinned(account_id),
+                &pinned,
                 &CollectionItem::new(self.inner.ids.next(self.now_ms()), s.id.to_string()),
             )
             .await?;

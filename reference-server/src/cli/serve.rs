@@ -206,6 +206,9 @@ async fn serve(config: Config) -> Result<(), Error> {
         .map_or_else(|_| config.bind.clone(), |a| a.to_string());
     let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let admin_addr = admin_listener.local_addr()?;
+    // Listen for SIGINT / SIGTERM before saying `listening`: a signal sent as soon as the
+    // line appears must start a graceful shutdown, not kill the process.
+    let mut signals = Signals::listen()?;
     let secret = admin::new_secret();
     admin::write_files(&config.data_dir, &secret, admin_addr)?;
 
@@ -252,8 +255,11 @@ async fn serve(config: Config) -> Result<(), Error> {
     );
     tracing::info!(bind = %local, base_url = %config.base_url, "listening");
     let signals = async move {
-        wait_for_signal().await;
-        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        let signal = signals.recv().await;
+        tracing::info!(
+            signal,
+            "shutting down: no new connections, finishing requests in flight"
+        );
         let _ = stop_tx.send(true);
     };
     tokio::join!(public, admin_server, signals);
@@ -288,24 +294,43 @@ async fn admin_incoming(
     )
 }
 
-async fn wait_for_signal() {
+/// The signals that stop the server: SIGINT (Ctrl-C) and SIGTERM on Unix, Ctrl-C elsewhere.
+/// Handlers are installed by [`Signals::listen`], so a signal arriving before
+/// [`Signals::recv`] is polled is kept, not handled by the default action.
+struct Signals {
     #[cfg(unix)]
-    {
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn listen() -> std::io::Result<Signals> {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> std::io::Result<Signals> {
+        Ok(Signals {})
+    }
+
+    /// Waits for the first signal; its name.
+    #[cfg(unix)]
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
         }
     }
+
     #[cfg(not(unix))]
-    {
+    async fn recv(&mut self) -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }

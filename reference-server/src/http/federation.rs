@@ -464,10 +464,14 @@ impl<'a> Federation<'a> {
             let Ok(s) = self.app.status(id).await else {
                 continue;
             };
-            if !s.visibility.is_boostable() || s.reblog_of_id.is_some() {
+            if s.reblog_of_id.is_some() || s.visibility == Visibility::Direct {
                 continue;
             }
-            if let Ok(note) = self.app.note_document(&s).await {
+            // As Mastodon: public and unlisted pins embedded, followers-only ones by id only
+            // (who may see them fetches them with a signature).
+            if !s.visibility.is_boostable() {
+                items.push(Value::String(s.uri.clone()));
+            } else if let Ok(note) = self.app.note_document(&s).await {
                 items.push(without_context(to_value(&note)));
             }
         }

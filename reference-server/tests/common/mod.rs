@@ -217,6 +217,8 @@ impl Woolly {
         if std::env::var_os("RUST_LOG").is_none() {
             cmd.env("RUST_LOG", "info");
         }
+        // A restart on the same instance: only this run's `listening` line counts.
+        let from = self.log().len();
         let mut child = cmd.spawn().expect("woolly serve starts");
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
@@ -235,7 +237,11 @@ impl Woolly {
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if self.log().contains("listening") {
+            if self
+                .log()
+                .get(from..)
+                .is_some_and(|l| l.contains("listening"))
+            {
                 break;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -309,6 +315,40 @@ impl Woolly {
         let _ = child.kill();
         let _ = child.wait();
         false
+    }
+
+    /// Sends `signal` (`"INT"`, `"TERM"` …) to the running server's PID.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.pid().expect("the server runs");
+        let ok = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "[{}] kill -{signal} {pid} failed", self.label);
+    }
+
+    /// Waits, at most `timeout`, for the server to exit (after [`Woolly::signal`]): its exit
+    /// status. `None` if it still runs then: it is killed by its PID. Either way the instance
+    /// is stopped afterwards (and can be started again on the same data directory).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let start = Instant::now();
+        let rounds = timeout.as_millis() / 20 + 1;
+        for _ in 0..rounds {
+            if let Some(status) = child.try_wait().ok().flatten() {
+                return Some(status);
+            }
+            if start.elapsed() > timeout {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// A Mastodon API client with `token`.
