@@ -79,6 +79,23 @@ async fn api(app: &App, method: Method, path: &str, token: &str) -> (StatusCode,
     )
 }
 
+/// A public status by `account` with `text`.
+async fn post(
+    app: &reference_server::App,
+    account: u64,
+    text: &str,
+) -> reference_server::app::Status {
+    app.post_status(
+        account,
+        reference_server::app::social::NewStatus {
+            text: text.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 fn uris(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -112,26 +129,8 @@ async fn pin_and_unpin_reach_followers_on_another_instance() {
     assert!(b.is_following(bob.id, alice_at_b.id).await.unwrap());
 
     // Alice posts twice (bob receives both), then pins the first.
-    let first = a
-        .post_status(
-            alice.id,
-            reference_server::app::social::NewStatus {
-                text: "pin me".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let second = a
-        .post_status(
-            alice.id,
-            reference_server::app::social::NewStatus {
-                text: "not me".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let first = post(&a, alice.id, "pin me").await;
+    let second = post(&a, alice.id, "not me").await;
     pump(&[&a, &b]).await;
     let pinned_path = format!("/api/v1/accounts/{}/statuses?pinned=true", alice_at_b.id);
     let (status, list) = api(&b, Method::GET, &pinned_path, &tb).await;
@@ -393,17 +392,7 @@ async fn received_add_and_remove_update_a_remote_accounts_pins() {
     assert_eq!(r.pinned().await, vec![s1.to_owned()]);
     // A status of someone else (a local one) is not carl's to pin.
     let alice = r.app.create_account("alice", None, false).await.unwrap();
-    let mine = r
-        .app
-        .post_status(
-            alice.id,
-            reference_server::app::social::NewStatus {
-                text: "mine".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let mine = post(&r.app, alice.id, "mine").await;
     r.deliver(featured("Add", 5, &mine.uri, CARL_FEATURED))
         .await;
     assert_eq!(r.pinned().await, vec![s1.to_owned()]);
@@ -455,16 +444,7 @@ async fn followers_only_pins_reach_followers_only() {
     b.follow(bob.id, alice_at_b.id).await.unwrap();
     pump(&[&a, &b, &c]).await;
     assert!(b.is_following(bob.id, alice_at_b.id).await.unwrap());
-    let public = a
-        .post_status(
-            alice.id,
-            reference_server::app::social::NewStatus {
-                text: "for everyone".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let public = post(&a, alice.id, "for everyone").await;
     let private = a
         .post_status(
             alice.id,
