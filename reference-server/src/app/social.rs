@@ -821,12 +821,7 @@ impl App {
             );
         }
         // Who may have shown it, worked out while the author's records are all there.
-        let streams = self.streams_of(s).await?;
-        let author_local = self
-            .account(s.account_id)
-            .await
-            .map(|a| a.is_local())
-            .unwrap_or(false);
+        let (streams, author_local) = self.streams_of(s).await?;
         store.apply(&batch).await?;
         // Reblogs of it go too.
         if s.reblog_of_id.is_none() {
@@ -928,8 +923,8 @@ impl App {
     /// streaming API derives from `hashtag:{tag}`): the author's home stream (if local),
     /// local followers' home streams (unless direct), mentioned local accounts' home streams,
     /// and for public statuses other than boosts the public streams and its hashtags', as
-    /// Mastodon publishes `status.update` and `delete`.
-    pub(crate) async fn streams_of(&self, s: &Status) -> Result<Vec<String>, Error> {
+    /// Mastodon publishes `status.update` and `delete`; and whether the author is local.
+    pub(crate) async fn streams_of(&self, s: &Status) -> Result<(Vec<String>, bool), Error> {
         let author_local = self
             .account(s.account_id)
             .await
@@ -973,12 +968,12 @@ impl App {
         }
         streams.sort();
         streams.dedup();
-        Ok(streams)
+        Ok((streams, author_local))
     }
 
     /// Tells the streams that show a status that it was edited ([`App::streams_of`]).
     pub(crate) async fn announce_edit(&self, s: &Status) -> Result<(), Error> {
-        for stream in self.streams_of(s).await? {
+        for stream in self.streams_of(s).await?.0 {
             self.emit(Event::StatusUpdate {
                 stream,
                 status_id: s.id,
@@ -1268,8 +1263,7 @@ impl App {
 
     /// Sends `Add` or `Remove` of a status to/from the author's `featured` collection to
     /// their followers, as Mastodon does on pin and unpin (Mastodon's carry no `id`; these
-    /// have one, unique per action, since receivers such as Woolly refuse activities
-    /// without).
+    /// have one, unique per action, which every receiver can deduplicate and refer to).
     async fn federate_featured(
         &self,
         account_id: u64,
