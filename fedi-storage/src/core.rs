@@ -208,7 +208,8 @@ struct JobRecord {
 }
 
 fn enc_job(j: &JobRecord) -> Vec<u8> {
-    Enc::new(K_JOB)
+    let size = 40 + j.lane.len() + j.payload.len() + j.last_error.as_ref().map_or(0, String::len);
+    Enc::with_capacity(K_JOB, size)
         .str(&j.lane)
         .bytes(&j.payload)
         .u32(j.attempts)
