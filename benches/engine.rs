@@ -23,9 +23,8 @@
 //! are built, untimed), so dedupe never short-circuits.
 //!
 //! After criterion, a summary runs the three inbox modes in interleaved rounds and prints
-//! requests/s (wall clock and per CPU-second of the runtime thread), the ratios, sled's
-//! durable writes per log sync, and what checkpointing each durable sled round into sled
-//! costs afterwards (the work the request path leaves to the checkpoint thread). Set `WOOLLY_BENCH_NO_SUMMARY=1` to skip it.
+//! requests/s (wall clock and per CPU-second of the runtime thread), the ratios, and sled's
+//! durable writes per flush. Set `WOOLLY_BENCH_NO_SUMMARY=1` to skip it.
 //!
 //! Run: `cargo bench -p woolly-benches --bench engine`.
 
@@ -425,11 +424,6 @@ fn summary(
     // Per mode: requests/s by wall clock, by runtime-thread CPU, by process CPU.
     let mut rates: Vec<[Vec<f64>; 3]> = MODES.iter().map(|_| Default::default()).collect();
     let mut writes_per_flush = Vec::new();
-    // sled durable: the checkpoint after each round (wall, process CPU), and the rates with it.
-    // Index 0: the jobs were still queued at the checkpoint; 1: a consumer had acknowledged them.
-    let mut checkpoint_wall: [Vec<Duration>; 2] = Default::default();
-    let mut checkpoint_cpu: [Vec<Duration>; 2] = Default::default();
-    let mut with_checkpoint: [[Vec<f64>; 2]; 2] = Default::default();
     let per_s = |d: Duration| POOL as f64 / d.as_secs_f64().max(1e-9);
     // `WOOLLY_BENCH_MODES=sled` (a comma-separated list of `verify`, `memory`, `sled`,
     // `noflush`) runs only those modes, e.g. under a profiler.
@@ -440,7 +434,7 @@ fn summary(
                 .any(|w| w.trim() == ["verify", "memory", "sled", "noflush"][m])
         })
     };
-    for round in 0..rounds {
+    for _ in 0..rounds {
         for (m, (_, backend)) in MODES.iter().enumerate() {
             if !wanted(m) {
                 continue;
@@ -470,25 +464,6 @@ fn summary(
                             a.durable_writes.saturating_sub(b.durable_writes) as f64
                                 / flushes as f64,
                         );
-                        // What the request path left for later: copying the round's writes
-                        // from the log's overlay into sled (here every job stays queued, so
-                        // all of it is copied; a consumer acknowledging jobs first leaves
-                        // only the dedupe entries).
-                        // Every other round, a consumer first leases and acknowledges
-                        // every job (untimed), as the engine's runner would within
-                        // milliseconds; the checkpoint then only carries dedupe entries.
-                        let consumed = round % 2 == 1;
-                        if consumed {
-                            rt.block_on(consume_inbox(s));
-                        }
-                        let (pcpu0, start) = (process_cpu(), Instant::now());
-                        rt.block_on(s.checkpoint()).expect("checkpoint");
-                        let (wall, cpu) = (start.elapsed(), since(pcpu0, process_cpu()));
-                        let k = usize::from(consumed);
-                        checkpoint_wall[k].push(wall);
-                        checkpoint_cpu[k].push(cpu);
-                        with_checkpoint[k][0].push(per_s(t.wall + wall));
-                        with_checkpoint[k][1].push(per_s(t.process_cpu + cpu));
                     }
                     t
                 }
@@ -546,46 +521,9 @@ fn summary(
         med[2][2] / med[1][2],
         median(writes_per_flush)
     );
-    for (k, what) in ["jobs still queued", "jobs acknowledged first"]
-        .iter()
-        .enumerate()
-    {
-        if checkpoint_wall[k].is_empty() {
-            continue;
-        }
-        let ms = |v: &[Duration]| median(v.iter().map(|d| d.as_secs_f64() * 1e3).collect());
-        println!(
-            "sled durable, then a checkpoint of the round into sled ({what}): {:.1} ms wall, {:.1} ms process CPU ({:.1} µs per request); request path + checkpoint: {:.0} req/s wall ({:.2}), {:.0} req/CPU-s process ({:.2})",
-            ms(&checkpoint_wall[k]),
-            ms(&checkpoint_cpu[k]),
-            ms(&checkpoint_cpu[k]) * 1e3 / POOL as f64,
-            median(with_checkpoint[k][0].clone()),
-            median(with_checkpoint[k][0].clone()) / med[0][0],
-            median(with_checkpoint[k][1].clone()),
-            median(with_checkpoint[k][1].clone()) / med[0][2],
-        );
-    }
-    println!("(rt CPU: the runtime thread only; process CPU adds the log and checkpoint threads.)");
-}
-
-/// Leases and acknowledges every job in the inbox queue, as the engine's runner does after
-/// handling them.
-async fn consume_inbox(store: &SledStore) {
-    use fedi_storage::{LeaseRequest, QueueStore};
-    loop {
-        let jobs = store
-            .lease(
-                "inbox",
-                &LeaseRequest::new(T0, Duration::from_secs(60), 512),
-            )
-            .await
-            .expect("lease");
-        if jobs.is_empty() {
-            return;
-        }
-        let leases: Vec<_> = jobs.into_iter().map(|j| j.lease).collect();
-        store.ack_many("inbox", &leases).await.expect("ack");
-    }
+    println!(
+        "(rt CPU: the runtime thread only; process CPU adds sled's flusher and background threads.)"
+    );
 }
 
 /// A remote host that serves an actor at any `/users/uNNNNNNNNN` (a cold fetch never

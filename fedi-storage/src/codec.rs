@@ -29,8 +29,8 @@ pub(crate) const T_DEAD_COUNT: u8 = b'Y';
 pub(crate) const T_SEEN: u8 = b'S';
 pub(crate) const T_SEEN_EXPIRY: u8 = b'T';
 pub(crate) const T_KV: u8 = b'A';
-/// The redo record that earlier versions of the sled backend wrote around a multi-key write
-/// (one key, sorting before every other keyspace; see `sled.rs`).
+/// The sled backend's redo record of the multi-key write in progress (one key, sorting before
+/// every other keyspace; see `sled.rs`).
 pub(crate) const T_INTENT: u8 = 0x00;
 
 // Record kinds.
@@ -101,11 +101,7 @@ pub(crate) struct Enc(Vec<u8>);
 
 impl Enc {
     pub(crate) fn new(kind: u8) -> Self {
-        Self::with_capacity(kind, 64)
-    }
-    /// An encoder with room for `capacity` bytes.
-    pub(crate) fn with_capacity(kind: u8, capacity: usize) -> Self {
-        let mut v = Vec::with_capacity(capacity.max(3));
+        let mut v = Vec::with_capacity(64);
         v.extend_from_slice(&[MAGIC, kind, VERSION]);
         Enc(v)
     }

@@ -208,8 +208,7 @@ struct JobRecord {
 }
 
 fn enc_job(j: &JobRecord) -> Vec<u8> {
-    let size = 40 + j.lane.len() + j.payload.len() + j.last_error.as_ref().map_or(0, String::len);
-    Enc::with_capacity(K_JOB, size)
+    Enc::new(K_JOB)
         .str(&j.lane)
         .bytes(&j.payload)
         .u32(j.attempts)

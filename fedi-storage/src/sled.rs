@@ -1,70 +1,49 @@
-//! The embedded default backend, on [`sled`] 0.34, behind a write-ahead log.
+//! The embedded default backend, on [`sled`] 0.34.
 //!
 //! One sled tree (named [`TREE_NAME`]) holds every record, each keyspace under its own tag
 //! byte. Writes are serialized by an in-process writer lock held only while the write is
-//! computed and applied in memory; the sync to disk happens after the lock is released.
+//! computed and applied in memory; the flush to disk happens after the lock is released.
 //!
-//! # The write path
+//! # Atomic writes
 //!
-//! A write (which may touch several keys: an enqueue writes the job, its due-index entry,
-//! the lane count and the id sequence) is applied to an in-memory overlay, a sorted map of
-//! the latest value of each key written since the last checkpoint, and appended as one
-//! framed record (length, CRC-32, the keys and values) to the write-ahead log: files in
-//! [`LOG_DIR`] inside the data directory. Reads look at the overlay first, then at sled;
-//! range scans merge the two in either direction.
+//! A write that touches several keys (an enqueue writes the job, its due-index entry, the
+//! lane count and the id sequence) is atomic for readers and across a crash. It does not use
+//! sled's `Batch`: in sled 0.34 the first `apply_batch` in a process switches a process-wide
+//! lock on, after which every batch waits for any flush in progress and every read waits
+//! behind a waiting batch, so writers and flushes could never overlap (group commit then
+//! topped out near 5,000 durable jobs/s). Instead a multi-key write is first recorded as one
+//! redo record (a single sled insert, which is atomic), then its keys are applied one by one
+//! while readers are held off by this backend's own reader/writer lock, then the record is
+//! removed. If a crash interrupts it, opening the store finds the record and completes the
+//! write before anything else runs. This relies on sled recovering its log as a prefix (a
+//! later update is never recovered without the earlier ones), which is also what sled's own
+//! batches rely on.
 //!
-//! A checkpoint copies the overlay into sled as one sled batch, flushes sled, and deletes
-//! the log segments it covered. It runs on its own thread once the overlay holds
-//! [`SledConfig::checkpoint_bytes`] (8 MiB by default), at least every
-//! [`SledConfig::checkpoint_every_ms`] (10 s), on [`SledStore::checkpoint`], and when the
-//! store closes, so a cleanly closed data directory holds everything in sled and no log.
-//! While a checkpoint runs, the overlay it copies stays readable and new writes go to a fresh
-//! one. A key written and deleted between two checkpoints (an inbox job received, processed
-//! and acknowledged) never reaches sled: that, and one sequential log append per write
-//! instead of a sled insert per key, is what makes this path cheaper than writing to sled
-//! directly.
-//!
-//! Why not sled alone: each sled insert costs several microseconds (page-cache updates,
-//! node splits, epoch-based reclamation), and an inbox request writes four keys; sled's own
-//! `Batch` (atomic across keys) switches a process-wide lock on in sled 0.34 that stalls
-//! every read behind a waiting batch. Here sled sees one batch per checkpoint.
-//!
-//! # Durability and crashes
+//! # Durability
 //!
 //! With [`SledConfig::flush_on_write`] (the default) every write method returns only after
-//! its log record is synced (`fdatasync`; a new segment's directory entry is synced too).
-//! Concurrent writers share syncs (group commit): a dedicated log thread syncs in a loop while
-//! writes are waiting, each sync covering every record appended before it started. With
-//! `flush_on_write` off, the log is written and synced every [`SledConfig::flush_every_ms`],
-//! so a crash loses at most that window, but never leaves a write half-applied.
-//!
-//! Opening a directory replays every log segment left by a crash into sled, in order, then
-//! flushes sled and deletes them. Records hold final values and deletions, so replaying a
-//! segment whose checkpoint had already (partly or wholly) reached sled gives the same
-//! state. A record cut short or failing its checksum ends the replay of its segment: at the
-//! end of the last segment that is the write in progress when the process died (never
-//! acknowledged); anywhere else it is damage, logged as an error. If a log write or sync
-//! fails, the store refuses every later write (reads go on), since what reached the disk is
-//! then unknown.
-//!
-//! A data directory written by an earlier version (which applied multi-key writes to sled
-//! directly behind a redo record) is recovered as before on open.
+//! sled has flushed its log up to and including that write (`Db::flush`: the log buffers are
+//! written and sled waits for the data to reach the disk). Concurrent writers share flushes
+//! (group commit): a dedicated flusher thread flushes in a loop while writes are waiting,
+//! each flush covering every write applied before it started, so while one flush runs the
+//! writers that arrive wait and are all covered by the next one, and 64 concurrent producers
+//! cost far fewer than 64 flushes. With `flush_on_write` off, writes are made durable by
+//! sled's background flusher (every [`SledConfig::flush_every_ms`]), so a crash loses at most
+//! that window, but never leaves a write half-applied.
 //!
 //! sled allows one process per data directory at a time; opening a directory in use fails
 //! with [`Error::Open`].
 
-mod log;
-
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+
+use tokio::sync::oneshot;
 
 use crate::codec::{Dec, Enc, K_INTENT, T_INTENT};
-use crate::core::Core;
+use crate::core::{Core, Engine, Visit};
 use crate::error::{Error, Result};
-use log::{Log, LogEngine, Tuning};
 
 /// The name of the sled tree holding the store's records.
 pub const TREE_NAME: &str = "fedi-storage-v1";
@@ -73,8 +52,15 @@ pub const TREE_NAME: &str = "fedi-storage-v1";
 /// resident when idle).
 pub const DEFAULT_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The key of the redo record that earlier versions wrote around a multi-key write.
+/// The key of the redo record (see [`SledEngine::apply`]).
 const INTENT_KEY: [u8; 2] = [T_INTENT, b'!'];
+
+pub(crate) struct SledEngine {
+    tree: ::sled::Tree,
+    /// Readers hold it shared; a multi-key write holds it exclusively while its keys are
+    /// applied one by one, so readers never see half of a write.
+    visible: RwLock<()>,
+}
 
 fn set(tree: &::sled::Tree, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<()> {
     match value {
@@ -88,20 +74,13 @@ fn set(tree: &::sled::Tree, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<()> 
     Ok(())
 }
 
-/// Encodes a set of writes (the redo record of earlier versions; now the payload of a log
-/// record).
-pub(crate) fn enc_intent(writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Vec<u8> {
+fn enc_intent(writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Vec<u8> {
     let n = u32::try_from(writes.len()).unwrap_or(u32::MAX);
-    let size: usize = writes
-        .iter()
-        .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 12)
-        .sum();
     writes
         .iter()
-        .fold(
-            Enc::with_capacity(K_INTENT, size + 16).u32(n),
-            |e, (k, v)| e.bytes(k).opt_bytes(v.as_deref()),
-        )
+        .fold(Enc::new(K_INTENT).u32(n), |e, (k, v)| {
+            e.bytes(k).opt_bytes(v.as_deref())
+        })
         .finish()
 }
 
@@ -118,84 +97,110 @@ fn dec_intent(buf: &[u8]) -> Result<BTreeMap<Vec<u8>, Option<Vec<u8>>>> {
     Ok(out)
 }
 
-/// Completes a multi-key write that a crash interrupted in a data directory written by an
-/// earlier version (which applied multi-key writes to sled directly, behind a redo record):
-/// if the record is present, its writes are applied again (they are idempotent: final values
-/// and deletions) and the record is removed. Returns whether there was one.
-fn recover_redo_record(tree: &::sled::Tree) -> Result<bool> {
-    let Some(v) = tree.get(INTENT_KEY)? else {
-        return Ok(false);
-    };
-    match dec_intent(&v) {
-        Ok(writes) => {
-            tracing::info!(
-                keys = writes.len(),
-                "completing a write interrupted by a crash"
-            );
-            for (k, v) in writes {
-                set(tree, k, v)?;
-            }
-        }
-        Err(e) => {
-            // Only this store writes the record, so this is damage on disk; the records
-            // it named keep whatever state sled recovered for them.
-            tracing::error!(error = %e, "unreadable redo record dropped");
+impl SledEngine {
+    fn new(tree: ::sled::Tree) -> Self {
+        SledEngine {
+            tree,
+            visible: RwLock::new(()),
         }
     }
-    tree.remove(INTENT_KEY)?;
-    Ok(true)
+
+    fn read_lock(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        // The lock guards no data; a poisoned lock carries no broken state.
+        self.visible.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Completes a multi-key write that a crash interrupted: if a redo record is present, its
+    /// writes are applied again (they are idempotent: final values and deletions) and the
+    /// record is removed. Returns whether there was one.
+    fn recover(&self) -> Result<bool> {
+        let Some(v) = self.tree.get(INTENT_KEY)? else {
+            return Ok(false);
+        };
+        match dec_intent(&v) {
+            Ok(writes) => {
+                tracing::info!(
+                    keys = writes.len(),
+                    "completing a write interrupted by a crash"
+                );
+                for (k, v) in writes {
+                    set(&self.tree, k, v)?;
+                }
+            }
+            Err(e) => {
+                // Only this store writes the record, so this is damage on disk; the records
+                // it named keep whatever state sled recovered for them.
+                tracing::error!(error = %e, "unreadable redo record dropped");
+            }
+        }
+        self.tree.remove(INTENT_KEY)?;
+        Ok(true)
+    }
 }
 
-/// Replays the write-ahead log left by a crash into sled, flushes sled and deletes the
-/// segments. Returns the first segment number to write next and how many records were
-/// replayed.
-fn replay_log(db: &::sled::Db, tree: &::sled::Tree, dir: &std::path::Path) -> Result<(u64, u64)> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Open(format!("cannot create {}: {e}", dir.display())))?;
-    let found = log::segments(dir)?;
-    let next = found.last().map_or(1, |(n, _)| n + 1);
-    let mut replayed = 0u64;
-    let last = found.len().saturating_sub(1);
-    for (i, (_, path)) in found.iter().enumerate() {
-        let buf = std::fs::read(path)
-            .map_err(|e| Error::Open(format!("cannot read {}: {e}", path.display())))?;
-        let (records, stop) = log::records(&buf);
-        for payload in records {
-            match dec_intent(payload) {
-                Ok(writes) => {
-                    for (k, v) in writes {
-                        set(tree, k, v)?;
-                    }
-                    replayed += 1;
+impl Engine for SledEngine {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let _g = self.read_lock();
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn range(
+        &self,
+        lo: &[u8],
+        hi: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut Visit<'_>,
+    ) -> Result<()> {
+        if hi.is_some_and(|h| h <= lo) {
+            return Ok(());
+        }
+        let _g = self.read_lock();
+        let iter = match hi {
+            Some(h) => self.tree.range(lo..h),
+            None => self.tree.range(lo..),
+        };
+        if reverse {
+            for kv in iter.rev() {
+                let (k, v) = kv?;
+                if !visit(&k, &v)? {
+                    break;
                 }
-                Err(e) => {
-                    // The checksum matched, so only a bug could write this; skip the record.
-                    tracing::error!(path = %path.display(), error = %e, "unreadable log record skipped");
+            }
+        } else {
+            for kv in iter {
+                let (k, v) = kv?;
+                if !visit(&k, &v)? {
+                    break;
                 }
             }
         }
-        if let Some(at) = stop {
-            if i == last {
-                // The write in progress when the process died: never acknowledged.
-                tracing::info!(path = %path.display(), offset = at, "incomplete last log record ignored");
-            } else {
-                tracing::error!(path = %path.display(), offset = at, "damaged log segment: the rest of it is skipped");
+        Ok(())
+    }
+
+    /// Applies the writes atomically for readers and across a crash, without sled's
+    /// `apply_batch` (see the module docs for why): a single write is one sled insert or
+    /// remove; several are first recorded as one redo record (one atomic insert), then
+    /// applied one by one while readers are held off, then the record is removed. A crash
+    /// in between leaves the record, and [`SledEngine::recover`] completes the write on open.
+    /// The caller (the core's writer lock) serializes writes, so one record key suffices.
+    fn apply(&self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<()> {
+        if writes.len() <= 1 {
+            // A single insert or remove is atomic in sled.
+            if let Some((k, v)) = writes.into_iter().next() {
+                set(&self.tree, k, v)?;
+            }
+            return Ok(());
+        }
+        self.tree.insert(INTENT_KEY, enc_intent(&writes))?;
+        {
+            let _g = self.visible.write().unwrap_or_else(|p| p.into_inner());
+            for (k, v) in writes {
+                set(&self.tree, k, v)?;
             }
         }
+        self.tree.remove(INTENT_KEY)?;
+        Ok(())
     }
-    if !found.is_empty() {
-        db.flush()?;
-        for (_, path) in &found {
-            std::fs::remove_file(path)
-                .map_err(|e| Error::Open(format!("cannot remove {}: {e}", path.display())))?;
-        }
-        tracing::info!(
-            segments = found.len(),
-            records = replayed,
-            "write-ahead log replayed"
-        );
-    }
-    Ok((next, replayed))
 }
 
 /// How to open a [`SledStore`].
@@ -206,29 +211,13 @@ pub struct SledConfig {
     pub path: PathBuf,
     /// sled's page cache size in bytes ([`DEFAULT_CACHE_BYTES`] by default).
     pub cache_capacity: u64,
-    /// Sync the write-ahead log before every write returns (default `true`): see the module
-    /// docs.
+    /// Flush before every write returns (default `true`): see the module docs.
     pub flush_on_write: bool,
-    /// Without `flush_on_write`, how often buffered writes are written to the log and synced,
-    /// in milliseconds (default 500; `None`: only when a megabyte is buffered, on
-    /// [`SledStore::flush`] and on close). Also sled's own background flush interval.
+    /// sled's background flush interval in milliseconds (default 500; `None` disables it).
     pub flush_every_ms: Option<u64>,
-    /// Copy the writes held in memory into sled once they take this many bytes (default
-    /// [`DEFAULT_CHECKPOINT_BYTES`]). Writers wait for a checkpoint when four times this much
-    /// is held.
-    pub checkpoint_bytes: usize,
-    /// Copy the writes held in memory into sled at least this often, in milliseconds
-    /// (default 10,000; `None`: only by size, on [`SledStore::checkpoint`] and on close).
-    pub checkpoint_every_ms: Option<u64>,
     /// Delete the directory when the store is dropped (for tests and benchmarks).
     pub temporary: bool,
 }
-
-/// The default [`SledConfig::checkpoint_bytes`]: 8 MiB.
-pub const DEFAULT_CHECKPOINT_BYTES: usize = 8 << 20;
-
-/// The directory, inside the data directory, holding the write-ahead log.
-pub const LOG_DIR: &str = "woolly-wal";
 
 impl SledConfig {
     /// The default configuration for a data directory.
@@ -238,8 +227,6 @@ impl SledConfig {
             cache_capacity: DEFAULT_CACHE_BYTES,
             flush_on_write: true,
             flush_every_ms: Some(500),
-            checkpoint_bytes: DEFAULT_CHECKPOINT_BYTES,
-            checkpoint_every_ms: Some(10_000),
             temporary: false,
         }
     }
@@ -248,19 +235,9 @@ impl SledConfig {
         self.cache_capacity = bytes;
         self
     }
-    /// Sets whether every write is synced before it returns.
+    /// Sets whether every write is flushed before it returns.
     pub fn flush_on_write(mut self, yes: bool) -> Self {
         self.flush_on_write = yes;
-        self
-    }
-    /// Sets how many bytes of writes held in memory start a checkpoint.
-    pub fn checkpoint_bytes(mut self, bytes: usize) -> Self {
-        self.checkpoint_bytes = bytes.max(1);
-        self
-    }
-    /// Sets the longest time between checkpoints (`None`: by size and on request only).
-    pub fn checkpoint_every_ms(mut self, ms: Option<u64>) -> Self {
-        self.checkpoint_every_ms = ms;
         self
     }
     /// Sets whether the directory is deleted on drop.
@@ -270,34 +247,164 @@ impl SledConfig {
     }
 }
 
-/// Counters for observing group commit and checkpoints.
+/// Counters for observing group commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SledStats {
     /// Writes that waited for durability (each batch applied by
     /// [`BatchStore::apply_many`](crate::BatchStore::apply_many) counts as one).
     pub durable_writes: u64,
-    /// Log syncs (`fdatasync`) performed (`durable_writes / flushes` is the group-commit
-    /// factor).
+    /// Flushes performed for them (`durable_writes / flushes` is the group-commit factor).
     pub flushes: u64,
-    /// Calls that waited for a sync: one per write, and one per `apply_many` whatever the
+    /// Calls that waited for a flush: one per write, and one per `apply_many` whatever the
     /// number of batches it applied (`durable_writes / commits` is how many batches shared a
     /// store write).
     pub commits: u64,
-    /// Checkpoints done (writes held in memory copied into sled, and their log deleted).
-    pub checkpoints: u64,
-    /// Log records replayed when the store was opened (writes a crash left in the log).
-    pub replayed: u64,
+}
+
+/// Group commit on a dedicated flusher thread.
+///
+/// A writer applies its write in memory, then takes a ticket and waits. The flusher thread
+/// loops: it takes every ticket issued so far, calls sled's synchronous `Db::flush` (write the
+/// log buffer and wait for it to reach the disk), and then completes every waiter whose ticket
+/// it covered. A ticket is only taken after its write was applied, so a flush that starts
+/// after a ticket was issued covers that write. While one flush runs, new writers queue up and
+/// are all covered by the next one, which starts as soon as the previous one ends.
+struct GroupCommit {
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<FlushState>,
+    /// Wakes the flusher thread.
+    wake: Condvar,
+    flushes: AtomicU64,
+    writes: AtomicU64,
+    commits: AtomicU64,
+}
+
+#[derive(Default)]
+struct FlushState {
+    /// The last ticket issued.
+    issued: u64,
+    /// Waiters, in ticket order.
+    waiters: VecDeque<(u64, oneshot::Sender<Result<()>>)>,
+    shutdown: bool,
+}
+
+impl GroupCommit {
+    fn start(db: ::sled::Db) -> Result<Self> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(FlushState::default()),
+            wake: Condvar::new(),
+            flushes: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+        });
+        let for_thread = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("fedi-storage-flush".into())
+            .spawn(move || flusher(&for_thread, &db))
+            .map_err(|e| Error::Open(format!("cannot start the flusher thread: {e}")))?;
+        Ok(GroupCommit {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Waits until every write applied before this call is on disk; `writes` is how many
+    /// logical writes this covers (for [`SledStats`]).
+    async fn commit(&self, writes: u64) -> Result<()> {
+        self.shared.writes.fetch_add(writes, Ordering::Relaxed);
+        self.shared.commits.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut s = self.shared.lock();
+            if s.shutdown {
+                return Err(Error::Backend("store closed".into()));
+            }
+            s.issued += 1;
+            let ticket = s.issued;
+            s.waiters.push_back((ticket, tx));
+        }
+        self.shared.wake.notify_one();
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Backend("store closed before the flush".into())),
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FlushState> {
+        // A poisoned lock only means a thread panicked while holding it; the state stays
+        // consistent (every update is a single assignment or queue operation).
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The flusher thread's loop; returns when the store is dropped.
+fn flusher(shared: &Shared, db: &::sled::Db) {
+    /// However the thread ends (even by a panic in sled), later writers must not wait for it:
+    /// mark the store closed and fail the writers still waiting (their senders drop).
+    struct Closing<'a>(&'a Shared);
+    impl Drop for Closing<'_> {
+        fn drop(&mut self) {
+            let mut s = self.0.lock();
+            s.shutdown = true;
+            s.waiters.clear();
+        }
+    }
+    let _closing = Closing(shared);
+    loop {
+        let target = {
+            let mut s = shared.lock();
+            // Bounded: each wait ends when a writer or `Drop` notifies.
+            while s.waiters.is_empty() && !s.shutdown {
+                s = shared.wake.wait(s).unwrap_or_else(|p| p.into_inner());
+            }
+            if s.waiters.is_empty() && s.shutdown {
+                return;
+            }
+            s.issued
+        };
+        let res = db.flush();
+        shared.flushes.fetch_add(1, Ordering::Relaxed);
+        let done: Vec<_> = {
+            let mut s = shared.lock();
+            let n = s.waiters.iter().take_while(|(t, _)| *t <= target).count();
+            s.waiters.drain(..n).collect()
+        };
+        for (_, tx) in done {
+            let r = match &res {
+                Ok(_) => Ok(()),
+                Err(e) => Err(Error::Backend(format!("flush failed: {e}"))),
+            };
+            // The writer may have stopped waiting (its future was dropped); nothing to do.
+            let _ = tx.send(r);
+        }
+    }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        self.shared.lock().shutdown = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            // The thread only panics if sled does; nothing more to do here then.
+            let _ = t.join();
+        }
+    }
 }
 
 struct Inner {
-    /// Declared first so that it is dropped first: its threads sync the log and copy what is
-    /// left into sled before the database closes.
-    log: Log,
-    core: Core<LogEngine>,
+    /// `None` when writes are not flushed on return. Declared first so that it is dropped
+    /// first: its flusher thread finishes before the database closes.
+    group: Option<GroupCommit>,
+    core: Core<SledEngine>,
     db: ::sled::Db,
     flush_on_write: bool,
-    replayed: u64,
 }
 
 /// The sled-backed store. Cloning is cheap and clones share the same database.
@@ -320,8 +427,7 @@ impl SledStore {
         Self::open_with(SledConfig::new(path))
     }
 
-    /// Opens (or creates) a store. If the last process using the directory crashed, the
-    /// writes it left in the write-ahead log are copied into sled first.
+    /// Opens (or creates) a store.
     pub fn open_with(config: SledConfig) -> Result<Self> {
         let db = ::sled::Config::new()
             .path(&config.path)
@@ -331,67 +437,49 @@ impl SledStore {
             .open()
             .map_err(|e| Error::Open(format!("{}: {e}", config.path.display())))?;
         let tree = db.open_tree(TREE_NAME)?;
-        if recover_redo_record(&tree)? {
+        let engine = SledEngine::new(tree);
+        if engine.recover()? {
             db.flush()?;
         }
-        let dir = config.path.join(LOG_DIR);
-        let (next_segment, replayed) = replay_log(&db, &tree, &dir)?;
-        let log = Log::start(
-            tree,
-            db.clone(),
-            dir,
-            next_segment,
-            Tuning {
-                flush_on_write: config.flush_on_write,
-                flush_every: config.flush_every_ms.map(Duration::from_millis),
-                checkpoint_bytes: config.checkpoint_bytes.max(1),
-                checkpoint_every: config.checkpoint_every_ms.map(Duration::from_millis),
-            },
-        )?;
-        let engine = LogEngine(log.shared.clone());
+        let group = if config.flush_on_write {
+            Some(GroupCommit::start(db.clone())?)
+        } else {
+            None
+        };
         Ok(SledStore {
             inner: Arc::new(Inner {
-                log,
+                group,
                 core: Core::new(engine),
                 db,
                 flush_on_write: config.flush_on_write,
-                replayed,
             }),
         })
     }
 
-    /// Makes everything written so far durable (syncs the write-ahead log), whatever
-    /// [`SledConfig::flush_on_write`] says.
+    /// Flushes everything written so far to disk.
     pub async fn flush(&self) -> Result<()> {
-        self.inner.log.sync().await
+        self.inner.db.flush_async().await?;
+        Ok(())
     }
 
-    /// Copies every write made so far into sled, flushes sled and deletes the write-ahead log
-    /// that held them; returns when that is done. Checkpoints also run on their own (see
-    /// [`SledConfig::checkpoint_bytes`]) and when the store closes; this is for operators
-    /// (before a file-level backup of sled alone) and benchmarks.
-    pub async fn checkpoint(&self) -> Result<()> {
-        self.inner.log.checkpoint().await
-    }
-
-    /// Group-commit and checkpoint counters.
+    /// Group-commit counters.
     pub fn stats(&self) -> SledStats {
-        let s = &self.inner.log.shared;
-        SledStats {
-            durable_writes: s.writes.load(Ordering::Relaxed),
-            flushes: s.syncs.load(Ordering::Relaxed),
-            commits: s.commits.load(Ordering::Relaxed),
-            checkpoints: s.checkpoints.load(Ordering::Relaxed),
-            replayed: self.inner.replayed,
+        match &self.inner.group {
+            Some(g) => SledStats {
+                durable_writes: g.shared.writes.load(Ordering::Relaxed),
+                flushes: g.shared.flushes.load(Ordering::Relaxed),
+                commits: g.shared.commits.load(Ordering::Relaxed),
+            },
+            None => SledStats::default(),
         }
     }
 
-    /// Bytes sled uses on disk (the write-ahead log not included).
+    /// Bytes sled uses on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
         Ok(self.inner.db.size_on_disk()?)
     }
 
-    fn core(&self) -> &Core<LogEngine> {
+    fn core(&self) -> &Core<SledEngine> {
         &self.inner.core
     }
 
@@ -399,12 +487,11 @@ impl SledStore {
         self.commit_writes(1).await
     }
 
-    /// Waits for the sync covering a store write made of `writes` logical writes.
+    /// Waits for the flush covering a store write made of `writes` logical writes.
     async fn commit_writes(&self, writes: u64) -> Result<()> {
-        if self.inner.flush_on_write || self.inner.log.failed() {
-            self.inner.log.commit(writes).await
-        } else {
-            Ok(())
+        match &self.inner.group {
+            Some(g) => g.commit(writes).await,
+            None => Ok(()),
         }
     }
 }
@@ -421,7 +508,7 @@ crate::store_impl::impl_store_traits!(SledStore);
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::{CollectionItem, CollectionStore, CollectionStoreExt, KvStore, PageRequest};
+    use crate::{CollectionItem, CollectionStore, CollectionStoreExt, PageRequest};
 
     type Snapshot = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -569,122 +656,6 @@ mod tests {
         assert_eq!(dec_intent(&enc).unwrap(), w);
         for cut in 0..enc.len() {
             assert!(dec_intent(&enc[..cut]).unwrap_err().is_corrupt());
-        }
-    }
-
-    #[test]
-    fn log_records_are_framed_and_reading_stops_at_damage() {
-        let payloads: Vec<Vec<u8>> = vec![b"one".to_vec(), Vec::new(), vec![7; 300]];
-        let mut buf = Vec::new();
-        for p in &payloads {
-            log::frame(p, &mut buf);
-        }
-        let (all, stop) = log::records(&buf);
-        assert_eq!(all, payloads.iter().map(Vec::as_slice).collect::<Vec<_>>());
-        assert_eq!(stop, None);
-        // Every cut inside a record keeps the records before it and names where it stopped.
-        let ends = [11, 19, 327];
-        for cut in 0..buf.len() {
-            let (got, stop) = log::records(&buf[..cut]);
-            let whole = ends.iter().filter(|&&e| e <= cut).count();
-            assert_eq!(got.len(), whole, "cut at {cut}");
-            let start = if whole == 0 { 0 } else { ends[whole - 1] };
-            assert_eq!(stop, (cut != start).then_some(start), "cut at {cut}");
-        }
-        // A flipped byte fails the checksum of its record only.
-        let mut bad = buf.clone();
-        bad[19 + 8 + 100] ^= 0x40;
-        let (got, stop) = log::records(&bad);
-        assert_eq!(got.len(), 2);
-        assert_eq!(stop, Some(19));
-    }
-
-    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-
-    /// The log a process leaves when it dies (synced writes not yet checkpointed) is replayed
-    /// into sled on open, a torn last record is ignored, and the log is gone afterwards.
-    #[test]
-    fn a_log_left_by_a_crash_is_replayed_on_open() {
-        let rt = runtime();
-        let dir = tempfile::tempdir().unwrap();
-        let live = dir.path().join("live");
-        let config = |p: &std::path::Path| {
-            SledConfig::new(p)
-                .checkpoint_every_ms(None)
-                .checkpoint_bytes(usize::MAX / 8)
-        };
-        rt.block_on(async {
-            let store = SledStore::open_with(config(&live)).unwrap();
-            store
-                .insert("c", &CollectionItem::new(1, "m1"))
-                .await
-                .unwrap();
-        });
-        // The state of the directory before the writes that will be lost with the process.
-        let before = dir.path().join("before");
-        copy_dir(&live, &before);
-        let log_copy = dir.path().join("log-copy");
-        rt.block_on(async {
-            let store = SledStore::open_with(config(&live)).unwrap();
-            for i in 2..=40u64 {
-                store
-                    .insert("c", &CollectionItem::new(i, format!("m{i}")))
-                    .await
-                    .unwrap();
-            }
-            store.kv_put("ns", b"gone", b"x").await.unwrap();
-            store.kv_delete("ns", b"gone").await.unwrap();
-            // Every write returned, so it is synced in the log; none is in sled yet.
-            assert_eq!(store.stats().checkpoints, 0);
-            copy_dir(&live.join(LOG_DIR), &log_copy);
-        });
-        let segments = log::segments(&log_copy).unwrap();
-        assert!(!segments.is_empty(), "the writes are in the log");
-        for torn in [false, true] {
-            let crashed = dir.path().join(format!("crashed-{torn}"));
-            copy_dir(&before, &crashed);
-            copy_dir(&log_copy, &crashed.join(LOG_DIR));
-            if torn {
-                // Half a record at the end: the write in progress when the process died.
-                let (_, last) = segments.last().unwrap();
-                let mut f = std::fs::OpenOptions::new()
-                    .append(true)
-                    .open(crashed.join(LOG_DIR).join(last.file_name().unwrap()))
-                    .unwrap();
-                let mut rec = Vec::new();
-                log::frame(
-                    &enc_intent(&BTreeMap::from([(b"Azz".to_vec(), Some(b"v".to_vec()))])),
-                    &mut rec,
-                );
-                std::io::Write::write_all(&mut f, &rec[..rec.len() / 2]).unwrap();
-            }
-            let store = SledStore::open_with(config(&crashed)).unwrap();
-            assert!(store.stats().replayed >= 41, "{:?}", store.stats());
-            assert!(
-                log::segments(&crashed.join(LOG_DIR)).unwrap().is_empty(),
-                "replayed segments are deleted"
-            );
-            rt.block_on(async {
-                assert_eq!(store.count("c").await.unwrap(), 40, "torn {torn}");
-                let page = store.page("c", &PageRequest::newest(3)).await.unwrap();
-                assert_eq!(page.members(), ["m40", "m39", "m38"]);
-                assert_eq!(store.kv_get("ns", b"gone").await.unwrap(), None);
-            });
-            drop(store);
-            // Replayed writes are in sled itself.
-            let snap = snapshot(&crashed);
-            assert!(snap.len() > 40, "torn {torn}: {} keys", snap.len());
         }
     }
 }

@@ -574,13 +574,11 @@ impl Engine {
 /// The inbox's group writer: the requests in flight share one store write (and, on a
 /// durable backend, one flush) through [`BatchStore::apply_many`](fedi_storage::BatchStore).
 ///
-/// There is no task and no timer. A request that finds fewer than [`MAX_LEADERS`] writes in
-/// progress leads: it takes every batch queued so far, its own first, applies them with one
-/// `apply_many` and hands each waiter its own result. Requests that arrive while that many
-/// writes are in progress queue their batch and wait; when a write ends, its leader passes the
-/// lead to the first of them, which writes everything queued by then. (Concurrent group
-/// writes are ordered by the store, and each returns only once durable, covering the writes
-/// applied before it.) Groups therefore form only from requests that would
+/// There is no task and no timer. A request that finds no write in progress leads: it takes
+/// every batch queued so far, its own first, applies them with one `apply_many` and hands each
+/// waiter its own result. Requests that arrive while a write is in progress queue their batch
+/// and wait; when the write ends, the leader passes the lead to the first of them, which
+/// writes everything queued by then. Groups therefore form only from requests that would
 /// otherwise have waited for the store anyway. Each batch keeps the semantics of a lone
 /// `apply` (its own dedupe guard, seeing the batches before it), so a duplicate is still
 /// reported as one, also within a group.
@@ -596,16 +594,10 @@ pub(crate) struct GroupWriter {
 
 #[derive(Default)]
 struct GroupState {
-    /// Leaders writing (or handed the lead and not yet taking it up); at most
-    /// [`MAX_LEADERS`].
-    leaders: usize,
+    /// A leader is writing (or has been handed the lead and not yet taken it up).
+    leading: bool,
     queue: VecDeque<Waiting>,
 }
-
-/// Group writes in progress at once. Two let one group be applied in memory while the
-/// previous one waits for its flush, so the requests in flight are never all waiting for the
-/// disk (the store's own group commit then shares flushes between the two).
-const MAX_LEADERS: usize = 2;
 
 struct Waiting {
     batch: WriteBatch,
@@ -635,7 +627,7 @@ impl GroupWriter {
                 return;
             }
         }
-        s.leaders = s.leaders.saturating_sub(1);
+        s.leading = false;
     }
 }
 
@@ -689,12 +681,12 @@ impl Engine {
         let writer = &self.inner.group_writer;
         let wait = {
             let mut s = writer.lock();
-            if s.leaders >= MAX_LEADERS {
+            if s.leading {
                 let (reply, rx) = oneshot::channel();
                 s.queue.push_back(Waiting { batch, reply });
                 Err(rx)
             } else {
-                s.leaders += 1;
+                s.leading = true;
                 Ok(batch)
             }
         };
@@ -727,17 +719,13 @@ impl Engine {
     async fn lead_group_write(&self, own: WriteBatch) -> Result<BatchOutcome, Error> {
         let writer = &self.inner.group_writer;
         let _lead = LeadGuard(writer);
-        let mut batches = vec![own];
-        let mut replies = Vec::new();
-        {
-            // Drained rather than taken, so the queue keeps its capacity for the next group.
-            let mut s = writer.lock();
-            batches.reserve(s.queue.len());
-            replies.reserve(s.queue.len());
-            for w in s.queue.drain(..) {
-                batches.push(w.batch);
-                replies.push(w.reply);
-            }
+        let queued = std::mem::take(&mut writer.lock().queue);
+        let mut batches = Vec::with_capacity(queued.len() + 1);
+        let mut replies = Vec::with_capacity(queued.len());
+        batches.push(own);
+        for w in queued {
+            batches.push(w.batch);
+            replies.push(w.reply);
         }
         match self.inner.store.apply_many(&batches).await {
             Ok(results) => {
@@ -867,30 +855,22 @@ mod tests {
     #[test]
     fn the_lead_passes_to_the_first_waiter_still_waiting() {
         let w = GroupWriter::default();
-        w.lock().leaders = MAX_LEADERS;
+        w.lock().leading = true;
         let gone = waiter(&w, "gone");
         let mut next = waiter(&w, "next");
         drop(gone);
         w.hand_off();
         assert_eq!(lead_tag(next.try_recv()).as_deref(), Some(&b"next"[..]));
-        assert_eq!(
-            w.lock().leaders,
-            MAX_LEADERS,
-            "the lead was handed on, not ended"
-        );
+        assert!(w.lock().leading, "the lead was handed on, not ended");
         assert!(w.lock().queue.is_empty());
         w.hand_off();
-        assert_eq!(
-            w.lock().leaders,
-            MAX_LEADERS - 1,
-            "no waiter left: the lead ends"
-        );
+        assert!(!w.lock().leading, "no waiter left: the lead ends");
     }
 
     #[test]
     fn a_waiter_dropped_after_being_handed_the_lead_passes_it_on() {
         let w = GroupWriter::default();
-        w.lock().leaders = MAX_LEADERS;
+        w.lock().leading = true;
         let first = waiter(&w, "first");
         let mut second = waiter(&w, "second");
         w.hand_off();
@@ -901,7 +881,7 @@ mod tests {
             received: false,
         });
         assert_eq!(lead_tag(second.try_recv()).as_deref(), Some(&b"second"[..]));
-        assert_eq!(w.lock().leaders, MAX_LEADERS);
+        assert!(w.lock().leading);
         // A waiter dropped while still queued (nothing sent to it) changes nothing.
         let third = waiter(&w, "third");
         drop(WaitGuard {
@@ -909,13 +889,9 @@ mod tests {
             rx: third,
             received: false,
         });
-        assert_eq!(w.lock().leaders, MAX_LEADERS);
+        assert!(w.lock().leading);
         w.hand_off();
-        assert_eq!(
-            w.lock().leaders,
-            MAX_LEADERS - 1,
-            "the closed waiter is skipped"
-        );
+        assert!(!w.lock().leading, "the closed waiter is skipped");
     }
 
     #[test]
