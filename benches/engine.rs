@@ -414,11 +414,16 @@ fn summary(
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    const MODES: [(&str, Option<Backend>); 4] = [
-        ("bare verify", None),
-        ("pipeline, memory backend", Some(Backend::Memory)),
-        ("pipeline, sled (durable)", Some(Backend::Sled)),
-        ("pipeline, sled, no flush", Some(Backend::SledNoFlush)),
+    const MODES: [(&str, Mode); 6] = [
+        ("bare verify", Mode::Verify),
+        ("pipeline, memory backend", Mode::Pipeline(Backend::Memory)),
+        ("pipeline, sled (durable)", Mode::Pipeline(Backend::Sled)),
+        (
+            "pipeline, sled, no flush",
+            Mode::Pipeline(Backend::SledNoFlush),
+        ),
+        ("raw sled, 1 new key", Mode::RawSled(1)),
+        ("raw sled, 4 new keys", Mode::RawSled(4)),
     ];
     let load0 = engine_support::loadavg();
     // Per mode: requests/s by wall clock, by runtime-thread CPU, by process CPU.
@@ -426,12 +431,12 @@ fn summary(
     let mut writes_per_flush = Vec::new();
     let per_s = |d: Duration| POOL as f64 / d.as_secs_f64().max(1e-9);
     // `WOOLLY_BENCH_MODES=sled` (a comma-separated list of `verify`, `memory`, `sled`,
-    // `noflush`) runs only those modes, e.g. under a profiler.
+    // `noflush`, `raw1`, `raw4`) runs only those modes, e.g. under a profiler.
     let only = std::env::var("WOOLLY_BENCH_MODES").ok();
     let wanted = |m: usize| {
         only.as_deref().is_none_or(|o| {
             o.split(',')
-                .any(|w| w.trim() == ["verify", "memory", "sled", "noflush"][m])
+                .any(|w| w.trim() == ["verify", "memory", "sled", "noflush", "raw1", "raw4"][m])
         })
     };
     for _ in 0..rounds {
@@ -440,7 +445,8 @@ fn summary(
                 continue;
             }
             let t = match backend {
-                None => {
+                Mode::RawSled(keys) => raw_sled(f, *keys),
+                Mode::Verify => {
                     let (cpu0, pcpu0) = (thread_cpu(), process_cpu());
                     let start = Instant::now();
                     for (p, s) in parts.iter().zip(&f.pool) {
@@ -452,7 +458,7 @@ fn summary(
                         process_cpu: since(pcpu0, process_cpu()),
                     }
                 }
-                Some(backend) => {
+                Mode::Pipeline(backend) => {
                     let r = rt.block_on(receiver(f, *backend));
                     let before = r.sled.as_ref().map(SledStore::stats);
                     let reqs: Vec<_> = f.pool.iter().map(Signed::request).collect();
@@ -524,6 +530,66 @@ fn summary(
     println!(
         "(rt CPU: the runtime thread only; process CPU adds sled's flusher and background threads.)"
     );
+    // What a durable write may cost if the pipeline is to reach 0.60 of bare verification:
+    // the time per request at 0.60, less what the pipeline spends on the memory backend.
+    let us = |rate: f64| 1e6 / rate.max(1e-9);
+    let budget = us(med[0][0]) / 0.60 - us(med[1][0]);
+    println!(
+        "storage budget for 0.60 (wall): {:.1} µs/request = {:.1} (1/0.60 of bare verify) - {:.1} (memory pipeline); \
+         raw sled, no flush: {:.1} µs/request for 1 new key (the body), {:.1} for 4 new keys (body + 3 index keys)",
+        budget,
+        us(med[0][0]) / 0.60,
+        us(med[1][0]),
+        us(med[4][0]),
+        us(med[5][0]),
+    );
+}
+
+/// What the inbox's modes are measured against.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// `http_sig::verify_request` alone.
+    Verify,
+    /// `Engine::receive` on a store.
+    Pipeline(Backend),
+    /// Only sled inserts, `n` new keys per request (the request's body under a new
+    /// sequential key, then `n - 1` small index-like keys in other key ranges), on a fresh
+    /// sled database configured like the store's (cache size), with no flush, no redo record
+    /// and no reads: a lower bound on what keeping the inbox queue and dedupe set in sled
+    /// costs per request.
+    RawSled(u8),
+}
+
+/// Inserts each pooled request's body (and `keys - 1` small keys) into a fresh sled tree.
+fn raw_sled(f: &Fixture, keys: u8) -> Timing {
+    let dir = tmpdir();
+    let db = sled::Config::new()
+        .path(dir.path().join("raw"))
+        .cache_capacity(fedi_storage::sled::DEFAULT_CACHE_BYTES)
+        .open()
+        .expect("sled");
+    let tree = db.open_tree("raw").expect("tree");
+    let (cpu0, pcpu0) = (thread_cpu(), process_cpu());
+    let start = Instant::now();
+    for (i, s) in f.pool.iter().enumerate() {
+        let seq = (i as u64).to_be_bytes();
+        for k in 0..keys {
+            // Prefix, a 24-byte stand-in for an id hash or timestamp, then the sequence.
+            let mut key = vec![b'a' + k, b'/'];
+            key.extend_from_slice(&[k; 24]);
+            key.extend_from_slice(&seq);
+            let value: &[u8] = if k == 0 { &s.body } else { &seq };
+            tree.insert(key, value).expect("insert");
+        }
+    }
+    let t = Timing {
+        wall: start.elapsed(),
+        cpu: since(cpu0, thread_cpu()),
+        process_cpu: since(pcpu0, process_cpu()),
+    };
+    drop(tree);
+    drop(db);
+    t
 }
 
 /// A remote host that serves an actor at any `/users/uNNNNNNNNN` (a cold fetch never

@@ -1,21 +1,18 @@
 //! A blog that federates its posts and accepts follows, on the Woolly engine.
-//!
 //! ```sh
 //! cargo run -p woolly-examples --example blog -- http://127.0.0.1:3000
 //! curl -X POST --data 'Hello, fediverse' http://127.0.0.1:3000/publish   # from this machine
 //! ```
 //! Follow `@blog@127.0.0.1:3000` (or the actor URL) from another server; each published post
 //! goes to every follower's (shared) inbox. Data lives in `./blog-data` (sled).
-use std::{convert::Infallible, sync::Arc};
+use activitypub_core::{builder, engine::*, Actor, Error, ObjectId, Visibility};
+use http_body_util::Full;
+use hyper::{body::Body, body::Bytes, server::conn::http1, service::service_fn, Request, Response};
+use std::{convert::Infallible, fmt::Display, sync::Arc};
+use webfinger::server::{respond_for_accounts, AccountDescriptor};
 
-use activitypub_core::builder::{self, NoteBuilder, PersonBuilder};
-use activitypub_core::engine::{transport::hyper::HyperTransport, *};
-use activitypub_core::{Actor, AnyObject, Error, Kind, ObjectId, Visibility};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::{body::Body, server::conn::http1, service::service_fn, Request, Response};
-use webfinger::server::{respond as respond_webfinger, AccountDescriptor as Descriptor};
-use webfinger::Resource;
+/// What a route answers: a response, or an error answered with its status (`Error::to_response`).
+type Answer = Result<Response<Bytes>, Error>;
 
 /// The blog's handler: accepts follows of the blog, forgets undone ones; ignores the rest.
 pub(crate) struct Blog;
@@ -23,144 +20,91 @@ pub(crate) struct Blog;
 #[async_trait::async_trait]
 impl ActivityHandler for Blog {
     async fn handle(&self, engine: &Engine, a: InboxActivity) -> Result<(), Error> {
-        let (me, now) = (at::<Actor>(engine, "blog")?, engine.now().as_unix_millis());
-        let followed = a.activity.first_object().and_then(|o| o.id()) == Some(me.as_str());
-        match (a.kind(), &a.object) {
-            ("Follow", _) if followed => {
-                engine.add_follower(me.as_str(), &a.signer, now).await?;
-                let id = at(engine, &format!("blog#accepts/{now}"))?;
-                let accept = serde_json::to_vec(&builder::accept(&id, &me, a.activity))?;
-                let to = Audience::new().actor(a.signer);
-                engine.deliver(&accept, &me, &to).await?;
-            }
-            ("Undo", Some(AnyObject::Activity(f))) if f.is(&Kind::Follow) => {
-                engine.remove_follower(me.as_str(), &a.signer).await?;
-            }
-            _ => {}
+        let me = at::<Actor>(engine, "blog")?;
+        if a.kind() == "Follow" && a.object_id() == Some(me.as_str()) {
+            engine.accept_follow(&me, a).await?;
+        } else if a.kind() == "Undo" && a.object_kind() == Some("Follow") {
+            engine.remove_follower(me.as_str(), &a.signer).await?;
         }
         Ok(())
     }
 }
 
-/// `path` on this server: always from the engine's base URL, which ends in exactly one `/`
-/// however the command line spelled it.
+/// `path` on this server, from the engine's base URL (which always ends in one `/`).
 pub(crate) fn at<T>(engine: &Engine, path: &str) -> Result<ObjectId<T>, Error> {
     ObjectId::parse(&format!("{}{path}", engine.config().base_url))
 }
 
-const AP: &str = "application/activity+json";
-
-fn reply(status: u16, kind: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let r = Response::builder().status(status);
-    let r = r.header("content-type", kind);
-    r.body(Full::new(body.into())).unwrap_or_default()
-}
-
-fn json(actor: Result<Actor, Error>) -> Response<Full<Bytes>> {
-    match actor {
-        Ok(a) => reply(200, AP, serde_json::to_vec(&a).unwrap_or_default()),
-        Err(e) => reply(500, "text/plain", e.to_string()),
-    }
+fn text(status: u16, body: impl Into<Bytes>) -> Response<Bytes> {
+    let r = Response::builder().header("content-type", "text/plain");
+    r.status(status).body(body.into()).unwrap_or_default()
 }
 
 /// Answers one request; `/publish` only for a peer on `loopback`.
-pub(crate) async fn respond<B>(
+pub(crate) async fn respond<B: Body<Error: Display>>(
     engine: &Engine,
     req: Request<B>,
     loopback: bool,
-) -> Response<Full<Bytes>>
-where
-    B: Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>,
-{
-    let (parts, body) = req.into_parts();
-    let limit = engine.config().max_body_bytes;
-    let Ok(body) = Limited::new(body, limit).collect().await else {
-        return reply(413, "text/plain", "too large");
-    };
-    let req = Request::from_parts(parts, body.to_bytes());
-    let Ok(me) = at::<Actor>(engine, "blog") else {
-        return reply(500, "text/plain", "base URL");
-    };
-    let url = me.url().clone();
-    match (req.method().as_str(), req.uri().path()) {
-        ("GET", "/blog") => json(match engine.local_public_key_pem(&me).await {
-            Ok(Some(pem)) => PersonBuilder::new(&me, "blog", &pem).map(|p| p.build()),
-            other => Err(Error::Config(format!("no key for the blog: {other:?}"))),
-        }),
-        ("GET", "/actor") => json(engine.instance_actor_document().await),
-        ("GET", "/.well-known/webfinger") => {
-            let host = engine.config().base_url.authority();
-            let account = webfinger::Account::parse(&format!("blog@{host}")).ok();
-            let is_me = |r: &Resource| match (r.as_account(), &account) {
-                (Some(a), Some(b)) => a.eq_ignore_case(b),
-                _ => r.as_url() == Some(&url),
-            };
-            let found = |r: &Resource| account.clone().filter(|_| is_me(r));
-            let jrd =
-                respond_webfinger(&req, |r| found(r).map(|a| Descriptor::new(a, url.clone())));
-            jrd.map(|b| Full::new(b.into()))
-        }
-        ("POST", "/inbox") => engine.inbox(req, InboxTarget::Shared).await.map(Full::new),
-        ("POST", "/blog/inbox") => {
-            let target = InboxTarget::Actor(me.as_str().into());
-            engine.inbox(req, target).await.map(Full::new)
-        }
-        ("POST", "/publish") if !loopback => reply(403, "text/plain", "from this machine only\n"),
-        ("POST", "/publish") => {
-            match publish(engine, &me, &String::from_utf8_lossy(req.body())).await {
-                Ok(n) => reply(202, "text/plain", format!("queued for {n} inboxes\n")),
-                Err(e) => reply(500, "text/plain", e.to_string()),
-            }
-        }
-        _ => reply(404, "text/plain", "not found"),
-    }
+) -> Response<Full<Bytes>> {
+    let res = route(engine, req, loopback).await;
+    res.unwrap_or_else(|e| e.to_response()).map(Full::new)
 }
 
-/// Posts `text` as a public Note to the blog's followers; returns the number of inboxes.
-async fn publish(engine: &Engine, me: &ObjectId<Actor>, text: &str) -> Result<usize, Error> {
+async fn route(engine: &Engine, req: Request<impl Body<Error: Display>>, loopback: bool) -> Answer {
+    let req = engine.collect_request(req).await?;
+    let me = at::<Actor>(engine, "blog")?;
+    Ok(match (req.method().as_str(), req.uri().path()) {
+        ("GET", "/blog") => activity_response(&engine.local_person(&me, "blog").await?.build())?,
+        ("GET", "/actor") => activity_response(&engine.instance_actor_document().await?)?,
+        ("GET", "/.well-known/webfinger") => {
+            let blog = AccountDescriptor::for_actor("blog", me.url().clone())?;
+            respond_for_accounts(&req, &[blog]).map(Bytes::from)
+        }
+        ("POST", "/inbox") => engine.inbox(req, InboxTarget::Shared).await,
+        ("POST", "/blog/inbox") => engine.inbox(req, InboxTarget::Actor(me.to_string())).await,
+        ("POST", "/publish") if !loopback => text(403, "from this machine only\n"),
+        ("POST", "/publish") => publish(engine, &me, &String::from_utf8_lossy(req.body())).await?,
+        _ => text(404, "not found"),
+    })
+}
+
+/// Posts `post` as a public Note to the blog's followers; answers 202 with the number of inboxes.
+async fn publish(engine: &Engine, me: &ObjectId<Actor>, post: &str) -> Answer {
     let n = engine.now().as_unix_millis();
-    let html = format!("<p>{}</p>", text.replace('&', "&amp;").replace('<', "&lt;"));
-    let (id, followers) = (
-        at(engine, &format!("posts/{n}"))?,
-        format!("{me}/followers"),
-    );
-    let note = NoteBuilder::new(id, me, &followers, html, Visibility::Public).build();
-    let create = builder::create(&at(engine, &format!("posts/{n}/activity"))?, note);
+    let html = format!("<p>{}</p>", post.replace('&', "&amp;").replace('<', "&lt;"));
+    let id = at(engine, &format!("posts/{n}"))?;
+    let followers = format!("{me}/followers");
+    let note = builder::NoteBuilder::new(id, me, &followers, html, Visibility::Public);
+    let create = builder::create(&at(engine, &format!("posts/{n}/activity"))?, note.build());
+    let create = serde_json::to_vec(&create)?;
     let to = Audience::new().followers_of(me.as_str());
-    let report = engine
-        .deliver(&serde_json::to_vec(&create)?, me, &to)
-        .await?;
-    Ok(report.inboxes.len())
+    let n = engine.deliver(&create, me, &to).await?.inboxes.len();
+    Ok(text(202, format!("queued for {n} inboxes\n")))
 }
 
 #[tokio::main]
-#[allow(dead_code)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::args().nth(1);
     let config = EngineConfig::new(base.as_deref().unwrap_or("http://127.0.0.1:3000"))?;
-    let net = HyperTransport::builder().allow_http(config.base_url.scheme() == "http");
+    let net = transport::hyper::HyperTransport::builder();
+    let net = Arc::new(net.allow_http(config.base_url.scheme() == "http").build()?);
     let store = Arc::new(fedi_storage::sled::SledStore::open("blog-data")?);
     let addr = config.base_url.socket_addrs(|| Some(80))?[0];
-    let engine = Engine::builder(config)
-        .store(store)
-        .transport(Arc::new(net.build()?));
+    let engine = Engine::builder(config).store(store).transport(net);
     let engine = engine.handler(Arc::new(Blog)).build().await?;
-    let me = at(&engine, "blog")?;
-    engine
-        .create_local_actor(&me, KeyAlgorithm::Rsa2048)
-        .await?;
+    let (me, key) = (at(&engine, "blog")?, KeyAlgorithm::Rsa2048);
+    engine.create_local_actor(&me, key).await?;
     let (runner, tick) = (engine.clone(), std::time::Duration::from_millis(500));
     tokio::spawn(async move { runner.run(Shutdown::new(), tick).await });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("blog at {me}");
     loop {
         let (stream, peer) = listener.accept().await?;
-        let engine = engine.clone();
+        let (engine, io) = (engine.clone(), hyper_util::rt::TokioIo::new(stream));
         let service = service_fn(move |req| {
             let engine = engine.clone();
             async move { Ok::<_, Infallible>(respond(&engine, req, peer.ip().is_loopback()).await) }
         });
-        let io = hyper_util::rt::TokioIo::new(stream);
         tokio::spawn(http1::Builder::new().serve_connection(io, service));
     }
 }

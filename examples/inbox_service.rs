@@ -11,8 +11,7 @@ use activitypub_core::engine::{
     ActivityHandler, Engine, EngineConfig, InboxActivity, InboxService, InboxTarget, Shutdown,
 };
 use activitypub_core::Error;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::{server::conn::http1, service::service_fn};
 use tower_service::Service;
 
@@ -49,21 +48,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("POST signed activities to {base}/inbox");
     loop {
         let (stream, _) = listener.accept().await?;
-        let (inbox, limit) = (inbox.clone(), engine.config().max_body_bytes);
+        let (engine, inbox) = (engine.clone(), inbox.clone());
         tokio::spawn(async move {
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut inbox = inbox.clone();
+                let (engine, mut inbox) = (engine.clone(), inbox.clone());
                 async move {
-                    let (parts, body) = req.into_parts();
-                    let Ok(body) = Limited::new(body, limit).collect().await else {
-                        let too_large = http::Response::builder()
-                            .status(413)
-                            .body(Full::new(Bytes::new()));
-                        return Ok::<_, Infallible>(too_large.unwrap_or_default());
+                    // The body within the engine's limit (413 otherwise), then the inbox.
+                    let response = match engine.collect_request(req).await {
+                        Ok(req) => inbox.call(req).await?,
+                        Err(too_large) => too_large.to_response(),
                     };
-                    let req = http::Request::from_parts(parts, body.to_bytes());
-                    let response = inbox.call(req).await?;
-                    Ok(response.map(Full::new))
+                    Ok::<_, Infallible>(response.map(Full::new))
                 }
             });
             let io = hyper_util::rt::TokioIo::new(stream);

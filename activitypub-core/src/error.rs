@@ -134,6 +134,32 @@ impl Error {
             _ => http::StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+    /// The error as an HTTP answer, the way [`Engine::inbox`](crate::engine::Engine::inbox)
+    /// answers a rejection: [`status`](Self::status), `Content-Type: application/json` and the
+    /// body `{"error": "<kind>", "detail": "<this error>"}`, where the kind is the
+    /// [`Rejection`](crate::engine::Rejection) name (`too_large`, `signature` …) or `internal`.
+    ///
+    /// ```
+    /// use activitypub_core::{engine::Rejection, Error};
+    /// let res = Error::rejected(Rejection::TooLarge, "body larger than 10 bytes").to_response();
+    /// assert_eq!(res.status(), 413);
+    /// assert_eq!(res.headers()["content-type"], "application/json");
+    /// assert_eq!(
+    ///     res.body().as_ref(),
+    ///     br#"{"error":"too_large","detail":"inbox rejected the request (too_large): body larger than 10 bytes"}"#
+    /// );
+    /// ```
+    pub fn to_response(&self) -> http::Response<bytes::Bytes> {
+        let kind = self.rejection().map_or("internal", |k| k.as_str());
+        let body = serde_json::json!({"error": kind, "detail": self.to_string()});
+        let mut res = http::Response::new(bytes::Bytes::from(body.to_string()));
+        *res.status_mut() = self.status();
+        res.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        res
+    }
     /// The inbox rejection, if this is one.
     pub fn rejection(&self) -> Option<crate::engine::Rejection> {
         match self {
@@ -179,5 +205,44 @@ impl From<serde_json::Error> for Error {
         Error::Malformed {
             reason: e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use crate::engine::Rejection;
+
+    fn body(e: &Error) -> serde_json::Value {
+        serde_json::from_slice(e.to_response().body()).expect("a JSON body")
+    }
+
+    #[test]
+    fn every_error_answers_with_its_status_and_a_json_body() {
+        let e = Error::rejected(Rejection::Signature, "no signature");
+        let res = e.to_response();
+        assert_eq!(res.status(), http::StatusCode::UNAUTHORIZED);
+        assert_eq!(res.headers().len(), 1);
+        assert_eq!(res.headers()["content-type"], "application/json");
+        assert_eq!(
+            body(&e),
+            serde_json::json!({"error": "signature", "detail": e.to_string()})
+        );
+        // Not a rejection: "internal", with the error's own status.
+        let e = Error::Storage(fedi_storage::Error::Backend("disk full".into()));
+        assert_eq!(
+            e.to_response().status(),
+            http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(body(&e)["error"], "internal");
+        let e = Error::Config("no key".into());
+        assert_eq!(
+            e.to_response().status(),
+            http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            body(&e),
+            serde_json::json!({"error": "internal", "detail": "configuration: no key"})
+        );
     }
 }

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::jrd::{media_type, rel};
 use crate::xrd::to_xrd;
-use crate::{Account, Jrd, Link, Resource};
+use crate::{Account, Error, Jrd, Link, Resource, ResourceErrorKind};
 
 /// `Content-Type` of a JRD answer.
 pub const JRD_CONTENT_TYPE: &str = "application/jrd+json; charset=utf-8";
@@ -55,6 +55,29 @@ impl AccountDescriptor {
         }
     }
 
+    /// A descriptor for `user` on the host that serves its `actor`, as on a server whose
+    /// accounts are named after its own host (no separate web domain): the subject is
+    /// `user@host[:port]` of the actor URL.
+    ///
+    /// ```
+    /// use webfinger::server::AccountDescriptor;
+    /// let d = AccountDescriptor::for_actor("blog", "http://127.0.0.1:3000/blog".parse()?)?;
+    /// assert_eq!(d.subject.to_string(), "acct:blog@127.0.0.1:3000");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// An empty `user`, or an actor URL without a host, is an [`Error::InvalidResource`].
+    pub fn for_actor(user: &str, actor: Url) -> Result<Self, Error> {
+        let host = actor
+            .host_str()
+            .ok_or(Error::InvalidResource(ResourceErrorKind::InvalidUrl))?;
+        let subject = match actor.port() {
+            Some(port) => Account::new(user, &format!("{host}:{port}"))?,
+            None => Account::new(user, host)?,
+        };
+        Ok(Self::new(subject, actor))
+    }
+
     /// Sets the profile page.
     #[must_use]
     pub fn with_profile_page(mut self, url: Url) -> Self {
@@ -74,6 +97,28 @@ impl AccountDescriptor {
     pub fn with_avatar(mut self, url: Url, media_type: Option<String>) -> Self {
         self.avatar = Some((url, media_type));
         self
+    }
+
+    /// Whether a WebFinger query for `resource` is about this account, as Mastodon decides:
+    /// the subject with the user part in any case (`acct:Alice@example.com`), or the actor URL,
+    /// or the profile page.
+    ///
+    /// ```
+    /// use webfinger::{server::AccountDescriptor, Account, Resource};
+    /// let d = AccountDescriptor::new(
+    ///     Account::parse("alice@example.com")?,
+    ///     "https://example.com/users/alice".parse()?,
+    /// );
+    /// assert!(d.matches(&Resource::parse("acct:ALICE@example.com")?));
+    /// assert!(d.matches(&Resource::parse("https://example.com/users/alice")?));
+    /// assert!(!d.matches(&Resource::parse("acct:bob@example.com")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn matches(&self, resource: &Resource) -> bool {
+        match resource {
+            Resource::Acct(account) => account.eq_ignore_case(&self.subject),
+            Resource::Url(url) => *url == self.actor || self.profile_page.as_ref() == Some(url),
+        }
     }
 }
 
@@ -242,6 +287,34 @@ where
         res.body_mut().clear();
     }
     res
+}
+
+/// Answers a WebFinger request for a server's local accounts (see [`respond`]): the first
+/// account that [matches](AccountDescriptor::matches) the queried resource gets its JRD;
+/// any other resource gets `404`.
+///
+/// ```
+/// use webfinger::server::{respond_for_accounts, AccountDescriptor};
+/// use webfinger::Account;
+///
+/// let alice = AccountDescriptor::new(
+///     Account::parse("alice@example.com")?,
+///     "https://example.com/users/alice".parse()?,
+/// );
+/// let req = http::Request::get("/.well-known/webfinger?resource=acct%3AAlice%40example.com")
+///     .body(())?;
+/// let res = respond_for_accounts(&req, &[alice]);
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.headers()["content-type"], "application/jrd+json; charset=utf-8");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn respond_for_accounts<B>(
+    request: &Request<B>,
+    accounts: &[AccountDescriptor],
+) -> Response<Vec<u8>> {
+    respond(request, |r: &Resource| {
+        accounts.iter().find(|a| a.matches(r)).cloned()
+    })
 }
 
 /// The `lrdd` template for a server: `{origin}/.well-known/webfinger?resource={uri}`.

@@ -3,8 +3,8 @@
 
 use http::{Request, Response};
 use webfinger::server::{
-    host_meta_json_response, host_meta_response, respond, respond_to_query, AccountDescriptor,
-    Query, QueryError,
+    host_meta_json_response, host_meta_response, respond, respond_for_accounts, respond_to_query,
+    AccountDescriptor, Query, QueryError,
 };
 use webfinger::{Account, Jrd, Resource};
 
@@ -246,4 +246,175 @@ fn host_meta_exact_bytes() {
         json.body(),
         br#"{"links":[{"rel":"lrdd","template":"https://example.com/.well-known/webfinger?resource={uri}"}]}"#
     );
+}
+
+#[test]
+fn a_descriptor_matches_its_account_in_any_case_and_its_urls() {
+    let alice = alice();
+    for yes in [
+        "acct:alice@example.com",
+        "acct:ALICE@example.com",
+        "@Alice@EXAMPLE.com",
+        "https://example.com/users/alice",
+        "https://EXAMPLE.com/users/alice",
+        "https://example.com/@alice",
+    ] {
+        assert!(alice.matches(&Resource::parse(yes).unwrap()), "{yes}");
+    }
+    for no in [
+        "acct:bob@example.com",
+        "acct:alice@other.example",
+        "acct:alice@example.com:8443",
+        "https://example.com/users/alice/",
+        "https://example.com/users/ALICE",
+        "https://other.example/users/alice",
+        "https://files.example.com/avatars/alice.png",
+    ] {
+        assert!(!alice.matches(&Resource::parse(no).unwrap()), "{no}");
+    }
+    // Without a profile page, only the actor URL is a URL of the account.
+    let bare = AccountDescriptor::new(
+        Account::parse("alice@example.com").unwrap(),
+        "https://example.com/users/alice".parse().unwrap(),
+    );
+    assert!(!bare.matches(&Resource::parse("https://example.com/@alice").unwrap()));
+}
+
+fn blog() -> AccountDescriptor {
+    AccountDescriptor::for_actor("blog", "http://127.0.0.1:3000/blog".parse().unwrap()).unwrap()
+}
+
+#[test]
+fn a_descriptor_for_an_actor_is_named_after_the_actor_host() {
+    let d = blog();
+    assert_eq!(d.subject, Account::parse("blog@127.0.0.1:3000").unwrap());
+    assert_eq!(d.actor.as_str(), "http://127.0.0.1:3000/blog");
+    assert_eq!(d.profile_page, None);
+    // The default port is not part of the account; hosts are normalized.
+    let d = AccountDescriptor::for_actor(
+        "Alice",
+        "https://EXAMPLE.com:443/users/alice".parse().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(d.subject.to_string(), "acct:Alice@example.com");
+    let d = AccountDescriptor::for_actor("a", "https://[::1]:8443/a".parse().unwrap()).unwrap();
+    assert_eq!(d.subject.to_string(), "acct:a@[::1]:8443");
+    assert_eq!(d.subject.port(), Some(8443));
+    // An empty user, or an actor URL without a host, is no account.
+    assert!(matches!(
+        AccountDescriptor::for_actor("", "https://example.com/a".parse().unwrap()),
+        Err(webfinger::Error::InvalidResource(
+            webfinger::ResourceErrorKind::EmptyUser
+        ))
+    ));
+    assert!(matches!(
+        AccountDescriptor::for_actor("a", "data:text/plain,a".parse().unwrap()),
+        Err(webfinger::Error::InvalidResource(
+            webfinger::ResourceErrorKind::InvalidUrl
+        ))
+    ));
+}
+
+const BLOG_JRD: &str = concat!(
+    r#"{"subject":"acct:blog@127.0.0.1:3000","#,
+    r#""aliases":["http://127.0.0.1:3000/blog"],"#,
+    r#""links":[{"rel":"self","type":"application/activity+json","href":"http://127.0.0.1:3000/blog"}]}"#
+);
+
+fn get_accounts(uri: &str, accounts: &[AccountDescriptor]) -> Response<Vec<u8>> {
+    respond_for_accounts(&Request::get(uri).body(()).unwrap(), accounts)
+}
+
+#[test]
+fn respond_for_accounts_exact_bytes() {
+    let accounts = [alice(), blog()];
+    for uri in [
+        "/.well-known/webfinger?resource=acct%3Ablog%40127.0.0.1%3A3000",
+        "/.well-known/webfinger?resource=acct:BLOG@127.0.0.1:3000",
+        "/.well-known/webfinger?resource=http%3A%2F%2F127.0.0.1%3A3000%2Fblog",
+    ] {
+        let res = get_accounts(uri, &accounts);
+        assert_eq!(res.status(), 200, "{uri}");
+        assert_eq!(
+            headers(&res),
+            [
+                (
+                    "content-type".into(),
+                    "application/jrd+json; charset=utf-8".into()
+                ),
+                ("access-control-allow-origin".into(), "*".into()),
+            ],
+            "{uri}"
+        );
+        assert_eq!(std::str::from_utf8(res.body()).unwrap(), BLOG_JRD, "{uri}");
+    }
+    // The other account in the list answers with its own document.
+    let res = get_accounts(
+        "/.well-known/webfinger?resource=acct%3AAlice%40example.com",
+        &accounts,
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(std::str::from_utf8(res.body()).unwrap(), ALICE_JRD);
+    // rel filtering applies as in `respond`.
+    let res = get_accounts(
+        "/.well-known/webfinger?resource=acct%3Ablog%40127.0.0.1%3A3000&rel=nope",
+        &accounts,
+    );
+    assert_eq!(
+        std::str::from_utf8(res.body()).unwrap(),
+        r#"{"subject":"acct:blog@127.0.0.1:3000","aliases":["http://127.0.0.1:3000/blog"]}"#
+    );
+}
+
+#[test]
+fn respond_for_accounts_unknown_bad_and_wrong_method() {
+    let accounts = [blog()];
+    for (uri, status, body) in [
+        (
+            "/.well-known/webfinger?resource=acct%3Ablog%40127.0.0.1",
+            404,
+            "resource not found\n",
+        ),
+        (
+            "/.well-known/webfinger?resource=acct%3Aother%40127.0.0.1%3A3000",
+            404,
+            "resource not found\n",
+        ),
+        (
+            "/.well-known/webfinger?resource=http%3A%2F%2F127.0.0.1%3A3000%2Factor",
+            404,
+            "resource not found\n",
+        ),
+        (
+            "/.well-known/webfinger",
+            400,
+            "missing resource parameter\n",
+        ),
+    ] {
+        let res = get_accounts(uri, &accounts);
+        assert_eq!(res.status(), status, "{uri}");
+        assert_eq!(
+            headers(&res),
+            [
+                ("content-type".into(), "text/plain; charset=utf-8".into()),
+                ("access-control-allow-origin".into(), "*".into()),
+            ],
+            "{uri}"
+        );
+        assert_eq!(res.body(), body.as_bytes(), "{uri}");
+    }
+    // No accounts at all: every well-formed query is unknown.
+    let res = get_accounts(
+        "/.well-known/webfinger?resource=acct%3Ablog%40127.0.0.1%3A3000",
+        &[],
+    );
+    assert_eq!(res.status(), 404);
+    let post = respond_for_accounts(
+        &Request::post("/.well-known/webfinger?resource=acct%3Ablog%40127.0.0.1%3A3000")
+            .body(())
+            .unwrap(),
+        &accounts,
+    );
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
 }

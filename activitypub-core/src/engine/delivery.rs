@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 use super::fetch::{host_of, other_scheme, parse_fetch_url};
 use super::transport::SendOptions;
-use super::{lock, Engine, FetchBudget, QueueRun, DELIVERY_QUEUE};
+use super::{lock, Engine, FetchBudget, InboxActivity, QueueRun, DELIVERY_QUEUE};
 use crate::{Actor, Error, ObjectId};
 
 /// The key-value namespace where the engine remembers which signature scheme each host took.
@@ -143,6 +143,52 @@ impl Engine {
             .store
             .remove(&followers_collection(local), follower)
             .await?)
+    }
+
+    /// Accepts `follow`, a received `Follow` of local `actor`, as an account that approves
+    /// every follower does: adds the signer to the actor's followers (sort key: when the Follow
+    /// was received) and delivers to the signer an `Accept` that embeds the Follow. The Accept's
+    /// id is `{actor}#accepts/follows/{digest}`, from the SHA-256 of the Follow's id, so a
+    /// retried handler sends the same Accept again rather than a second one.
+    ///
+    /// Anything but a `Follow` whose object is `actor` is refused with a permanent
+    /// [`Error::Handler`] (and nothing is stored or sent).
+    pub async fn accept_follow(
+        &self,
+        actor: &ObjectId<Actor>,
+        follow: InboxActivity,
+    ) -> Result<DeliveryReport, Error> {
+        if follow.kind() != "Follow" || follow.object_id() != Some(actor.as_str()) {
+            return Err(Error::handler_permanent(format!(
+                "not a Follow of {actor}: a {} of {:?}",
+                follow.kind(),
+                follow.object_id()
+            )));
+        }
+        self.add_follower(actor.as_str(), &follow.signer, follow.received_at)
+            .await?;
+        let follow_id = follow.activity.base.id.as_ref().map(|id| id.as_str());
+        let digest = http_sig::digest::digest_value(
+            http_sig::CryptoProvider::get_default(),
+            http_sig::DigestAlgorithm::Sha256,
+            follow_id.map_or(&follow.raw[..], str::as_bytes),
+        );
+        // Base64 of the digest, made URL-safe for the fragment.
+        let digest: String = digest
+            .trim_start_matches("SHA-256=")
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
+        let id = ObjectId::parse(&format!("{}#accepts/follows/{digest}", actor.as_str()))?;
+        let accept = crate::builder::accept(&id, actor, follow.activity);
+        let audience = Audience::new().actor(follow.signer);
+        self.deliver(&serde_json::to_vec(&accept)?, actor, &audience)
+            .await
     }
 
     /// Delivers `activity` (serialized JSON) from local actor `signer` to `audience`:
@@ -671,6 +717,189 @@ mod tests {
                 assert_eq!(at_least, Some(now.saturating_add(Duration::from_secs(120))))
             }
             _ => panic!("429 must be retried"),
+        }
+    }
+
+    mod accept_follow {
+        use std::sync::{Arc, Mutex};
+
+        use bytes::Bytes;
+        use fedi_storage::{memory::MemoryStore, CollectionStoreExt, ManualClock, Timestamp};
+        use http_sig::PrivateKey;
+
+        use crate::builder;
+        use crate::engine::delivery::followers_collection;
+        use crate::engine::transport::memory::MemoryNetwork;
+        use crate::engine::{Engine, EngineConfig, InboxActivity, InboxTarget, KeyAlgorithm};
+        use crate::{Actor, ObjectId};
+
+        const FOLLOWER: &str = "http://far.test/users/f";
+
+        /// The blog's engine, and far.test serving its follower `f` and recording the bodies
+        /// posted to its shared inbox.
+        async fn setup() -> (Engine, ObjectId<Actor>, Arc<Mutex<Vec<Bytes>>>) {
+            let net = MemoryNetwork::with_seed(17);
+            let clock = ManualClock::new(Timestamp::from_unix_millis(1_767_225_600_000));
+            let mut config = EngineConfig::new("http://blog.test").expect("config");
+            config.instance_key = KeyAlgorithm::Ed25519;
+            let engine = Engine::builder(config)
+                .store(Arc::new(MemoryStore::new()))
+                .transport(Arc::new(net.clone()))
+                .clock(Arc::new(clock))
+                .build()
+                .await
+                .expect("engine");
+            let blog: ObjectId<Actor> = ObjectId::parse("http://blog.test/blog").expect("id");
+            engine
+                .create_local_actor(&blog, KeyAlgorithm::Ed25519)
+                .await
+                .expect("key");
+            let key = PrivateKey::generate_ed25519().expect("key");
+            let pem = key.public_key().to_pem().expect("pem");
+            let f = ObjectId::parse(FOLLOWER).expect("id");
+            let person = builder::PersonBuilder::new(&f, "f", &pem)
+                .expect("person")
+                .build();
+            let person = Bytes::from(serde_json::to_vec(&person).expect("json"));
+            let posted: Arc<Mutex<Vec<Bytes>>> = Arc::default();
+            let seen = posted.clone();
+            net.serve("far.test", move |req: http::Request<Bytes>| {
+                let (person, seen) = (person.clone(), seen.clone());
+                async move {
+                    let mut res = http::Response::new(Bytes::new());
+                    if req.method() == http::Method::POST && req.uri().path() == "/inbox" {
+                        seen.lock().expect("lock").push(req.into_body());
+                        *res.status_mut() = http::StatusCode::ACCEPTED;
+                    } else if req.uri().path() == "/users/f" {
+                        *res.body_mut() = person;
+                        res.headers_mut().insert(
+                            http::header::CONTENT_TYPE,
+                            http::HeaderValue::from_static("application/activity+json"),
+                        );
+                    } else {
+                        *res.status_mut() = http::StatusCode::NOT_FOUND;
+                    }
+                    res
+                }
+            });
+            (engine, blog, posted)
+        }
+
+        fn received(activity: crate::Activity) -> InboxActivity {
+            let raw = Bytes::from(serde_json::to_vec(&activity).expect("json"));
+            InboxActivity {
+                activity,
+                object: None,
+                object_error: None,
+                raw,
+                target: InboxTarget::Shared,
+                signer: FOLLOWER.into(),
+                key_id: format!("{FOLLOWER}#main-key"),
+                scheme: "cavage".into(),
+                received_at: 1_767_225_600_123,
+            }
+        }
+
+        fn follow_of(followed: &str) -> InboxActivity {
+            let id = ObjectId::parse(&format!("{FOLLOWER}/follows/1")).expect("id");
+            let f = ObjectId::parse(FOLLOWER).expect("id");
+            let followed = ObjectId::parse(followed).expect("id");
+            received(builder::follow(&id, &f, &followed))
+        }
+
+        #[tokio::test]
+        async fn a_follow_is_recorded_and_answered_with_an_accept() {
+            let (engine, blog, posted) = setup().await;
+            let report = engine
+                .accept_follow(&blog, follow_of("http://blog.test/blog"))
+                .await
+                .expect("accepted");
+            assert_eq!(report.inboxes, ["http://far.test/inbox"]);
+            let followers = engine
+                .store()
+                .all_members(&followers_collection(blog.as_str()), 10)
+                .await
+                .expect("store");
+            assert_eq!(followers.len(), 1);
+            assert_eq!(followers[0].member, FOLLOWER);
+            assert_eq!(followers[0].key, 1_767_225_600_123);
+
+            assert_eq!(engine.process_deliveries(10).await.expect("send").done, 1);
+            let bodies = posted.lock().expect("lock").clone();
+            assert_eq!(bodies.len(), 1);
+            let accept: serde_json::Value = serde_json::from_slice(&bodies[0]).expect("json");
+            assert_eq!(accept["type"], "Accept");
+            assert_eq!(accept["actor"], "http://blog.test/blog");
+            assert_eq!(accept["object"]["type"], "Follow");
+            assert_eq!(accept["object"]["id"], "http://far.test/users/f/follows/1");
+            assert_eq!(accept["object"]["actor"], FOLLOWER);
+            assert_eq!(accept["object"]["object"], "http://blog.test/blog");
+            let id = accept["id"].as_str().expect("an id");
+            let digest = id
+                .strip_prefix("http://blog.test/blog#accepts/follows/")
+                .expect("the Accept's id is under the actor");
+            assert_eq!(digest.len(), 43, "{id}"); // SHA-256, base64url without padding
+            assert!(
+                digest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{id}"
+            );
+
+            // The same Follow again (a retried handler): the same Accept id, one follower.
+            engine
+                .accept_follow(&blog, follow_of("http://blog.test/blog"))
+                .await
+                .expect("accepted again");
+            assert_eq!(engine.process_deliveries(10).await.expect("send").done, 1);
+            let bodies = posted.lock().expect("lock").clone();
+            let again: serde_json::Value = serde_json::from_slice(&bodies[1]).expect("json");
+            assert_eq!(again["id"], accept["id"]);
+            let count = engine
+                .store()
+                .all_members(&followers_collection(blog.as_str()), 10)
+                .await
+                .expect("store")
+                .len();
+            assert_eq!(count, 1);
+        }
+
+        #[tokio::test]
+        async fn anything_but_a_follow_of_the_actor_is_refused_without_effect() {
+            let (engine, blog, posted) = setup().await;
+            let other = engine
+                .accept_follow(&blog, follow_of("http://blog.test/someone-else"))
+                .await
+                .expect_err("a Follow of another actor");
+            assert!(
+                matches!(
+                    other,
+                    crate::Error::Handler {
+                        retryable: false,
+                        ..
+                    }
+                ),
+                "{other:?}"
+            );
+            let like_id = ObjectId::parse(&format!("{FOLLOWER}/likes/1")).expect("id");
+            let f = ObjectId::parse(FOLLOWER).expect("id");
+            let liked = ObjectId::parse("http://blog.test/blog").expect("id");
+            let like = received(builder::like(&like_id, &f, &liked));
+            let err = engine.accept_follow(&blog, like).await.expect_err("a Like");
+            assert!(!err.is_retryable(), "{err:?}");
+            assert!(
+                err.to_string()
+                    .contains("not a Follow of http://blog.test/blog"),
+                "{err}"
+            );
+            let followers = engine
+                .store()
+                .all_members(&followers_collection(blog.as_str()), 10)
+                .await
+                .expect("store");
+            assert!(followers.is_empty());
+            assert_eq!(engine.process_deliveries(10).await.expect("send").leased, 0);
+            assert!(posted.lock().expect("lock").is_empty());
         }
     }
 }

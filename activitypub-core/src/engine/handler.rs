@@ -50,6 +50,18 @@ impl InboxActivity {
     pub fn kind(&self) -> &str {
         self.activity.type_name().unwrap_or("")
     }
+
+    /// The id of the activity's first `object`, given as an IRI or embedded (for a `Follow`,
+    /// the followed actor).
+    pub fn object_id(&self) -> Option<&str> {
+        self.activity.first_object().and_then(|o| o.id())
+    }
+
+    /// The type name of the resolved [`object`](Self::object) (for an `Undo`, the undone
+    /// activity's: `Follow`, `Like` …).
+    pub fn object_kind(&self) -> Option<&str> {
+        self.object.as_ref().and_then(|o| o.object().type_name())
+    }
 }
 
 /// The application's handler of received activities.
@@ -88,5 +100,59 @@ pub struct NoopHandler;
 impl ActivityHandler for NoopHandler {
     async fn handle(&self, _engine: &Engine, _activity: InboxActivity) -> Result<(), Error> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::{InboxActivity, InboxTarget};
+    use crate::{builder, Activity, AnyObject, ObjectId};
+
+    fn received(activity: Activity, object: Option<AnyObject>) -> InboxActivity {
+        InboxActivity {
+            activity,
+            object,
+            object_error: None,
+            raw: Bytes::new(),
+            target: InboxTarget::Shared,
+            signer: "https://far.example/users/f".into(),
+            key_id: "https://far.example/users/f#main-key".into(),
+            scheme: "cavage".into(),
+            received_at: 0,
+        }
+    }
+
+    fn id<K>(s: &str) -> ObjectId<K> {
+        ObjectId::parse(s).expect("id")
+    }
+
+    #[test]
+    fn object_id_and_kind_of_a_follow_and_of_its_undo() {
+        let f = id("https://far.example/users/f");
+        let blog = id("https://blog.example/blog");
+        let follow = builder::follow(&id("https://far.example/follows/1"), &f, &blog);
+        let a = received(follow.clone(), None);
+        assert_eq!(a.kind(), "Follow");
+        // The object given as an IRI; not resolved here.
+        assert_eq!(a.object_id(), Some("https://blog.example/blog"));
+        assert_eq!(a.object_kind(), None);
+
+        let undo = builder::undo(&id("https://far.example/undos/1"), &f, follow.clone());
+        let a = received(undo, Some(AnyObject::Activity(follow)));
+        assert_eq!(a.kind(), "Undo");
+        // The embedded Follow's id, and the resolved object's type.
+        assert_eq!(a.object_id(), Some("https://far.example/follows/1"));
+        assert_eq!(a.object_kind(), Some("Follow"));
+    }
+
+    #[test]
+    fn no_object_means_no_object_id_or_kind() {
+        let mut a = received(Activity::default(), None);
+        assert_eq!(a.object_id(), None);
+        assert_eq!(a.object_kind(), None);
+        a.object = Some(AnyObject::from_slice(br#"{"id":"https://x.example/1"}"#).expect("json"));
+        assert_eq!(a.object_kind(), None, "an object without a type");
     }
 }

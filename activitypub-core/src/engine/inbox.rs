@@ -222,13 +222,8 @@ impl Engine {
         target: InboxTarget,
     ) -> http::Response<Bytes> {
         match self.receive(request, target).await {
-            Ok(_) => response(StatusCode::ACCEPTED, Bytes::new()),
-            Err(e) => {
-                let status = e.status();
-                let kind = e.rejection().map_or("internal", |k| k.as_str());
-                let body = serde_json::json!({"error": kind, "detail": e.to_string()});
-                response(status, Bytes::from(body.to_string()))
-            }
+            Ok(_) => accepted(),
+            Err(e) => e.to_response(),
         }
     }
 
@@ -754,15 +749,10 @@ impl Engine {
     }
 }
 
-fn response(status: StatusCode, body: Bytes) -> http::Response<Bytes> {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = status;
-    if status != StatusCode::ACCEPTED {
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        );
-    }
+/// `202 Accepted` with no body (the other answers are [`Error::to_response`]).
+fn accepted() -> http::Response<Bytes> {
+    let mut r = http::Response::new(Bytes::new());
+    *r.status_mut() = StatusCode::ACCEPTED;
     r
 }
 

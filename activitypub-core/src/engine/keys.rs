@@ -6,6 +6,7 @@ use fedi_storage::{KeyStoreExt, LocalKeyPair, RemoteKey, Timestamp};
 use http_sig::{PrivateKey, PublicKey};
 
 use super::{lock, Engine, FetchBudget};
+use crate::builder::PersonBuilder;
 use crate::{Actor, Error, ObjectId};
 
 /// The kind of key pair to create for a local actor.
@@ -82,25 +83,33 @@ impl Engine {
         Ok(self.local_key(actor).await?.map(|k| k.public_key_pem))
     }
 
+    /// A [`PersonBuilder`] for a local actor, with the public key stored for it by
+    /// [`create_local_actor`](Self::create_local_actor) and Mastodon's URL layout under its
+    /// id; add a name, a bio … and `build()` the document to serve at the actor's id (as
+    /// `application/activity+json`). [`Error::Config`] if the actor has no key pair.
+    pub async fn local_person(
+        &self,
+        actor: &ObjectId<Actor>,
+        username: &str,
+    ) -> Result<PersonBuilder, Error> {
+        let pem = self.local_public_key_pem(actor).await?.ok_or_else(|| {
+            Error::Config(format!("local actor {} has no key pair", actor.as_str()))
+        })?;
+        PersonBuilder::new(actor, username, &pem)
+    }
+
     /// The instance actor's document, as Mastodon serves its own: an `Application` at
     /// [`EngineConfig::instance_actor`](super::EngineConfig::instance_actor) whose
     /// `preferredUsername` is the host, with its inbox and outbox under its id, the shared
     /// inbox at `/inbox`, and its public key. Serve it (as `application/activity+json`) so
     /// that servers in authorized-fetch mode can check the engine's signed fetches.
     pub async fn instance_actor_document(&self) -> Result<Actor, Error> {
-        let id = self.inner.config.instance_actor.clone();
-        let pem = self
-            .local_public_key_pem(&id)
+        let config = &self.inner.config;
+        let host = config.base_url.host_str().unwrap_or("");
+        let mut actor = self
+            .local_person(&config.instance_actor, host)
             .await?
-            .ok_or_else(|| Error::Config("the instance actor has no key".into()))?;
-        let host = self
-            .inner
-            .config
-            .base_url
-            .host_str()
-            .unwrap_or("")
-            .to_owned();
-        let mut actor = crate::builder::PersonBuilder::new(&id, &host, &pem)?.build();
+            .build();
         actor.base.kind = Some(crate::Kind::Application.into());
         actor.manually_approves_followers = Some(true);
         actor.featured = None;
@@ -250,4 +259,93 @@ fn parse_stored(k: &RemoteKey) -> Result<PublicKey, Error> {
         }
     }
     Ok(PublicKey::from_pem(&k.public_key_pem)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use fedi_storage::memory::MemoryStore;
+
+    use super::KeyAlgorithm;
+    use crate::engine::transport::memory::MemoryNetwork;
+    use crate::engine::{Engine, EngineConfig};
+    use crate::{Actor, Kind, ObjectId};
+
+    async fn engine() -> Engine {
+        let mut config = EngineConfig::new("http://keys.test").expect("config");
+        config.instance_key = KeyAlgorithm::Ed25519;
+        Engine::builder(config)
+            .store(Arc::new(MemoryStore::new()))
+            .transport(Arc::new(MemoryNetwork::with_seed(3)))
+            .build()
+            .await
+            .expect("engine")
+    }
+
+    #[tokio::test]
+    async fn local_person_publishes_the_stored_key() {
+        let e = engine().await;
+        let me: ObjectId<Actor> = ObjectId::parse("http://keys.test/blog").expect("id");
+        let pair = e
+            .create_local_actor(&me, KeyAlgorithm::Ed25519)
+            .await
+            .expect("key pair");
+        let person = e
+            .local_person(&me, "blog")
+            .await
+            .expect("a person")
+            .name("The blog")
+            .build();
+        let json = serde_json::to_value(&person).expect("json");
+        assert_eq!(json["id"], "http://keys.test/blog");
+        assert_eq!(json["type"], "Person");
+        assert_eq!(json["preferredUsername"], "blog");
+        assert_eq!(json["name"], "The blog");
+        assert_eq!(json["inbox"], "http://keys.test/blog/inbox");
+        assert_eq!(json["followers"], "http://keys.test/blog/followers");
+        assert_eq!(json["endpoints"]["sharedInbox"], "http://keys.test/inbox");
+        let key = person.main_key().expect("publicKey");
+        assert_eq!(
+            key.public_key_pem.as_deref(),
+            Some(pair.public_key_pem.as_str())
+        );
+        // The published key id is the one the engine signs with.
+        assert_eq!(
+            key.id.as_ref().map(|k| k.as_str()),
+            Some(pair.key_id.as_str())
+        );
+        assert_eq!(key.owner.as_ref().map(|o| o.as_str()), Some(me.as_str()));
+    }
+
+    #[tokio::test]
+    async fn local_person_of_an_actor_without_keys_is_a_config_error() {
+        let e = engine().await;
+        let nobody: ObjectId<Actor> = ObjectId::parse("http://keys.test/nobody").expect("id");
+        let err = e
+            .local_person(&nobody, "nobody")
+            .await
+            .expect_err("no key pair");
+        assert!(matches!(err, crate::Error::Config(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "configuration: local actor http://keys.test/nobody has no key pair"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_instance_actor_document_is_an_application_named_after_the_host() {
+        let e = engine().await;
+        let doc = e.instance_actor_document().await.expect("instance actor");
+        assert!(doc.base.is(&Kind::Application));
+        assert_eq!(doc.preferred_username.as_deref(), Some("keys.test"));
+        assert_eq!(doc.manually_approves_followers, Some(true));
+        assert!(doc.featured.is_none());
+        let pem = e
+            .local_public_key_pem(&e.config().instance_actor)
+            .await
+            .expect("store");
+        let key = doc.main_key().expect("publicKey");
+        assert_eq!(key.public_key_pem, pem);
+    }
 }

@@ -3,7 +3,8 @@
 //! The engine does no I/O of its own: it reaches the network through a [`Transport`], storage
 //! through the [`fedi_storage`] traits, time through a [`Clock`], and the application through
 //! an [`ActivityHandler`]. Its inbox takes an `http::Request<Bytes>` and returns an
-//! `http::Response<Bytes>`, so it mounts in hyper, axum or anything else.
+//! `http::Response<Bytes>`, so it mounts in hyper, axum or anything else (`Engine::collect_request`
+//! reads a streamed body into one, within the size limit).
 //!
 //! - **Inbox** ([`Engine::inbox`]): body size and JSON depth limits → content type →
 //!   `Digest` / `Content-Digest` → signature (draft-cavage or RFC 9421; key from the cache,
@@ -22,7 +23,10 @@
 //!   budgets, and a cache of remote actors and keys in storage.
 //! - **Runner** ([`Engine::run`]): drives both queues in the background until shut down.
 //!
-//! See `examples/` for a blog that federates its posts in about a hundred lines.
+//! See `examples/` for a blog that federates its posts in about a hundred lines, with the
+//! helpers an application around the engine needs: [`Error::to_response`],
+//! [`activity_response`], [`Engine::local_person`], [`Engine::accept_follow`] and
+//! `Engine::collect_request` (feature `hyper-transport`).
 //!
 //! # Getting started
 //!
@@ -102,12 +106,15 @@ use fedi_storage::{Clock, Store, SystemClock};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tokio::sync::Notify;
 
+#[cfg(feature = "hyper-transport")]
+mod body;
 mod config;
 pub mod delivery;
 mod fetch;
 mod handler;
 mod inbox;
 mod keys;
+mod response;
 mod runner;
 #[cfg(feature = "tower")]
 mod service;
@@ -119,6 +126,7 @@ pub use fetch::{FetchBudget, Fetched};
 pub use handler::{ActivityHandler, InboxActivity, InboxTarget, NoopHandler};
 pub use inbox::Accepted;
 pub use keys::KeyAlgorithm;
+pub use response::activity_response;
 pub use runner::{QueueRun, Shutdown};
 #[cfg(feature = "tower")]
 pub use service::InboxService;

@@ -12,7 +12,7 @@ use super::{Engine, InboxTarget};
 /// The inbox as a `tower::Service<http::Request<Bytes>>` that never fails: every outcome,
 /// rejections included, is a response (see [`Engine::inbox`]). Collect the request body into
 /// `Bytes` (with a limit: [`EngineConfig::max_body_bytes`](super::EngineConfig)) before
-/// calling it.
+/// calling it: `Engine::collect_request` does (feature `hyper-transport`).
 #[derive(Debug, Clone)]
 pub struct InboxService {
     engine: Engine,
