@@ -3,6 +3,8 @@
 //! - SIGINT (Ctrl-C) while a client API request is in flight: the server logs that it is
 //!   stopping, refuses new connections, still answers that request completely, exits 0 well
 //!   within its grace period, and what the request wrote is there after a restart.
+//! - A second SIGINT during the grace period exits at once with status 130; the store opens
+//!   again with everything the server acknowledged.
 //! - Signed deliveries accepted (`202`) but not yet handled when SIGTERM arrives stay queued
 //!   in the data directory: after a restart each one is applied, exactly once. The test
 //!   serves the remote actor on 127.0.0.1; each delivered Note replies to a parent on that
@@ -120,6 +122,60 @@ fn sigint_finishes_the_request_in_flight_and_exits_0() {
         1,
         "one status, not two"
     );
+    assert!(w.stop(), "exits on SIGTERM");
+}
+
+#[test]
+fn a_second_sigint_exits_at_once_with_130_keeping_what_was_acknowledged() {
+    let mut w = Woolly::prepare("INT2", "127.0.0.2");
+    w.create_account("alice", false);
+    let token = w.create_token("alice");
+    w.start();
+    let kept = w
+        .api(&token)
+        .post_status("acknowledged before the signals", json!({}));
+    let kept = kept["id"].as_str().unwrap().to_owned();
+
+    // A request whose body never completes holds the graceful shutdown for its whole
+    // 10 s grace period.
+    let mut conn = TcpStream::connect((w.ip.as_str(), w.port)).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/statuses HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"status\":",
+        w.domain
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    w.signal("INT");
+    poll("the shutdown log line", REACT, || {
+        w.log().contains("shutting down").then_some(())
+    });
+    w.signal("INT");
+    let signalled = Instant::now();
+    // Well inside the grace period the first signal started.
+    let soon = Duration::from_secs(4);
+    let exit = w.wait_exit(soon);
+    let took = signalled.elapsed();
+    let exit = exit.unwrap_or_else(|| panic!("no exit within {soon:?}:\n{}", w.log_tail()));
+    assert_eq!(exit.code(), Some(130), "{}", w.log_tail());
+    assert!(took < soon, "{took:?}");
+    assert!(
+        w.log()
+            .lines()
+            .any(|l| l.contains("second signal") && l.contains("SIGINT")),
+        "{}",
+        w.log_tail()
+    );
+    drop(conn);
+
+    // The store opens again, with the acknowledged status and nothing of the abandoned one.
+    w.start();
+    let got = w.api(&token).get(&format!("/api/v1/statuses/{kept}"));
+    assert_eq!(got.status, 200, "{}", got.text);
+    assert_eq!(w.api(&token).me()["statuses_count"], 1);
     assert!(w.stop(), "exits on SIGTERM");
 }
 

@@ -258,9 +258,20 @@ async fn serve(config: Config) -> Result<(), Error> {
         let signal = signals.recv().await;
         tracing::info!(
             signal,
-            "shutting down: no new connections, finishing requests in flight"
+            "shutting down: no new connections, finishing requests in flight (signal again to exit now)"
         );
         let _ = stop_tx.send(true);
+        // A second signal during the grace period exits at once. Every write the server
+        // acknowledged is already on disk (durable writes are flushed before they return),
+        // so this only abandons requests still in flight.
+        tokio::spawn(async move {
+            let again = signals.recv().await;
+            tracing::warn!(
+                signal = again,
+                "second signal: exiting now, without waiting for requests in flight"
+            );
+            std::process::exit(exit_code(again));
+        });
     };
     tokio::join!(public, admin_server, signals);
     shutdown.trigger();
@@ -292,6 +303,15 @@ async fn admin_incoming(
             .handle(http::Request::from_parts(parts, bytes), peer)
             .await,
     )
+}
+
+/// The exit status after a second signal: 128 + the signal's number, as a shell reports a
+/// process killed by it (130 for SIGINT, 143 for SIGTERM).
+fn exit_code(signal: &str) -> i32 {
+    match signal {
+        "SIGTERM" => 143,
+        _ => 130,
+    }
 }
 
 /// The signals that stop the server: SIGINT (Ctrl-C) and SIGTERM on Unix, Ctrl-C elsewhere.
