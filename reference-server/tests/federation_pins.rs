@@ -531,3 +531,155 @@ async fn followers_only_pins_reach_followers_only() {
         "{featured}"
     );
 }
+
+const DORA: &str = "http://remote.test/users/dora";
+const DORA_FEATURED: &str = "http://remote.test/users/dora/collections/featured";
+
+/// A Note by `author` at `http://{host}/users/dora/statuses/{n}`, in Mastodon's shape.
+fn dora_note(host: &str, n: u32, author: &str) -> Value {
+    json!({
+        "id": format!("http://{host}/users/dora/statuses/{n}"),
+        "type": "Note",
+        "attributedTo": author,
+        "content": format!("<p>dora {n}</p>"),
+        "published": "2026-01-01T00:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": ["http://remote.test/users/dora/followers"]
+    })
+}
+
+/// An account discovered for the first time brings its pins along: its `featured`
+/// collection (an `OrderedCollection` with `orderedItems`, as Mastodon serves it) is read in
+/// the background, its own statuses pinned in the collection's order, others' ignored, and an
+/// embedded status claiming another origin fetched from there rather than trusted. Reading
+/// the collection again unpins what it no longer lists.
+#[tokio::test]
+async fn a_discovered_account_brings_its_featured_collection() {
+    let net = MemoryNetwork::new();
+    let (app, _) = instance(&net, "wool.test").await;
+    let key = http_sig::PrivateKey::generate_ed25519().unwrap();
+    let pem = key.public_key().to_pem().unwrap();
+    let d1 = "http://remote.test/users/dora/statuses/1";
+    let d2 = "http://remote.test/users/dora/statuses/2";
+    let spoofed = "http://other.test/users/dora/statuses/3";
+    let not_hers = "http://remote.test/users/dora/statuses/4";
+    let collection = Arc::new(Mutex::new(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": DORA_FEATURED,
+        "type": "OrderedCollection",
+        "totalItems": 4,
+        "orderedItems": [
+            dora_note("remote.test", 1, DORA),
+            d2,
+            dora_note("other.test", 3, DORA),
+            not_hers
+        ]
+    })));
+    let fetched = Arc::new(Mutex::new(Vec::<String>::new()));
+    let docs: Vec<(String, Value)> = vec![
+        (
+            "/users/dora".into(),
+            json!({
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "id": DORA,
+                "type": "Person",
+                "preferredUsername": "dora",
+                "inbox": "http://remote.test/users/dora/inbox",
+                "outbox": "http://remote.test/users/dora/outbox",
+                "followers": "http://remote.test/users/dora/followers",
+                "featured": DORA_FEATURED,
+                "publicKey": {"id": format!("{DORA}#main-key"), "owner": DORA, "publicKeyPem": pem}
+            }),
+        ),
+        (
+            "/users/dora/statuses/2".into(),
+            dora_note("remote.test", 2, DORA),
+        ),
+        (
+            "/users/dora/statuses/4".into(),
+            dora_note("remote.test", 4, "http://remote.test/users/carl"),
+        ),
+    ];
+    let (c, f) = (collection.clone(), fetched.clone());
+    net.serve("remote.test", move |req: Request<Bytes>| {
+        let path = req.uri().path().to_owned();
+        f.lock().unwrap().push(format!("http://remote.test{path}"));
+        let doc = if format!("http://remote.test{path}") == DORA_FEATURED {
+            Some(c.lock().unwrap().to_string())
+        } else {
+            docs.iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, d)| d.to_string())
+        };
+        async move {
+            match doc {
+                Some(d) => Response::builder()
+                    .header("content-type", "application/activity+json")
+                    .body(Bytes::from(d))
+                    .unwrap(),
+                None => Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .body(Bytes::new())
+                    .unwrap(),
+            }
+        }
+    });
+    let f = fetched.clone();
+    net.serve("other.test", move |req: Request<Bytes>| {
+        f.lock()
+            .unwrap()
+            .push(format!("http://other.test{}", req.uri().path()));
+        async move {
+            Response::builder()
+                .status(StatusCode::NOT_FOUND)
+                .body(Bytes::new())
+                .unwrap()
+        }
+    });
+
+    let dora = app.resolve_actor(DORA).await.unwrap();
+    let pinned = |app: App| async move {
+        let req = Request::get(format!("/api/v1/accounts/{}/statuses?pinned=true", dora.id))
+            .body(Bytes::new())
+            .unwrap();
+        let resp = reference_server::api::handle(&app, &req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        uris(&serde_json::from_slice(resp.body()).unwrap())
+    };
+    // The pins are read in the background: wait for them (bounded).
+    let mut got = Vec::new();
+    for _ in 0..250 {
+        got = pinned(app.clone()).await;
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(got, vec![d1.to_owned(), d2.to_owned()]);
+    let stored = app.status_by_uri(d1).await.unwrap().unwrap();
+    assert_eq!(
+        stored.content, "<p>dora 1</p>",
+        "the embedded Note was taken"
+    );
+    let seen = fetched.lock().unwrap().clone();
+    assert!(seen.contains(&DORA_FEATURED.to_owned()), "{seen:?}");
+    assert!(
+        !seen.contains(&d1.to_owned()),
+        "same origin, not refetched: {seen:?}"
+    );
+    assert!(
+        seen.contains(&spoofed.to_owned()),
+        "other origin refetched: {seen:?}"
+    );
+    assert!(app.status_by_uri(spoofed).await.unwrap().is_none());
+    assert!(
+        pinned(app.clone()).await.iter().all(|u| u != not_hers),
+        "another author's status is not dora's pin"
+    );
+
+    // dora unpins 1: reading the collection again unpins it here too.
+    collection.lock().unwrap()["orderedItems"] = json!([d2]);
+    let account = app.account_by_iri(DORA).await.unwrap().unwrap();
+    assert_eq!(app.sync_featured(&account).await.unwrap(), 1);
+    assert_eq!(pinned(app.clone()).await, vec![d2.to_owned()]);
+}

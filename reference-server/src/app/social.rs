@@ -86,6 +86,10 @@ fn valid_username(u: &str) -> bool {
     !u.is_empty() && u.len() <= 30 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// How many items of a remote account's `featured` collection [`App::sync_featured`] reads
+/// (Mastodon lets an account pin 5 statuses; other servers allow more).
+pub const FEATURED_SYNC_LIMIT: usize = 20;
+
 impl App {
     // --- accounts -----------------------------------------------------------------------
 
@@ -293,6 +297,8 @@ impl App {
         // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
         // `featured_collection_url`).
         let featured = actor.featured.as_ref().map(|f| f.as_str().to_owned());
+        let known_featured = self.get_str(ns::FEATURED, &account.id.to_string()).await?;
+        let sync = featured.is_some() && featured != known_featured;
         let batch = match featured {
             Some(f) => {
                 self.account_batch(&account)?
@@ -303,6 +309,16 @@ impl App {
                 .kv_delete(ns::FEATURED, account.id.to_string()),
         };
         self.store().apply(&batch).await?;
+        if sync {
+            // As Mastodon does for a new account or a new collection: read the pins in the
+            // background, so that the request that found the account does not wait for them.
+            let (app, acct) = (self.clone(), account.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.sync_featured(&acct).await {
+                    tracing::info!(account = %acct.actor, error = %e, "pinned statuses not read");
+                }
+            });
+        }
         Ok(account)
     }
 
@@ -1346,6 +1362,73 @@ impl App {
             self.store().remove(&pinned, &member).await?;
         }
         Ok(())
+    }
+
+    /// Replaces a remote account's pinned statuses with what its `featured` collection lists
+    /// (its first [`FEATURED_SYNC_LIMIT`] items; unknown statuses fetched, embedded ones
+    /// trusted only from the collection's origin), as Mastodon does when it discovers an
+    /// account or the account's collection changes. The same rules as a received `Add` apply:
+    /// only the account's own statuses, no boosts. Returns how many statuses are pinned.
+    ///
+    /// (Boxed: reading a pin can discover an account, which starts this again in a task.)
+    pub fn sync_featured<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, Error>> + Send + 'a>>
+    {
+        Box::pin(self.sync_featured_inner(account))
+    }
+
+    async fn sync_featured_inner(&self, account: &Account) -> Result<usize, Error> {
+        let Some(url) = self.get_str(ns::FEATURED, &account.id.to_string()).await? else {
+            return Ok(0);
+        };
+        let pinned = coll::pinned(account.id);
+        // What was pinned before the collection was read: only these can be unpinned, so a
+        // pin that an `Add` makes meanwhile stays.
+        let before = self
+            .store()
+            .page(&pinned, &PageRequest::newest(FEATURED_SYNC_LIMIT * 4))
+            .await?;
+        let mut budget = self.budget();
+        let items = self
+            .engine()
+            .fetch_collection_items(&url, FEATURED_SYNC_LIMIT, &mut budget)
+            .await?;
+        let origin = ObjectId::<activitypub_core::Object>::parse(&url)?;
+        let mut listed = BTreeSet::new();
+        // Oldest pin first, so that the collection's first item ends up the newest pin.
+        for item in items.iter().rev() {
+            let (uri, embedded) = match item {
+                serde_json::Value::String(iri) => (iri.clone(), None),
+                other => match serde_json::from_value::<AnyObject>(other.clone()) {
+                    Ok(AnyObject::Object(o)) => {
+                        let Some(id) = o.id.as_ref() else { continue };
+                        let same = id.same_origin(&origin);
+                        (id.as_str().to_owned(), same.then_some(o))
+                    }
+                    _ => continue,
+                },
+            };
+            // One item that cannot be read (its author unknown, its server down) does not
+            // stop the others.
+            let pin = self.apply_featured(account, Some(&url), Some(&uri), embedded.as_ref(), true);
+            if let Err(e) = pin.await {
+                tracing::debug!(%uri, error = %e, "featured item skipped");
+                continue;
+            }
+            if let Some(s) = self.status_by_uri(&uri).await? {
+                if self.is_pinned(&s).await? {
+                    listed.insert(s.id.to_string());
+                }
+            }
+        }
+        for member in before.members() {
+            if !listed.contains(member) {
+                self.store().remove(&pinned, member).await?;
+            }
+        }
+        Ok(listed.len())
     }
 
     /// Whether `status` is pinned by its author.
