@@ -632,3 +632,58 @@ async fn deletes_reach_only_streams_that_could_show_the_status() {
         later["id"]
     );
 }
+
+/// A connection subscribed to both `hashtag:local` and `hashtag` of one tag hears a remote
+/// status with the tag (on `hashtag`), while a `hashtag:local` subscription alone does not.
+#[tokio::test]
+async fn a_remote_tagged_status_reaches_hashtag_but_not_hashtag_local() {
+    let app = instance().await;
+    let (_, ta) = user(&app, "alice").await;
+    let both = vec![
+        Stream::parse("hashtag/local", Some("wool")).unwrap(),
+        Stream::parse("hashtag", Some("wool")).unwrap(),
+    ];
+    let mut both = streaming::sse_response(app.clone(), None, both).into_body();
+    let only_local = vec![Stream::parse("hashtag/local", Some("wool")).unwrap()];
+    let mut only_local = streaming::sse_response(app.clone(), None, only_local).into_body();
+
+    let actor: activitypub_core::Actor = serde_json::from_value(json!({
+        "id": "https://far.example/users/zoe",
+        "type": "Person",
+        "preferredUsername": "zoe",
+        "inbox": "https://far.example/users/zoe/inbox",
+        "followers": "https://far.example/users/zoe/followers"
+    }))
+    .unwrap();
+    let zoe = app.upsert_remote_account(&actor).await.unwrap();
+    let note: activitypub_core::Object = serde_json::from_value(json!({
+        "id": "https://far.example/users/zoe/statuses/1",
+        "type": "Note",
+        "attributedTo": "https://far.example/users/zoe",
+        "content": "<p>remote <a href=\"https://far.example/tags/wool\" rel=\"tag\">#<span>wool</span></a></p>",
+        "published": "2026-01-01T00:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": ["https://far.example/users/zoe/followers"],
+        "tag": [{"type": "Hashtag", "href": "https://far.example/tags/wool", "name": "#wool"}]
+    }))
+    .unwrap();
+    let remote = app
+        .ingest_remote_status(&note, Some(&zoe))
+        .await
+        .unwrap()
+        .unwrap();
+    let (event, data) = next_event(&mut both).await;
+    assert_eq!(event, "update");
+    let got: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(got["id"], remote.id.to_string());
+    assert_eq!(got["account"]["acct"], "zoe@far.example");
+
+    // The local-only subscription's first event is a local status, not the remote one.
+    let local = post(&app, &ta, json!({"status": "local #wool"})).await;
+    let (event, data) = next_event(&mut only_local).await;
+    assert_eq!(event, "update");
+    assert_eq!(
+        serde_json::from_str::<Value>(&data).unwrap()["id"],
+        local["id"]
+    );
+}

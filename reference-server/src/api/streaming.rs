@@ -143,14 +143,19 @@ pub async fn render(
 ) -> Option<Outgoing> {
     match event {
         Event::Update { stream, status_id } | Event::StatusUpdate { stream, status_id } => {
-            let sub = streams
-                .iter()
-                .find(|s| stream_matches(s, stream, viewer))?
-                .clone();
-            let s = visible_status(app, *status_id, viewer).await?;
-            if sub.name == "hashtag:local" && !s.local {
+            if !streams.iter().any(|s| stream_matches(s, stream, viewer)) {
                 return None;
             }
+            let s = visible_status(app, *status_id, viewer).await?;
+            // As for `delete`: `hashtag:local` only for local statuses, and a subscription to
+            // both `hashtag` and `hashtag:local` of one tag still hears a remote status on the
+            // first.
+            let sub = streams
+                .iter()
+                .find(|sub| {
+                    stream_matches(sub, stream, viewer) && (s.local || sub.name != "hashtag:local")
+                })?
+                .clone();
             let payload = entities::status(app, &s, viewer).await.ok()?.to_string();
             let name = if matches!(event, Event::Update { .. }) {
                 "update"
