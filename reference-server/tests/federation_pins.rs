@@ -96,6 +96,20 @@ async fn post(
     .unwrap()
 }
 
+/// A served document as `application/activity+json`, or `404` without one.
+fn doc_response(doc: Option<String>) -> Response<Bytes> {
+    match doc {
+        Some(d) => Response::builder()
+            .header("content-type", "application/activity+json")
+            .body(Bytes::from(d))
+            .unwrap(),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Bytes::new())
+            .unwrap(),
+    }
+}
+
 fn uris(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -289,18 +303,7 @@ impl Remote {
                 .iter()
                 .find(|(p, _)| p == req.uri().path())
                 .map(|(_, d)| d.to_string());
-            async move {
-                match doc {
-                    Some(d) => Response::builder()
-                        .header("content-type", "application/activity+json")
-                        .body(Bytes::from(d))
-                        .unwrap(),
-                    None => Response::builder()
-                        .status(StatusCode::NOT_FOUND)
-                        .body(Bytes::new())
-                        .unwrap(),
-                }
-            }
+            async move { doc_response(doc) }
         });
         Remote { app, router, key }
     }
@@ -611,30 +614,14 @@ async fn a_discovered_account_brings_its_featured_collection() {
                 .find(|(p, _)| *p == path)
                 .map(|(_, d)| d.to_string())
         };
-        async move {
-            match doc {
-                Some(d) => Response::builder()
-                    .header("content-type", "application/activity+json")
-                    .body(Bytes::from(d))
-                    .unwrap(),
-                None => Response::builder()
-                    .status(StatusCode::NOT_FOUND)
-                    .body(Bytes::new())
-                    .unwrap(),
-            }
-        }
+        async move { doc_response(doc) }
     });
     let f = fetched.clone();
     net.serve("other.test", move |req: Request<Bytes>| {
         f.lock()
             .unwrap()
             .push(format!("http://other.test{}", req.uri().path()));
-        async move {
-            Response::builder()
-                .status(StatusCode::NOT_FOUND)
-                .body(Bytes::new())
-                .unwrap()
-        }
+        async move { doc_response(None) }
     });
 
     let dora = app.resolve_actor(DORA).await.unwrap();

@@ -51,6 +51,21 @@ fn headers(res: &Response<Vec<u8>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A JRD answer's headers, exactly.
+fn assert_jrd_headers(res: &Response<Vec<u8>>, uri: &str) {
+    assert_eq!(
+        headers(res),
+        [
+            (
+                "content-type".into(),
+                "application/jrd+json; charset=utf-8".into()
+            ),
+            ("access-control-allow-origin".into(), "*".into()),
+        ],
+        "{uri}"
+    );
+}
+
 const ALICE_JRD: &str = concat!(
     r#"{"subject":"acct:alice@example.com","#,
     r#""aliases":["https://example.com/@alice","https://example.com/users/alice"],"#,
@@ -75,17 +90,7 @@ fn answers_an_account_exact_bytes() {
     ] {
         let res = get(uri);
         assert_eq!(res.status(), 200, "{uri}");
-        assert_eq!(
-            headers(&res),
-            [
-                (
-                    "content-type".into(),
-                    "application/jrd+json; charset=utf-8".into()
-                ),
-                ("access-control-allow-origin".into(), "*".into()),
-            ],
-            "{uri}"
-        );
+        assert_jrd_headers(&res, uri);
         assert_eq!(std::str::from_utf8(res.body()).unwrap(), ALICE_JRD, "{uri}");
     }
 }
@@ -335,17 +340,7 @@ fn respond_for_accounts_exact_bytes() {
     ] {
         let res = get_accounts(uri, &accounts);
         assert_eq!(res.status(), 200, "{uri}");
-        assert_eq!(
-            headers(&res),
-            [
-                (
-                    "content-type".into(),
-                    "application/jrd+json; charset=utf-8".into()
-                ),
-                ("access-control-allow-origin".into(), "*".into()),
-            ],
-            "{uri}"
-        );
+        assert_jrd_headers(&res, uri);
         assert_eq!(std::str::from_utf8(res.body()).unwrap(), BLOG_JRD, "{uri}");
     }
     // The other account in the list answers with its own document.
