@@ -51,6 +51,20 @@ fn headers(res: &Response<Vec<u8>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A plain-text error answer: its status, headers and body, exactly.
+fn assert_plain_error(res: &Response<Vec<u8>>, status: u16, body: &str, uri: &str) {
+    assert_eq!(res.status(), status, "{uri}");
+    assert_eq!(
+        headers(res),
+        [
+            ("content-type".into(), "text/plain; charset=utf-8".into()),
+            ("access-control-allow-origin".into(), "*".into()),
+        ],
+        "{uri}"
+    );
+    assert_eq!(res.body(), body.as_bytes(), "{uri}");
+}
+
 /// A JRD answer's headers, exactly.
 fn assert_jrd_headers(res: &Response<Vec<u8>>, uri: &str) {
     assert_eq!(
@@ -140,16 +154,7 @@ fn bad_requests_and_not_found_exact_bytes() {
     ];
     for (uri, status, body) in cases {
         let res = get(uri);
-        assert_eq!(res.status(), status, "{uri}");
-        assert_eq!(
-            headers(&res),
-            [
-                ("content-type".into(), "text/plain; charset=utf-8".into()),
-                ("access-control-allow-origin".into(), "*".into()),
-            ],
-            "{uri}"
-        );
-        assert_eq!(res.body(), body.as_bytes(), "{uri}");
+        assert_plain_error(&res, status, body, uri);
     }
 }
 
@@ -387,16 +392,7 @@ fn respond_for_accounts_unknown_bad_and_wrong_method() {
         ),
     ] {
         let res = get_accounts(uri, &accounts);
-        assert_eq!(res.status(), status, "{uri}");
-        assert_eq!(
-            headers(&res),
-            [
-                ("content-type".into(), "text/plain; charset=utf-8".into()),
-                ("access-control-allow-origin".into(), "*".into()),
-            ],
-            "{uri}"
-        );
-        assert_eq!(res.body(), body.as_bytes(), "{uri}");
+        assert_plain_error(&res, status, body, uri);
     }
     // No accounts at all: every well-formed query is unknown.
     let res = get_accounts(
