@@ -670,3 +670,61 @@ async fn a_discovered_account_brings_its_featured_collection() {
     assert_eq!(app.sync_featured(&account).await.unwrap(), 1);
     assert_eq!(pinned(app.clone()).await, vec![d2.to_owned()]);
 }
+
+/// Accounts found together have their `featured` collections read at most
+/// `FEATURED_SYNCS_AT_ONCE` at a time, and every one is read.
+#[tokio::test]
+async fn featured_collections_are_read_a_few_at_a_time() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let net = MemoryNetwork::new();
+    let (app, _) = instance(&net, "wool.test").await;
+    let (now, max, done) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let (n, m, d) = (now.clone(), max.clone(), done.clone());
+    net.serve("many.test", move |_req: Request<Bytes>| {
+        let (n, m, d) = (n.clone(), m.clone(), d.clone());
+        async move {
+            let running = n.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(running, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            n.fetch_sub(1, Ordering::SeqCst);
+            d.fetch_add(1, Ordering::SeqCst);
+            doc_response(Some(
+                json!({"type": "OrderedCollection", "totalItems": 0, "orderedItems": []})
+                    .to_string(),
+            ))
+        }
+    });
+    let accounts = 12;
+    for i in 0..accounts {
+        let actor: activitypub_core::Actor = serde_json::from_value(json!({
+            "id": format!("http://many.test/users/u{i}"),
+            "type": "Person",
+            "preferredUsername": format!("u{i}"),
+            "inbox": format!("http://many.test/users/u{i}/inbox"),
+            "featured": format!("http://many.test/users/u{i}/collections/featured")
+        }))
+        .unwrap();
+        app.upsert_remote_account(&actor).await.unwrap();
+    }
+    for _ in 0..500 {
+        if done.load(Ordering::SeqCst) >= accounts {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        accounts,
+        "every collection read"
+    );
+    let max = max.load(Ordering::SeqCst);
+    assert!(
+        (2..=reference_server::app::social::FEATURED_SYNCS_AT_ONCE).contains(&max),
+        "at most {} at once, and concurrently: {max}",
+        reference_server::app::social::FEATURED_SYNCS_AT_ONCE
+    );
+}

@@ -68,6 +68,9 @@ pub(crate) struct Inner {
     pub(crate) engine: OnceLock<Engine>,
     pub(crate) ids: model::IdGen,
     pub(crate) events: broadcast::Sender<Event>,
+    /// Bounds the background reads of remote `featured` collections running at once
+    /// ([`App::sync_featured`]; the others wait their turn).
+    pub(crate) featured_syncs: tokio::sync::Semaphore,
 }
 
 /// The instance. Cheap to clone.
@@ -110,6 +113,7 @@ impl App {
                 engine: OnceLock::new(),
                 ids: model::IdGen::default(),
                 events,
+                featured_syncs: tokio::sync::Semaphore::new(social::FEATURED_SYNCS_AT_ONCE),
             }),
         };
         let engine_config = EngineConfig::new(&config.base_url)?;

@@ -90,6 +90,9 @@ fn valid_username(u: &str) -> bool {
 /// (Mastodon lets an account pin 5 statuses; other servers allow more).
 pub const FEATURED_SYNC_LIMIT: usize = 20;
 
+/// How many of those background reads run at once.
+pub const FEATURED_SYNCS_AT_ONCE: usize = 4;
+
 impl App {
     // --- accounts -----------------------------------------------------------------------
 
@@ -314,6 +317,8 @@ impl App {
             // background, so that the request that found the account does not wait for them.
             let (app, acct) = (self.clone(), account.clone());
             tokio::spawn(async move {
+                // The semaphore is never closed; a closed one would only mean: run now.
+                let _turn = app.inner.featured_syncs.acquire().await;
                 if let Err(e) = app.sync_featured(&acct).await {
                     tracing::info!(account = %acct.actor, error = %e, "pinned statuses not read");
                 }
