@@ -168,14 +168,9 @@ impl Engine {
         self.add_follower(actor.as_str(), &follow.signer, follow.received_at)
             .await?;
         let follow_id = follow.activity.base.id.as_ref().map(|id| id.as_str());
-        let digest = http_sig::digest::digest_value(
-            http_sig::CryptoProvider::get_default(),
-            http_sig::DigestAlgorithm::Sha256,
-            follow_id.map_or(&follow.raw[..], str::as_bytes),
-        );
+        let digest = super::inbox::sha256_base64(follow_id.map_or(&follow.raw[..], str::as_bytes));
         // Base64 of the digest, made URL-safe for the fragment.
         let digest: String = digest
-            .trim_start_matches("SHA-256=")
             .trim_end_matches('=')
             .chars()
             .map(|c| match c {

@@ -73,13 +73,20 @@ struct JobHeader<'a> {
 /// The dedupe key of an activity that has no `id`: `urn:woolly:activity-sha256:` and the
 /// base64 SHA-256 of its bytes (a replay of the same bytes is a duplicate).
 fn anonymous_activity_key(body: &[u8]) -> String {
+    format!("urn:woolly:activity-sha256:{}", sha256_base64(body))
+}
+
+/// The base64 (standard alphabet, padded) SHA-256 of `bytes`.
+pub(crate) fn sha256_base64(bytes: &[u8]) -> String {
     let digest = http_sig::digest::digest_value(
         CryptoProvider::get_default(),
         http_sig::DigestAlgorithm::Sha256,
-        body,
+        bytes,
     );
-    let hash = digest.strip_prefix("SHA-256=").unwrap_or(&digest);
-    format!("urn:woolly:activity-sha256:{hash}")
+    match digest.strip_prefix("SHA-256=") {
+        Some(hash) => hash.to_owned(),
+        None => digest,
+    }
 }
 
 /// The first byte of a framed job (a legacy job starts with `{`).
