@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use reference_server::{app::social::NewStatus, App, Config};
+//! use reference_server::{app::NewStatus, App, Config};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), reference_server::Error> {

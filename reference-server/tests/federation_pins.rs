@@ -87,7 +87,7 @@ async fn post(
 ) -> reference_server::app::Status {
     app.post_status(
         account,
-        reference_server::app::social::NewStatus {
+        reference_server::app::NewStatus {
             text: text.into(),
             ..Default::default()
         },
@@ -451,7 +451,7 @@ async fn followers_only_pins_reach_followers_only() {
     let private = a
         .post_status(
             alice.id,
-            reference_server::app::social::NewStatus {
+            reference_server::app::NewStatus {
                 text: "for followers, and @carol@felt.test".into(),
                 visibility: Some(reference_server::app::Visibility::Private),
                 ..Default::default()
@@ -723,8 +723,8 @@ async fn featured_collections_are_read_a_few_at_a_time() {
     );
     let max = max.load(Ordering::SeqCst);
     assert!(
-        (2..=reference_server::app::social::FEATURED_SYNCS_AT_ONCE).contains(&max),
+        (2..=reference_server::app::pins::FEATURED_SYNCS_AT_ONCE).contains(&max),
         "at most {} at once, and concurrently: {max}",
-        reference_server::app::social::FEATURED_SYNCS_AT_ONCE
+        reference_server::app::pins::FEATURED_SYNCS_AT_ONCE
     );
 }

@@ -11,7 +11,7 @@ use activitypub_core::engine::transport::memory::MemoryNetwork;
 use bytes::Bytes;
 use fedi_storage::memory::MemoryStore;
 use http::{Request, Response, StatusCode};
-use reference_server::app::social::NewStatus;
+use reference_server::app::NewStatus;
 use reference_server::app::Visibility;
 use reference_server::http::Router;
 use reference_server::{App, Config};

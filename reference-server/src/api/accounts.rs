@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::util::{ok, path_id, ApiError, ApiResult};
 use super::{entities, Ctx};
-use crate::app::model::coll;
+use crate::app::List;
 use crate::app::{Account, App};
 use crate::error::Error;
 
@@ -174,9 +174,9 @@ pub(crate) async fn statuses(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         .nonempty("tagged")
         .map(|t| t.trim_start_matches('#').to_lowercase());
     let collection = if p.flag("pinned")? {
-        coll::pinned(a.id)
+        List::Pinned(a.id)
     } else {
-        coll::statuses_of(a.id)
+        List::StatusesOf(a.id)
     };
     if only_media {
         // Woolly stores no media (remote attachments are not kept either), so no status has
@@ -209,16 +209,11 @@ pub(crate) async fn followers(ctx: &Ctx<'_>, id: &str, followers: bool) -> ApiRe
     let a = find(ctx.app, id).await?;
     let req = ctx.p.page(40, 80)?;
     let collection = if followers {
-        coll::followers(a.id)
+        List::Followers(a.id)
     } else {
-        coll::following(a.id)
+        List::Following(a.id)
     };
-    let page = ctx
-        .app
-        .store()
-        .page(&collection, &req)
-        .await
-        .map_err(Error::from)?;
+    let page = ctx.app.page(&collection, &req).await?;
     let list = accounts_of(ctx.app, page.members()).await?;
     let body = entities::accounts(ctx.app, &list).await?;
     ctx.paged(body, &page)

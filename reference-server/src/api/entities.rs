@@ -5,9 +5,10 @@ use serde_json::{json, Value};
 
 use super::oauth::NS_STATUS_APP;
 use crate::app::docs::rfc3339;
-use crate::app::model::{coll, id_time, Edit};
+use crate::app::model::{id_time, Edit};
 use crate::app::render::strip_html;
-use crate::app::social::Relationship;
+use crate::app::List;
+use crate::app::Relationship;
 use crate::app::{Account, App, Notification, Status};
 use crate::error::Error;
 
@@ -31,8 +32,7 @@ fn date_of(ms: u64) -> String {
 pub(crate) async fn account(app: &App, a: &Account) -> Result<Value, Error> {
     let (statuses, followers, following) = app.account_counts(a.id).await?;
     let last = app
-        .store()
-        .page(&coll::statuses_of(a.id), &PageRequest::newest(1))
+        .page(&List::StatusesOf(a.id), &PageRequest::newest(1))
         .await?
         .items
         .first()
@@ -72,7 +72,7 @@ pub(crate) async fn account(app: &App, a: &Account) -> Result<Value, Error> {
 /// `Account` with `source` (for the account itself).
 pub(crate) async fn credential_account(app: &App, a: &Account) -> Result<Value, Error> {
     let mut v = account(app, a).await?;
-    let requests = app.store().count(&coll::requests(a.id)).await?;
+    let requests = app.count(&List::Requests(a.id)).await?;
     v["source"] = json!({
         "privacy": "public",
         "sensitive": false,

@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::util::{ok, ApiResult};
 use super::{entities, oauth, Ctx};
-use crate::app::model::coll;
 use crate::app::App;
+use crate::app::List;
 use crate::config::Registrations;
 use crate::error::Error;
 
@@ -54,7 +54,7 @@ fn limits(app: &App) -> (Value, Value, Value, Value) {
     });
     let accounts = json!({
         "max_featured_tags": 0,
-        "max_pinned_statuses": crate::app::social::MAX_PINNED_STATUSES,
+        "max_pinned_statuses": crate::app::pins::MAX_PINNED_STATUSES,
     });
     (statuses, media, polls, accounts)
 }
@@ -70,12 +70,8 @@ fn description(app: &App) -> String {
 pub(crate) async fn v1(ctx: &Ctx<'_>) -> ApiResult {
     let app = ctx.app;
     let (statuses, media, polls, accounts) = limits(app);
-    let users = app
-        .store()
-        .count(coll::LOCAL_ACCOUNTS)
-        .await
-        .map_err(Error::from)?;
-    let local = app.store().count(coll::LOCAL).await.map_err(Error::from)?;
+    let users = app.count(&List::LocalAccounts).await?;
+    let local = app.count(&List::LocalTimeline).await?;
     ok(json!({
         "uri": app.config().domain(),
         "title": app.config().title,
@@ -105,11 +101,7 @@ pub(crate) async fn v1(ctx: &Ctx<'_>) -> ApiResult {
 pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
     let app = ctx.app;
     let (statuses, media, polls, accounts) = limits(app);
-    let users = app
-        .store()
-        .count(coll::LOCAL_ACCOUNTS)
-        .await
-        .map_err(Error::from)?;
+    let users = app.count(&List::LocalAccounts).await?;
     let vapid = oauth::vapid_key(app).await?;
     ok(json!({
         "domain": app.config().domain(),

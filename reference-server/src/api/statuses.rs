@@ -7,10 +7,9 @@ use super::accounts::accounts_of;
 use super::oauth::{token_app, NS_STATUS_APP};
 use super::util::{ok, path_id, ApiError, ApiResult};
 use super::{entities, Ctx};
-use crate::app::model::coll;
-use crate::app::social::NewStatus;
+use crate::app::List;
+use crate::app::NewStatus;
 use crate::app::{App, Status, Visibility};
-use crate::error::Error;
 
 /// A status `viewer` may see (404 otherwise, as Mastodon hides what you cannot see).
 pub(crate) async fn visible(app: &App, id: &str, viewer: Option<u64>) -> Result<Status, ApiError> {
@@ -199,16 +198,11 @@ pub(crate) async fn who(ctx: &Ctx<'_>, id: &str, favourited: bool) -> ApiResult 
     let s = visible(ctx.app, id, viewer).await?;
     let req = ctx.p.page(40, 80)?;
     let collection = if favourited {
-        coll::favourited_by(s.id)
+        List::FavouritedBy(s.id)
     } else {
-        coll::reblogged_by(s.id)
+        List::RebloggedBy(s.id)
     };
-    let page = ctx
-        .app
-        .store()
-        .page(&collection, &req)
-        .await
-        .map_err(Error::from)?;
+    let page = ctx.app.page(&collection, &req).await?;
     let list = accounts_of(ctx.app, page.members()).await?;
     let body = entities::accounts(ctx.app, &list).await?;
     ctx.paged(body, &page)

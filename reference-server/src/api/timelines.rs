@@ -5,13 +5,12 @@ use serde_json::{json, Value};
 use super::accounts::{accounts_of, find};
 use super::util::{ok, path_id, ApiError, ApiResult};
 use super::{entities, Ctx};
-use crate::app::model::coll;
+use crate::app::List;
 use crate::app::Notification;
-use crate::error::Error;
 
 async fn statuses_of(
     ctx: &Ctx<'_>,
-    collection: &str,
+    collection: &List,
     viewer: Option<u64>,
     keep: impl Fn(&crate::app::Status) -> bool,
 ) -> ApiResult {
@@ -29,20 +28,20 @@ async fn statuses_of(
 /// `GET /api/v1/timelines/home`.
 pub(crate) async fn home(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:statuses")?;
-    statuses_of(ctx, &coll::home(me), Some(me), |_| true).await
+    statuses_of(ctx, &List::Home(me), Some(me), |_| true).await
 }
 
 /// `GET /api/v1/timelines/public` (`local`, `remote`).
 pub(crate) async fn public(ctx: &Ctx<'_>) -> ApiResult {
     let viewer = ctx.viewer("read:statuses")?;
     let collection = if ctx.p.flag("local")? {
-        coll::LOCAL
+        List::LocalTimeline
     } else if ctx.p.flag("remote")? {
-        coll::REMOTE
+        List::RemoteTimeline
     } else {
-        coll::FEDERATED
+        List::FederatedTimeline
     };
-    statuses_of(ctx, collection, viewer, |_| true).await
+    statuses_of(ctx, &collection, viewer, |_| true).await
 }
 
 /// `GET /api/v1/timelines/tag/:tag` (`local`, `remote`).
@@ -54,7 +53,7 @@ pub(crate) async fn tag(ctx: &Ctx<'_>, tag: &str) -> ApiResult {
     if tag.is_empty() {
         return Err(ApiError::not_found());
     }
-    statuses_of(ctx, &coll::tag(tag), viewer, |s| {
+    statuses_of(ctx, &List::Tag(tag.to_owned()), viewer, |s| {
         (!local || s.local) && (!remote || !s.local)
     })
     .await
@@ -63,7 +62,7 @@ pub(crate) async fn tag(ctx: &Ctx<'_>, tag: &str) -> ApiResult {
 /// `GET /api/v1/favourites`.
 pub(crate) async fn favourites(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:favourites")?;
-    statuses_of(ctx, &coll::favourites_of(me), Some(me), |_| true).await
+    statuses_of(ctx, &List::FavouritesOf(me), Some(me), |_| true).await
 }
 
 /// The notifications of a page that pass the `types[]`, `exclude_types[]` and
@@ -79,12 +78,7 @@ async fn filtered_notifications(
         Some(a) => Some(path_id(&a).map_err(|_| ApiError::bad_request("account_id: not an id"))?),
         None => None,
     };
-    let page = ctx
-        .app
-        .store()
-        .page(&coll::notifications(me), &req)
-        .await
-        .map_err(Error::from)?;
+    let page = ctx.app.page(&List::Notifications(me), &req).await?;
     let mut out = Vec::new();
     for item in &page.items {
         let Ok(id) = item.member.parse::<u64>() else {
@@ -214,29 +208,19 @@ pub(crate) async fn clear(ctx: &Ctx<'_>) -> ApiResult {
 pub(crate) async fn unread_count(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:notifications")?;
     let limit = ctx.p.u64("limit")?.map_or(100, |l| l.clamp(1, 1000));
-    let n = ctx
-        .app
-        .store()
-        .count(&coll::notifications(me))
-        .await
-        .map_err(Error::from)?;
+    let n = ctx.app.count(&List::Notifications(me)).await?;
     ok(json!({ "count": n.min(limit) }))
 }
 
 /// `GET /api/v1/follow_requests`.
 pub(crate) async fn follow_requests(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:follows")?;
-    account_list(ctx, &coll::requests(me)).await
+    account_list(ctx, &List::Requests(me)).await
 }
 
-async fn account_list(ctx: &Ctx<'_>, collection: &str) -> ApiResult {
+async fn account_list(ctx: &Ctx<'_>, collection: &List) -> ApiResult {
     let req = ctx.p.page(40, 80)?;
-    let page = ctx
-        .app
-        .store()
-        .page(collection, &req)
-        .await
-        .map_err(Error::from)?;
+    let page = ctx.app.page(collection, &req).await?;
     let list = accounts_of(ctx.app, page.members()).await?;
     let body = entities::accounts(ctx.app, &list).await?;
     ctx.paged(body, &page)
@@ -258,9 +242,9 @@ pub(crate) async fn follow_request_decide(ctx: &Ctx<'_>, id: &str, accept: bool)
 pub(crate) async fn blocks_or_mutes(ctx: &Ctx<'_>, blocks: bool) -> ApiResult {
     if blocks {
         let me = ctx.user("read:blocks")?;
-        account_list(ctx, &coll::blocks(me)).await
+        account_list(ctx, &List::Blocks(me)).await
     } else {
         let me = ctx.user("read:mutes")?;
-        account_list(ctx, &coll::mutes(me)).await
+        account_list(ctx, &List::Mutes(me)).await
     }
 }

@@ -2,28 +2,47 @@
 //! federation engine, with Mastodon's behaviour for local actions and for the same actions
 //! arriving from other servers.
 //!
-//! - [`model`]: the records and where they are kept.
-//! - [`social`]: local actions (post, follow, boost …), each federated through the engine.
-//! - [`inbound`]: the engine's handler: the same actions arriving from other servers.
+//! One module per concept; each adds its part of [`App`]'s methods, both the local action
+//! (federated through the engine) and what the same action from another server does:
+//!
+//! - [`accounts`]: local and remote accounts, passwords, profiles.
+//! - [`statuses`]: posting, editing, deleting, visibility, thread context.
+//! - [`interactions`]: favourites and reblogs.
+//! - [`pins`]: pinned statuses and `featured` collections.
+//! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
+//! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
+//! - [`notifications`]: notifications of local accounts.
+//! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
+//! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once.
 //! - [`docs`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use activitypub_core::engine::{Engine, EngineConfig, FetchBudget, Transport};
-use fedi_storage::{KvStoreExt, Store, Timestamp};
+use fedi_storage::{CollectionStoreExt, KvStoreExt, Page, PageRequest, Store, Timestamp};
 use tokio::sync::broadcast;
 
 use crate::config::Config;
 use crate::error::Error;
 
+pub mod accounts;
+pub mod bulk;
 pub mod docs;
 pub mod inbound;
+pub mod interactions;
 pub mod model;
+pub mod notifications;
+pub mod pins;
+pub mod relationships;
 pub mod render;
-pub mod social;
+pub mod statuses;
+pub mod timelines;
 
-pub use model::{Account, Notification, NotificationType, Status, Visibility};
+pub use accounts::{hash_password, verify_password};
+pub use model::{Account, List, Notification, NotificationType, Status, Visibility};
+pub use relationships::Relationship;
+pub use statuses::NewStatus;
 
 /// Something that happened, for the streaming API.
 #[derive(Debug, Clone)]
@@ -62,10 +81,11 @@ pub enum Event {
     },
 }
 
-pub(crate) struct Inner {
+/// What the instance holds besides the engine. The engine's handler holds this (not the
+/// whole [`App`]), and the engine hands itself to each handler call, so nothing refers back.
+pub(crate) struct State {
     pub(crate) config: Config,
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) engine: OnceLock<Engine>,
     pub(crate) ids: model::IdGen,
     pub(crate) events: broadcast::Sender<Event>,
     /// Bounds the background reads of remote `featured` collections running at once
@@ -76,7 +96,8 @@ pub(crate) struct Inner {
 /// The instance. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<State>,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for App {
@@ -106,35 +127,34 @@ impl App {
     ) -> Result<App, Error> {
         config.validate().map_err(|e| Error::Config(e.0))?;
         let (events, _) = broadcast::channel(1024);
-        let app = App {
-            inner: Arc::new(Inner {
-                config: config.clone(),
-                store: store.clone(),
-                engine: OnceLock::new(),
-                ids: model::IdGen::default(),
-                events,
-                featured_syncs: tokio::sync::Semaphore::new(social::FEATURED_SYNCS_AT_ONCE),
-            }),
-        };
+        let state = Arc::new(State {
+            config: config.clone(),
+            store: store.clone(),
+            ids: model::IdGen::default(),
+            events,
+            featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
+        });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)
             .store(store)
             .transport(transport)
-            .handler(Arc::new(inbound::Handler::new(&app)));
+            .handler(Arc::new(inbound::Handler::new(state.clone())));
         if let Some(c) = clock {
             builder = builder.clock(c);
         }
         let engine = builder.build().await?;
-        let _ = app.inner.engine.set(engine);
-        Ok(app)
+        Ok(App::from_parts(state, engine))
+    }
+
+    /// The instance over its state and an engine (the handler builds one per call from the
+    /// engine it is given).
+    pub(crate) fn from_parts(inner: Arc<State>, engine: Engine) -> App {
+        App { inner, engine }
     }
 
     /// The federation engine.
     pub fn engine(&self) -> &Engine {
-        self.inner
-            .engine
-            .get()
-            .unwrap_or_else(|| unreachable!("the engine is set in App::new"))
+        &self.engine
     }
     /// The configuration.
     pub fn config(&self) -> &Config {
@@ -166,7 +186,25 @@ impl App {
         FetchBudget::new(self.engine().config().fetch_budget)
     }
 
-    // --- records --------------------------------------------------------------------------
+    // --- lists and records -----------------------------------------------------------------
+
+    /// A page of a list (its members are ids; see [`App::statuses_page`] and
+    /// [`App::accounts_page`] for the records).
+    pub async fn page(&self, list: &List, req: &PageRequest) -> Result<Page, Error> {
+        Ok(self.inner.store.page(&list.key(), req).await?)
+    }
+    /// How many members a list has.
+    pub async fn count(&self, list: &List) -> Result<u64, Error> {
+        Ok(self.inner.store.count(&list.key()).await?)
+    }
+    /// Every member of a list, newest first, read in pages of `page_size`.
+    pub async fn all_members(
+        &self,
+        list: &List,
+        page_size: usize,
+    ) -> Result<Vec<fedi_storage::CollectionItem>, Error> {
+        Ok(self.inner.store.all_members(&list.key(), page_size).await?)
+    }
 
     pub(crate) async fn get<T: serde::de::DeserializeOwned>(
         &self,
@@ -195,4 +233,17 @@ impl App {
             .await?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
+}
+
+/// `host[:port]` of an IRI (empty if it has none).
+pub(crate) fn host_of(iri: &str) -> String {
+    url::Url::parse(iri)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_default()
 }

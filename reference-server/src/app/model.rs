@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-/// Key-value namespaces.
-pub mod ns {
+/// Key-value namespaces (private to `app`: the API and HTTP layers call `App`).
+pub(in crate::app) mod ns {
     /// Account id → [`Account`](super::Account).
     pub const ACCOUNTS: &str = "accounts";
     /// Actor IRI → account id.
@@ -43,8 +43,8 @@ pub mod ns {
     pub const FEATURED: &str = "accounts.featured";
 }
 
-/// Collection names.
-pub mod coll {
+/// Collection names (private to `app`; [`List`] names them for the other layers).
+pub(in crate::app) mod coll {
     /// A local account's home timeline (status ids).
     pub fn home(account: u64) -> String {
         format!("home:{account}")
@@ -109,6 +109,76 @@ pub mod coll {
     }
     /// Local accounts (account ids).
     pub const LOCAL_ACCOUNTS: &str = "accounts:local";
+}
+
+/// A list the instance keeps, by what it lists. The API and HTTP layers page and count them
+/// through [`App::page`](super::App::page) and [`App::count`](super::App::count); where each
+/// is stored is `app`'s business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum List {
+    /// A local account's home timeline (statuses).
+    Home(u64),
+    /// Local public statuses.
+    LocalTimeline,
+    /// Remote public statuses.
+    RemoteTimeline,
+    /// All public statuses.
+    FederatedTimeline,
+    /// Public statuses with a hashtag (any case).
+    Tag(String),
+    /// An account's statuses and reblogs.
+    StatusesOf(u64),
+    /// Replies to a status.
+    RepliesTo(u64),
+    /// An account's pinned statuses.
+    Pinned(u64),
+    /// Statuses an account favourited.
+    FavouritesOf(u64),
+    /// Accepted followers of an account (accounts).
+    Followers(u64),
+    /// Accounts an account follows (accepted).
+    Following(u64),
+    /// Pending follow requests to an account (accounts).
+    Requests(u64),
+    /// Accounts that favourited a status.
+    FavouritedBy(u64),
+    /// Accounts that reblogged a status.
+    RebloggedBy(u64),
+    /// Accounts an account blocks.
+    Blocks(u64),
+    /// Accounts an account mutes.
+    Mutes(u64),
+    /// An account's notifications.
+    Notifications(u64),
+    /// Local accounts.
+    LocalAccounts,
+}
+
+impl List {
+    /// The store collection that holds it.
+    pub(in crate::app) fn key(&self) -> String {
+        match self {
+            List::Home(a) => coll::home(*a),
+            List::LocalTimeline => coll::LOCAL.to_owned(),
+            List::RemoteTimeline => coll::REMOTE.to_owned(),
+            List::FederatedTimeline => coll::FEDERATED.to_owned(),
+            List::Tag(t) => coll::tag(t),
+            List::StatusesOf(a) => coll::statuses_of(*a),
+            List::RepliesTo(s) => coll::replies(*s),
+            List::Pinned(a) => coll::pinned(*a),
+            List::FavouritesOf(a) => coll::favourites_of(*a),
+            List::Followers(a) => coll::followers(*a),
+            List::Following(a) => coll::following(*a),
+            List::Requests(a) => coll::requests(*a),
+            List::FavouritedBy(s) => coll::favourited_by(*s),
+            List::RebloggedBy(s) => coll::reblogged_by(*s),
+            List::Blocks(a) => coll::blocks(*a),
+            List::Mutes(a) => coll::mutes(*a),
+            List::Notifications(a) => coll::notifications(*a),
+            List::LocalAccounts => coll::LOCAL_ACCOUNTS.to_owned(),
+        }
+    }
 }
 
 /// Time-sortable 64-bit ids, as Mastodon's: milliseconds since the epoch in the high 48 bits,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use activitypub_core::engine::InboxTarget;
 use activitypub_core::nodeinfo::{Discovery, NodeInfo, Usage, Users};
 use bytes::Bytes;
-use fedi_storage::{CollectionStoreExt, PageRequest};
+use fedi_storage::PageRequest;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use super::signed::{signer, Signer};
 use super::{json_error, response, AP_CONTENT_TYPE};
 use crate::app::docs::rfc3339;
-use crate::app::model::{coll, id_time};
+use crate::app::model::id_time;
+use crate::app::List;
 use crate::app::{Account, App, Status, Visibility};
 use crate::config::Registrations;
 
@@ -254,16 +255,15 @@ impl<'a> Federation<'a> {
         let now = self.app.now().as_unix_millis();
         let month = now.saturating_sub(30 * 24 * 3600 * 1000);
         let halfyear = now.saturating_sub(180 * 24 * 3600 * 1000);
-        let store = self.app.store();
         let (mut users, mut m, mut h, mut posts) = (0, 0, 0, 0);
         for a in self.app.local_accounts().await? {
             if a.deleted {
                 continue;
             }
             users += 1;
-            let c = coll::statuses_of(a.id);
-            posts += store.count(&c).await?;
-            let newest = store.page(&c, &PageRequest::newest(1)).await?;
+            let c = List::StatusesOf(a.id);
+            posts += self.app.count(&c).await?;
+            let newest = self.app.page(&c, &PageRequest::newest(1)).await?;
             if let Some(item) = newest.items.first() {
                 let t = id_time(item.key);
                 if t >= month {
@@ -341,11 +341,11 @@ impl<'a> Federation<'a> {
         }
         let id = format!("{}/outbox", account.actor);
         let q = query_map(request.uri().query());
-        let collection = coll::statuses_of(account.id);
+        let collection = List::StatusesOf(account.id);
         if !q.contains_key("page") {
-            let total = match self.app.store().count(&collection).await {
+            let total = match self.app.count(&collection).await {
                 Ok(n) => n,
-                Err(e) => return internal(&e.into()),
+                Err(e) => return internal(&e),
             };
             return ap(
                 StatusCode::OK,
@@ -396,16 +396,15 @@ impl<'a> Federation<'a> {
         }
         let id = format!("{}/{which}", account.actor);
         let collection = if which == "followers" {
-            coll::followers(account.id)
+            List::Followers(account.id)
         } else {
-            coll::following(account.id)
+            List::Following(account.id)
         };
         let q = query_map(request.uri().query());
-        let store = self.app.store();
         if !q.contains_key("page") {
-            let total = match store.count(&collection).await {
+            let total = match self.app.count(&collection).await {
                 Ok(n) => n,
-                Err(e) => return internal(&e.into()),
+                Err(e) => return internal(&e),
             };
             return ap(
                 StatusCode::OK,
@@ -419,9 +418,9 @@ impl<'a> Federation<'a> {
             );
         }
         let req = page_request(&q, FOLLOWS_PAGE);
-        let page = match store.page(&collection, &req).await {
+        let page = match self.app.page(&collection, &req).await {
             Ok(p) => p,
-            Err(e) => return internal(&e.into()),
+            Err(e) => return internal(&e),
         };
         let mut items = Vec::with_capacity(page.items.len());
         for item in &page.items {
@@ -434,7 +433,7 @@ impl<'a> Federation<'a> {
             }
         }
         let mut body = collection_page(&id, request.uri().query(), &page, req.limit, items);
-        if let Ok(total) = store.count(&collection).await {
+        if let Ok(total) = self.app.count(&collection).await {
             body["totalItems"] = json!(total);
         }
         ap(StatusCode::OK, &body)
@@ -447,14 +446,9 @@ impl<'a> Federation<'a> {
         if let Err(r) = self.gate(request).await {
             return r;
         }
-        let members = match self
-            .app
-            .store()
-            .all_members(&coll::pinned(account.id), 100)
-            .await
-        {
+        let members = match self.app.all_members(&List::Pinned(account.id), 100).await {
             Ok(m) => m,
-            Err(e) => return internal(&e.into()),
+            Err(e) => return internal(&e),
         };
         let mut items = Vec::new();
         for m in members {

@@ -11,8 +11,9 @@ use http::{Response, StatusCode};
 
 use super::{response, HTML_CONTENT_TYPE};
 use crate::app::docs::rfc3339;
-use crate::app::model::{coll, id_time};
+use crate::app::model::id_time;
 use crate::app::render::escape;
+use crate::app::List;
 use crate::app::{Account, App, Status, Visibility};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}article{border-top:1px solid #ddd;padding:1rem 0}header small,footer small{color:#666}summary{cursor:pointer;font-weight:600}a{color:#2b59c3}";
@@ -93,7 +94,7 @@ pub(crate) async fn home(app: &App) -> Response<Bytes> {
         escape(cfg.domain())
     );
     match app
-        .statuses_page(coll::LOCAL, &PageRequest::newest(20), None)
+        .statuses_page(&List::LocalTimeline, &PageRequest::newest(20), None)
         .await
     {
         Ok((statuses, _)) => {
@@ -124,10 +125,7 @@ pub(crate) async fn profile(app: &App, name: &str, query: Option<&str>) -> Respo
     };
     let mut req = PageRequest::newest(20);
     req.max_id = max_id;
-    let (statuses, page_info) = match app
-        .statuses_page(&coll::statuses_of(a.id), &req, None)
-        .await
-    {
+    let (statuses, page_info) = match app.statuses_page(&List::StatusesOf(a.id), &req, None).await {
         Ok(p) => p,
         Err(e) => return internal(&e),
     };
@@ -247,7 +245,7 @@ pub(crate) async fn tag(app: &App, tag: &str) -> Response<Bytes> {
         return not_found();
     }
     let (statuses, _) = match app
-        .statuses_page(&coll::tag(&tag), &PageRequest::newest(20), None)
+        .statuses_page(&List::Tag(tag.to_owned()), &PageRequest::newest(20), None)
         .await
     {
         Ok(p) => p,

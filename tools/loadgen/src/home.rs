@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use fedi_storage::PageRequest;
-use reference_server::app::model::coll;
+use reference_server::app::List;
 use reference_server::{App, Config};
 
 use crate::error::{Error, Result};
@@ -45,8 +45,8 @@ pub async fn home_in_process(
         .account_by_acct(username)
         .await?
         .ok_or_else(|| Error::Usage(format!("no local account {username}")))?;
-    let home = coll::home(me.id);
-    let collection_len = fedi_storage::CollectionStore::count(&**app.store(), &home).await?;
+    let home = List::Home(me.id);
+    let collection_len = app.count(&home).await?;
     let req = PageRequest::newest(limit);
     let mut page_len = 0;
     for _ in 0..warmup {

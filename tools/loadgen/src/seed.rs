@@ -1,24 +1,24 @@
 //! Seeding a data directory with many statuses, fast: records are written in the reference
-//! server's own layout ([`reference_server::app::model`]) with large [`WriteBatch`]es into a
+//! server's own layout through [`reference_server::app::bulk::Bulk`] (large write batches) into a
 //! store opened without per-write flushes, then flushed once.
 //!
 //! What is written, for one local account (created through [`App::create_account`], so it has
 //! its key pair) that follows `follows` remote accounts, each of which posted
 //! `statuses / follows` public statuses:
 //!
-//! - each remote account (`ns::ACCOUNTS`, `ns::ACCOUNT_BY_IRI`, `ns::ACCOUNT_BY_ACCT`), an
-//!   accepted follow (`ns::FOLLOWS`, `ns::FOLLOW_BY_URI`, `coll::followers`, `coll::following`);
-//! - each status (`ns::STATUSES`, `ns::STATUS_BY_URI`) and the collections a received public
-//!   status enters: `coll::statuses_of(author)`, `coll::FEDERATED`, `coll::REMOTE` and the
-//!   follower's `coll::home`.
+//! - each remote account and an accepted follow of it by the local account
+//!   ([`Bulk::remote_account`], [`Bulk::accepted_follow`]);
+//! - each status, in the lists a received public status enters, the local account's home
+//!   timeline included ([`Bulk::received_status`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fedi_storage::sled::{SledConfig, SledStore};
-use fedi_storage::{BatchStore, Store, WriteBatch};
-use reference_server::app::model::{coll, ns, pair, Account, FollowRecord, Status, Visibility};
+use fedi_storage::{BatchStore, Store};
+use reference_server::app::bulk::Bulk;
+use reference_server::app::model::{Account, FollowRecord, Status, Visibility};
 use reference_server::{App, Config};
 
 use crate::error::Result;
@@ -103,7 +103,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
     // Followed accounts: ids a month in the past, so they never meet ids the server makes.
     let acct_base = now_ms.saturating_sub(30 * 86_400_000);
     let mut authors = Vec::with_capacity(follows as usize);
-    let mut batch = WriteBatch::new();
+    let mut batch = Bulk::new();
     for i in 0..follows {
         let host = format!("peer{}.bench.example", i % 10);
         let username = format!("author{i}");
@@ -137,30 +137,25 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             created_at: acct_base + i,
         };
         batch = batch
-            .kv_put(ns::ACCOUNTS, id.to_string(), serde_json::to_vec(&account)?)
-            .kv_put(ns::ACCOUNT_BY_IRI, actor.clone(), id.to_string())
-            .kv_put(
-                ns::ACCOUNT_BY_ACCT,
-                account.acct().to_lowercase(),
-                id.to_string(),
-            )
-            .kv_put(ns::FOLLOWS, pair(me.id, id), serde_json::to_vec(&rec)?)
-            .kv_put(ns::FOLLOW_BY_URI, follow_uri, pair(me.id, id))
-            .insert(coll::followers(id), id, me.id.to_string())
-            .insert(coll::following(me.id), id, id.to_string());
+            .remote_account(&account)?
+            .accepted_follow(me.id, id, &rec)?;
         authors.push(account);
         if (i + 1).is_multiple_of(200) {
-            store.apply(&std::mem::take(&mut batch)).await?;
+            store
+                .apply(&std::mem::take(&mut batch).into_batch())
+                .await?;
         }
     }
     if !batch.is_empty() {
-        store.apply(&std::mem::take(&mut batch)).await?;
+        store
+            .apply(&std::mem::take(&mut batch).into_batch())
+            .await?;
     }
 
     // Statuses: 10 ms apart, ending a little before now.
     let step_ms = 10;
     let first_ms = now_ms.saturating_sub(options.statuses * step_ms + 60_000);
-    let home = coll::home(me.id);
+    let home = [me.id];
     let mut in_batch = 0usize;
     for j in 0..options.statuses {
         let author = &authors[(j % follows) as usize];
@@ -195,22 +190,17 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             activity_uri: Some(format!("{uri}/activity")),
             conversation: Some(format!("{uri}#conversation")),
         };
-        let member = id.to_string();
-        batch = batch
-            .kv_put(ns::STATUSES, member.clone(), serde_json::to_vec(&status)?)
-            .kv_put(ns::STATUS_BY_URI, uri, member.clone())
-            .insert(coll::statuses_of(author.id), id, member.clone())
-            .insert(coll::FEDERATED, id, member.clone())
-            .insert(coll::REMOTE, id, member.clone())
-            .insert(home.clone(), id, member);
+        batch = batch.received_status(&status, &home)?;
         in_batch += 1;
         if in_batch >= options.batch.max(1) {
-            store.apply(&std::mem::take(&mut batch)).await?;
+            store
+                .apply(&std::mem::take(&mut batch).into_batch())
+                .await?;
             in_batch = 0;
         }
     }
     if !batch.is_empty() {
-        store.apply(&batch).await?;
+        store.apply(&batch.into_batch()).await?;
     }
     store.flush().await?;
     let disk_bytes = store.size_on_disk()?;

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use fedi_storage::PageRequest;
-use reference_server::app::model::coll;
+use reference_server::app::List;
 use reference_server::{App, Config};
 use woolly_loadgen::seed::{seed, SeedOptions};
 
@@ -30,7 +30,7 @@ async fn seeded_records_read_back_through_the_app() {
     assert_eq!(me.actor, format!("{base}/users/bench"));
     assert_eq!(app.account_counts(me.id).await.unwrap(), (0, 0, 5));
 
-    let home = coll::home(me.id);
+    let home = List::Home(me.id);
     let (page, raw) = app
         .statuses_page(&home, &PageRequest::newest(40), Some(me.id))
         .await

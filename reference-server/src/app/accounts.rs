@@ -1,0 +1,367 @@
+//! Accounts and their credentials: local sign-up, passwords, profiles, and the remote
+//! accounts the instance learns about (stored from their actor documents).
+
+use activitypub_core::builder;
+use activitypub_core::engine::{Audience, KeyAlgorithm};
+use activitypub_core::{Actor, AnyObject, Kind, ObjectId};
+use fedi_storage::{CollectionStoreExt, WriteBatch};
+
+use super::docs::oid;
+use super::host_of;
+use super::model::{coll, ns, Account};
+use super::render;
+use super::App;
+use crate::error::Error;
+
+fn valid_username(u: &str) -> bool {
+    !u.is_empty() && u.len() <= 30 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl App {
+    /// The account with this id.
+    pub async fn account(&self, id: u64) -> Result<Account, Error> {
+        self.get(ns::ACCOUNTS, &id.to_string())
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {id}")))
+    }
+
+    /// A local account by username, or a known remote one by `user@domain`.
+    pub async fn account_by_acct(&self, acct: &str) -> Result<Option<Account>, Error> {
+        let acct = acct.trim_start_matches('@').to_lowercase();
+        let own = format!("@{}", self.config().domain().to_lowercase());
+        let key = acct.strip_suffix(&own).unwrap_or(&acct);
+        match self.get_str(ns::ACCOUNT_BY_ACCT, key).await? {
+            Some(id) => match id.parse::<u64>() {
+                Ok(id) => Ok(Some(self.account(id).await?)),
+                Err(_) => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// A known account by actor IRI.
+    pub async fn account_by_iri(&self, iri: &str) -> Result<Option<Account>, Error> {
+        match self.get_str(ns::ACCOUNT_BY_IRI, iri).await? {
+            Some(id) => match id.parse::<u64>() {
+                Ok(id) => Ok(Some(self.account(id).await?)),
+                Err(_) => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Every local account, oldest first.
+    pub async fn local_accounts(&self) -> Result<Vec<Account>, Error> {
+        let mut out = Vec::new();
+        for item in self
+            .store()
+            .all_members(coll::LOCAL_ACCOUNTS, 500)
+            .await?
+            .into_iter()
+            .rev()
+        {
+            if let Ok(id) = item.member.parse() {
+                out.push(self.account(id).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates a local account (with its key pair). Usernames are letters, digits and `_`,
+    /// unique regardless of case.
+    pub async fn create_account(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        locked: bool,
+    ) -> Result<Account, Error> {
+        if !valid_username(username) {
+            return Err(Error::Unprocessable(format!(
+                "username {username:?}: letters, digits and _ only, at most 30"
+            )));
+        }
+        if self.account_by_acct(username).await?.is_some() {
+            return Err(Error::Unprocessable(format!(
+                "username {username:?} is taken"
+            )));
+        }
+        let actor = self.actor_iri(username);
+        self.engine()
+            .create_local_actor(&oid(&actor)?, KeyAlgorithm::Rsa2048)
+            .await?;
+        let now = self.now_ms();
+        let account = Account {
+            id: self.inner.ids.next(now),
+            username: username.to_owned(),
+            domain: None,
+            actor: actor.clone(),
+            url: self.profile_url(username),
+            inbox: Some(format!("{actor}/inbox")),
+            shared_inbox: Some(format!("{}/inbox", self.base())),
+            followers_url: Some(format!("{actor}/followers")),
+            display_name: String::new(),
+            note: String::new(),
+            note_source: String::new(),
+            locked,
+            bot: false,
+            fields: Vec::new(),
+            avatar: None,
+            header: None,
+            created_at: now,
+            discoverable: true,
+            deleted: false,
+        };
+        let mut batch = self.account_batch(&account)?;
+        batch = batch.insert(coll::LOCAL_ACCOUNTS, account.id, account.id.to_string());
+        if let Some(p) = password {
+            batch = batch.kv_put(ns::PASSWORDS, account.id.to_string(), hash_password(p)?);
+        }
+        self.store().apply(&batch).await?;
+        Ok(account)
+    }
+
+    fn account_batch(&self, account: &Account) -> Result<WriteBatch, Error> {
+        let acct = account.acct().to_lowercase();
+        Ok(WriteBatch::new()
+            .kv_put(
+                ns::ACCOUNTS,
+                account.id.to_string(),
+                serde_json::to_vec(account)?,
+            )
+            .kv_put(
+                ns::ACCOUNT_BY_IRI,
+                account.actor.clone(),
+                account.id.to_string(),
+            )
+            .kv_put(ns::ACCOUNT_BY_ACCT, acct, account.id.to_string()))
+    }
+
+    /// Checks a local account's password.
+    pub async fn check_password(&self, account_id: u64, password: &str) -> Result<bool, Error> {
+        let Some(hash) = self.get_str(ns::PASSWORDS, &account_id.to_string()).await? else {
+            return Ok(false);
+        };
+        Ok(verify_password(&hash, password))
+    }
+
+    /// Sets a local account's password.
+    pub async fn set_password(&self, account_id: u64, password: &str) -> Result<(), Error> {
+        let h = hash_password(password)?;
+        self.store()
+            .kv_put(
+                ns::PASSWORDS,
+                account_id.to_string().as_bytes(),
+                h.as_bytes(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Stores (or refreshes) a remote account from its actor document.
+    pub async fn upsert_remote_account(&self, actor: &Actor) -> Result<Account, Error> {
+        let iri = actor
+            .id
+            .as_ref()
+            .ok_or_else(|| Error::Unprocessable("actor without id".into()))?
+            .as_str()
+            .to_owned();
+        let existing = self.account_by_iri(&iri).await?;
+        let host = host_of(&iri);
+        let username = actor
+            .preferred_username
+            .clone()
+            .unwrap_or_else(|| iri.rsplit('/').next().unwrap_or("unknown").to_owned());
+        let now = self.now_ms();
+        let fields = actor
+            .attachment
+            .iter()
+            .flat_map(|a| a.iter())
+            .filter_map(|r| r.object())
+            .filter(|o| o.type_name() == Some("PropertyValue"))
+            .filter_map(|o| {
+                let name = o.name.clone()?;
+                let value = o.get_json("value")?.as_str()?.to_owned();
+                Some((name, value))
+            })
+            .collect();
+        let account = Account {
+            id: existing
+                .as_ref()
+                .map_or_else(|| self.inner.ids.next(now), |a| a.id),
+            username,
+            domain: Some(host),
+            actor: iri.clone(),
+            url: actor
+                .url
+                .as_ref()
+                .and_then(|u| u.iter().next())
+                .and_then(|u| u.id().map(str::to_owned))
+                .unwrap_or_else(|| iri.clone()),
+            inbox: actor.inbox.as_ref().map(|i| i.as_str().to_owned()),
+            shared_inbox: actor.shared_inbox().map(|i| i.as_str().to_owned()),
+            followers_url: actor.followers.as_ref().map(|i| i.as_str().to_owned()),
+            display_name: actor.name.clone().unwrap_or_default(),
+            note: actor.summary.clone().unwrap_or_default(),
+            note_source: String::new(),
+            locked: actor.manually_approves_followers.unwrap_or(false),
+            bot: actor.is(&Kind::Service) || actor.is(&Kind::Application),
+            fields,
+            avatar: actor
+                .icon
+                .as_ref()
+                .and_then(|i| i.iter().next())
+                .and_then(|i| i.object())
+                .and_then(|o| o.url.as_ref())
+                .and_then(|u| u.iter().next())
+                .and_then(|u| u.id().map(str::to_owned)),
+            header: None,
+            created_at: existing.as_ref().map_or(now, |a| a.created_at),
+            discoverable: actor.discoverable.unwrap_or(false),
+            deleted: false,
+        };
+        // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
+        // `featured_collection_url`).
+        let featured = actor.featured.as_ref().map(|f| f.as_str().to_owned());
+        let known_featured = self.get_str(ns::FEATURED, &account.id.to_string()).await?;
+        let sync = featured.is_some() && featured != known_featured;
+        let batch = match featured {
+            Some(f) => {
+                self.account_batch(&account)?
+                    .kv_put(ns::FEATURED, account.id.to_string(), f)
+            }
+            None => self
+                .account_batch(&account)?
+                .kv_delete(ns::FEATURED, account.id.to_string()),
+        };
+        self.store().apply(&batch).await?;
+        if sync {
+            // As Mastodon does for a new account or a new collection: read the pins in the
+            // background, so that the request that found the account does not wait for them.
+            let (app, acct) = (self.clone(), account.clone());
+            tokio::spawn(async move {
+                // The semaphore is never closed; a closed one would only mean: run now.
+                let _turn = app.inner.featured_syncs.acquire().await;
+                if let Err(e) = app.sync_featured(&acct).await {
+                    tracing::info!(account = %acct.actor, error = %e, "pinned statuses not read");
+                }
+            });
+        }
+        Ok(account)
+    }
+
+    /// The account of an actor IRI: known, or fetched (signed) and stored.
+    pub async fn resolve_actor(&self, iri: &str) -> Result<Account, Error> {
+        if let Some(a) = self.account_by_iri(iri).await? {
+            return Ok(a);
+        }
+        let mut budget = self.budget();
+        let actor = self.engine().actor(iri, &mut budget).await?;
+        self.upsert_remote_account(&actor).await
+    }
+
+    /// An account by handle: local by username; remote by `user@domain`, known or resolved
+    /// with WebFinger (when `resolve`).
+    pub async fn resolve_handle(
+        &self,
+        handle: &str,
+        resolve: bool,
+    ) -> Result<Option<Account>, Error> {
+        if let Some(a) = self.account_by_acct(handle).await? {
+            return Ok(Some(a));
+        }
+        let h = handle.trim_start_matches('@');
+        if !resolve || !h.contains('@') {
+            return Ok(None);
+        }
+        let (_, domain) = h.split_once('@').unwrap_or((h, ""));
+        if domain.eq_ignore_ascii_case(self.config().domain()) {
+            return Ok(None);
+        }
+        let iri = self.engine().webfinger(h).await?;
+        Ok(Some(self.resolve_actor(&iri).await?))
+    }
+
+    /// Updates a local account's profile and federates an `Update` of the actor.
+    pub async fn update_profile(
+        &self,
+        account_id: u64,
+        display_name: Option<String>,
+        note: Option<String>,
+        locked: Option<bool>,
+        fields: Option<Vec<(String, String)>>,
+    ) -> Result<Account, Error> {
+        let mut a = self.account(account_id).await?;
+        if !a.is_local() {
+            return Err(Error::Forbidden("not a local account".into()));
+        }
+        if let Some(d) = display_name {
+            a.display_name = d.chars().take(30).collect();
+        }
+        if let Some(n) = note {
+            a.note = render::render(&n, |_, _| None, |t| self.tag_url(t));
+            a.note_source = n;
+        }
+        if let Some(l) = locked {
+            a.locked = l;
+        }
+        if let Some(f) = fields {
+            a.fields = f
+                .into_iter()
+                .take(4)
+                .map(|(n, v)| {
+                    (
+                        render::escape(&n),
+                        render::render(&v, |_, _| None, |t| self.tag_url(t))
+                            .trim_start_matches("<p>")
+                            .trim_end_matches("</p>")
+                            .to_owned(),
+                    )
+                })
+                .collect();
+        }
+        self.put(ns::ACCOUNTS, &a.id.to_string(), &a).await?;
+        let actor_doc = self.actor_document(&a).await?;
+        let me: ObjectId<Actor> = oid(&a.actor)?;
+        let update_id = oid(&format!("{}#updates/{}", a.actor, self.now_ms()))?;
+        let update = builder::update(&update_id, &me, AnyObject::Actor(actor_doc));
+        self.federate(
+            &a,
+            &serde_json::to_vec(&update)?,
+            Audience::new().followers_of(a.actor.clone()),
+        )
+        .await?;
+        Ok(a)
+    }
+
+    /// Counts for an account: statuses, followers, following.
+    pub async fn account_counts(&self, account_id: u64) -> Result<(u64, u64, u64), Error> {
+        let s = self.store();
+        Ok((
+            s.count(&coll::statuses_of(account_id)).await?,
+            s.count(&coll::followers(account_id)).await?,
+            s.count(&coll::following(account_id)).await?,
+        ))
+    }
+}
+
+/// Hashes a password with Argon2id (PHC string).
+pub fn hash_password(password: &str) -> Result<String, Error> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Config(format!("password hashing failed: {e}")))
+}
+
+/// Checks a password against a PHC string.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash)
+        .map(|h| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}

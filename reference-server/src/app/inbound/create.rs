@@ -1,0 +1,162 @@
+//! `Create` of a post: stored with its missing reply parents, fanned out, notified.
+
+use activitypub_core::engine::InboxActivity;
+use activitypub_core::{AnyObject, Kind, Object};
+
+use crate::app::model::{Account, Status, Visibility};
+use crate::app::render;
+use crate::app::{host_of, App};
+use crate::error::Error;
+
+impl App {
+    /// A `Create` of an object.
+    pub(super) async fn on_create(&self, a: &InboxActivity, actor: &Account) -> Result<(), Error> {
+        if let Some(AnyObject::Object(o)) = &a.object {
+            self.ingest_remote_status(o, Some(actor)).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores a remote post (and, within the fetch budget, the missing posts it replies to),
+    /// puts it into timelines and notifies mentioned local accounts. Returns the status (the
+    /// known one if it was stored before); `None` if it is not a post or cannot be stored.
+    pub async fn ingest_remote_status(
+        &self,
+        o: &Object,
+        author_hint: Option<&Account>,
+    ) -> Result<Option<Status>, Error> {
+        let Some(uri) = o.id.as_ref().map(|i| i.as_str().to_owned()) else {
+            return Ok(None);
+        };
+        if let Some(s) = self.status_by_uri(&uri).await? {
+            return Ok(Some(s));
+        }
+        let post_kinds = [Kind::Note, Kind::Article, Kind::Page, Kind::Question];
+        if !post_kinds.iter().any(|k| o.is(k)) {
+            return Ok(None);
+        }
+        let Some(author_iri) = o.attributed_to_ids().first().map(|s| (*s).to_owned()) else {
+            return Ok(None);
+        };
+        let author = match author_hint {
+            Some(a) if a.actor == author_iri => a.clone(),
+            _ => self.resolve_actor(&author_iri).await?,
+        };
+        if self.is_domain_blocked(&host_of(&author.actor)).await? {
+            return Ok(None);
+        }
+        // Missing parents first (a loop with a budget, in the engine).
+        let mut parent: Option<Status> = None;
+        let parent_uri = o
+            .in_reply_to
+            .as_ref()
+            .and_then(|r| r.iter().next())
+            .and_then(|r| r.id())
+            .map(str::to_owned);
+        if let Some(p) = &parent_uri {
+            parent = self.status_by_uri(p).await?;
+            if parent.is_none() && !self.config().is_local_iri(p) {
+                let mut budget = self.budget();
+                let known: std::collections::HashSet<String> = std::collections::HashSet::new();
+                let chain = self
+                    .engine()
+                    .fetch_reply_chain(p, &mut budget, |iri| known.contains(iri))
+                    .await;
+                for anc in chain.iter().rev() {
+                    if let AnyObject::Object(ao) = anc {
+                        Box::pin(self.ingest_remote_status(ao, None)).await?;
+                    }
+                }
+                parent = self.status_by_uri(p).await?;
+            }
+        }
+        let visibility = Visibility::from_ap(activitypub_core::Visibility::of_object(
+            o,
+            author.followers_url.as_deref(),
+        ));
+        let mut mentions = Vec::new();
+        let mut tags = Vec::new();
+        for t in o.tag.iter().flat_map(|t| t.iter()) {
+            let Some(obj) = t.object() else { continue };
+            match obj.type_name() {
+                Some("Mention") => {
+                    let href = obj.as_link().and_then(|l| l.href.clone()).or_else(|| {
+                        obj.get_json("href")
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                    });
+                    if let Some(h) = href {
+                        if let Some(acc) = self.account_by_iri(&h).await? {
+                            if !mentions.contains(&acc.id) {
+                                mentions.push(acc.id);
+                            }
+                        }
+                    }
+                }
+                Some("Hashtag") => {
+                    if let Some(n) = obj.name.as_deref() {
+                        let n = n.trim_start_matches('#');
+                        if !n.is_empty() {
+                            tags.push(n.to_owned());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let now = self.now_ms();
+        let published = o
+            .published
+            .as_ref()
+            .and_then(|p| p.to_datetime())
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
+            .unwrap_or(now);
+        let content = o.content_text().map(str::to_owned).unwrap_or_default();
+        let status = Status {
+            id: self.inner.ids.at(published, now),
+            uri: uri.clone(),
+            url: o
+                .url
+                .as_ref()
+                .and_then(|u| u.iter().next())
+                .and_then(|u| u.id().map(str::to_owned))
+                .unwrap_or_else(|| uri.clone()),
+            account_id: author.id,
+            content: render::sanitize(&content),
+            text: None,
+            spoiler_text: o.summary_text().map(render::strip_html).unwrap_or_default(),
+            sensitive: o.sensitive.unwrap_or(false),
+            visibility,
+            language: o
+                .content_map
+                .as_ref()
+                .and_then(|m| m.first())
+                .map(|(l, _)| l.to_owned()),
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_uri: parent_uri,
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            reblog_of_id: None,
+            mentions,
+            tags,
+            created_at: published.min(now),
+            edited_at: None,
+            edits: Vec::new(),
+            local: false,
+            activity_uri: None,
+            conversation: o.conversation.clone(),
+        };
+        match self.save_remote_status(&status).await {
+            Ok(()) => {}
+            Err(Error::Gone(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        self.distribute(&status).await?;
+        Ok(Some(status))
+    }
+
+    async fn save_remote_status(&self, s: &Status) -> Result<(), Error> {
+        if fedi_storage::DocumentStoreExt::is_tombstoned(&**self.store(), &s.uri).await? {
+            return Err(Error::Gone(s.uri.clone()));
+        }
+        self.save_status(s).await
+    }
+}

@@ -1,0 +1,122 @@
+//! The engine's handler: activities from other servers, applied as Mastodon applies them.
+//!
+//! [`App::apply_inbound`] dispatches on the activity's [`Kind`]; each kind has its module.
+
+use std::sync::Arc;
+
+use activitypub_core::engine::{ActivityHandler, Engine, InboxActivity};
+use activitypub_core::Kind;
+
+use super::{App, State};
+
+mod announce;
+mod block;
+mod create;
+mod delete;
+mod featured;
+mod follow;
+mod like;
+mod undo;
+mod update;
+use crate::error::Error;
+
+/// Applies received activities to the instance.
+pub struct Handler {
+    state: Arc<State>,
+}
+
+impl Handler {
+    pub(crate) fn new(state: Arc<State>) -> Self {
+        Handler { state }
+    }
+    fn app(&self, engine: &Engine) -> App {
+        App::from_parts(self.state.clone(), engine.clone())
+    }
+}
+
+use super::host_of;
+
+fn to_core(e: Error) -> activitypub_core::Error {
+    match e {
+        Error::Federation(e) => e,
+        Error::Storage(e) => activitypub_core::Error::Storage(e),
+        Error::NotFound(m)
+        | Error::Forbidden(m)
+        | Error::Unprocessable(m)
+        | Error::BadRequest(m)
+        | Error::Gone(m) => activitypub_core::Error::handler_permanent(m),
+        other => activitypub_core::Error::handler(other.to_string()),
+    }
+}
+
+#[async_trait::async_trait]
+impl ActivityHandler for Handler {
+    async fn allow(&self, actor: &str) -> bool {
+        !self
+            .state
+            .is_domain_blocked(&host_of(actor))
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn handle(
+        &self,
+        engine: &Engine,
+        a: InboxActivity,
+    ) -> Result<(), activitypub_core::Error> {
+        self.app(engine).apply_inbound(a).await.map_err(to_core)
+    }
+
+    async fn actor_gone(
+        &self,
+        engine: &Engine,
+        actor: &str,
+    ) -> Result<(), activitypub_core::Error> {
+        self.app(engine)
+            .remove_remote_account(actor)
+            .await
+            .map_err(to_core)
+    }
+}
+
+impl App {
+    /// Applies one verified activity from another server.
+    pub async fn apply_inbound(&self, a: InboxActivity) -> Result<(), Error> {
+        if self.is_domain_blocked(&host_of(&a.signer)).await? {
+            return Ok(());
+        }
+        let actor = self.resolve_actor(&a.signer).await?;
+        let object_id = a
+            .activity
+            .first_object()
+            .and_then(|o| o.id())
+            .map(str::to_owned);
+        let kind = Kind::from_name(a.kind());
+        tracing::debug!(kind = kind.as_str(), actor = %actor.actor, "inbound activity");
+        match kind {
+            Kind::Follow => self.on_follow(&a, &actor, object_id).await,
+            Kind::Accept => self.on_follow_answer(&actor, object_id, true).await,
+            Kind::Reject => self.on_follow_answer(&actor, object_id, false).await,
+            Kind::Undo => self.on_undo(&a, &actor, object_id).await,
+            Kind::Add => self.on_featured(&a, &actor, object_id, true).await,
+            Kind::Remove => self.on_featured(&a, &actor, object_id, false).await,
+            Kind::Create => self.on_create(&a, &actor).await,
+            Kind::Update => self.on_update(&a, &actor).await,
+            Kind::Delete => self.on_delete(&actor, object_id).await,
+            Kind::Announce => self.on_announce(&a, &actor).await,
+            Kind::Like => self.on_like(&a, &actor, object_id).await,
+            Kind::Block => self.on_block(&a, &actor, object_id).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+fn parse_pair(p: &str) -> Result<(u64, u64), Error> {
+    let (a, b) = p
+        .split_once(':')
+        .ok_or_else(|| Error::NotFound("follow".into()))?;
+    Ok((
+        a.parse().map_err(|_| Error::NotFound("follow".into()))?,
+        b.parse().map_err(|_| Error::NotFound("follow".into()))?,
+    ))
+}

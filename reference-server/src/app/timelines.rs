@@ -1,0 +1,195 @@
+//! Timelines: fan-out of a status into the collections that list it, the streams that show
+//! it, and reading a page of statuses for a viewer.
+
+use std::collections::BTreeSet;
+
+use fedi_storage::{CollectionItem, CollectionStoreExt, Page, PageRequest};
+
+use super::model::{coll, NotificationType, Status, Visibility};
+use super::{App, Event, List};
+use crate::error::Error;
+
+impl App {
+    /// Puts a new status into the timelines it belongs to (fan-out on write) and notifies
+    /// mentioned local accounts.
+    pub(crate) async fn distribute(&self, s: &Status) -> Result<(), Error> {
+        let store = self.store();
+        let item = CollectionItem::new(s.id, s.id.to_string());
+        let author = self.account(s.account_id).await?;
+        store
+            .insert(&coll::statuses_of(s.account_id), &item)
+            .await?;
+        if let Some(p) = s.in_reply_to_id {
+            store.insert(&coll::replies(p), &item).await?;
+        }
+        let is_reblog = s.reblog_of_id.is_some();
+        if s.visibility == Visibility::Public && !is_reblog {
+            store.insert(coll::FEDERATED, &item).await?;
+            let (tl, stream) = if author.is_local() {
+                (coll::LOCAL, "public:local")
+            } else {
+                (coll::REMOTE, "public:remote")
+            };
+            store.insert(tl, &item).await?;
+            self.emit(Event::Update {
+                stream: "public".into(),
+                status_id: s.id,
+            });
+            self.emit(Event::Update {
+                stream: stream.into(),
+                status_id: s.id,
+            });
+            for t in &s.tags {
+                store.insert(&coll::tag(t), &item).await?;
+                self.emit(Event::Update {
+                    stream: format!("hashtag:{}", t.to_lowercase()),
+                    status_id: s.id,
+                });
+            }
+        }
+        // Home timelines: the author (if local), local followers (not for direct), and
+        // mentioned local accounts.
+        let mut homes: BTreeSet<u64> = BTreeSet::new();
+        if author.is_local() {
+            homes.insert(author.id);
+        }
+        if s.visibility != Visibility::Direct {
+            for f in store.all_members(&coll::followers(author.id), 1000).await? {
+                if let Ok(fid) = f.member.parse::<u64>() {
+                    homes.insert(fid);
+                }
+            }
+        }
+        for m in &s.mentions {
+            homes.insert(*m);
+        }
+        for h in homes {
+            let Ok(acc) = self.account(h).await else {
+                continue;
+            };
+            if !acc.is_local() {
+                continue;
+            }
+            if h != author.id
+                && (self.blocks(h, author.id).await? || self.mutes(h, author.id).await?)
+            {
+                continue;
+            }
+            // A reply to someone the reader does not follow stays out of their home.
+            if !is_reblog && h != author.id && !s.mentions.contains(&h) {
+                if let Some(pa) = s.in_reply_to_account_id {
+                    if pa != author.id && pa != h && !self.is_following(h, pa).await? {
+                        continue;
+                    }
+                }
+            }
+            store.insert(&coll::home(h), &item).await?;
+            self.emit(Event::Update {
+                stream: format!("user:{h}"),
+                status_id: s.id,
+            });
+        }
+        if !is_reblog {
+            for m in &s.mentions {
+                self.notify(*m, NotificationType::Mention, s.account_id, Some(s.id))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The streams that may have shown a status (without `hashtag:local`, which the
+    /// streaming API derives from `hashtag:{tag}`): the author's home stream (if local),
+    /// local followers' home streams (unless direct), mentioned local accounts' home streams,
+    /// and for public statuses other than boosts the public streams and its hashtags', as
+    /// Mastodon publishes `status.update` and `delete`; and whether the author is local.
+    pub(crate) async fn streams_of(&self, s: &Status) -> Result<(Vec<String>, bool), Error> {
+        let author_local = self
+            .account(s.account_id)
+            .await
+            .map(|a| a.is_local())
+            .unwrap_or(false);
+        let mut streams = Vec::new();
+        if author_local {
+            streams.push(format!("user:{}", s.account_id));
+        }
+        if s.visibility != Visibility::Direct {
+            for f in self
+                .store()
+                .all_members(&coll::followers(s.account_id), 1000)
+                .await?
+            {
+                if let Ok(acc) = self.account(f.member.parse().unwrap_or_default()).await {
+                    if acc.is_local() {
+                        streams.push(format!("user:{}", acc.id));
+                    }
+                }
+            }
+        }
+        for m in &s.mentions {
+            if self.account(*m).await.is_ok_and(|a| a.is_local()) {
+                streams.push(format!("user:{m}"));
+            }
+        }
+        if s.visibility == Visibility::Public && s.reblog_of_id.is_none() {
+            streams.push("public".into());
+            streams.push(
+                if author_local {
+                    "public:local"
+                } else {
+                    "public:remote"
+                }
+                .into(),
+            );
+            for t in &s.tags {
+                streams.push(format!("hashtag:{}", t.to_lowercase()));
+            }
+        }
+        streams.sort();
+        streams.dedup();
+        Ok((streams, author_local))
+    }
+
+    /// A page of a collection of statuses, keeping those `viewer` may see (and, for a viewer,
+    /// not from accounts it blocks or mutes). Returns the statuses and the raw page (for
+    /// `Link` headers).
+    pub async fn statuses_page(
+        &self,
+        list: &List,
+        req: &PageRequest,
+        viewer: Option<u64>,
+    ) -> Result<(Vec<Status>, Page), Error> {
+        let page = self.page(list, req).await?;
+        let mut out = Vec::with_capacity(page.items.len());
+        // Blocks and mutes are checked once per author, not once per status.
+        let mut hidden: std::collections::HashMap<u64, bool> = std::collections::HashMap::new();
+        for item in &page.items {
+            let Ok(id) = item.member.parse::<u64>() else {
+                continue;
+            };
+            let Ok(s) = self.status(id).await else {
+                continue;
+            };
+            if let Some(v) = viewer {
+                if s.account_id != v {
+                    let hide = match hidden.get(&s.account_id) {
+                        Some(h) => *h,
+                        None => {
+                            let h = self.blocks(v, s.account_id).await?
+                                || self.mutes(v, s.account_id).await?;
+                            hidden.insert(s.account_id, h);
+                            h
+                        }
+                    };
+                    if hide {
+                        continue;
+                    }
+                }
+            }
+            if self.can_view(&s, viewer).await? {
+                out.push(s);
+            }
+        }
+        Ok((out, page))
+    }
+}
