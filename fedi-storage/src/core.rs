@@ -7,10 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::batches::{BatchOp, BatchOutcome, WriteBatch};
 use crate::codec::*;
+use crate::collections::{CollectionItem, Order, Page, PageRequest};
+use crate::documents::{Document, DocumentMeta, Origin, Tombstone};
 use crate::error::{Error, Result};
+use crate::keys::{LocalKeyPair, RemoteKey};
+use crate::queues::{DeadLetter, Job, Lease, LeaseRequest, NewJob, RetryOutcome};
 use crate::time::Timestamp;
-use crate::types::*;
 
 /// A visitor of (key, value) pairs; returns whether to go on.
 pub(crate) type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
