@@ -87,13 +87,11 @@ mod keys;
 mod kv;
 mod queues;
 
-mod codec;
 pub mod conformance;
 mod core;
 mod error;
 pub mod memory;
 pub mod sled;
-mod store_impl;
 mod time;
 pub mod traits;
 
