@@ -77,18 +77,31 @@
 //!
 //! A third-party backend implements the traits and runs [`conformance::run_all`] in its tests.
 
-mod codec;
+// One module per concern, each with its trait, its `*Ext` conveniences and its records; all
+// re-exported here, so every item is at the crate root.
+mod batches;
+mod collections;
+mod dedupe;
+mod documents;
+mod keys;
+mod kv;
+mod queues;
+
 pub mod conformance;
 mod core;
 mod error;
 pub mod memory;
 pub mod sled;
-mod store_impl;
 mod time;
 pub mod traits;
-mod types;
 
+pub use crate::batches::*;
+pub use crate::collections::*;
+pub use crate::dedupe::*;
+pub use crate::documents::*;
 pub use crate::error::{Error, Result};
+pub use crate::keys::*;
+pub use crate::kv::*;
+pub use crate::queues::*;
 pub use crate::time::{Clock, ManualClock, SystemClock, Timestamp};
-pub use crate::traits::*;
-pub use crate::types::*;
+pub use crate::traits::{Store, StoreInfo};

@@ -111,4 +111,4 @@ impl crate::traits::StoreInfo for MemoryStore {
     }
 }
 
-crate::store_impl::impl_store_traits!(MemoryStore);
+crate::core::impl_store_traits!(MemoryStore);

@@ -41,7 +41,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use tokio::sync::oneshot;
 
-use crate::codec::{Dec, Enc, K_INTENT, T_INTENT};
+use crate::core::codec::{Dec, Enc, K_INTENT, T_INTENT};
 use crate::core::{Core, Engine, Visit};
 use crate::error::{Error, Result};
 
@@ -502,7 +502,7 @@ impl crate::traits::StoreInfo for SledStore {
     }
 }
 
-crate::store_impl::impl_store_traits!(SledStore);
+crate::core::impl_store_traits!(SledStore);
 
 #[cfg(test)]
 mod tests {
