@@ -43,6 +43,7 @@ use http::{header, Method, Response, StatusCode};
 use serde_json::json;
 
 use crate::app::App;
+use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
 mod entities;
@@ -57,7 +58,7 @@ mod util;
 pub use streaming::streaming;
 
 use oauth::Token;
-use util::{cors, ok, ApiError, ApiResult, Params};
+use util::{ok, ApiError, ApiResult, Params};
 
 /// What a request brings: the app, the request, its parameters and its token.
 pub(crate) struct Ctx<'a> {
@@ -113,41 +114,42 @@ impl Ctx<'_> {
     }
 }
 
-fn is_ours(path: &str) -> bool {
-    path == "/api"
-        || path.starts_with("/api/")
-        || path.starts_with("/oauth/")
-        || path == "/.well-known/oauth-authorization-server"
+/// Answers a request under `/api`, `/oauth/` or `/.well-known/oauth-authorization-server` (the
+/// body already collected), CORS included, as the server does; `None` if the path is not the
+/// API's.
+pub async fn handle(app: &App, request: &http::Request<Bytes>) -> Option<Response<Bytes>> {
+    match routes::lookup(request.uri().path())?.route {
+        Route::Site(_) => None,
+        Route::Api(_) | Route::Streaming => {
+            let mut copy = http::Request::new(request.body().clone());
+            *copy.method_mut() = request.method().clone();
+            *copy.uri_mut() = request.uri().clone();
+            *copy.version_mut() = request.version();
+            *copy.headers_mut() = request.headers().clone();
+            Some(crate::http::respond(app, copy).await)
+        }
+    }
 }
 
-/// Answers a request under `/api/`, `/oauth/` or `/.well-known/oauth-authorization-server`
-/// (the body already collected); `None` if the path is not the API's.
-pub async fn handle(app: &App, request: &http::Request<Bytes>) -> Option<Response<Bytes>> {
-    let path = request.uri().path();
-    if !is_ours(path) {
-        return None;
-    }
-    let cors_path = path.starts_with("/api/")
-        || path == "/oauth/token"
-        || path == "/oauth/revoke"
-        || path.starts_with("/.well-known/");
-    let mut resp = if request.method() == Method::OPTIONS {
+/// Answers an API route of the route table (the CORS step is the caller's).
+pub(crate) async fn answer(
+    app: &App,
+    request: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+) -> Response<Bytes> {
+    if request.method() == Method::OPTIONS {
         let mut r = Response::new(Bytes::new());
         *r.status_mut() = StatusCode::NO_CONTENT;
-        r
-    } else {
-        match dispatch(app, request).await {
-            Ok(r) => r,
-            Err(e) => e.into_response(),
-        }
-    };
-    if cors_path {
-        cors(&mut resp);
+        return r;
     }
-    Some(resp)
+    match dispatch(app, request, route, m).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
 }
 
-async fn dispatch(app: &App, req: &http::Request<Bytes>) -> ApiResult {
+async fn dispatch(app: &App, req: &http::Request<Bytes>, route: Api, m: &Matched) -> ApiResult {
     let p = Params::from_request(req)?;
     let auth = req
         .headers()
@@ -166,8 +168,6 @@ async fn dispatch(app: &App, req: &http::Request<Bytes>) -> ApiResult {
         Some(_) => (None, true),
         None => (None, false),
     };
-    let path = req.uri().path().trim_end_matches('/').to_owned();
-    let segs: Vec<&str> = path.split('/').skip(1).collect();
     let ctx = Ctx {
         app,
         req,
@@ -175,49 +175,7 @@ async fn dispatch(app: &App, req: &http::Request<Bytes>) -> ApiResult {
         token,
         bad_token,
     };
-    let m = req.method().clone();
-    // OAuth and discovery.
-    match (&m, segs.as_slice()) {
-        (&Method::GET, [".well-known", "oauth-authorization-server"]) => {
-            return oauth::metadata(app)
-        }
-        (&Method::GET, ["oauth", "authorize"]) => return oauth::authorize_page(app, &ctx.p).await,
-        (&Method::POST, ["oauth", "authorize"]) => {
-            return oauth::authorize_submit(app, &ctx.p).await
-        }
-        (&Method::POST, ["oauth", "token"]) => return oauth::token(app, req, &ctx.p).await,
-        (&Method::POST, ["oauth", "revoke"]) => return oauth::revoke(app, req, &ctx.p).await,
-        (_, ["oauth", ..]) | (_, [".well-known", ..]) => {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found"))
-        }
-        _ => {}
-    }
-    let rest: &[&str] = match segs.as_slice() {
-        ["api", "v1", rest @ ..] => rest,
-        ["api", "v2", rest @ ..] => return v2(&ctx, &m, rest).await,
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
-    };
-    v1(&ctx, &m, rest).await
-}
-
-async fn v2(ctx: &Ctx<'_>, m: &Method, rest: &[&str]) -> ApiResult {
-    match (m, rest) {
-        (&Method::GET, ["instance"]) => instance::v2(ctx).await,
-        (&Method::GET, ["search"]) => search::search(ctx).await,
-        (&Method::GET, ["notifications"]) => timelines::grouped_notifications(ctx).await,
-        (&Method::GET, ["notifications", "unread_count"]) => timelines::unread_count(ctx).await,
-        (&Method::GET, ["notifications", "policy"]) => timelines::notification_policy(ctx),
-        (&Method::GET, ["filters"]) | (&Method::GET, ["suggestions"]) => {
-            ctx.viewer("read")?;
-            ok(json!([]))
-        }
-        (&Method::POST, ["media"]) => unsupported(
-            ctx,
-            "write:media",
-            "Media uploads are not supported by this server",
-        ),
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
-    }
+    endpoint(&ctx, req.method(), route, m).await
 }
 
 fn unsupported(ctx: &Ctx<'_>, scope: &str, what: &str) -> ApiResult {
@@ -225,168 +183,184 @@ fn unsupported(ctx: &Ctx<'_>, scope: &str, what: &str) -> ApiResult {
     Err(ApiError::unprocessable(what))
 }
 
-async fn v1(ctx: &Ctx<'_>, m: &Method, rest: &[&str]) -> ApiResult {
+async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiResult {
+    use Api as A;
     use Method as M;
-    match (m, rest) {
+    let (id, app) = (path.param("id"), ctx.app);
+    match (m, route) {
+        // OAuth and discovery.
+        (&M::GET, A::OAuthMetadata) => oauth::metadata(app),
+        (&M::GET, A::OAuthAuthorize) => oauth::authorize_page(app, &ctx.p).await,
+        (&M::POST, A::OAuthAuthorize) => oauth::authorize_submit(app, &ctx.p).await,
+        (&M::POST, A::OAuthToken) => oauth::token(app, ctx.req, &ctx.p).await,
+        (&M::POST, A::OAuthRevoke) => oauth::revoke(app, ctx.req, &ctx.p).await,
         // Apps.
-        (&M::POST, ["apps"]) => oauth::create_app(ctx.app, &ctx.p).await,
-        (&M::GET, ["apps", "verify_credentials"]) => {
+        (&M::POST, A::Apps) => oauth::create_app(app, &ctx.p).await,
+        (&M::GET, A::AppsVerify) => {
             if ctx.bad_token {
                 return Err(ApiError::invalid_token());
             }
             let t = ctx.token.as_ref().ok_or_else(ApiError::invalid_token)?;
-            oauth::verify_app(ctx.app, t).await
+            oauth::verify_app(app, t).await
         }
         // Instance.
-        (&M::GET, ["instance"]) => instance::v1(ctx).await,
-        (&M::GET, ["instance", "peers"]) => ok(json!([])),
-        (&M::GET, ["instance", "activity"]) => ok(json!([])),
-        (&M::GET, ["instance", "rules"]) => ok(json!([])),
-        (&M::GET, ["instance", "extended_description"]) => instance::extended_description(ctx),
-        (&M::GET, ["instance", "domain_blocks"]) => ok(json!([])),
-        (&M::GET, ["instance", "translation_languages"]) => ok(json!({})),
-        (&M::GET, ["instance", "languages"]) => ok(json!([{"code": "en", "name": "English"}])),
-        (&M::GET, ["custom_emojis"]) => ok(json!([])),
-        (&M::GET, ["preferences"]) => instance::preferences(ctx),
+        (&M::GET, A::Instance) => instance::v1(ctx).await,
+        (&M::GET, A::V2Instance) => instance::v2(ctx).await,
+        (&M::GET, A::InstancePeers | A::InstanceActivity | A::InstanceRules) => ok(json!([])),
+        (&M::GET, A::InstanceExtendedDescription) => instance::extended_description(ctx),
+        (&M::GET, A::InstanceDomainBlocks) => ok(json!([])),
+        (&M::GET, A::InstanceTranslationLanguages) => ok(json!({})),
+        (&M::GET, A::InstanceLanguages) => ok(json!([{"code": "en", "name": "English"}])),
+        (&M::GET, A::CustomEmojis) => ok(json!([])),
+        (&M::GET, A::Preferences) => instance::preferences(ctx),
         // Accounts.
-        (&M::GET, ["accounts", "verify_credentials"]) => accounts::verify_credentials(ctx).await,
-        (&M::PATCH, ["accounts", "update_credentials"])
-        | (&M::PUT, ["accounts", "update_credentials"]) => accounts::update_credentials(ctx).await,
-        (&M::GET, ["accounts", "relationships"]) => accounts::relationships(ctx).await,
-        (&M::GET, ["accounts", "lookup"]) => accounts::lookup(ctx).await,
-        (&M::GET, ["accounts", "search"]) => accounts::search(ctx).await,
-        (&M::GET, ["accounts", "familiar_followers"]) => {
+        (&M::GET, A::AccountsVerify) => accounts::verify_credentials(ctx).await,
+        (&M::PATCH | &M::PUT, A::AccountsUpdate) => accounts::update_credentials(ctx).await,
+        (&M::GET, A::AccountsRelationships) => accounts::relationships(ctx).await,
+        (&M::GET, A::AccountsLookup) => accounts::lookup(ctx).await,
+        (&M::GET, A::AccountsSearch) => accounts::search(ctx).await,
+        (&M::GET, A::AccountsFamiliarFollowers) => {
             ctx.user("read:follows")?;
             ok(json!([]))
         }
-        (&M::POST, ["accounts"]) => accounts::register(ctx).await,
-        (&M::GET, ["accounts"]) => accounts::many(ctx).await,
-        (&M::GET, ["accounts", id]) => accounts::get(ctx, id).await,
-        (&M::GET, ["accounts", id, "statuses"]) => accounts::statuses(ctx, id).await,
-        (&M::GET, ["accounts", id, "followers"]) => accounts::followers(ctx, id, true).await,
-        (&M::GET, ["accounts", id, "following"]) => accounts::followers(ctx, id, false).await,
-        (&M::GET, ["accounts", id, "featured_tags"]) | (&M::GET, ["accounts", id, "lists"]) => {
+        (&M::POST, A::Accounts) => accounts::register(ctx).await,
+        (&M::GET, A::Accounts) => accounts::many(ctx).await,
+        (&M::GET, A::Account) => accounts::get(ctx, id).await,
+        (&M::GET, A::AccountStatuses) => accounts::statuses(ctx, id).await,
+        (&M::GET, A::AccountFollowers) => accounts::followers(ctx, id, true).await,
+        (&M::GET, A::AccountFollowing) => accounts::followers(ctx, id, false).await,
+        (&M::GET, A::AccountFeaturedTags | A::AccountLists) => {
             ctx.viewer("read:accounts")?;
-            let _ = id;
             ok(json!([]))
         }
-        (&M::POST, ["accounts", id, action]) => accounts::action(ctx, id, action).await,
+        (&M::POST, A::AccountAction) => accounts::action(ctx, id, path.param("action")).await,
         // Follow requests.
-        (&M::GET, ["follow_requests"]) => timelines::follow_requests(ctx).await,
-        (&M::POST, ["follow_requests", id, "authorize"]) => {
+        (&M::GET, A::FollowRequests) => timelines::follow_requests(ctx).await,
+        (&M::POST, A::FollowRequestAuthorize) => {
             timelines::follow_request_decide(ctx, id, true).await
         }
-        (&M::POST, ["follow_requests", id, "reject"]) => {
+        (&M::POST, A::FollowRequestReject) => {
             timelines::follow_request_decide(ctx, id, false).await
         }
         // Blocks and mutes.
-        (&M::GET, ["blocks"]) => timelines::blocks_or_mutes(ctx, true).await,
-        (&M::GET, ["mutes"]) => timelines::blocks_or_mutes(ctx, false).await,
+        (&M::GET, A::Blocks) => timelines::blocks_or_mutes(ctx, true).await,
+        (&M::GET, A::Mutes) => timelines::blocks_or_mutes(ctx, false).await,
         // Statuses.
-        (&M::POST, ["statuses"]) => statuses::create(ctx).await,
-        (&M::GET, ["statuses"]) => statuses::many(ctx).await,
-        (&M::GET, ["statuses", id]) => statuses::get(ctx, id).await,
-        (&M::DELETE, ["statuses", id]) => statuses::delete(ctx, id).await,
-        (&M::PUT, ["statuses", id]) => statuses::edit(ctx, id).await,
-        (&M::GET, ["statuses", id, "context"]) => statuses::context(ctx, id).await,
-        (&M::GET, ["statuses", id, "favourited_by"]) => statuses::who(ctx, id, true).await,
-        (&M::GET, ["statuses", id, "reblogged_by"]) => statuses::who(ctx, id, false).await,
-        (&M::GET, ["statuses", id, "history"]) => statuses::history(ctx, id).await,
-        (&M::GET, ["statuses", id, "source"]) => statuses::source(ctx, id).await,
-        (&M::GET, ["statuses", id, "card"]) => {
+        (&M::POST, A::Statuses) => statuses::create(ctx).await,
+        (&M::GET, A::Statuses) => statuses::many(ctx).await,
+        (&M::GET, A::Status) => statuses::get(ctx, id).await,
+        (&M::DELETE, A::Status) => statuses::delete(ctx, id).await,
+        (&M::PUT, A::Status) => statuses::edit(ctx, id).await,
+        (&M::GET, A::StatusContext) => statuses::context(ctx, id).await,
+        (&M::GET, A::StatusFavouritedBy) => statuses::who(ctx, id, true).await,
+        (&M::GET, A::StatusRebloggedBy) => statuses::who(ctx, id, false).await,
+        (&M::GET, A::StatusHistory) => statuses::history(ctx, id).await,
+        (&M::GET, A::StatusSource) => statuses::source(ctx, id).await,
+        (&M::GET, A::StatusCard) => {
             statuses::get(ctx, id).await?;
             ok(json!({}))
         }
-        (&M::POST, ["statuses", id, action]) => statuses::action(ctx, id, action).await,
+        (&M::POST, A::StatusAction) => statuses::action(ctx, id, path.param("action")).await,
         // Timelines.
-        (&M::GET, ["timelines", "home"]) => timelines::home(ctx).await,
-        (&M::GET, ["timelines", "public"]) => timelines::public(ctx).await,
-        (&M::GET, ["timelines", "tag", tag]) => timelines::tag(ctx, tag).await,
-        (&M::GET, ["timelines", "list", _]) => {
+        (&M::GET, A::TimelineHome) => timelines::home(ctx).await,
+        (&M::GET, A::TimelinePublic) => timelines::public(ctx).await,
+        (&M::GET, A::TimelineTag) => timelines::tag(ctx, path.param("tag")).await,
+        (&M::GET, A::TimelineList) => {
             ctx.user("read:lists")?;
             Err(ApiError::not_found())
         }
-        (&M::GET, ["favourites"]) => timelines::favourites(ctx).await,
+        (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
         // Notifications.
-        (&M::GET, ["notifications"]) => timelines::notifications(ctx).await,
-        (&M::GET, ["notifications", "unread_count"]) => timelines::unread_count(ctx).await,
-        (&M::GET, ["notifications", "policy"]) => timelines::notification_policy(ctx),
-        (&M::GET, ["notifications", "requests"]) => {
+        (&M::GET, A::Notifications) => timelines::notifications(ctx).await,
+        (&M::GET, A::V2Notifications) => timelines::grouped_notifications(ctx).await,
+        (&M::GET, A::NotificationsUnreadCount | A::V2NotificationsUnreadCount) => {
+            timelines::unread_count(ctx).await
+        }
+        (&M::GET, A::NotificationsPolicy | A::V2NotificationsPolicy) => {
+            timelines::notification_policy(ctx)
+        }
+        (&M::GET, A::NotificationsRequests) => {
             ctx.user("read:notifications")?;
             ok(json!([]))
         }
-        (&M::POST, ["notifications", "clear"]) => timelines::clear(ctx).await,
-        (&M::GET, ["notifications", id]) => timelines::notification(ctx, id).await,
-        (&M::POST, ["notifications", id, "dismiss"]) => timelines::dismiss(ctx, id).await,
-        (&M::POST, ["notifications", "dismiss"]) => {
+        (&M::POST, A::NotificationsClear) => timelines::clear(ctx).await,
+        (&M::GET, A::Notification) => timelines::notification(ctx, id).await,
+        (&M::POST, A::NotificationDismiss) => timelines::dismiss(ctx, id).await,
+        (&M::POST, A::NotificationsDismiss) => {
             let id = ctx.p.str("id").unwrap_or_default();
             timelines::dismiss(ctx, &id).await
         }
         // Search (v1 is gone in Mastodon; answer as v2 does).
-        (&M::GET, ["search"]) => search::search(ctx).await,
+        (&M::GET, A::Search | A::V2Search) => search::search(ctx).await,
         // Tags.
-        (&M::GET, ["tags", tag]) => {
+        (&M::GET, A::TagInfo) => {
             let viewer = ctx.viewer("read")?;
-            ok(entities::tag(ctx.app, tag, viewer.map(|_| false)))
+            ok(entities::tag(app, path.param("tag"), viewer.map(|_| false)))
         }
         // What Woolly does not do: as an empty account answers, or a JSON error.
-        (&M::GET, ["lists"])
-        | (&M::GET, ["filters"])
-        | (&M::GET, ["bookmarks"])
-        | (&M::GET, ["conversations"])
-        | (&M::GET, ["domain_blocks"])
-        | (&M::GET, ["endorsements"])
-        | (&M::GET, ["featured_tags"])
-        | (&M::GET, ["followed_tags"])
-        | (&M::GET, ["scheduled_statuses"])
-        | (&M::GET, ["announcements"])
-        | (&M::GET, ["suggestions"])
-        | (&M::GET, ["featured_tags", "suggestions"]) => {
+        (&M::GET, A::V2Filters | A::V2Suggestions) => {
+            ctx.viewer("read")?;
+            ok(json!([]))
+        }
+        (
+            &M::GET,
+            A::Lists
+            | A::Filters
+            | A::Bookmarks
+            | A::Conversations
+            | A::DomainBlocks
+            | A::Endorsements
+            | A::FeaturedTags
+            | A::FollowedTags
+            | A::ScheduledStatuses
+            | A::Announcements
+            | A::Suggestions
+            | A::FeaturedTagSuggestions,
+        ) => {
             ctx.user("read")?;
             ok(json!([]))
         }
-        (&M::GET, ["markers"]) => {
+        (&M::GET, A::Markers) => {
             ctx.user("read:statuses")?;
             ok(json!({}))
         }
-        (&M::POST, ["markers"]) => {
+        (&M::POST, A::Markers) => {
             ctx.user("write:statuses")?;
             ok(json!({}))
         }
-        (&M::GET, ["trends"])
-        | (&M::GET, ["trends", "tags"])
-        | (&M::GET, ["trends", "statuses"])
-        | (&M::GET, ["trends", "links"])
-        | (&M::GET, ["directory"]) => ok(json!([])),
-        (&M::GET, ["push", "subscription"]) => {
+        (
+            &M::GET,
+            A::Trends | A::TrendsTags | A::TrendsStatuses | A::TrendsLinks | A::Directory,
+        ) => ok(json!([])),
+        (&M::GET, A::PushSubscription) => {
             ctx.token("push")?;
             Err(ApiError::not_found())
         }
-        (&M::POST, ["push", "subscription"]) => {
+        (&M::POST, A::PushSubscription) => {
             ctx.token("push")?;
             Err(ApiError::unprocessable(
                 "Web Push is not supported by this server",
             ))
         }
-        (&M::POST, ["media"]) | (&M::PUT, ["media", _]) => unsupported(
+        (&M::POST, A::Media | A::V2Media) | (&M::PUT, A::MediaItem) => unsupported(
             ctx,
             "write:media",
             "Media uploads are not supported by this server",
         ),
-        (&M::POST, ["lists"]) => {
+        (&M::POST, A::Lists) => {
             unsupported(ctx, "write:lists", "Lists are not supported by this server")
         }
-        (&M::POST, ["filters"]) => unsupported(
+        (&M::POST, A::Filters) => unsupported(
             ctx,
             "write:filters",
             "Filters are not supported by this server",
         ),
-        (&M::POST, ["reports"]) => unsupported(
+        (&M::POST, A::Reports) => unsupported(
             ctx,
             "write:reports",
             "Reports are not supported by this server",
         ),
-        (&M::GET, ["polls", _]) => Err(ApiError::not_found()),
+        (&M::GET, A::Poll) => Err(ApiError::not_found()),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
     }
 }

@@ -131,27 +131,6 @@ impl From<Error> for ApiError {
 
 pub(crate) type ApiResult = Result<Response<Bytes>, ApiError>;
 
-/// Adds the CORS headers of Mastodon's API.
-pub(crate) fn cors(resp: &mut Response<Bytes>) {
-    let h = resp.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, PUT, DELETE, GET, PATCH, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type, Idempotency-Key"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key"),
-    );
-}
-
 /// A JSON response.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());

@@ -50,10 +50,12 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 
 use crate::app::App;
+use routes::{Api, Matched, Route, Site};
 
 pub mod admin;
 mod federation;
 mod pages;
+pub(crate) mod routes;
 mod signed;
 
 /// The response body type of the server (and of the client API's streaming endpoints).
@@ -96,7 +98,7 @@ impl Router {
         peer: SocketAddr,
     ) -> Response<Body> {
         let path = request.uri().path().to_owned();
-        if path.starts_with("/api/v1/streaming") {
+        if routes::lookup(&path).is_some_and(|m| m.route == Route::Streaming) {
             return match crate::api::streaming(&self.app, request).await {
                 Some(r) => r,
                 None => boxed(not_found_json()),
@@ -144,108 +146,98 @@ impl Router {
     }
 
     /// Answers a request whose body is collected. `peer` is the client's address, if known.
+    ///
+    /// The path is looked up in the one route table ([`routes`]); the CORS step applies to
+    /// every answer on a cross-origin path (preflights included), whichever layer answered.
     pub async fn handle(
         &self,
         request: Request<Bytes>,
         peer: Option<SocketAddr>,
     ) -> Response<Bytes> {
         let _ = peer;
-        let path = request.uri().path().to_owned();
-        let cors = is_cors_path(&path);
-        if cors && request.method() == Method::OPTIONS {
-            return preflight(request.headers());
-        }
-        let mut response = self.route(request, &path).await;
-        if cors {
-            response.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-        }
-        response
+        respond(&self.app, request).await
     }
+}
 
-    async fn route(&self, request: Request<Bytes>, path: &str) -> Response<Bytes> {
-        if path.starts_with("/api/")
-            || path.starts_with("/oauth/")
-            || path == "/.well-known/oauth-authorization-server"
-        {
-            return match crate::api::handle(&self.app, &request).await {
-                Some(r) => r,
-                None => not_found_json(),
-            };
-        }
-        let f = federation::Federation::new(&self.app);
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+/// What [`Router::handle`] does: looks the path up in the one route table ([`routes`]), has the
+/// page, federation or API layer answer, and applies the CORS step to every answer on a
+/// cross-origin path (preflights included). `api::handle` answers through it too.
+pub(crate) async fn respond(app: &App, request: Request<Bytes>) -> Response<Bytes> {
+    let path = request.uri().path().to_owned();
+    let cross_origin = routes::is_cross_origin(&path);
+    if cross_origin && request.method() == Method::OPTIONS {
+        return routes::cors_preflight(request.headers());
+    }
+    let mut response = match routes::lookup(&path) {
+        Some(m) => match m.route {
+            Route::Site(s) => site(app, request, s, &m).await,
+            Route::Api(api) => crate::api::answer(app, &request, api, &m).await,
+            // Streaming needs the raw request (`handle_incoming`); collected, it has no
+            // endpoint.
+            Route::Streaming => crate::api::answer(app, &request, Api::Unknown, &m).await,
+        },
+        None => other_method_or_not_found(request.method()),
+    };
+    if cross_origin {
+        routes::allow_cross_origin(&mut response);
+    }
+    response
+}
+
+/// A page or federation endpoint; a method it does not take gets `405` (other than GET, HEAD
+/// and POST) or the not-found page.
+async fn site(app: &App, request: Request<Bytes>, site: Site, m: &Matched) -> Response<Bytes> {
+    {
+        let f = federation::Federation::new(app);
         let get = matches!(*request.method(), Method::GET | Method::HEAD);
         let post = request.method() == Method::POST;
-        match (segments.as_slice(), get, post) {
-            ([""], true, _) => pages::home(&self.app).await,
-            ([".well-known", "webfinger"], _, _) => f.webfinger(&request).await,
-            ([".well-known", "host-meta"], true, _) => f.host_meta(false),
-            ([".well-known", "host-meta.json"], true, _) => f.host_meta(true),
-            ([".well-known", "nodeinfo"], true, _) => f.nodeinfo_discovery(),
-            (["nodeinfo", v @ ("2.0" | "2.1")], true, _) => f.nodeinfo(v).await,
-            (["actor"], true, _) => f.instance_actor().await,
-            (["actor", "outbox"], true, _) => f.instance_outbox(),
-            (["actor", "inbox"] | ["inbox"], _, true) => f.shared_inbox(request).await,
-            (["users", name], true, _) => {
-                if wants_activity_json(request.headers()) {
-                    f.actor(&request, name).await
-                } else {
-                    pages::profile(&self.app, name, request.uri().query()).await
-                }
+        let (name, id) = (m.param("name"), m.param("id"));
+        let activity = wants_activity_json(request.headers());
+        match (site, get, post) {
+            (Site::Home, true, _) => pages::home(app).await,
+            (Site::WebFinger, _, _) => f.webfinger(&request).await,
+            (Site::HostMeta, true, _) => f.host_meta(false),
+            (Site::HostMetaJson, true, _) => f.host_meta(true),
+            (Site::NodeinfoDiscovery, true, _) => f.nodeinfo_discovery(),
+            (Site::Nodeinfo, true, _) if matches!(m.param("version"), "2.0" | "2.1") => {
+                f.nodeinfo(m.param("version")).await
             }
-            (["users", name, "inbox"], _, true) => f.actor_inbox(request, name).await,
-            (["users", name, "outbox"], true, _) => f.outbox(&request, name).await,
-            (["users", name, which @ ("followers" | "following")], true, _) => {
-                f.follows(&request, name, which).await
+            (Site::InstanceActor, true, _) => f.instance_actor().await,
+            (Site::InstanceOutbox, true, _) => f.instance_outbox(),
+            (Site::SharedInbox, _, true) => f.shared_inbox(request).await,
+            (Site::User | Site::AtUser, true, _) if activity => f.actor(&request, name).await,
+            (Site::User | Site::AtUser, true, _) => {
+                pages::profile(app, name, request.uri().query()).await
             }
-            (["users", name, "collections", "featured"], true, _) => {
-                f.featured(&request, name).await
+            (Site::UserInbox, _, true) => f.actor_inbox(request, name).await,
+            (Site::UserOutbox, true, _) => f.outbox(&request, name).await,
+            (Site::UserFollowers, true, _) => f.follows(&request, name, "followers").await,
+            (Site::UserFollowing, true, _) => f.follows(&request, name, "following").await,
+            (Site::UserFeatured, true, _) => f.featured(&request, name).await,
+            (Site::UserStatus | Site::AtUserStatus, true, _) if activity => {
+                f.status(&request, name, id, false).await
             }
-            (["users", name, "statuses", id], true, _) => {
-                if wants_activity_json(request.headers()) {
-                    f.status(&request, name, id, false).await
-                } else {
-                    pages::status(&self.app, name, id).await
-                }
-            }
-            (["users", name, "statuses", id, "activity"], true, _) => {
-                f.status(&request, name, id, true).await
-            }
-            ([at], true, _) if at.starts_with('@') && at.len() > 1 => {
-                if wants_activity_json(request.headers()) {
-                    f.actor(&request, &at[1..]).await
-                } else {
-                    pages::profile(&self.app, &at[1..], request.uri().query()).await
-                }
-            }
-            ([at, id], true, _) if at.starts_with('@') && at.len() > 1 => {
-                if wants_activity_json(request.headers()) {
-                    f.status(&request, &at[1..], id, false).await
-                } else {
-                    pages::status(&self.app, &at[1..], id).await
-                }
-            }
-            (["tags", tag], true, _) => pages::tag(&self.app, tag).await,
-            (_, false, false) => {
-                let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-                r.headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-                r
-            }
-            _ => pages::not_found(),
+            (Site::UserStatus | Site::AtUserStatus, true, _) => pages::status(app, name, id).await,
+            (Site::UserStatusActivity, true, _) => f.status(&request, name, id, true).await,
+            (Site::Tag, true, _) => pages::tag(app, m.param("tag")).await,
+            _ => other_method_or_not_found(request.method()),
         }
     }
+}
+
+/// `405` for a method other than GET, HEAD and POST; the not-found page otherwise.
+fn other_method_or_not_found(method: &Method) -> Response<Bytes> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return pages::not_found();
+    }
+    let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+    r
 }
 
 fn is_inbox_path(path: &str) -> bool {
     path == "/inbox" || path == "/actor/inbox" || path.ends_with("/inbox")
-}
-
-fn is_cors_path(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/oauth/token" || path.starts_with("/.well-known/")
 }
 
 /// Whether the `Accept` header asks for ActivityStreams JSON (`application/activity+json`,
@@ -269,36 +261,6 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
                 "application/activity+json" | "application/ld+json" | "application/json"
             )
         })
-}
-
-fn preflight(headers: &HeaderMap) -> Response<Bytes> {
-    let mut r = Response::new(Bytes::new());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    let h = r.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, PUT, DELETE, GET, PATCH, OPTIONS"),
-    );
-    let allow_headers = headers
-        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("authorization, content-type"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers);
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(
-            "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id",
-        ),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("7200"),
-    );
-    r
 }
 
 /// Turns a collected response into the server's body type.
