@@ -47,6 +47,7 @@ use crate::app::App;
 mod accounts;
 mod entities;
 mod instance;
+mod multipart;
 pub mod oauth;
 mod search;
 mod statuses;
@@ -148,7 +149,7 @@ pub async fn handle(app: &App, request: &http::Request<Bytes>) -> Option<Respons
 }
 
 async fn dispatch(app: &App, req: &http::Request<Bytes>) -> ApiResult {
-    let p = Params::from_request(req)?;
+    let p = Params::from_request(req).await?;
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)
