@@ -389,6 +389,39 @@ async fn status_pages_and_objects() {
 }
 
 #[tokio::test]
+async fn profile_page_escapes_what_the_account_wrote() {
+    let e = env(false).await;
+    let a = e.app.create_account("alice", None, false).await.unwrap();
+    e.app
+        .update_profile(
+            a.id,
+            Some("<script>alert(1)</script>".into()),
+            Some("bio <script>alert(2)</script> & more".into()),
+            Some(true),
+            Some(vec![("<b>k</b>".into(), "<i>v</i>\"".into())]),
+        )
+        .await
+        .unwrap();
+    let page = e.get("/@alice", "text/html").await;
+    assert_eq!(page.status(), 200);
+    let html = body_text(&page);
+    for raw in ["<script", "<b>", "<i>"] {
+        assert!(!html.contains(raw), "{raw} in {html}");
+    }
+    let name = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    let bio = "bio &lt;script&gt;alert(2)&lt;/script&gt; &amp; more";
+    for needle in [
+        format!("<title>{name} (@alice@wool.test)</title>"),
+        format!("<h1>{name}</h1>"),
+        format!("<div class=\"note\"><p>{bio}</p></div>"),
+        format!("<meta name=\"description\" content=\"{bio}\">"),
+        "<dt>&lt;b&gt;k&lt;/b&gt;</dt><dd>&lt;i&gt;v&lt;/i&gt;&quot;</dd>".to_owned(),
+    ] {
+        assert!(html.contains(&needle), "{needle} missing from {html}");
+    }
+}
+
+#[tokio::test]
 async fn deleted_status_is_gone_with_a_tombstone() {
     let e = env(false).await;
     let a = e.app.create_account("alice", None, false).await.unwrap();

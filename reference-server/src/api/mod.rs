@@ -48,6 +48,7 @@ use crate::http::routes::{self, Api, Matched, Route};
 mod accounts;
 mod entities;
 mod instance;
+mod multipart;
 pub mod oauth;
 mod search;
 mod statuses;
@@ -150,7 +151,7 @@ pub(crate) async fn answer(
 }
 
 async fn dispatch(app: &App, req: &http::Request<Bytes>, route: Api, m: &Matched) -> ApiResult {
-    let p = Params::from_request(req)?;
+    let p = Params::from_request(req).await?;
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -9,13 +9,13 @@
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{header, StatusCode};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::util::{
     html_response, ok, random_secret, redirect, sha256_hex, ApiError, ApiResult, Params,
 };
-use crate::app::render::escape;
 use crate::app::App;
 use crate::error::Error;
 
@@ -395,58 +395,60 @@ async fn authorize_request(app: &App, p: &Params) -> Result<AuthorizeRequest, St
     })
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}label,input,button{{display:block;width:100%;margin:.4rem 0}}input,button{{padding:.5rem;font-size:1rem}}.error{{color:#b00}}code{{font-size:1.2rem;word-break:break-all}}</style></head><body>{}</body></html>\n",
-        escape(title),
-        body
-    )
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;font-size:1rem}.error{color:#b00}code{font-size:1.2rem;word-break:break-all}";
+
+/// An OAuth page (a `maud` template: every string given is escaped).
+fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        escape(name),
-        escape(value)
-    )
+fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
 }
 
 fn authorize_form(app: &App, r: &AuthorizeRequest, error: Option<&str>, username: &str) -> String {
-    let scopes: String = r
-        .scopes
-        .split_whitespace()
-        .map(|s| format!("<li><code>{}</code></li>", escape(s)))
-        .collect();
-    let mut fields = hidden("client_id", &r.app.client_id)
-        + &hidden("redirect_uri", &r.redirect_uri)
-        + &hidden("response_type", "code")
-        + &hidden("scope", &r.scopes);
-    if let Some(s) = &r.state {
-        fields += &hidden("state", s);
-    }
-    if let Some(c) = &r.code_challenge {
-        fields += &hidden("code_challenge", c);
-        fields += &hidden("code_challenge_method", "S256");
-    }
-    let err = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
-        .unwrap_or_default();
-    page(
-        &format!("Authorize {}", r.app.name),
-        &format!(
-            "<h1>{title}</h1><p><strong>{name}</strong> would like to use your account on {domain}, with these permissions:</p><ul>{scopes}</ul>{err}\
-<form method=\"post\" action=\"/oauth/authorize\">{fields}\
-<label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{user}\">\
-<label for=\"password\">Password</label><input id=\"password\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\" name=\"decision\" value=\"approve\">Authorize</button>\
-<button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button></form>",
-            title = escape(&app.config().title),
-            name = escape(&r.app.name),
-            domain = escape(app.config().domain()),
-            user = escape(username),
-        ),
-    )
+    let body = html! {
+        h1 { (app.config().title) }
+        p {
+            strong { (r.app.name) }
+            " would like to use your account on " (app.config().domain())
+            ", with these permissions:"
+        }
+        ul {
+            @for s in r.scopes.split_whitespace() { li { code { (s) } } }
+        }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form method="post" action="/oauth/authorize" {
+            (hidden("client_id", &r.app.client_id))
+            (hidden("redirect_uri", &r.redirect_uri))
+            (hidden("response_type", "code"))
+            (hidden("scope", &r.scopes))
+            @if let Some(s) = &r.state { (hidden("state", s)) }
+            @if let Some(c) = &r.code_challenge {
+                (hidden("code_challenge", c))
+                (hidden("code_challenge_method", "S256"))
+            }
+            label for="username" { "Username" }
+            input id="username" name="username" autocomplete="username" required value=(username);
+            label for="password" { "Password" }
+            input id="password" type="password" name="password" autocomplete="current-password" required;
+            button type="submit" name="decision" value="approve" { "Authorize" }
+            button type="submit" name="decision" value="deny" formnovalidate { "Deny" }
+        }
+    };
+    page(&format!("Authorize {}", r.app.name), body)
 }
 
 fn error_page(message: &str) -> http::Response<Bytes> {
@@ -454,10 +456,10 @@ fn error_page(message: &str) -> http::Response<Bytes> {
         StatusCode::BAD_REQUEST,
         page(
             "Authorization failed",
-            &format!(
-                "<h1>Authorization failed</h1><p class=\"error\">{}</p>",
-                escape(message)
-            ),
+            html! {
+                h1 { "Authorization failed" }
+                p.error { (message) }
+            },
         ),
     )
 }
@@ -535,10 +537,11 @@ pub(crate) async fn authorize_submit(app: &App, p: &Params) -> ApiResult {
             StatusCode::OK,
             page(
                 "Authorization code",
-                &format!(
-                    "<h1>Authorization code</h1><p>Copy this code and paste it into the application.</p><p><code id=\"code\">{}</code></p>",
-                    escape(&code)
-                ),
+                html! {
+                    h1 { "Authorization code" }
+                    p { "Copy this code and paste it into the application." }
+                    p { code #code { (code) } }
+                },
             ),
         ));
     }

@@ -5,6 +5,7 @@ use fedi_storage::{Page, PageRequest};
 use http::{header, HeaderValue, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
+use super::multipart::{self, FilePart, Limits};
 use crate::error::Error;
 
 /// An error answer: a status, a JSON body `{"error": …}` and, for OAuth errors, the
@@ -175,8 +176,9 @@ pub(crate) fn redirect(location: &str) -> ApiResult {
 
 /// Parameters from the query string and the body (form, JSON or multipart text fields), the
 /// body's winning. Form keys `a[]` collect into arrays and `a[0][b]` into nested objects.
+/// A multipart body's file parts are kept beside them.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Params(pub(crate) Map<String, Value>);
+pub(crate) struct Params(pub(crate) Map<String, Value>, Vec<FilePart>);
 
 fn insert_form(map: &mut Map<String, Value>, key: &str, value: String) {
     let (base, rest) = match key.find('[') {
@@ -227,44 +229,9 @@ fn insert_path(map: &mut Map<String, Value>, key: &str, segments: &[&str], value
     }
 }
 
-fn parse_multipart(body: &[u8], boundary: &str) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(body);
-    let delim = format!("--{boundary}");
-    let mut out = Vec::new();
-    for part in text.split(delim.as_str()).skip(1) {
-        if part.starts_with("--") {
-            break;
-        }
-        let part = part.strip_prefix("\r\n").unwrap_or(part);
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let value = value.strip_suffix("\r\n").unwrap_or(value);
-        let mut name = None;
-        let mut is_file = false;
-        for line in head.split("\r\n") {
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("content-disposition:") {
-                for attr in line.split(';').map(str::trim) {
-                    if let Some(n) = attr.strip_prefix("name=") {
-                        name = Some(n.trim_matches('"').to_owned());
-                    }
-                    if attr.starts_with("filename=") {
-                        is_file = true;
-                    }
-                }
-            }
-        }
-        if let (Some(n), false) = (name, is_file) {
-            out.push((n, value.to_owned()));
-        }
-    }
-    out
-}
-
 impl Params {
-    /// Reads the query and the body.
-    pub(crate) fn from_request(req: &http::Request<Bytes>) -> Result<Params, ApiError> {
+    /// Reads the query and the body (a multipart body within [`Limits::API`]).
+    pub(crate) async fn from_request(req: &http::Request<Bytes>) -> Result<Params, ApiError> {
         let mut map = Map::new();
         if let Some(q) = req.uri().query() {
             for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
@@ -273,7 +240,7 @@ impl Params {
         }
         let body = req.body();
         if body.is_empty() {
-            return Ok(Params(map));
+            return Ok(Params(map, Vec::new()));
         }
         let ct = req
             .headers()
@@ -290,33 +257,32 @@ impl Params {
                 _ => return Err(ApiError::bad_request("the JSON body must be an object")),
             }
         } else if ct.starts_with("multipart/form-data") {
-            let boundary = ct
-                .split(';')
-                .map(str::trim)
-                .find_map(|p| p.strip_prefix("boundary="))
-                .map(|b| b.trim_matches('"').to_owned())
-                .ok_or_else(|| ApiError::bad_request("multipart body without a boundary"))?;
             // The boundary is case-sensitive: take it from the original header.
             let original = req
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| {
-                    v.split(';')
-                        .map(str::trim)
-                        .find_map(|p| p.strip_prefix("boundary="))
-                })
-                .map(|b| b.trim_matches('"').to_owned())
-                .unwrap_or(boundary);
-            for (k, v) in parse_multipart(body, &original) {
+                .unwrap_or("");
+            let boundary = multipart::boundary(original)?;
+            // The body is already collected: one chunk.
+            let chunk = futures::stream::iter([Ok::<_, std::convert::Infallible>(body.clone())]);
+            let form = multipart::read(chunk, &boundary, Limits::API).await?;
+            for (k, v) in form.text {
                 insert_form(&mut map, &k, v);
             }
+            return Ok(Params(map, form.files));
         } else {
             for (k, v) in url::form_urlencoded::parse(body) {
                 insert_form(&mut map, &k, v.into_owned());
             }
         }
-        Ok(Params(map))
+        Ok(Params(map, Vec::new()))
+    }
+
+    /// The file parts of a multipart body, in order.
+    #[allow(dead_code)] // read by the media upload endpoints to come
+    pub(crate) fn files(&self) -> &[FilePart] {
+        &self.1
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Value> {
@@ -479,15 +445,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn form_keys_nest_and_collect() {
+    #[tokio::test]
+    async fn form_keys_nest_and_collect() {
         let req = http::Request::post("/x?types[]=mention&types[]=follow&limit=5")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Bytes::from_static(
                 b"fields_attributes[0][name]=a&fields_attributes[0][value]=b&note=hi+there",
             ))
             .unwrap();
-        let p = Params::from_request(&req).unwrap();
+        let p = Params::from_request(&req).await.unwrap();
         assert_eq!(p.list("types"), ["mention", "follow"]);
         assert_eq!(p.u64("limit").unwrap(), Some(5));
         assert_eq!(p.str("note").unwrap(), "hi there");
@@ -497,24 +463,86 @@ mod tests {
         );
     }
 
-    #[test]
-    fn multipart_text_fields_are_read() {
+    #[tokio::test]
+    async fn multipart_text_fields_are_read() {
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAl Ice\r\n--XyZ\r\nContent-Disposition: form-data; name=\"locked\"\r\n\r\ntrue\r\n--XyZ--\r\n";
         let req = http::Request::patch("/x")
             .header("content-type", "multipart/form-data; boundary=XyZ")
             .body(Bytes::from(body))
             .unwrap();
-        let p = Params::from_request(&req).unwrap();
+        let p = Params::from_request(&req).await.unwrap();
         assert_eq!(p.str("display_name").unwrap(), "Al Ice");
         assert_eq!(p.bool("locked").unwrap(), Some(true));
+        assert!(p.files().is_empty());
     }
 
-    #[test]
-    fn bad_values_are_400() {
+    fn multipart(content_type: &str, body: impl Into<Bytes>) -> http::Request<Bytes> {
+        http::Request::post("/x")
+            .header("content-type", content_type)
+            .body(body.into())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn multipart_file_parts_are_kept() {
+        let body = "--Bound\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nWool\r\n\
+--Bound\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fleece.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG bytes\r\n--Bound--\r\n";
+        let p = Params::from_request(&multipart("multipart/form-data; boundary=Bound", body))
+            .await
+            .unwrap();
+        assert_eq!(p.str("description").unwrap(), "Wool");
+        assert_eq!(p.get("file"), None);
+        assert_eq!(
+            p.files(),
+            [FilePart {
+                name: "file".into(),
+                filename: "fleece.jpg".into(),
+                content_type: Some("image/jpeg".into()),
+                bytes: Bytes::from_static(b"JPEG bytes"),
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_multipart_is_400_and_oversized_is_413() {
+        let part = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--\r\n";
+        for ct in [
+            // No boundary, an empty one, or another one than the body's.
+            "multipart/form-data",
+            "multipart/form-data; boundary=",
+            "multipart/form-data; boundary=xyz",
+        ] {
+            let e = Params::from_request(&multipart(ct, part))
+                .await
+                .unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{ct}");
+            assert!(e.body["error"].is_string());
+        }
+        let note = "x".repeat((Limits::API.text_field + 1) as usize);
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n{note}\r\n--XyZ--\r\n"
+        );
+        let ct = "multipart/form-data; boundary=XyZ";
+        let e = Params::from_request(&multipart(ct, body))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(e.body["error"].as_str().unwrap().contains("too large"));
+        // At the limit it is read.
+        let note = "x".repeat(Limits::API.text_field as usize);
+        let body = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n{note}\r\n--XyZ--\r\n"
+        );
+        let p = Params::from_request(&multipart(ct, body)).await.unwrap();
+        assert_eq!(p.str("note").unwrap().len(), note.len());
+    }
+
+    #[tokio::test]
+    async fn bad_values_are_400() {
         let req = http::Request::get("/x?limit=lots&flag=maybe")
             .body(Bytes::new())
             .unwrap();
-        let p = Params::from_request(&req).unwrap();
+        let p = Params::from_request(&req).await.unwrap();
         assert_eq!(p.u64("limit").unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(p.bool("flag").unwrap_err().status, StatusCode::BAD_REQUEST);
         let req = http::Request::post("/x")
@@ -522,7 +550,7 @@ mod tests {
             .body(Bytes::from_static(b"[1]"))
             .unwrap();
         assert_eq!(
-            Params::from_request(&req).unwrap_err().status,
+            Params::from_request(&req).await.unwrap_err().status,
             StatusCode::BAD_REQUEST
         );
     }

@@ -1,5 +1,6 @@
 //! Plain text to HTML, as Mastodon renders a toot: paragraphs and line breaks, links,
-//! `@mentions` and `#hashtags`; everything else escaped.
+//! `@mentions` and `#hashtags`; everything else escaped. And HTML from other servers,
+//! sanitized as Mastodon sanitizes remote posts ([`sanitize`]).
 
 /// A piece of a toot's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,103 +293,157 @@ mod tests {
     }
 }
 
-/// Sanitizes HTML from other servers the way Mastodon does, in short: keeps `p`, `br`, `a`
-/// (with `href` of http(s) only, `rel="nofollow noopener noreferrer"`, `class`), `span`
-/// (`class`), and the text of everything else; escapes the rest.
+/// The elements kept in HTML from other servers: Mastodon's list for remote posts (its
+/// `MASTODON_STRICT` sanitizer, 4.2 onwards). `h1`–`h6` are also let through the sanitizer,
+/// to be turned into `<p><strong>…</strong></p>` afterwards.
+pub const REMOTE_ELEMENTS: [&str; 16] = [
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "pre",
+    "blockquote",
+    "code",
+    "b",
+    "strong",
+    "u",
+    "i",
+    "em",
+    "ul",
+    "ol",
+    "li",
+];
+
+/// The URL schemes a link in remote HTML may have (Mastodon's `LINK_PROTOCOLS`). A link with
+/// another scheme, a relative link and an `a` without `href` become their text.
+pub const LINK_SCHEMES: [&str; 11] = [
+    "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
+];
+
+/// The `rel` of every link kept in remote HTML, as Mastodon 4.2 to 4.5 write it.
+pub const LINK_REL: &str = "nofollow noopener noreferrer";
+
+const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Whether Mastodon keeps a class: microformats (`h-*`, `p-*`, `u-*`, `dt-*`, `e-*`) and
+/// `mention`, `hashtag`, `ellipsis`, `invisible`.
+fn allowed_class(class: &str) -> bool {
+    ["h-", "p-", "u-", "dt-", "e-"]
+        .iter()
+        .any(|p| class.starts_with(p))
+        || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible")
+}
+
+/// Filters the values of the attributes the sanitizer lets through: only Mastodon's classes;
+/// `translate` only as `no` (what Mastodon keeps, for the names in mentions).
+fn filter_attribute<'u>(
+    _element: &str,
+    attribute: &str,
+    value: &'u str,
+) -> Option<std::borrow::Cow<'u, str>> {
+    match attribute {
+        "class" => {
+            let kept: Vec<&str> = value
+                .split(['\t', '\n', '\x0c', '\r', ' '])
+                .filter(|c| allowed_class(c))
+                .collect();
+            (!kept.is_empty()).then(|| kept.join(" ").into())
+        }
+        "translate" => (value == "no").then_some(value.into()),
+        _ => Some(value.into()),
+    }
+}
+
+/// The ammonia configuration for remote HTML (built once).
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let tag_attributes = [
+            ("a", ["href", "class", "translate"].as_slice()),
+            ("span", &["class", "translate"]),
+            ("ol", &["start", "reversed"]),
+            ("li", &["value"]),
+        ]
+        .into_iter()
+        .map(|(tag, attrs)| (tag, attrs.iter().copied().collect()))
+        .collect();
+        let mut b = ammonia::Builder::empty();
+        b.tags(REMOTE_ELEMENTS.iter().chain(&HEADINGS).copied().collect())
+            .clean_content_tags(["script", "style"].into_iter().collect())
+            .tag_attributes(tag_attributes)
+            .generic_attributes(std::collections::HashSet::new())
+            .url_schemes(LINK_SCHEMES.into_iter().collect())
+            .url_relative(ammonia::UrlRelative::Deny)
+            // `rel` and `target` are set by the rewrite that follows, on the links kept.
+            .link_rel(None)
+            .strip_comments(true)
+            .attribute_filter(filter_attribute);
+        b
+    })
+}
+
+/// The second step, on the sanitizer's output: headings become `<p><strong>…</strong></p>`;
+/// a link the sanitizer left without `href` (another scheme, relative, or none) becomes its
+/// text; kept links get `rel` and `target="_blank"`; `<br>` is written `<br />` as in local
+/// toots. The input is ammonia's serialization, so every tag in it is a real element and
+/// attribute values are quoted and escaped.
+fn restructure(clean: &str) -> Result<String, lol_html::errors::RewritingError> {
+    use lol_html::html_content::ContentType;
+    use lol_html::{element, rewrite_str, RewriteStrSettings};
+    // Handlers run in this order on an element: the links first, so that markup inside a
+    // link that becomes text is removed before the others would rewrite it.
+    rewrite_str(
+        clean,
+        RewriteStrSettings::new()
+            .append_element_content_handler(element!("a[href]", |el| {
+                el.set_attribute("rel", LINK_REL)?;
+                el.set_attribute("target", "_blank")?;
+                Ok(())
+            }))
+            .append_element_content_handler(element!("a:not([href])", |el| {
+                el.remove_and_keep_content();
+                Ok(())
+            }))
+            // Mastodon replaces such a link by its text: no markup inside it is kept.
+            .append_element_content_handler(element!("a:not([href]) *", |el| {
+                el.remove_and_keep_content();
+                Ok(())
+            }))
+            .append_element_content_handler(element!("h1, h2, h3, h4, h5, h6", |el| {
+                if !el.removed() {
+                    el.set_tag_name("strong")?;
+                    el.before("<p>", ContentType::Html);
+                    el.after("</p>", ContentType::Html);
+                }
+                Ok(())
+            }))
+            .append_element_content_handler(element!("br", |el| {
+                if !el.removed() {
+                    el.replace("<br />", ContentType::Html);
+                }
+                Ok(())
+            })),
+    )
+}
+
+/// Sanitizes HTML from other servers as Mastodon (4.2 onwards) does for remote posts:
+/// [`ammonia`] keeps the [`REMOTE_ELEMENTS`] with `href`, `class` and `translate` on `a`,
+/// `class` and `translate` on `span`, `start` and `reversed` on `ol`, `value` on `li`; other
+/// elements are unwrapped (their content kept) except `script` and `style`, whose content
+/// goes; comments go; only Mastodon's classes stay. Then ([`lol_html`]) headings become
+/// `<p><strong>…</strong></p>`, links whose scheme is not one of [`LINK_SCHEMES`] become their
+/// text, and links get `rel="nofollow noopener noreferrer"` and `target="_blank"`.
 pub fn sanitize(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&escape_text(&rest[..lt]));
-        let after = &rest[lt + 1..];
-        let Some(gt) = after.find('>') else {
-            out.push_str(&escape(&rest[lt..]));
-            rest = "";
-            break;
-        };
-        let tag = &after[..gt];
-        rest = &after[gt + 1..];
-        let closing = tag.starts_with('/');
-        let body = tag.trim_start_matches('/').trim_end_matches('/').trim();
-        let name: String = body
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        // Drop the content of script/style entirely.
-        if !closing && (name == "script" || name == "style") {
-            let close = format!("</{name}");
-            match rest.to_ascii_lowercase().find(&close) {
-                Some(i) => {
-                    let after_close = &rest[i..];
-                    rest = after_close.find('>').map_or("", |j| &after_close[j + 1..]);
-                }
-                None => rest = "",
-            }
-            continue;
-        }
-        match (name.as_str(), closing) {
-            ("p", false) => out.push_str("<p>"),
-            ("p", true) => out.push_str("</p>"),
-            ("br", _) => out.push_str("<br />"),
-            ("span", false) => match attr(body, "class") {
-                Some(c) => out.push_str(&format!("<span class=\"{}\">", escape(&c))),
-                None => out.push_str("<span>"),
-            },
-            ("span", true) => out.push_str("</span>"),
-            ("a", false) => {
-                let href = attr(body, "href").filter(|h| {
-                    let l = h.to_ascii_lowercase();
-                    l.starts_with("http://") || l.starts_with("https://")
-                });
-                let class = attr(body, "class");
-                out.push_str("<a");
-                if let Some(h) = href {
-                    out.push_str(&format!(" href=\"{}\"", escape(&h)));
-                }
-                if let Some(c) = class {
-                    out.push_str(&format!(" class=\"{}\"", escape(&c)));
-                }
-                out.push_str(" rel=\"nofollow noopener noreferrer\" target=\"_blank\">");
-            }
-            ("a", true) => out.push_str("</a>"),
-            _ => {}
+    let clean = sanitizer().clean(html).to_string();
+    match restructure(&clean) {
+        Ok(out) => out,
+        Err(e) => {
+            // Not expected on the sanitizer's output; what it produced is safe as it is.
+            tracing::warn!(error = %e, "rewriting sanitized HTML failed");
+            clean
         }
     }
-    out.push_str(&escape_text(rest));
-    out
-}
-
-fn escape_text(s: &str) -> String {
-    // Text between tags may already contain entities; keep `&…;` as it is.
-    s.replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut search = 0;
-    while let Some(i) = lower[search..].find(name) {
-        let at = search + i;
-        let before_ok = at > 0 && lower.as_bytes()[at - 1].is_ascii_whitespace();
-        let rest = &tag[at + name.len()..];
-        let rest_trim = rest.trim_start();
-        if before_ok && rest_trim.starts_with('=') {
-            let v = rest_trim[1..].trim_start();
-            let (q, v) = match v.chars().next() {
-                Some(q @ ('"' | '\'')) => (Some(q), &v[1..]),
-                _ => (None, v),
-            };
-            let end = match q {
-                Some(q) => v.find(q).unwrap_or(v.len()),
-                None => v.find(char::is_whitespace).unwrap_or(v.len()),
-            };
-            return Some(v[..end].replace("&amp;", "&"));
-        }
-        search = at + name.len();
-    }
-    None
 }
 
 #[cfg(test)]
@@ -401,11 +456,14 @@ mod sanitize_tests {
             sanitize("<p>hi <a href=\"https://x.example/@a\" class=\"u-url mention\" onclick=\"evil()\">@a</a></p>"),
             "<p>hi <a href=\"https://x.example/@a\" class=\"u-url mention\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">@a</a></p>"
         );
-        assert_eq!(sanitize("<script>alert(1)</script><b>bold</b>"), "bold");
+        // Emphasis is kept (it used to be stripped to its text).
         assert_eq!(
-            sanitize("<a href=\"javascript:alert(1)\">x</a>"),
-            "<a rel=\"nofollow noopener noreferrer\" target=\"_blank\">x</a>"
+            sanitize("<script>alert(1)</script><b>bold</b>"),
+            "<b>bold</b>"
         );
+        // A link of another scheme becomes its text, as in Mastodon (it used to stay an `a`
+        // without `href`).
+        assert_eq!(sanitize("<a href=\"javascript:alert(1)\">x</a>"), "x");
         assert_eq!(sanitize("a &amp; b<br>c"), "a &amp; b<br />c");
         assert_eq!(sanitize("1 < 2"), "1 &lt; 2");
     }

@@ -1,48 +1,68 @@
 //! Public web pages: home, profile, status and hashtag pages, server-rendered HTML that reads
-//! without JavaScript. Every string from a record is escaped; status and bio HTML is sanitized
-//! when it is stored.
-
-use std::fmt::Write as _;
+//! without JavaScript. The pages are `maud` templates, which escape every string they are
+//! given; status and bio HTML is sanitized (remote) or rendered from text (local) when it is
+//! stored, and only that stored HTML goes in unescaped (`PreEscaped`).
 
 use bytes::Bytes;
 use fedi_storage::PageRequest;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{response, HTML_CONTENT_TYPE};
 use crate::app::docs::rfc3339;
 use crate::app::model::id_time;
-use crate::app::render::escape;
+use crate::app::render::strip_html;
 use crate::app::List;
 use crate::app::{Account, App, Status, Visibility};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}article{border-top:1px solid #ddd;padding:1rem 0}header small,footer small{color:#666}summary{cursor:pointer;font-weight:600}a{color:#2b59c3}";
 
-fn page(status: StatusCode, title: &str, head: &str, body: &str) -> Response<Bytes> {
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n{head}<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
-        escape(title)
-    );
-    let mut r = response(status, HTML_CONTENT_TYPE, html);
+fn page(status: StatusCode, title: &str, head: Markup, body: Markup) -> Response<Bytes> {
+    let html = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                (head)
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    };
+    let mut r = response(status, HTML_CONTENT_TYPE, html.into_string());
     r.headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     r
 }
 
-fn alternate(href: &str) -> String {
-    format!(
-        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">\n",
-        escape(href)
+fn alternate(href: &str) -> Markup {
+    html! { link rel="alternate" type="application/activity+json" href=(href); }
+}
+
+/// A page with a heading and one paragraph (404, 410, 500).
+fn message(status: StatusCode, title: &str, text: Option<&str>) -> Response<Bytes> {
+    page(
+        status,
+        title,
+        html! {},
+        html! {
+            main {
+                h1 { (title) }
+                @if let Some(t) = text { p { (t) } }
+            }
+        },
     )
 }
 
 /// The 404 page.
 pub(crate) fn not_found() -> Response<Bytes> {
-    page(
+    message(
         StatusCode::NOT_FOUND,
         "Not found",
-        "",
-        "<main><h1>Not found</h1><p>This page does not exist.</p></main>",
+        Some("This page does not exist."),
     )
 }
 
@@ -54,8 +74,8 @@ fn internal(e: &crate::Error) -> Response<Bytes> {
     page(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Error",
-        "",
-        "<main><h1>Something went wrong</h1></main>",
+        html! {},
+        html! { main { h1 { "Something went wrong" } } },
     )
 }
 
@@ -88,27 +108,25 @@ fn handle(app: &App, a: &Account) -> String {
 /// The home page: the instance's name and its newest local public posts.
 pub(crate) async fn home(app: &App) -> Response<Bytes> {
     let cfg = app.config();
-    let mut body = format!(
-        "<header><h1>{}</h1><p>A Woolly server at {}.</p></header>\n<main>\n",
-        escape(&cfg.title),
-        escape(cfg.domain())
-    );
-    match app
+    let statuses = match app
         .statuses_page(&List::LocalTimeline, &PageRequest::newest(20), None)
         .await
     {
-        Ok((statuses, _)) => {
-            if statuses.is_empty() {
-                body.push_str("<p>Nothing posted yet.</p>\n");
-            }
-            for s in &statuses {
-                body.push_str(&status_article(app, s, true).await);
-            }
-        }
+        Ok((statuses, _)) => statuses,
         Err(e) => return internal(&e),
-    }
-    body.push_str("</main>");
-    page(StatusCode::OK, &cfg.title, "", &body)
+    };
+    let articles = articles(app, &statuses, true).await;
+    let body = html! {
+        header {
+            h1 { (cfg.title) }
+            p { "A Woolly server at " (cfg.domain()) "." }
+        }
+        main {
+            @if statuses.is_empty() { p { "Nothing posted yet." } }
+            (articles)
+        }
+    };
+    page(StatusCode::OK, &cfg.title, html! {}, body)
 }
 
 /// A profile page: name, bio, fields, counts and the newest public posts.
@@ -129,52 +147,54 @@ pub(crate) async fn profile(app: &App, name: &str, query: Option<&str>) -> Respo
         Ok(p) => p,
         Err(e) => return internal(&e),
     };
-    let name_html = escape(&display_name(&a));
-    let mut body = format!(
-        "<header>\n<h1>{name_html}</h1>\n<p><small>{}</small>{}</p>\n<div class=\"note\">{}</div>\n",
-        escape(&handle(app, &a)),
-        if a.locked { " &#128274; <small>(approves followers)</small>" } else { "" },
-        a.note
-    );
-    if !a.fields.is_empty() {
-        body.push_str("<dl>\n");
-        for (k, v) in &a.fields {
-            // Field names are escaped and values sanitized when stored.
-            let _ = writeln!(body, "<dt>{k}</dt><dd>{v}</dd>");
+    let older = if page_info.items.len() >= req.limit {
+        page_info.next_max_id()
+    } else {
+        None
+    };
+    let articles = articles(app, &statuses, true).await;
+    let body = html! {
+        header {
+            h1 { (display_name(&a)) }
+            p {
+                small { (handle(app, &a)) }
+                @if a.locked { " \u{1F512} " small { "(approves followers)" } }
+            }
+            // The note is HTML rendered from the account's text when it was saved.
+            div.note { (PreEscaped(&a.note)) }
+            @if !a.fields.is_empty() {
+                dl {
+                    // Field names are escaped and values rendered when they are saved.
+                    @for (k, v) in &a.fields {
+                        dt { (PreEscaped(k)) }
+                        dd { (PreEscaped(v)) }
+                    }
+                }
+            }
+            p {
+                strong { (statuses_n) } " posts · "
+                strong { (followers) } " followers · "
+                strong { (following) } " following"
+            }
         }
-        body.push_str("</dl>\n");
-    }
-    let _ = write!(
-        body,
-        "<p><strong>{statuses_n}</strong> posts · <strong>{followers}</strong> followers · <strong>{following}</strong> following</p>\n</header>\n<main>\n"
-    );
-    if statuses.is_empty() {
-        body.push_str("<p>No public posts.</p>\n");
-    }
-    for s in &statuses {
-        body.push_str(&status_article(app, s, true).await);
-    }
-    if page_info.items.len() >= req.limit {
-        if let Some(next) = page_info.next_max_id() {
-            let _ = writeln!(
-                body,
-                "<nav><a href=\"{}?max_id={next}\">Older posts</a></nav>",
-                escape(&a.url)
-            );
+        main {
+            @if statuses.is_empty() { p { "No public posts." } }
+            (articles)
+            @if let Some(next) = older {
+                nav { a href={ (a.url) "?max_id=" (next) } { "Older posts" } }
+            }
         }
-    }
-    body.push_str("</main>");
-    let head = format!(
-        "{}<link rel=\"canonical\" href=\"{}\">\n<meta name=\"description\" content=\"{}\">\n",
-        alternate(&a.actor),
-        escape(&a.url),
-        escape(&crate::app::render::strip_html(&a.note))
-    );
+    };
+    let head = html! {
+        (alternate(&a.actor))
+        link rel="canonical" href=(a.url);
+        meta name="description" content=(strip_html(&a.note));
+    };
     page(
         StatusCode::OK,
         &format!("{} ({})", display_name(&a), handle(app, &a)),
-        &head,
-        &body,
+        head,
+        body,
     )
 }
 
@@ -192,12 +212,7 @@ pub(crate) async fn status(app: &App, name: &str, id: &str) -> Response<Bytes> {
         Err(e) if e.is_not_found() => {
             let iri = app.status_iri(&a.username, id);
             return match fedi_storage::DocumentStore::tombstone(app.store().as_ref(), &iri).await {
-                Ok(Some(_)) => page(
-                    StatusCode::GONE,
-                    "Deleted",
-                    "",
-                    "<main><h1>Deleted</h1><p>This post was deleted.</p></main>",
-                ),
+                Ok(Some(_)) => message(StatusCode::GONE, "Deleted", Some("This post was deleted.")),
                 _ => not_found(),
             };
         }
@@ -210,31 +225,27 @@ pub(crate) async fn status(app: &App, name: &str, id: &str) -> Response<Bytes> {
         Ok(c) => c,
         Err(e) => return internal(&e),
     };
-    let mut body = String::from("<main>\n");
-    for p in &ancestors {
-        body.push_str(&status_article(app, p, true).await);
-    }
-    body.push_str(&status_article(app, &s, false).await);
-    for d in &descendants {
-        body.push_str(&status_article(app, d, true).await);
-    }
-    body.push_str("</main>");
-    let plain = crate::app::render::strip_html(&s.content);
+    let body = html! {
+        main {
+            (articles(app, &ancestors, true).await)
+            (status_article(app, &s, false).await)
+            (articles(app, &descendants, true).await)
+        }
+    };
     let summary = if s.spoiler_text.is_empty() {
-        plain.chars().take(80).collect::<String>()
+        strip_html(&s.content).chars().take(80).collect::<String>()
     } else {
         s.spoiler_text.clone()
     };
-    let head = format!(
-        "{}<link rel=\"canonical\" href=\"{}\">\n",
-        alternate(&s.uri),
-        escape(&s.url)
-    );
+    let head = html! {
+        (alternate(&s.uri))
+        link rel="canonical" href=(s.url);
+    };
     page(
         StatusCode::OK,
         &format!("{}: \"{summary}\"", display_name(&a)),
-        &head,
-        &body,
+        head,
+        body,
     )
 }
 
@@ -251,69 +262,43 @@ pub(crate) async fn tag(app: &App, tag: &str) -> Response<Bytes> {
         Ok(p) => p,
         Err(e) => return internal(&e),
     };
-    let mut body = format!("<header><h1>#{}</h1></header>\n<main>\n", escape(&tag));
-    if statuses.is_empty() {
-        body.push_str("<p>No posts with this tag.</p>\n");
+    let articles = articles(app, &statuses, true).await;
+    let body = html! {
+        header { h1 { "#" (tag) } }
+        main {
+            @if statuses.is_empty() { p { "No posts with this tag." } }
+            (articles)
+        }
+    };
+    page(StatusCode::OK, &format!("#{tag}"), html! {}, body)
+}
+
+/// Statuses as `<article>`s, in order.
+async fn articles(app: &App, statuses: &[Status], link: bool) -> Markup {
+    let mut out = Vec::with_capacity(statuses.len());
+    for s in statuses {
+        out.push(status_article(app, s, link).await);
     }
-    for s in &statuses {
-        body.push_str(&status_article(app, s, true).await);
-    }
-    body.push_str("</main>");
-    page(StatusCode::OK, &format!("#{tag}"), "", &body)
+    html! { @for a in &out { (a) } }
 }
 
 /// One status as an `<article>`: author, content (behind `<details>` with a content
-/// warning), time with a link to the status page.
-async fn status_article(app: &App, s: &Status, link: bool) -> String {
+/// warning), time with a link to the status page. Nothing if the status or its author is
+/// gone.
+async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
     let (shown, booster) = match s.reblog_of_id {
         Some(of) => match app.status(of).await {
             Ok(o) => (o, app.account(s.account_id).await.ok()),
-            Err(_) => return String::new(),
+            Err(_) => return html! {},
         },
         None => (s.clone(), None),
     };
-    let author = match app.account(shown.account_id).await {
-        Ok(a) => a,
-        Err(_) => return String::new(),
+    let Ok(author) = app.account(shown.account_id).await else {
+        return html! {};
     };
-    let mut out = String::from("<article>\n");
-    if let Some(b) = booster {
-        let _ = writeln!(
-            out,
-            "<p><small>&#128257; <a href=\"{}\">{}</a> boosted</small></p>",
-            escape(&b.url),
-            escape(&display_name(&b))
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<header><a href=\"{}\"><strong>{}</strong></a> <small>{}</small></header>",
-        escape(&author.url),
-        escape(&display_name(&author)),
-        escape(&handle(app, &author))
-    );
-    let lang = shown
-        .language
-        .as_deref()
-        .map(|l| format!(" lang=\"{}\"", escape(l)))
-        .unwrap_or_default();
-    // Status HTML is sanitized when it is stored (local: rendered; remote: sanitized).
-    if shown.spoiler_text.is_empty() {
-        let _ = writeln!(out, "<div class=\"content\"{lang}>{}</div>", shown.content);
-    } else {
-        let _ = writeln!(
-            out,
-            "<details><summary>{}</summary>\n<div class=\"content\"{lang}>{}</div>\n</details>",
-            escape(&shown.spoiler_text),
-            shown.content
-        );
-    }
     let when = rfc3339(id_time(shown.id).min(shown.created_at.max(1)).max(1));
-    let time = format!(
-        "<time datetime=\"{}\">{}</time>",
-        escape(&when),
-        escape(when.get(..16).unwrap_or(&when).replace('T', " ").as_str())
-    );
+    let shown_when = when.get(..16).unwrap_or(&when).replace('T', " ");
+    let time = html! { time datetime=(when) { (shown_when) } };
     let vis = match shown.visibility {
         Visibility::Public => "",
         Visibility::Unlisted => " · unlisted",
@@ -325,15 +310,38 @@ async fn status_article(app: &App, s: &Status, link: bool) -> String {
     } else {
         ""
     };
-    if link {
-        let _ = writeln!(
-            out,
-            "<footer><small><a href=\"{}\">{time}</a>{vis}{edited}</small></footer>",
-            escape(&shown.url)
-        );
-    } else {
-        let _ = writeln!(out, "<footer><small>{time}{vis}{edited}</small></footer>");
+    // Status HTML is sanitized when it is stored (local: rendered; remote: sanitized).
+    let content = html! {
+        div.content lang=[shown.language.as_deref()] { (PreEscaped(&shown.content)) }
+    };
+    html! {
+        article {
+            @if let Some(b) = &booster {
+                p { small { "\u{1F501} " a href=(b.url) { (display_name(b)) } " boosted" } }
+            }
+            header {
+                a href=(author.url) { strong { (display_name(&author)) } }
+                " "
+                small { (handle(app, &author)) }
+            }
+            @if shown.spoiler_text.is_empty() {
+                (content)
+            } @else {
+                details {
+                    summary { (shown.spoiler_text) }
+                    (content)
+                }
+            }
+            footer {
+                small {
+                    @if link {
+                        a href=(shown.url) { (time) }
+                    } @else {
+                        (time)
+                    }
+                    (vis) (edited)
+                }
+            }
+        }
     }
-    out.push_str("</article>\n");
-    out
 }
