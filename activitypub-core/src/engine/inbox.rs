@@ -540,9 +540,8 @@ impl Engine {
         key_id: &str,
         budget: &mut FetchBudget,
     ) -> Result<(http_sig::PublicKey, String, bool), Error> {
-        let before = budget.remaining();
-        let (key, owner) = self.public_key(key_id, false, budget).await?;
-        Ok((key, owner, budget.remaining() == before))
+        let found = self.lookup_key(key_id, false, budget).await?;
+        Ok((found.key, found.owner, !found.fetched))
     }
 
     /// Makes the request URI absolute with this server's scheme and the `Host` header (or
@@ -663,19 +662,6 @@ impl Drop for WaitGuard<'_> {
     }
 }
 
-/// A copy of a storage error, for the other members of a group whose write failed as a whole.
-fn copy_storage_error(e: &fedi_storage::Error) -> fedi_storage::Error {
-    match e {
-        fedi_storage::Error::Backend(m) => fedi_storage::Error::Backend(m.clone()),
-        fedi_storage::Error::Corrupt { key, reason } => fedi_storage::Error::Corrupt {
-            key: key.clone(),
-            reason: reason.clone(),
-        },
-        fedi_storage::Error::Open(m) => fedi_storage::Error::Open(m.clone()),
-        other => fedi_storage::Error::Backend(other.to_string()),
-    }
-}
-
 impl Engine {
     /// Applies `batch` as part of a group write (see [`GroupWriter`]); the result is what
     /// `store.apply(&batch)` would have given.
@@ -748,7 +734,7 @@ impl Engine {
             }
             Err(e) => {
                 for reply in replies {
-                    let _ = reply.send(Reply::Done(Err(copy_storage_error(&e))));
+                    let _ = reply.send(Reply::Done(Err(crate::error::duplicate_storage_error(&e))));
                 }
                 Err(Error::from(e))
             }

@@ -8,7 +8,8 @@
 //!
 //! - **Inbox** ([`Engine::inbox`]): body size and JSON depth limits → content type →
 //!   `Digest` / `Content-Digest` → signature (draft-cavage or RFC 9421; key from the cache,
-//!   else fetched; refetched once on failure, for key rotation) → the signer owns the actor →
+//!   else fetched, one fetch shared by concurrent requests; refetched once on failure, for key
+//!   rotation) → the signer owns the actor →
 //!   ids on the actor's origin → tombstones → dedupe and persist in one atomic write → `202`.
 //!   Every rejection is an [`Error::Rejected`] with one HTTP status ([`Rejection::status`]).
 //! - **Inbox queue** ([`Engine::process_inbox`]): the handler runs from the durable queue,
@@ -161,6 +162,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     /// Parsed remote keys: key id → (key, owner, fetched at).
     pub(crate) key_cache: Mutex<HashMap<String, keys::CachedKey>>,
+    /// Key fetches in flight, shared by the requests that need the same key.
+    pub(crate) key_fetches: Mutex<keys::KeyFetches>,
     /// Parsed local signing keys by actor.
     pub(crate) signing_keys: Mutex<HashMap<String, Arc<keys::SigningKey>>>,
     pub(crate) hosts: Mutex<HashMap<String, delivery::HostState>>,
@@ -230,6 +233,7 @@ impl EngineBuilder {
                 handler: self.handler,
                 clock: self.clock,
                 key_cache: Mutex::new(HashMap::new()),
+                key_fetches: Mutex::new(keys::KeyFetches::default()),
                 signing_keys: Mutex::new(HashMap::new()),
                 hosts: Mutex::new(HashMap::new()),
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
