@@ -19,6 +19,8 @@
 //!   inbox), durable jobs in one lane per host, bounded concurrency per host and overall,
 //!   signed at send time, Mastodon's retry schedule, `410` ends retries, a circuit breaker
 //!   per host, double-knocking between draft-cavage and RFC 9421.
+//! - **Signed GETs** ([`Engine::verify_get`]): who signed a fetch of one of this server's
+//!   documents (authorized fetch), with the inbox's signature checks and key cache.
 //! - **Fetch** ([`Engine::fetch`], [`Engine::actor`], [`Engine::public_key`]): signed GETs by
 //!   the instance actor, size cap, content type and origin checks, bounded redirects, request
 //!   budgets, and a cache of remote actors and keys in storage.
@@ -120,6 +122,7 @@ mod runner;
 #[cfg(feature = "tower")]
 mod service;
 pub mod transport;
+mod verify;
 
 pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
 pub use delivery::{Audience, DeliveryReport};
@@ -132,6 +135,7 @@ pub use runner::{QueueRun, Shutdown};
 #[cfg(feature = "tower")]
 pub use service::InboxService;
 pub use transport::{AddressPolicy, IpNet, SendOptions, Transport, TransportErrorKind};
+pub use verify::SignedBy;
 
 use crate::Error;
 
@@ -295,7 +299,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Why the inbox refused a request. Each reason has one HTTP status ([`Rejection::status`]).
+/// Why the inbox (or [`Engine::verify_get`]) refused a request. Each reason has one HTTP
+/// status ([`Rejection::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rejection {
