@@ -4,7 +4,8 @@
 //! [`Router`] answers one request whose body is already collected
 //! ([`Router::handle`], what the in-process tests call); [`Router::handle_incoming`] is the
 //! hyper side: it hands streaming requests to the client API untouched, collects every other
-//! body under a size limit (`413` before reading past it) and calls [`Router::handle`].
+//! body under a size limit (the engine's for inboxes; `413` before reading past it) and calls
+//! [`Router::handle`].
 //! [`serve`] runs the accept loop with graceful shutdown.
 //!
 //! ```
@@ -59,9 +60,9 @@ mod signed;
 /// The response body type of the server (and of the client API's streaming endpoints).
 pub type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
-/// The largest request body an inbox takes (1 MiB, the engine's limit too).
-pub const MAX_INBOX_BODY: usize = 1 << 20;
-/// The largest request body anything else takes (media uploads through the client API).
+/// The largest request body anything but an inbox takes (media uploads through the client
+/// API). Inboxes take the engine's
+/// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes).
 pub const MAX_BODY: usize = 16 << 20;
 
 /// `Content-Type` of ActivityPub answers.
@@ -88,8 +89,12 @@ impl Router {
         &self.app
     }
 
-    /// Answers a request from hyper: streaming endpoints get the raw request; other bodies are
-    /// collected under [`MAX_INBOX_BODY`] (inboxes) or [`MAX_BODY`].
+    /// Answers a request from hyper: streaming endpoints get the raw request; inbox bodies are
+    /// collected by the engine ([`Engine::collect_request`], under its
+    /// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes)), other
+    /// bodies under [`MAX_BODY`]; `413` before reading past the limit.
+    ///
+    /// [`Engine::collect_request`]: activitypub_core::engine::Engine::collect_request
     pub async fn handle_incoming(
         &self,
         request: Request<hyper::body::Incoming>,
@@ -102,37 +107,22 @@ impl Router {
                 None => boxed(not_found_json()),
             };
         }
-        let limit = if is_inbox_path(&path) {
-            MAX_INBOX_BODY
+        let collected = if is_inbox_path(&path) {
+            self.app
+                .engine()
+                .collect_request(request)
+                .await
+                .map_err(|e| e.to_response())
         } else {
-            MAX_BODY
+            collect(request, MAX_BODY).await
         };
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return boxed(too_large(limit));
-        }
-        let (parts, body) = request.into_parts();
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) => {
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    return boxed(too_large(limit));
-                }
-                tracing::debug!(error = %e, "request body could not be read");
-                return boxed(json_error(StatusCode::BAD_REQUEST, "bad request body"));
-            }
+        let request = match collected {
+            Ok(r) => r,
+            Err(refused) => return boxed(refused),
         };
         let start = std::time::Instant::now();
-        let method = parts.method.clone();
-        let response = self
-            .handle(Request::from_parts(parts, bytes), Some(peer))
-            .await;
+        let method = request.method().clone();
+        let response = self.handle(request, Some(peer)).await;
         tracing::debug!(
             %method,
             path = %path,
@@ -236,6 +226,36 @@ impl Router {
                 r
             }
             _ => pages::not_found(),
+        }
+    }
+}
+
+/// Collects the body of `request`, at most `limit` bytes: `413` from `Content-Length` before
+/// reading, or once the limit is passed; `400` when the body cannot be read.
+async fn collect(
+    request: Request<hyper::body::Incoming>,
+    limit: usize,
+) -> Result<Request<Bytes>, Response<Bytes>> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let (parts, body) = request.into_parts();
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(Request::from_parts(parts, c.to_bytes())),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large(limit))
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "request body could not be read");
+            Err(json_error(StatusCode::BAD_REQUEST, "bad request body"))
         }
     }
 }
