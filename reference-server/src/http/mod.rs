@@ -107,17 +107,31 @@ impl Router {
                 None => boxed(not_found_json()),
             };
         }
+        let expects_continue = request
+            .headers()
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let declared = content_length(request.headers());
+        // The body is lent to the collector, so that what a refused request still sends can be
+        // read after the answer (see `after_too_large`).
+        let (parts, mut body) = request.into_parts();
+        let lent = Request::from_parts(parts, &mut body);
         let collected = if is_inbox_path(&path) {
             self.app
                 .engine()
-                .collect_request(request)
+                .collect_request(lent)
                 .await
                 .map_err(|e| e.to_response())
         } else {
-            collect(request, MAX_BODY).await
+            collect(lent, MAX_BODY).await
         };
         let request = match collected {
             Ok(r) => r,
+            Err(refused) if refused.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                // A body with a length over the limit was refused from the length alone, before
+                // any of it was read.
+                return boxed(after_too_large(refused, body, expects_continue, declared));
+            }
             Err(refused) => return boxed(refused),
         };
         let start = std::time::Instant::now();
@@ -232,20 +246,17 @@ impl Router {
 
 /// Collects the body of `request`, at most `limit` bytes: `413` from `Content-Length` before
 /// reading, or once the limit is passed; `400` when the body cannot be read.
-async fn collect(
-    request: Request<hyper::body::Incoming>,
-    limit: usize,
-) -> Result<Request<Bytes>, Response<Bytes>> {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+async fn collect<B>(request: Request<B>, limit: usize) -> Result<Request<Bytes>, Response<Bytes>>
+where
+    B: hyper::body::Body,
+    B::Error: std::fmt::Display,
+{
+    if content_length(request.headers()).is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
     let (parts, body) = request.into_parts();
-    match Limited::new(body, limit).collect().await {
+    let body = Limited::new(body.map_err(|e| e.to_string()), limit);
+    match body.collect().await {
         Ok(c) => Ok(Request::from_parts(parts, c.to_bytes())),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -256,6 +267,63 @@ async fn collect(
         Err(e) => {
             tracing::debug!(error = %e, "request body could not be read");
             Err(json_error(StatusCode::BAD_REQUEST, "bad request body"))
+        }
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// How much of a refused body is still read after a `413` (and thrown away).
+const DRAIN_MAX_BYTES: u64 = 8 << 20;
+/// How long a refused body may take to arrive, in all and between two reads.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+const DRAIN_IDLE: Duration = Duration::from_secs(2);
+
+/// The `413` for a body refused before it was read to its end. A client usually sends the
+/// whole body before it reads the answer; if the connection were closed with the rest of the
+/// body unread, the kernel would answer it with a reset, and the client would see a network
+/// error instead of the `413` (and retry, for days). So the answer says `Connection: close`,
+/// and what is left of the body is read and thrown away after it — at most
+/// [`DRAIN_MAX_BYTES`], within [`DRAIN_TIME`], with at most [`DRAIN_IDLE`] between reads —
+/// on a task of its own; hyper closes the connection once the answer is written and the body
+/// read (or given up). `unread` is the body's length when none of it was read; a body known
+/// to be longer than the bound is not read at all, and neither is that of a client waiting
+/// for `100 Continue` (it has sent none).
+fn after_too_large(
+    mut response: Response<Bytes>,
+    body: hyper::body::Incoming,
+    expects_continue: bool,
+    unread: Option<u64>,
+) -> Response<Bytes> {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if !expects_continue && unread.is_none_or(|n| n <= DRAIN_MAX_BYTES) {
+        tokio::spawn(drain(body));
+    }
+    response
+}
+
+/// Reads and drops `body` within the bounds of [`after_too_large`].
+async fn drain(mut body: hyper::body::Incoming) {
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut read = 0u64;
+    while read <= DRAIN_MAX_BYTES {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(left.min(DRAIN_IDLE), body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            // The end of the body, a broken body, or a client too slow.
+            _ => break,
         }
     }
 }
