@@ -200,6 +200,62 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A copy of this error, for every waiter of a result computed once and shared (a key
+    /// fetch, a group write). Kinds, statuses and predicates are kept; a storage error of a
+    /// kind without a public constructor becomes a backend error with the same text, and a
+    /// WebFinger error a fetch error with the same text.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Malformed { reason } => Error::Malformed {
+                reason: reason.clone(),
+            },
+            Error::InvalidId { id, reason } => Error::InvalidId {
+                id: id.clone(),
+                reason: reason.clone(),
+            },
+            Error::JsonLd { reason } => Error::JsonLd {
+                reason: reason.clone(),
+            },
+            Error::Rejected { kind, reason } => Error::rejected(*kind, reason.clone()),
+            Error::Transport { kind, url, reason } => {
+                Error::transport(*kind, url.clone(), reason.clone())
+            }
+            Error::Fetch { kind, url, reason } => Error::fetch(*kind, url.clone(), reason.clone()),
+            Error::Storage(e) => Error::Storage(duplicate_storage_error(e)),
+            Error::Signature(e) => Error::Signature(e.clone()),
+            Error::Handler { reason, retryable } => Error::Handler {
+                reason: reason.clone(),
+                retryable: *retryable,
+            },
+            Error::WebFinger(e) => Error::fetch(
+                crate::engine::FetchErrorKind::Status,
+                String::new(),
+                format!("WebFinger: {e}"),
+            ),
+            Error::Config(m) => Error::Config(m.clone()),
+        }
+    }
+}
+
+/// A copy of a storage error (see [`Error::duplicate`]).
+pub(crate) fn duplicate_storage_error(e: &fedi_storage::Error) -> fedi_storage::Error {
+    use fedi_storage::Error as E;
+    match e {
+        E::NotFound { what } => E::NotFound { what: what.clone() },
+        E::Tombstoned { iri } => E::Tombstoned { iri: iri.clone() },
+        E::Corrupt { key, reason } => E::Corrupt {
+            key: key.clone(),
+            reason: reason.clone(),
+        },
+        E::InvalidArgument(m) => E::InvalidArgument(m.clone()),
+        E::LeaseLost { job } => E::LeaseLost { job: *job },
+        E::Backend(m) => E::Backend(m.clone()),
+        E::Open(m) => E::Open(m.clone()),
+        other => E::Backend(other.to_string()),
+    }
+}
+
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::Malformed {

@@ -40,6 +40,10 @@ impl FetchBudget {
     pub fn remaining(&self) -> usize {
         self.remaining
     }
+    /// Charges `requests` made on this operation's behalf (by a fetch it shared).
+    pub(crate) fn spend(&mut self, requests: usize) {
+        self.remaining = self.remaining.saturating_sub(requests);
+    }
     fn take(&mut self, url: &str) -> Result<(), Error> {
         if self.remaining == 0 {
             return Err(Error::fetch(
@@ -386,12 +390,13 @@ impl Engine {
             .as_ref()
             .map(|i| i.as_str().to_owned())
             .unwrap_or_default();
-        let cached = super::lock(&self.inner.key_cache)
-            .get(key_id)
-            .filter(|c| c.owner == owner)
-            .map(|c| c.key.clone());
-        match cached {
-            Some(key) => Ok((key, owner)),
+        // The key comes from the document just fetched, not from the shared cache, which a
+        // concurrent refresh of the same actor may be replacing.
+        match super::keys::published_keys(&actor)
+            .into_iter()
+            .find(|k| k.id == key_id)
+        {
+            Some(k) => Ok((k.key, owner)),
             None => Err(Error::fetch(
                 FetchErrorKind::Malformed,
                 key_id,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::fetch::{host_of, parse_fetch_url};
+use super::verify::Checked;
 use super::{Engine, FetchBudget, InboxTarget, Rejection, INBOX_QUEUE};
 use crate::{Actor, AnyObject, Error, ObjectId};
 
@@ -350,73 +351,21 @@ impl Engine {
         }
         // 3. The signature, with the key from the cache, else fetched; refetched once.
         self.absolute_uri(&mut parts);
-        let now = self.now_system();
         let sigs = http_sig::parse_request(&parts)
             .map_err(|e| reject(Rejection::Signature, e.to_string()))?;
         let is_self_delete = peek.kind.as_deref() == Some("Delete")
             && peek.object.as_deref() == Some(actor.as_str());
         let mut budget = FetchBudget::new(cfg.fetch_budget);
-        let mut last_err: Option<Error> = None;
-        let mut verified: Option<(http_sig::Verified, String)> = None;
-        for sig in sigs {
-            if let Err(e) = http_sig::check_policy(&sig, &cfg.verify_policy, now) {
-                last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
-                continue;
+        let (verified, owner) = match self
+            .check_signatures(sigs, &mut budget, is_self_delete)
+            .await?
+        {
+            Checked::Verified { verified, owner } => (verified, owner),
+            Checked::KeyGone => {
+                return self
+                    .accept_actor_gone(&dedupe_key, &actor, target, &body)
+                    .await;
             }
-            let (key, owner, was_cached) = match self.key_for(&sig.key_id, &mut budget).await {
-                Ok(k) => k,
-                Err(e) if e.is_gone() && is_self_delete => {
-                    return self
-                        .accept_actor_gone(&dedupe_key, &actor, target, &body)
-                        .await;
-                }
-                Err(e) => {
-                    last_err.get_or_insert(reject(
-                        Rejection::Signature,
-                        format!("key {} unavailable: {e}", sig.key_id),
-                    ));
-                    continue;
-                }
-            };
-            match http_sig::verify(&sig, &key, &cfg.verify_policy, now) {
-                Ok(v) => {
-                    verified = Some((v, owner));
-                    break;
-                }
-                Err(e) if was_cached && e.is_key_refetch_worthwhile() => {
-                    // Key rotation: fetch the key again, once, and check again.
-                    match self.public_key(&sig.key_id, true, &mut budget).await {
-                        Ok((key, owner)) => {
-                            match http_sig::verify(&sig, &key, &cfg.verify_policy, now) {
-                                Ok(v) => {
-                                    verified = Some((v, owner));
-                                    break;
-                                }
-                                Err(e) => {
-                                    last_err
-                                        .get_or_insert(reject(Rejection::Signature, e.to_string()));
-                                }
-                            }
-                        }
-                        Err(e) if e.is_gone() && is_self_delete => {
-                            return self
-                                .accept_actor_gone(&dedupe_key, &actor, target, &body)
-                                .await;
-                        }
-                        Err(e) => {
-                            last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
-                        }
-                    }
-                }
-                Err(e) => {
-                    last_err.get_or_insert(reject(Rejection::Signature, e.to_string()));
-                }
-            }
-        }
-        let Some((verified, owner)) = verified else {
-            return Err(
-                last_err.unwrap_or_else(|| reject(Rejection::Signature, "no usable signature"))
-            );
         };
         // 4. The signer owns the actor; ids on the actor's origin.
         if owner != actor.as_str() {
@@ -532,45 +481,6 @@ impl Engine {
             scheme: None,
         })
     }
-
-    /// The key for `key_id` and whether it came from a cache (so a failed check is worth a
-    /// refetch).
-    async fn key_for(
-        &self,
-        key_id: &str,
-        budget: &mut FetchBudget,
-    ) -> Result<(http_sig::PublicKey, String, bool), Error> {
-        let before = budget.remaining();
-        let (key, owner) = self.public_key(key_id, false, budget).await?;
-        Ok((key, owner, budget.remaining() == before))
-    }
-
-    /// Makes the request URI absolute with this server's scheme and the `Host` header (or
-    /// the base URL's authority), so RFC 9421's `@target-uri` and `@scheme` are what the
-    /// sender signed.
-    fn absolute_uri(&self, parts: &mut http::request::Parts) {
-        if parts.uri.scheme().is_some() {
-            return;
-        }
-        let base = &self.inner.config.base_url;
-        let authority = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| match base.port() {
-                Some(p) => format!("{}:{p}", base.host_str().unwrap_or("")),
-                None => base.host_str().unwrap_or("").to_owned(),
-            });
-        let pq = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        if let Ok(uri) = format!("{}://{authority}{pq}", base.scheme()).parse() {
-            parts.uri = uri;
-        }
-    }
 }
 
 /// The inbox's group writer: the requests in flight share one store write (and, on a
@@ -663,19 +573,6 @@ impl Drop for WaitGuard<'_> {
     }
 }
 
-/// A copy of a storage error, for the other members of a group whose write failed as a whole.
-fn copy_storage_error(e: &fedi_storage::Error) -> fedi_storage::Error {
-    match e {
-        fedi_storage::Error::Backend(m) => fedi_storage::Error::Backend(m.clone()),
-        fedi_storage::Error::Corrupt { key, reason } => fedi_storage::Error::Corrupt {
-            key: key.clone(),
-            reason: reason.clone(),
-        },
-        fedi_storage::Error::Open(m) => fedi_storage::Error::Open(m.clone()),
-        other => fedi_storage::Error::Backend(other.to_string()),
-    }
-}
-
 impl Engine {
     /// Applies `batch` as part of a group write (see [`GroupWriter`]); the result is what
     /// `store.apply(&batch)` would have given.
@@ -748,7 +645,7 @@ impl Engine {
             }
             Err(e) => {
                 for reply in replies {
-                    let _ = reply.send(Reply::Done(Err(copy_storage_error(&e))));
+                    let _ = reply.send(Reply::Done(Err(crate::error::duplicate_storage_error(&e))));
                 }
                 Err(Error::from(e))
             }

@@ -1,9 +1,12 @@
 //! Local actors' key pairs and the cache of remote public keys.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use fedi_storage::{KeyStoreExt, LocalKeyPair, RemoteKey, Timestamp};
+use futures::future::{BoxFuture, FutureExt, Shared};
 use http_sig::{PrivateKey, PublicKey};
+use tracing::Instrument;
 
 use super::{lock, Engine, FetchBudget};
 use crate::builder::PersonBuilder;
@@ -29,6 +32,58 @@ pub(crate) struct CachedKey {
     pub(crate) key: PublicKey,
     pub(crate) owner: String,
     pub(crate) fetched_at: Timestamp,
+}
+
+/// A public key found for a key id, and whether it was fetched for this lookup (a key from a
+/// cache that fails to verify is worth one refetch; a fetched one is not).
+pub(crate) struct KeyLookup {
+    pub(crate) key: PublicKey,
+    pub(crate) owner: String,
+    pub(crate) fetched: bool,
+}
+
+/// What a shared key fetch ends with: the requests it made, and the key and its owner.
+type KeyFetchOutcome = Arc<(usize, Result<(PublicKey, String), Error>)>;
+
+/// A key fetch in flight; every request that needs the key awaits a clone.
+type KeyFetch = Shared<BoxFuture<'static, KeyFetchOutcome>>;
+
+/// The key fetches in flight, by key id (single flight: concurrent requests signed with one
+/// unknown key share one fetch). An entry lives only while its fetch runs, so a failed fetch
+/// is not remembered: the next request after it fetches again.
+#[derive(Default)]
+pub(crate) struct KeyFetches {
+    next: u64,
+    running: HashMap<String, (u64, KeyFetch)>,
+}
+
+/// What [`Engine::join_key_fetch`] found.
+enum Joined {
+    /// A fetch to wait for (in flight, or just started).
+    Fetch(KeyFetch),
+    /// The key, cached by a fetch that ended meanwhile.
+    Cached(PublicKey, String),
+}
+
+/// Removes a key fetch from [`KeyFetches`] however its task ends (done, panicked, or dropped
+/// with the runtime), so that an entry never outlives its fetch.
+struct EndKeyFetch {
+    engine: Engine,
+    key_id: String,
+    generation: u64,
+}
+
+impl Drop for EndKeyFetch {
+    fn drop(&mut self) {
+        let mut fetches = lock(&self.engine.inner.key_fetches);
+        if fetches
+            .running
+            .get(&self.key_id)
+            .is_some_and(|(g, _)| *g == self.generation)
+        {
+            fetches.running.remove(&self.key_id);
+        }
+    }
 }
 
 impl Engine {
@@ -146,20 +201,40 @@ impl Engine {
     /// [`EngineConfig::actor_refresh_age`](super::EngineConfig::actor_refresh_age)), else
     /// fetched (the key document, or the actor that publishes it). With `refresh`, the caches
     /// are skipped and the key is fetched again (key rotation).
+    ///
+    /// Concurrent calls for one key id share one fetch (single flight): a burst of requests
+    /// from an actor seen for the first time fetches its document once. The shared fetch runs
+    /// on its own task, within the budget left to the call that started it; every caller's
+    /// `budget` is charged the requests it made. A failed fetch is not remembered: the next
+    /// call after it fetches again.
     pub async fn public_key(
         &self,
         key_id: &str,
         refresh: bool,
         budget: &mut FetchBudget,
     ) -> Result<(PublicKey, String), Error> {
-        let now = self.now();
-        let max_age = self.inner.config.actor_refresh_age;
+        self.lookup_key(key_id, refresh, budget)
+            .await
+            .map(|k| (k.key, k.owner))
+    }
+
+    /// [`public_key`](Self::public_key), saying whether the key was fetched for this call.
+    pub(crate) async fn lookup_key(
+        &self,
+        key_id: &str,
+        refresh: bool,
+        budget: &mut FetchBudget,
+    ) -> Result<KeyLookup, Error> {
         if !refresh {
-            if let Some(c) = lock(&self.inner.key_cache).get(key_id) {
-                if c.fetched_at >= now.saturating_sub(max_age) {
-                    return Ok((c.key.clone(), c.owner.clone()));
-                }
+            if let Some((key, owner)) = self.fresh_cached_key(key_id) {
+                return Ok(KeyLookup {
+                    key,
+                    owner,
+                    fetched: false,
+                });
             }
+            let now = self.now();
+            let max_age = self.inner.config.actor_refresh_age;
             if let Some(stored) = self
                 .inner
                 .store
@@ -168,11 +243,97 @@ impl Engine {
             {
                 if let Ok(key) = parse_stored(&stored) {
                     self.cache_key(key_id, &key, &stored.owner, stored.fetched_at);
-                    return Ok((key, stored.owner));
+                    return Ok(KeyLookup {
+                        key,
+                        owner: stored.owner,
+                        fetched: false,
+                    });
                 }
             }
         }
-        self.fetch_key(key_id, budget).await
+        let fetch = match self.join_key_fetch(key_id, refresh, budget.remaining()) {
+            Joined::Fetch(fetch) => fetch,
+            Joined::Cached(key, owner) => {
+                return Ok(KeyLookup {
+                    key,
+                    owner,
+                    fetched: false,
+                })
+            }
+        };
+        let outcome = fetch.await;
+        let (requests, result) = &*outcome;
+        budget.spend(*requests);
+        match result {
+            Ok((key, owner)) => Ok(KeyLookup {
+                key: key.clone(),
+                owner: owner.clone(),
+                fetched: true,
+            }),
+            Err(e) => Err(e.duplicate()),
+        }
+    }
+
+    /// The key from the in-memory cache, if it is younger than the refresh age.
+    fn fresh_cached_key(&self, key_id: &str) -> Option<(PublicKey, String)> {
+        let now = self.now();
+        let max_age = self.inner.config.actor_refresh_age;
+        lock(&self.inner.key_cache)
+            .get(key_id)
+            .filter(|c| c.fetched_at >= now.saturating_sub(max_age))
+            .map(|c| (c.key.clone(), c.owner.clone()))
+    }
+
+    /// The fetch of `key_id` in flight, else a new one, started on its own task (so that it
+    /// ends, and caches the key, even if every caller waiting for it goes away) with
+    /// `allowance` requests. Without `refresh`, a key cached since the caller looked (by a
+    /// fetch that just ended) is returned instead.
+    fn join_key_fetch(&self, key_id: &str, refresh: bool, allowance: usize) -> Joined {
+        let mut fetches = lock(&self.inner.key_fetches);
+        if let Some((_, running)) = fetches.running.get(key_id) {
+            return Joined::Fetch(running.clone());
+        }
+        if !refresh {
+            // A fetch caches its key before it leaves the map: seen here if it just ended.
+            if let Some((key, owner)) = self.fresh_cached_key(key_id) {
+                return Joined::Cached(key, owner);
+            }
+        }
+        fetches.next += 1;
+        let generation = fetches.next;
+        let end = EndKeyFetch {
+            engine: self.clone(),
+            key_id: key_id.to_owned(),
+            generation,
+        };
+        let task = async move {
+            let mut budget = FetchBudget::new(allowance);
+            let result = end.engine.fetch_key(&end.key_id, &mut budget).await;
+            let requests = allowance.saturating_sub(budget.remaining());
+            // Leave the map only now: the key (if any) is cached, see above.
+            drop(end);
+            Arc::new((requests, result))
+        };
+        let handle = tokio::spawn(task.in_current_span());
+        let key = key_id.to_owned();
+        let fetch = async move {
+            handle.await.unwrap_or_else(|e| {
+                Arc::new((
+                    0,
+                    Err(Error::fetch(
+                        super::FetchErrorKind::Malformed,
+                        key,
+                        format!("the key fetch task failed: {e}"),
+                    )),
+                ))
+            })
+        }
+        .boxed()
+        .shared();
+        fetches
+            .running
+            .insert(key_id.to_owned(), (generation, fetch.clone()));
+        Joined::Fetch(fetch)
     }
 
     pub(crate) fn cache_key(&self, key_id: &str, key: &PublicKey, owner: &str, at: Timestamp) {
@@ -198,7 +359,9 @@ impl Engine {
     }
 
     /// Stores the keys an actor document publishes (`publicKey`, and FEP-521a
-    /// `assertionMethod` Multikeys), dropping the ones it no longer publishes.
+    /// `assertionMethod` Multikeys), dropping the ones it no longer publishes. The in-memory
+    /// cache is updated in one step, so a concurrent lookup sees the old keys or the new ones,
+    /// never none.
     pub(crate) async fn store_actor_keys(
         &self,
         actor: &Actor,
@@ -207,49 +370,85 @@ impl Engine {
         let Some(owner) = actor.id.as_ref().map(|i| i.as_str().to_owned()) else {
             return Ok(());
         };
-        self.invalidate_keys_of(&owner).await?;
-        for r in actor.public_key.iter().flat_map(|k| k.iter()) {
-            let Some(k) = r.object() else { continue };
-            let (Some(id), Some(pem)) = (&k.id, &k.public_key_pem) else {
-                continue;
-            };
-            if k.owner.as_ref().is_some_and(|o| o.as_str() != owner) {
-                continue;
-            }
-            let Ok(parsed) = PublicKey::from_pem(pem) else {
-                continue;
-            };
-            let mut rk = RemoteKey::new(id.as_str(), &owner, pem.as_str(), now);
-            if let Ok(der) = parsed.to_spki_der() {
+        let keys = published_keys(actor);
+        self.inner.store.invalidate_remote_keys_of(&owner).await?;
+        for k in &keys {
+            let mut rk = RemoteKey::new(k.id.as_str(), &owner, k.pem.as_str(), now);
+            if let Ok(der) = k.key.to_spki_der() {
                 rk = rk.with_parsed(der);
             }
             self.inner.store.put_remote_key(&rk).await?;
-            self.cache_key(id.as_str(), &parsed, &owner, now);
         }
-        for r in actor.assertion_method.iter().flat_map(|k| k.iter()) {
-            let Some(k) = r.object() else { continue };
-            let (Some(id), Some(mb)) = (&k.id, &k.public_key_multibase) else {
-                continue;
-            };
-            if k.controller.as_ref().is_some_and(|o| o.as_str() != owner) {
-                continue;
-            }
-            let Ok(parsed) = PublicKey::from_multibase(mb) else {
-                continue;
-            };
-            let pem = match parsed.to_pem() {
-                Ok(p) => p,
-                Err(_) => continue,
-            };
-            let mut rk = RemoteKey::new(id.as_str(), &owner, pem, now);
-            if let Ok(der) = parsed.to_spki_der() {
-                rk = rk.with_parsed(der);
-            }
-            self.inner.store.put_remote_key(&rk).await?;
-            self.cache_key(id.as_str(), &parsed, &owner, now);
+        let mut cache = lock(&self.inner.key_cache);
+        if cache.len() > 50_000 {
+            cache.clear();
+        }
+        cache.retain(|_, c| c.owner != owner);
+        for k in keys {
+            cache.insert(
+                k.id,
+                CachedKey {
+                    key: k.key,
+                    owner: owner.clone(),
+                    fetched_at: now,
+                },
+            );
         }
         Ok(())
     }
+}
+
+/// A key an actor document publishes.
+pub(crate) struct PublishedKey {
+    pub(crate) id: String,
+    pub(crate) pem: String,
+    pub(crate) key: PublicKey,
+}
+
+/// The keys `actor` publishes as its own: `publicKey` entries (PEM) and FEP-521a
+/// `assertionMethod` Multikeys whose owner / controller, if given, is the actor. Keys that do
+/// not parse are left out.
+pub(crate) fn published_keys(actor: &Actor) -> Vec<PublishedKey> {
+    let mut out = Vec::new();
+    let Some(owner) = actor.id.as_ref().map(|i| i.as_str()) else {
+        return out;
+    };
+    for r in actor.public_key.iter().flat_map(|k| k.iter()) {
+        let Some(k) = r.object() else { continue };
+        let (Some(id), Some(pem)) = (&k.id, &k.public_key_pem) else {
+            continue;
+        };
+        if k.owner.as_ref().is_some_and(|o| o.as_str() != owner) {
+            continue;
+        }
+        let Ok(key) = PublicKey::from_pem(pem) else {
+            continue;
+        };
+        out.push(PublishedKey {
+            id: id.as_str().to_owned(),
+            pem: pem.clone(),
+            key,
+        });
+    }
+    for r in actor.assertion_method.iter().flat_map(|k| k.iter()) {
+        let Some(k) = r.object() else { continue };
+        let (Some(id), Some(mb)) = (&k.id, &k.public_key_multibase) else {
+            continue;
+        };
+        if k.controller.as_ref().is_some_and(|o| o.as_str() != owner) {
+            continue;
+        }
+        let Ok(key) = PublicKey::from_multibase(mb) else {
+            continue;
+        };
+        let Ok(pem) = key.to_pem() else { continue };
+        out.push(PublishedKey {
+            id: id.as_str().to_owned(),
+            pem,
+            key,
+        });
+    }
+    out
 }
 
 fn parse_stored(k: &RemoteKey) -> Result<PublicKey, Error> {

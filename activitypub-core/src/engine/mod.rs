@@ -8,7 +8,8 @@
 //!
 //! - **Inbox** ([`Engine::inbox`]): body size and JSON depth limits → content type →
 //!   `Digest` / `Content-Digest` → signature (draft-cavage or RFC 9421; key from the cache,
-//!   else fetched; refetched once on failure, for key rotation) → the signer owns the actor →
+//!   else fetched, one fetch shared by concurrent requests; refetched once on failure, for key
+//!   rotation) → the signer owns the actor →
 //!   ids on the actor's origin → tombstones → dedupe and persist in one atomic write → `202`.
 //!   Every rejection is an [`Error::Rejected`] with one HTTP status ([`Rejection::status`]).
 //! - **Inbox queue** ([`Engine::process_inbox`]): the handler runs from the durable queue,
@@ -18,6 +19,8 @@
 //!   inbox), durable jobs in one lane per host, bounded concurrency per host and overall,
 //!   signed at send time, Mastodon's retry schedule, `410` ends retries, a circuit breaker
 //!   per host, double-knocking between draft-cavage and RFC 9421.
+//! - **Signed GETs** ([`Engine::verify_get`]): who signed a fetch of one of this server's
+//!   documents (authorized fetch), with the inbox's signature checks and key cache.
 //! - **Fetch** ([`Engine::fetch`], [`Engine::actor`], [`Engine::public_key`]): signed GETs by
 //!   the instance actor, size cap, content type and origin checks, bounded redirects, request
 //!   budgets, and a cache of remote actors and keys in storage.
@@ -119,6 +122,7 @@ mod runner;
 #[cfg(feature = "tower")]
 mod service;
 pub mod transport;
+mod verify;
 
 pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
 pub use delivery::{Audience, DeliveryReport};
@@ -131,6 +135,7 @@ pub use runner::{QueueRun, Shutdown};
 #[cfg(feature = "tower")]
 pub use service::InboxService;
 pub use transport::{AddressPolicy, IpNet, SendOptions, Transport, TransportErrorKind};
+pub use verify::SignedBy;
 
 use crate::Error;
 
@@ -161,6 +166,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     /// Parsed remote keys: key id → (key, owner, fetched at).
     pub(crate) key_cache: Mutex<HashMap<String, keys::CachedKey>>,
+    /// Key fetches in flight, shared by the requests that need the same key.
+    pub(crate) key_fetches: Mutex<keys::KeyFetches>,
     /// Parsed local signing keys by actor.
     pub(crate) signing_keys: Mutex<HashMap<String, Arc<keys::SigningKey>>>,
     pub(crate) hosts: Mutex<HashMap<String, delivery::HostState>>,
@@ -230,6 +237,7 @@ impl EngineBuilder {
                 handler: self.handler,
                 clock: self.clock,
                 key_cache: Mutex::new(HashMap::new()),
+                key_fetches: Mutex::new(keys::KeyFetches::default()),
                 signing_keys: Mutex::new(HashMap::new()),
                 hosts: Mutex::new(HashMap::new()),
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
@@ -291,7 +299,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Why the inbox refused a request. Each reason has one HTTP status ([`Rejection::status`]).
+/// Why the inbox (or [`Engine::verify_get`]) refused a request. Each reason has one HTTP
+/// status ([`Rejection::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rejection {

@@ -4,7 +4,8 @@
 //! [`Router`] answers one request whose body is already collected
 //! ([`Router::handle`], what the in-process tests call); [`Router::handle_incoming`] is the
 //! hyper side: it hands streaming requests to the client API untouched, collects every other
-//! body under a size limit (`413` before reading past it) and calls [`Router::handle`].
+//! body under a size limit (the engine's for inboxes; `413` before reading past it) and calls
+//! [`Router::handle`].
 //! [`serve`] runs the accept loop with graceful shutdown.
 //!
 //! ```
@@ -61,9 +62,9 @@ mod signed;
 /// The response body type of the server (and of the client API's streaming endpoints).
 pub type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
-/// The largest request body an inbox takes (1 MiB, the engine's limit too).
-pub const MAX_INBOX_BODY: usize = 1 << 20;
-/// The largest request body anything else takes (media uploads through the client API).
+/// The largest request body anything but an inbox takes (media uploads through the client
+/// API). Inboxes take the engine's
+/// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes).
 pub const MAX_BODY: usize = 16 << 20;
 
 /// `Content-Type` of ActivityPub answers.
@@ -90,51 +91,59 @@ impl Router {
         &self.app
     }
 
-    /// Answers a request from hyper: streaming endpoints get the raw request; other bodies are
-    /// collected under [`MAX_INBOX_BODY`] (inboxes) or [`MAX_BODY`].
+    /// Answers a request from hyper: streaming endpoints get the raw request; inbox bodies are
+    /// collected by the engine ([`Engine::collect_request`], under its
+    /// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes)), other
+    /// bodies under [`MAX_BODY`]; `413` before reading past the limit.
+    ///
+    /// [`Engine::collect_request`]: activitypub_core::engine::Engine::collect_request
     pub async fn handle_incoming(
         &self,
         request: Request<hyper::body::Incoming>,
         peer: SocketAddr,
     ) -> Response<Body> {
         let path = request.uri().path().to_owned();
-        if routes::lookup(&path).is_some_and(|m| m.route == Route::Streaming) {
+        let route = routes::lookup(&path).map(|m| m.route);
+        if route == Some(Route::Streaming) {
             return match crate::api::streaming(&self.app, request).await {
                 Some(r) => r,
                 None => boxed(not_found_json()),
             };
         }
-        let limit = if is_inbox_path(&path) {
-            MAX_INBOX_BODY
-        } else {
-            MAX_BODY
-        };
-        let declared = request
+        let expects_continue = request
             .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return boxed(too_large(limit));
-        }
-        let (parts, body) = request.into_parts();
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) => {
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    return boxed(too_large(limit));
-                }
-                tracing::debug!(error = %e, "request body could not be read");
-                return boxed(json_error(StatusCode::BAD_REQUEST, "bad request body"));
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let declared = content_length(request.headers());
+        // The body is lent to the collector, so that what a refused request still sends can be
+        // read after the answer (see `after_too_large`).
+        let (parts, mut body) = request.into_parts();
+        let lent = Request::from_parts(parts, &mut body);
+        let inbox = matches!(
+            route,
+            Some(Route::Site(Site::SharedInbox | Site::UserInbox))
+        );
+        let collected = if inbox {
+            self.app
+                .engine()
+                .collect_request(lent)
+                .await
+                .map_err(|e| e.to_response())
+        } else {
+            collect(lent, MAX_BODY).await
+        };
+        let request = match collected {
+            Ok(r) => r,
+            Err(refused) if refused.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                // A body with a length over the limit was refused from the length alone, before
+                // any of it was read.
+                return boxed(after_too_large(refused, body, expects_continue, declared));
             }
+            Err(refused) => return boxed(refused),
         };
         let start = std::time::Instant::now();
-        let method = parts.method.clone();
-        let response = self
-            .handle(Request::from_parts(parts, bytes), Some(peer))
-            .await;
+        let method = request.method().clone();
+        let response = self.handle(request, Some(peer)).await;
         tracing::debug!(
             %method,
             path = %path,
@@ -236,8 +245,88 @@ fn other_method_or_not_found(method: &Method) -> Response<Bytes> {
     r
 }
 
-fn is_inbox_path(path: &str) -> bool {
-    path == "/inbox" || path == "/actor/inbox" || path.ends_with("/inbox")
+/// Collects the body of `request`, at most `limit` bytes: `413` from `Content-Length` before
+/// reading, or once the limit is passed; `400` when the body cannot be read.
+async fn collect<B>(request: Request<B>, limit: usize) -> Result<Request<Bytes>, Response<Bytes>>
+where
+    B: hyper::body::Body,
+    B::Error: std::fmt::Display,
+{
+    if content_length(request.headers()).is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let (parts, body) = request.into_parts();
+    let body = Limited::new(body.map_err(|e| e.to_string()), limit);
+    match body.collect().await {
+        Ok(c) => Ok(Request::from_parts(parts, c.to_bytes())),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large(limit))
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "request body could not be read");
+            Err(json_error(StatusCode::BAD_REQUEST, "bad request body"))
+        }
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// How much of a refused body is still read after a `413` (and thrown away).
+const DRAIN_MAX_BYTES: u64 = 8 << 20;
+/// How long a refused body may take to arrive, in all and between two reads.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+const DRAIN_IDLE: Duration = Duration::from_secs(2);
+
+/// The `413` for a body refused before it was read to its end. A client usually sends the
+/// whole body before it reads the answer; if the connection were closed with the rest of the
+/// body unread, the kernel would answer it with a reset, and the client would see a network
+/// error instead of the `413` (and retry, for days). So the answer says `Connection: close`,
+/// and what is left of the body is read and thrown away after it — at most
+/// [`DRAIN_MAX_BYTES`], within [`DRAIN_TIME`], with at most [`DRAIN_IDLE`] between reads —
+/// on a task of its own; hyper closes the connection once the answer is written and the body
+/// read (or given up). `unread` is the body's length when none of it was read; a body known
+/// to be longer than the bound is not read at all, and neither is that of a client waiting
+/// for `100 Continue` (it has sent none).
+fn after_too_large(
+    mut response: Response<Bytes>,
+    body: hyper::body::Incoming,
+    expects_continue: bool,
+    unread: Option<u64>,
+) -> Response<Bytes> {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if !expects_continue && unread.is_none_or(|n| n <= DRAIN_MAX_BYTES) {
+        tokio::spawn(drain(body));
+    }
+    response
+}
+
+/// Reads and drops `body` within the bounds of [`after_too_large`].
+async fn drain(mut body: hyper::body::Incoming) {
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut read = 0u64;
+    while read <= DRAIN_MAX_BYTES {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(left.min(DRAIN_IDLE), body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            // The end of the body, a broken body, or a client too slow.
+            _ => break,
+        }
+    }
 }
 
 /// Whether the `Accept` header asks for ActivityStreams JSON (`application/activity+json`,
