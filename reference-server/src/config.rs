@@ -45,6 +45,10 @@ pub struct Config {
     pub contact_email: String,
     /// The sled page cache, in MiB (default 16).
     pub cache_mb: u64,
+    /// A PEM file of extra CA certificates trusted for outgoing `https` (a private or test
+    /// federation's own CA), beside the bundled web PKI roots and the system's trust store
+    /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
+    pub extra_ca: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -62,6 +66,7 @@ impl Default for Config {
             title: "Woolly".into(),
             contact_email: String::new(),
             cache_mb: 16,
+            extra_ca: None,
         }
     }
 }
@@ -119,6 +124,9 @@ impl Config {
                 "TITLE" => self.title = v,
                 "CONTACT_EMAIL" => self.contact_email = v,
                 "CACHE_MB" => self.cache_mb = v.parse().map_err(|_| bad("a number"))?,
+                "EXTRA_CA" => {
+                    self.extra_ca = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty())
+                }
                 _ => {}
             }
         }

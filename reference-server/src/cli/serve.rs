@@ -50,6 +50,11 @@ pub struct ServeArgs {
     /// Refuse unsigned GETs of actors and objects (also `WOOLLY_AUTHORIZED_FETCH`).
     #[arg(long)]
     pub authorized_fetch: bool,
+    /// A PEM file of extra CA certificates to trust for outgoing https, e.g. a private
+    /// federation's CA (also `WOOLLY_EXTRA_CA`); the system's store and `SSL_CERT_FILE` are
+    /// trusted anyway.
+    #[arg(long, value_name = "PEMFILE")]
+    pub extra_ca: Option<PathBuf>,
 }
 
 /// Loads the configuration: defaults, then the file (`--config`, else `WOOLLY_CONFIG` from
@@ -91,6 +96,9 @@ where
     if args.authorized_fetch {
         config.authorized_fetch = true;
     }
+    if let Some(ca) = &args.extra_ca {
+        config.extra_ca = Some(ca.clone());
+    }
     config.validate().map_err(|e| Error::Config(e.0))?;
     Ok(config)
 }
@@ -111,21 +119,32 @@ pub fn open_store(config: &Config) -> Result<SledStore, Error> {
 }
 
 /// The outgoing HTTP client for a configuration: plain `http` only when the base URL is
-/// `http`, private addresses only as allowed.
+/// `http`, private addresses only as allowed; `https` trusts the web PKI roots, the system's
+/// store (or `SSL_CERT_FILE` / `SSL_CERT_DIR`) and the certificates in `extra_ca`.
 pub fn transport(config: &Config) -> Result<HyperTransport, Error> {
     let mut policy = AddressPolicy::public_only();
     for cidr in &config.allow_private_address {
         policy = policy.allowing(IpNet::parse(cidr)?);
     }
-    Ok(HyperTransport::builder()
+    let mut builder = HyperTransport::builder()
         .address_policy(policy)
         .allow_http(config.base_url.starts_with("http://"))
         .user_agent(format!(
             "Woolly/{} (+{}/)",
             env!("CARGO_PKG_VERSION"),
             config.base_url
-        ))
-        .build()?)
+        ));
+    if let Some(path) = &config.extra_ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::Config(format!("extra_ca {}: {e}", path.display())))?;
+        builder = builder.add_root_pem(pem);
+    }
+    builder.build().map_err(|e| match (&config.extra_ca, e) {
+        (Some(path), activitypub_core::Error::Config(m)) => {
+            Error::Config(format!("extra_ca {}: {m}", path.display()))
+        }
+        (_, e) => e.into(),
+    })
 }
 
 /// Builds the instance on a store, with the default transport.
