@@ -49,6 +49,15 @@ pub struct Config {
     /// federation's own CA), beside the bundled web PKI roots and the system's trust store
     /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
     pub extra_ca: Option<PathBuf>,
+    /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
+    /// than left at its default. Not a configuration key: set while loading. Only a given
+    /// base URL binds a data directory when an admin command opens it.
+    #[serde(skip)]
+    pub base_url_given: bool,
+    /// Whether `domain` was given (by the file, `WOOLLY_DOMAIN` or `--domain`) rather than
+    /// derived from the base URL. Not a configuration key: set while loading.
+    #[serde(skip)]
+    pub domain_given: bool,
 }
 
 impl Default for Config {
@@ -67,6 +76,8 @@ impl Default for Config {
             contact_email: String::new(),
             cache_mb: 16,
             extra_ca: None,
+            base_url_given: false,
+            domain_given: false,
         }
     }
 }
@@ -81,7 +92,23 @@ impl Config {
     pub fn from_toml_file(path: &std::path::Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        // Which keys the file sets (it parsed as a Config, so it parses as a table).
+        let keys: toml::Table = toml::from_str(&text).unwrap_or_default();
+        config.base_url_given = keys.contains_key("base_url");
+        config.domain_given = keys.contains_key("domain");
+        Ok(config)
+    }
+
+    /// Uses `base_url` (a data directory's own) instead of a base URL that was not given; the
+    /// domain follows it unless it was given. Validated.
+    pub fn adopt_base_url(&mut self, base_url: &str) -> Result<(), ConfigError> {
+        self.base_url = base_url.to_owned();
+        if !self.domain_given {
+            self.domain = None;
+        }
+        self.validate()
     }
 
     /// Applies `WOOLLY_*` environment variables (from `vars`, e.g. `std::env::vars()`).
@@ -95,8 +122,14 @@ impl Config {
             };
             let bad = |what: &str| ConfigError(format!("{k}={v:?}: {what}"));
             match key {
-                "BASE_URL" => self.base_url = v,
-                "DOMAIN" => self.domain = Some(v),
+                "BASE_URL" => {
+                    self.base_url = v;
+                    self.base_url_given = true;
+                }
+                "DOMAIN" => {
+                    self.domain = Some(v);
+                    self.domain_given = true;
+                }
                 "BIND" => self.bind = v,
                 "DATA_DIR" => self.data_dir = PathBuf::from(v),
                 "REGISTRATIONS" => {

@@ -7,6 +7,7 @@
 //! - [`inbound`]: the engine's handler: the same actions arriving from other servers.
 //! - [`docs`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
+//! - [`rebase`]: local records moved to another base URL, before a data directory is bound.
 
 use std::sync::{Arc, OnceLock};
 
@@ -20,6 +21,7 @@ use crate::error::Error;
 pub mod docs;
 pub mod inbound;
 pub mod model;
+pub mod rebase;
 pub mod render;
 pub mod social;
 
