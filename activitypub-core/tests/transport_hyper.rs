@@ -683,7 +683,10 @@ fn bad_configurations_are_rejected() {
         Err(Error::Config(_))
     ));
     assert!(matches!(
-        HyperTransport::builder().web_pki_roots(false).build(),
+        HyperTransport::builder()
+            .web_pki_roots(false)
+            .native_roots(false)
+            .build(),
         Err(Error::Config(_))
     ));
     let t = HyperTransport::new().unwrap();

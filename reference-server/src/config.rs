@@ -45,6 +45,19 @@ pub struct Config {
     pub contact_email: String,
     /// The sled page cache, in MiB (default 16).
     pub cache_mb: u64,
+    /// A PEM file of extra CA certificates trusted for outgoing `https` (a private or test
+    /// federation's own CA), beside the bundled web PKI roots and the system's trust store
+    /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
+    pub extra_ca: Option<PathBuf>,
+    /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
+    /// than left at its default. Not a configuration key: set while loading. Only a given
+    /// base URL binds a data directory when an admin command opens it.
+    #[serde(skip)]
+    pub base_url_given: bool,
+    /// Whether `domain` was given (by the file, `WOOLLY_DOMAIN` or `--domain`) rather than
+    /// derived from the base URL. Not a configuration key: set while loading.
+    #[serde(skip)]
+    pub domain_given: bool,
 }
 
 impl Default for Config {
@@ -62,6 +75,9 @@ impl Default for Config {
             title: "Woolly".into(),
             contact_email: String::new(),
             cache_mb: 16,
+            extra_ca: None,
+            base_url_given: false,
+            domain_given: false,
         }
     }
 }
@@ -76,7 +92,23 @@ impl Config {
     pub fn from_toml_file(path: &std::path::Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        // Which keys the file sets (it parsed as a Config, so it parses as a table).
+        let keys: toml::Table = toml::from_str(&text).unwrap_or_default();
+        config.base_url_given = keys.contains_key("base_url");
+        config.domain_given = keys.contains_key("domain");
+        Ok(config)
+    }
+
+    /// Uses `base_url` (a data directory's own) instead of a base URL that was not given; the
+    /// domain follows it unless it was given. Validated.
+    pub fn adopt_base_url(&mut self, base_url: &str) -> Result<(), ConfigError> {
+        self.base_url = base_url.to_owned();
+        if !self.domain_given {
+            self.domain = None;
+        }
+        self.validate()
     }
 
     /// Applies `WOOLLY_*` environment variables (from `vars`, e.g. `std::env::vars()`).
@@ -90,8 +122,14 @@ impl Config {
             };
             let bad = |what: &str| ConfigError(format!("{k}={v:?}: {what}"));
             match key {
-                "BASE_URL" => self.base_url = v,
-                "DOMAIN" => self.domain = Some(v),
+                "BASE_URL" => {
+                    self.base_url = v;
+                    self.base_url_given = true;
+                }
+                "DOMAIN" => {
+                    self.domain = Some(v);
+                    self.domain_given = true;
+                }
                 "BIND" => self.bind = v,
                 "DATA_DIR" => self.data_dir = PathBuf::from(v),
                 "REGISTRATIONS" => {
@@ -119,6 +157,9 @@ impl Config {
                 "TITLE" => self.title = v,
                 "CONTACT_EMAIL" => self.contact_email = v,
                 "CACHE_MB" => self.cache_mb = v.parse().map_err(|_| bad("a number"))?,
+                "EXTRA_CA" => {
+                    self.extra_ca = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty())
+                }
                 _ => {}
             }
         }

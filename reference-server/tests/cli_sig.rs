@@ -509,3 +509,123 @@ fn signing_replaces_stale_date_and_signatures() {
     let out = verify(&dir, &second, public, &["--at", "1700003600"]);
     assert_eq!((out.code, out.stdout), (0, valid_line("cavage")));
 }
+
+/// A draft-cavage request signed without a query, then sent with one: the query is not in the
+/// signed `(request-target)`. Strict (the default) refuses it; `--policy mastodon` accepts it,
+/// as Mastodon does.
+#[test]
+fn query_left_out_of_the_signature_strict_refuses_mastodon_accepts() {
+    let dir = scratch("query_left_out");
+    let (private, public) = rsa_pair();
+    let signed = sign(&dir, &post_request("\n"), private, &[]);
+    assert!(header(&signed, "signature")
+        .unwrap()
+        .contains("headers=\"(request-target) "));
+    let with_query = signed.replacen(
+        "POST /users/bob/inbox HTTP/1.1\n",
+        "POST /users/bob/inbox?page=2 HTTP/1.1\n",
+        1,
+    );
+    assert_ne!(with_query, signed);
+
+    for extra in [&["--at", AT][..], &["--at", AT, "--policy", "strict"][..]] {
+        let out = verify(&dir, &with_query, public, extra);
+        assert_eq!(out.code, 1, "{extra:?}: {}", out.stdout);
+        assert!(
+            out.stdout.starts_with("{\"valid\":false,")
+                && out.stdout.contains("verification failed"),
+            "{extra:?}: {}",
+            out.stdout
+        );
+    }
+    let out = verify(
+        &dir,
+        &with_query,
+        public,
+        &["--at", AT, "--policy", "mastodon"],
+    );
+    assert_eq!((out.code, out.stdout), (0, valid_line("cavage")));
+
+    // Both policies accept the request as signed, and neither accepts another path.
+    for policy in ["strict", "mastodon"] {
+        let out = verify(&dir, &signed, public, &["--at", AT, "--policy", policy]);
+        assert_eq!(
+            (out.code, out.stdout),
+            (0, valid_line("cavage")),
+            "{policy}"
+        );
+        let other_path = with_query.replacen("/users/bob/inbox?", "/users/eve/inbox?", 1);
+        let out = verify(&dir, &other_path, public, &["--at", AT, "--policy", policy]);
+        assert_eq!(out.code, 1, "{policy}: {}", out.stdout);
+    }
+
+    // RFC 9421 covers the whole target URI: an added query fails under either policy.
+    let signed = sign(&dir, &post_request("\n"), private, &["--scheme", "rfc9421"]);
+    let with_query = signed.replacen(
+        "POST /users/bob/inbox HTTP/1.1\n",
+        "POST /users/bob/inbox?page=2 HTTP/1.1\n",
+        1,
+    );
+    for policy in ["strict", "mastodon"] {
+        let out = verify(&dir, &with_query, public, &["--at", AT, "--policy", policy]);
+        assert_eq!(out.code, 1, "{policy}: {}", out.stdout);
+    }
+
+    // An unknown policy is a usage error.
+    let out = verify(&dir, &signed, public, &["--policy", "lenient"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+/// A body the signature does not cover, on a method other than POST, without a digest: the
+/// strict policy wants a digest of every body; Mastodon asks for one only through the
+/// signature (a POST must cover `digest`), so `--policy mastodon` accepts it.
+#[test]
+fn body_without_digest_outside_post_strict_refuses_mastodon_accepts() {
+    let dir = scratch("put_without_digest");
+    let (private, public) = rsa_pair();
+    let empty = "PUT /users/bob/note HTTP/1.1\nHost: bob.example\nContent-Length: 0\n\n";
+    let signed = sign(&dir, empty, private, &[]);
+    assert!(header(&signed, "digest").is_none(), "{signed}");
+    let with_body = format!(
+        "{}{BODY}",
+        signed.replacen(
+            "Content-Length: 0\n",
+            &format!("Content-Length: {}\n", BODY.len()),
+            1
+        )
+    );
+    let out = verify(&dir, &with_body, public, &["--at", AT]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("no Digest or Content-Digest header"),
+        "{}",
+        out.stdout
+    );
+    let out = verify(
+        &dir,
+        &with_body,
+        public,
+        &["--at", AT, "--policy", "mastodon"],
+    );
+    assert_eq!((out.code, out.stdout), (0, valid_line("cavage")));
+
+    // A POST must still cover a digest under either policy.
+    let post = with_body.replacen("PUT ", "POST ", 1);
+    let out = verify(&dir, &post, public, &["--at", AT, "--policy", "mastodon"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+}
+
+#[test]
+fn verify_help_names_the_policies() {
+    let out = woolly(&["sig", "verify", "--help"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("--policy <POLICY>"), "{}", out.stdout);
+    assert!(out.stdout.contains("[default: strict]"), "{}", out.stdout);
+    assert!(out.stdout.contains("mastodon"), "{}", out.stdout);
+    // The default is not described as Mastodon's policy.
+    assert!(
+        !out.stdout.contains("with Mastodon's policy"),
+        "{}",
+        out.stdout
+    );
+}

@@ -173,3 +173,49 @@ fn the_binary_reads_woolly_config() {
     assert!(data.join("db").exists(), "the store is where the file says");
     assert!(!dir.path().join("woolly-data").exists());
 }
+
+/// Whether the base URL (and the domain) were given, by the file, the environment or a flag:
+/// only a given base URL binds a data directory when an admin command opens it.
+#[test]
+fn base_url_and_domain_given_or_defaulted() {
+    let c = load_config(&ServeArgs::default(), env(&[])).unwrap();
+    assert!(!c.base_url_given && !c.domain_given);
+    let dir = tempfile::tempdir().unwrap();
+    let with = dir.path().join("with.toml");
+    std::fs::write(&with, "base_url = \"http://localhost:8080\"\n").unwrap();
+    let without = dir.path().join("without.toml");
+    std::fs::write(&without, "max_characters = 600\n").unwrap();
+    let file = |path: &std::path::Path| ServeArgs {
+        common: ConfigArgs {
+            config: Some(path.to_owned()),
+            data_dir: None,
+        },
+        ..ServeArgs::default()
+    };
+    // Given in the file, even when it is the default value.
+    let c = load_config(&file(&with), env(&[])).unwrap();
+    assert!(c.base_url_given && !c.domain_given);
+    let c = load_config(&file(&without), env(&[])).unwrap();
+    assert!(!c.base_url_given);
+    let c = load_config(
+        &file(&without),
+        env(&[("WOOLLY_BASE_URL", "https://wool.example")]),
+    )
+    .unwrap();
+    assert!(c.base_url_given);
+    let args = ServeArgs {
+        base_url: Some("https://wool.example".into()),
+        domain: Some("example.com".into()),
+        ..ServeArgs::default()
+    };
+    let mut c = load_config(&args, env(&[])).unwrap();
+    assert!(c.base_url_given && c.domain_given);
+
+    // Adopting a data directory's base URL: the domain follows unless it was given.
+    c.adopt_base_url("https://bound.example").unwrap();
+    assert_eq!(c.domain(), "example.com");
+    let mut c = load_config(&ServeArgs::default(), env(&[])).unwrap();
+    c.adopt_base_url("http://127.0.0.1:3000").unwrap();
+    assert_eq!(c.base_url, "http://127.0.0.1:3000");
+    assert_eq!(c.domain(), "127.0.0.1:3000");
+}

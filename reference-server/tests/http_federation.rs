@@ -217,6 +217,7 @@ async fn webfinger_answers_mastodons_jrd() {
     for (q, status) in [
         ("resource=acct:nobody@wool.test", 404),
         ("resource=acct:alice@other.test", 404),
+        ("resource=mailto%3Aalice%40wool.test", 404),
         ("resource=", 400),
         ("", 400),
     ] {

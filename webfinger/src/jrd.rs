@@ -308,13 +308,36 @@ impl Jrd {
     }
 
     /// Keeps only the links whose `rel` is one of `rels` (RFC 7033 §4.3); an empty `rels`
-    /// keeps every link.
+    /// keeps every link. After filtering by a non-empty `rels` the JRD always has a `links`
+    /// array, empty when no link matched (`"links":[]`), never a missing member.
+    ///
+    /// ```
+    /// use webfinger::{Jrd, Link};
+    /// let mut jrd = Jrd::new("acct:alice@example.com");
+    /// jrd.links.push(Link::new("self").with_href("https://example.com/users/alice"));
+    /// jrd.retain_rels(&["http://webfinger.net/rel/avatar"]);
+    /// assert_eq!(jrd.to_vec(), br#"{"subject":"acct:alice@example.com","links":[]}"#);
+    /// ```
     pub fn retain_rels<S: AsRef<str>>(&mut self, rels: &[S]) {
         if rels.is_empty() {
             return;
         }
-        self.links
-            .retain(|l| rels.iter().any(|r| r.as_ref() == l.rel));
+        let wanted = |rel: &str| rels.iter().any(|r| r.as_ref() == rel);
+        self.links.retain(|l| wanted(&l.rel));
+        if !self.links.is_empty() {
+            return;
+        }
+        // No typed link is left: `links` is written from `extra` (see the module docs), so
+        // an empty array goes there; a `links` array kept verbatim is filtered the same way.
+        match self.extra.get_mut("links") {
+            Some(Value::Array(raw)) => {
+                raw.retain(|v| v.get("rel").and_then(Value::as_str).is_some_and(&wanted))
+            }
+            _ => {
+                self.extra
+                    .insert("links".to_owned(), Value::Array(Vec::new()));
+            }
+        }
     }
 }
 

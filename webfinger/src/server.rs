@@ -181,7 +181,9 @@ pub struct Query {
     pub rels: Vec<String>,
 }
 
-/// Why a query string is not a valid WebFinger query (each answers `400 Bad Request`).
+/// Why a query string is not a WebFinger query this crate can look up. Each answers
+/// `400 Bad Request`, except [`QueryError::UnknownScheme`] (`404 Not Found`); see
+/// [`QueryError::status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum QueryError {
@@ -191,6 +193,11 @@ pub enum QueryError {
     DuplicateResource,
     /// A `resource` that does not parse.
     InvalidResource,
+    /// A `resource` that is a syntactically valid URI of a scheme other than `acct:`,
+    /// `http:` and `https:` (`mailto:alice@example.com`, `foo://bar`): a well-formed query
+    /// about something the server has no information on, which RFC 7033 §4.5 answers with
+    /// `404`.
+    UnknownScheme,
 }
 
 impl QueryError {
@@ -199,8 +206,31 @@ impl QueryError {
             Self::MissingResource => "missing resource parameter",
             Self::DuplicateResource => "more than one resource parameter",
             Self::InvalidResource => "malformed resource parameter",
+            Self::UnknownScheme => NOT_FOUND_MESSAGE,
         }
     }
+
+    /// The status this error answers with: `404` for [`QueryError::UnknownScheme`], `400`
+    /// for the others.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::UnknownScheme => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// The body of every `404` answer (with a trailing newline).
+const NOT_FOUND_MESSAGE: &str = "resource not found";
+
+/// Whether `input` is an absolute URI (RFC 3986 characters only, and one the `url` crate
+/// parses) of a scheme [`Resource`] does not read: not `acct`, `http` or `https`.
+fn is_uri_of_unknown_scheme(input: &str) -> bool {
+    let input = input.trim();
+    let uri_chars = input
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b));
+    uri_chars && Url::parse(input).is_ok_and(|u| !matches!(u.scheme(), "acct" | "http" | "https"))
 }
 
 impl Query {
@@ -221,7 +251,14 @@ impl Query {
             }
         }
         let resource = resource.ok_or(QueryError::MissingResource)?;
-        let resource = Resource::parse(&resource).map_err(|_| QueryError::InvalidResource)?;
+        let resource = Resource::parse(&resource).map_err(|e| match e {
+            Error::InvalidResource(ResourceErrorKind::UnsupportedScheme)
+                if is_uri_of_unknown_scheme(&resource) =>
+            {
+                QueryError::UnknownScheme
+            }
+            _ => QueryError::InvalidResource,
+        })?;
         Ok(Self { resource, rels })
     }
 }
@@ -230,7 +267,9 @@ impl Query {
 /// account's JRD (or anything that turns into one), or `None` for an unknown resource.
 ///
 /// `200` with `Content-Type: application/jrd+json; charset=utf-8` and the links filtered by
-/// the `rel` parameters; `400` for a missing or malformed `resource`; `404` for an unknown one.
+/// the `rel` parameters (`"links":[]` when none matches); `400` for a missing or malformed
+/// `resource`; `404` for an unknown one, and without calling `lookup` for a URI of another
+/// scheme (`mailto:…`), which this server has no information about (RFC 7033 §4.5).
 /// Every answer carries `Access-Control-Allow-Origin: *`.
 pub fn respond_to_query<F, J>(query: Option<&str>, lookup: F) -> Response<Vec<u8>>
 where
@@ -239,7 +278,7 @@ where
 {
     let query = match Query::parse(query) {
         Ok(q) => q,
-        Err(e) => return text(StatusCode::BAD_REQUEST, e.message()),
+        Err(e) => return text(e.status(), e.message()),
     };
     match lookup(&query.resource) {
         Some(found) => {
@@ -247,7 +286,7 @@ where
             jrd.retain_rels(&query.rels);
             response(StatusCode::OK, JRD_CONTENT_TYPE, jrd.to_vec())
         }
-        None => text(StatusCode::NOT_FOUND, "resource not found"),
+        None => text(StatusCode::NOT_FOUND, NOT_FOUND_MESSAGE),
     }
 }
 

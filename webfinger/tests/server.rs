@@ -126,11 +126,11 @@ fn filters_links_by_rel() {
     let jrd = Jrd::from_slice(res.body()).unwrap();
     let rels: Vec<_> = jrd.links.iter().map(|l| l.rel.as_str()).collect();
     assert_eq!(rels, ["self", "http://webfinger.net/rel/avatar"]);
-    // A rel nobody has: subject and aliases, no links.
+    // A rel nobody has: subject and aliases, and an empty `links` array.
     let res = get("/.well-known/webfinger?resource=acct%3Aalice%40example.com&rel=nope");
     assert_eq!(
         std::str::from_utf8(res.body()).unwrap(),
-        r#"{"subject":"acct:alice@example.com","aliases":["https://example.com/@alice","https://example.com/users/alice"]}"#
+        r#"{"subject":"acct:alice@example.com","aliases":["https://example.com/@alice","https://example.com/users/alice"],"links":[]}"#
     );
 }
 
@@ -142,7 +142,7 @@ fn bad_requests_and_not_found_exact_bytes() {
         ("/.well-known/webfinger?rel=self", 400, "missing resource parameter\n"),
         ("/.well-known/webfinger?resource=", 400, "malformed resource parameter\n"),
         ("/.well-known/webfinger?resource=alice", 400, "malformed resource parameter\n"),
-        ("/.well-known/webfinger?resource=mailto%3Aa%40example.com", 400, "malformed resource parameter\n"),
+        ("/.well-known/webfinger?resource=mailto%3Aa%40example.com", 404, "resource not found\n"),
         ("/.well-known/webfinger?resource=acct%3Aa%40b%2Fc", 400, "malformed resource parameter\n"),
         (
             "/.well-known/webfinger?resource=acct%3Aa%40example.com&resource=acct%3Ab%40example.com",
@@ -156,6 +156,70 @@ fn bad_requests_and_not_found_exact_bytes() {
         let res = get(uri);
         assert_plain_error(&res, status, body, uri);
     }
+}
+
+#[test]
+fn a_rel_filter_that_matches_nothing_answers_an_empty_links_array() {
+    for uri in [
+        "/.well-known/webfinger?resource=acct%3Aalice%40example.com&rel=nope",
+        "/.well-known/webfinger?resource=acct%3Aalice%40example.com&rel=nope&rel=other",
+    ] {
+        let res = get(uri);
+        assert_eq!(res.status(), 200, "{uri}");
+        assert_jrd_headers(&res, uri);
+        let json: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
+        assert_eq!(json["links"], serde_json::json!([]), "{uri}");
+    }
+    // A JRD of the lookup's own with no links, filtered: `links` is still there, empty.
+    let res = respond_to_query(Some("resource=acct:x@example.com&rel=self"), |_| {
+        Some(Jrd::new("acct:x@example.com"))
+    });
+    assert_eq!(
+        res.body(),
+        br#"{"subject":"acct:x@example.com","links":[]}"#
+    );
+    // A `links` array kept verbatim (not all objects) is filtered by rel too.
+    let res = respond_to_query(Some("resource=acct:x@example.com&rel=self"), |_| {
+        Jrd::from_slice(br#"{"subject":"acct:x@example.com","links":[1,{"rel":"self","href":"h"},{"rel":"other"}]}"#).ok()
+    });
+    assert_eq!(
+        res.body(),
+        br#"{"subject":"acct:x@example.com","links":[{"rel":"self","href":"h"}]}"#
+    );
+}
+
+#[test]
+fn a_uri_of_another_scheme_is_not_found_without_a_lookup() {
+    for uri in [
+        "/.well-known/webfinger?resource=mailto%3Aalice%40example.com",
+        "/.well-known/webfinger?resource=foo%3A%2F%2Fbar",
+        "/.well-known/webfinger?resource=foo://bar",
+        "/.well-known/webfinger?resource=did%3Aplc%3Aabc",
+        "/.well-known/webfinger?resource=MAILTO:alice@example.com&rel=self",
+    ] {
+        let res = respond(
+            &Request::get(uri).body(()).unwrap(),
+            |r: &Resource| -> Option<Jrd> { panic!("no lookup for {uri}, got {r:?}") },
+        );
+        assert_plain_error(&res, 404, "resource not found\n", uri);
+    }
+    // Still 400: no resource, no scheme and no host, or not a URI at all.
+    for uri in [
+        "/.well-known/webfinger?rel=self",
+        "/.well-known/webfinger?resource=alice",
+        "/.well-known/webfinger?resource=foo%3Aa%20b",
+        "/.well-known/webfinger?resource=foo%3A%3Cb%3E",
+        "/.well-known/webfinger?resource=http%3A%2F%2F",
+    ] {
+        let res = get(uri);
+        assert_eq!(res.status(), 400, "{uri}");
+    }
+    assert_eq!(
+        Query::parse(Some("resource=mailto%3Aa%40example.com")),
+        Err(QueryError::UnknownScheme)
+    );
+    assert_eq!(QueryError::UnknownScheme.status(), 404);
+    assert_eq!(QueryError::InvalidResource.status(), 400);
 }
 
 #[test]
@@ -362,7 +426,7 @@ fn respond_for_accounts_exact_bytes() {
     );
     assert_eq!(
         std::str::from_utf8(res.body()).unwrap(),
-        r#"{"subject":"acct:blog@127.0.0.1:3000","aliases":["http://127.0.0.1:3000/blog"]}"#
+        r#"{"subject":"acct:blog@127.0.0.1:3000","aliases":["http://127.0.0.1:3000/blog"],"links":[]}"#
     );
 }
 

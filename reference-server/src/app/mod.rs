@@ -16,6 +16,7 @@
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once.
 //! - [`docs`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
+//! - [`rebase`]: local records moved to another base URL, before a data directory is bound.
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub mod interactions;
 pub mod model;
 pub mod notifications;
 pub mod pins;
+pub mod rebase;
 pub mod relationships;
 pub mod render;
 pub mod statuses;

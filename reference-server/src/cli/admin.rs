@@ -3,12 +3,14 @@
 //! Each works whether the server is running or not: when the data directory holds a running
 //! server's admin address and secret and the server answers, the operation goes through its
 //! loopback admin endpoint; otherwise the store is opened directly (sled allows one process
-//! per store).
+//! per store). Opened directly, a data directory not yet bound to a base URL stays unbound
+//! unless a base URL was given (file or `WOOLLY_BASE_URL`), and a bound one is used with its
+//! own base URL when none was given (see `serve::open_app`).
 
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
-use super::serve::{load_config, open_app, open_store, ConfigArgs, ServeArgs};
+use super::serve::{bound_base_url, load_config, open_app, open_store, ConfigArgs, ServeArgs};
 use crate::error::Error;
 use crate::http::admin::{execute, AdminClient, AdminRequest};
 
@@ -228,6 +230,13 @@ pub async fn perform(common: &ConfigArgs, op: AdminRequest) -> Result<Value, Err
     let store = open_store(&config)?;
     let app = open_app(&config, &store).await?;
     let result = execute(&app, op).await;
+    if bound_base_url(&store).await?.is_none() {
+        eprintln!(
+            "woolly: note: the data directory {} is not bound to a base URL yet; `woolly serve` \
+             binds it to the base URL it is given, and the accounts made here move to it",
+            config.data_dir.display()
+        );
+    }
     store.flush().await?;
     result
 }

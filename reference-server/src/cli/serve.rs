@@ -9,7 +9,7 @@ use activitypub_core::engine::transport::hyper::HyperTransport;
 use activitypub_core::engine::{AddressPolicy, IpNet, Shutdown};
 use clap::Args;
 use fedi_storage::sled::{SledConfig, SledStore};
-use fedi_storage::Store;
+use fedi_storage::{Store, WriteBatch};
 
 use crate::app::App;
 use crate::config::Config;
@@ -50,6 +50,11 @@ pub struct ServeArgs {
     /// Refuse unsigned GETs of actors and objects (also `WOOLLY_AUTHORIZED_FETCH`).
     #[arg(long)]
     pub authorized_fetch: bool,
+    /// A PEM file of extra CA certificates to trust for outgoing https, e.g. a private
+    /// federation's CA (also `WOOLLY_EXTRA_CA`); the system's store and `SSL_CERT_FILE` are
+    /// trusted anyway.
+    #[arg(long, value_name = "PEMFILE")]
+    pub extra_ca: Option<PathBuf>,
 }
 
 /// Loads the configuration: defaults, then the file (`--config`, else `WOOLLY_CONFIG` from
@@ -81,15 +86,20 @@ where
     }
     if let Some(u) = &args.base_url {
         config.base_url = u.clone();
+        config.base_url_given = true;
     }
     if let Some(d) = &args.domain {
         config.domain = Some(d.clone());
+        config.domain_given = true;
     }
     if !args.allow_private_address.is_empty() {
         config.allow_private_address = args.allow_private_address.clone();
     }
     if args.authorized_fetch {
         config.authorized_fetch = true;
+    }
+    if let Some(ca) = &args.extra_ca {
+        config.extra_ca = Some(ca.clone());
     }
     config.validate().map_err(|e| Error::Config(e.0))?;
     Ok(config)
@@ -111,49 +121,111 @@ pub fn open_store(config: &Config) -> Result<SledStore, Error> {
 }
 
 /// The outgoing HTTP client for a configuration: plain `http` only when the base URL is
-/// `http`, private addresses only as allowed.
+/// `http`, private addresses only as allowed; `https` trusts the web PKI roots, the system's
+/// store (or `SSL_CERT_FILE` / `SSL_CERT_DIR`) and the certificates in `extra_ca`.
 pub fn transport(config: &Config) -> Result<HyperTransport, Error> {
     let mut policy = AddressPolicy::public_only();
     for cidr in &config.allow_private_address {
         policy = policy.allowing(IpNet::parse(cidr)?);
     }
-    Ok(HyperTransport::builder()
+    let mut builder = HyperTransport::builder()
         .address_policy(policy)
         .allow_http(config.base_url.starts_with("http://"))
         .user_agent(format!(
             "Woolly/{} (+{}/)",
             env!("CARGO_PKG_VERSION"),
             config.base_url
-        ))
-        .build()?)
-}
-
-/// Builds the instance on a store, with the default transport.
-pub async fn open_app(config: &Config, store: &SledStore) -> Result<App, Error> {
-    let store: Arc<dyn Store> = Arc::new(store.clone());
-    check_base_url(store.as_ref(), config).await?;
-    App::new(config.clone(), store, Arc::new(transport(config)?)).await
-}
-
-/// A data directory belongs to one base URL (actor IRIs are made from it): the first opening
-/// records it, later openings with another one are refused.
-async fn check_base_url(store: &dyn Store, config: &Config) -> Result<(), Error> {
-    const NS: &str = "woolly.meta";
-    match store.kv_get(NS, b"base_url").await? {
-        Some(v) if v.as_slice() != config.base_url.as_bytes() => Err(Error::Config(format!(
-            "the data directory {} belongs to {}, not {}: give the same --config / --base-url / WOOLLY_BASE_URL as the server",
-            config.data_dir.display(),
-            String::from_utf8_lossy(&v),
-            config.base_url
-        ))),
-        Some(_) => Ok(()),
-        None => {
-            store
-                .kv_put(NS, b"base_url", config.base_url.as_bytes())
-                .await?;
-            Ok(())
-        }
+        ));
+    if let Some(path) = &config.extra_ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::Config(format!("extra_ca {}: {e}", path.display())))?;
+        builder = builder.add_root_pem(pem);
     }
+    builder.build().map_err(|e| match (&config.extra_ca, e) {
+        (Some(path), activitypub_core::Error::Config(m)) => {
+            Error::Config(format!("extra_ca {}: {m}", path.display()))
+        }
+        (_, e) => e.into(),
+    })
+}
+
+/// Builds the instance on a store, with the default transport, for an admin command or a
+/// tool: the data directory is bound to the configuration's base URL only when one was given
+/// ([`Config::base_url_given`]); see [`bind_base_url`].
+pub async fn open_app(config: &Config, store: &SledStore) -> Result<App, Error> {
+    open(config, store, config.base_url_given).await
+}
+
+/// [`open_app`], binding an unbound data directory to the base URL in any case when `bind`
+/// (what `woolly serve` does).
+async fn open(config: &Config, store: &SledStore, bind: bool) -> Result<App, Error> {
+    let store: Arc<dyn Store> = Arc::new(store.clone());
+    let config = bind_base_url(store.as_ref(), config, bind).await?;
+    let transport = transport(&config)?;
+    App::new(config, store, Arc::new(transport)).await
+}
+
+/// The `woolly.meta` namespace: what the data directory is bound to.
+const META: &str = "woolly.meta";
+/// The base URL the data directory is bound to.
+const BOUND: &[u8] = b"base_url";
+/// The base URL the records of an unbound data directory were made with.
+const PROVISIONAL: &[u8] = b"provisional_base_url";
+
+/// The base URL a data directory is bound to, if it is bound.
+pub async fn bound_base_url(store: &dyn Store) -> Result<Option<String>, Error> {
+    Ok(store
+        .kv_get(META, BOUND)
+        .await?
+        .map(|v| String::from_utf8_lossy(&v).into_owned()))
+}
+
+/// A data directory belongs to one base URL (actor IRIs and keys are made from it). It is
+/// bound by `woolly serve`, or by an admin command given a base URL; an admin command given
+/// none works under the default without binding it (the base URL it used is recorded as
+/// provisional), and the records it made move to the base URL the directory is bound to
+/// later ([`rebase_local_records`](crate::app::rebase::rebase_local_records)). Once bound, a
+/// command given no base URL uses the bound one; one given another is refused. Returns the
+/// configuration to open the instance with.
+async fn bind_base_url(store: &dyn Store, config: &Config, bind: bool) -> Result<Config, Error> {
+    if let Some(bound) = bound_base_url(store).await? {
+        if bound == config.base_url {
+            return Ok(config.clone());
+        }
+        if !config.base_url_given {
+            let mut adopted = config.clone();
+            adopted
+                .adopt_base_url(&bound)
+                .map_err(|e| Error::Config(e.0))?;
+            return Ok(adopted);
+        }
+        return Err(Error::Config(format!(
+            "the data directory {} belongs to {bound}, not {}: give that base URL, or none",
+            config.data_dir.display(),
+            config.base_url
+        )));
+    }
+    let provisional = store
+        .kv_get(META, PROVISIONAL)
+        .await?
+        .map(|v| String::from_utf8_lossy(&v).into_owned());
+    if let Some(from) = provisional.as_deref().filter(|p| *p != config.base_url) {
+        let moved = crate::app::rebase::rebase_local_records(store, from, &config.base_url).await?;
+        tracing::info!(from, to = %config.base_url, accounts = moved, "local records moved to the base URL");
+    }
+    let base = config.base_url.as_bytes().to_vec();
+    if bind {
+        store
+            .apply(
+                &WriteBatch::new()
+                    .kv_put(META, BOUND, base)
+                    .kv_delete(META, PROVISIONAL),
+            )
+            .await?;
+    } else if provisional.as_deref() != Some(config.base_url.as_str()) {
+        store.kv_put(META, PROVISIONAL, &base).await?;
+    }
+    Ok(config.clone())
 }
 
 /// Runs `woolly serve`; returns the exit code.
@@ -199,7 +271,9 @@ const GRACE: Duration = Duration::from_secs(10);
 
 async fn serve(config: Config) -> Result<(), Error> {
     let store = open_store(&config)?;
-    let app = open_app(&config, &store).await?;
+    let app = open(&config, &store, true).await?;
+    // The configuration in force: the data directory's base URL when none was given.
+    let config = app.config().clone();
     let listener = tokio::net::TcpListener::bind(&config.bind).await?;
     let local = listener
         .local_addr()

@@ -1,10 +1,15 @@
 //! `woolly sig`: HTTP Signatures from the command line.
 //!
-//! - `woolly sig verify --request FILE --key PEMFILE [--at UNIX_SECONDS] [--scheme http|https]`
-//!   checks a raw HTTP/1.1 request and prints a one-line JSON verdict:
-//!   `{"valid":true,"scheme":"cavage","key_id":"…"}` or `{"valid":false,"error":"…"}`.
+//! - `woolly sig verify --request FILE --key PEMFILE [--at UNIX_SECONDS] [--scheme http|https]
+//!   [--policy strict|mastodon]` checks a raw HTTP/1.1 request and prints a one-line JSON
+//!   verdict: `{"valid":true,"scheme":"cavage","key_id":"…"}` or `{"valid":false,"error":"…"}`.
 //!   Exit status: 0 valid, 1 invalid, 2 unusable input (unreadable file, unparsable request or
-//!   key).
+//!   key). The default policy, `strict`, is Woolly's ([`VerifyPolicy::default`]): Mastodon's
+//!   checks, but a draft-cavage `(request-target)` must include the query string and every
+//!   body needs a matching digest; `mastodon` gives Mastodon's verdicts, accepting a
+//!   `(request-target)` signed without the query and a body without a digest on a method
+//!   other than POST (Mastodon checks a digest only when the signature covers one, and a POST
+//!   must cover one).
 //! - `woolly sig sign --request FILE --key PEMFILE --key-id URL [--scheme cavage|rfc9421]
 //!   [--at UNIX_SECONDS]` prints the request with `Date`, the body digest and the signature
 //!   headers added (Mastodon's profiles).
@@ -28,9 +33,11 @@ use http_sig::{PrivateKey, PublicKey, SignOptions, VerifyPolicy};
 /// `woolly sig` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SigCommand {
-    /// Verify the HTTP signature (draft-cavage or RFC 9421) of a raw HTTP/1.1 request, with
-    /// Mastodon's policy. Prints a one-line JSON verdict; exits 0 when valid, 1 when invalid,
-    /// 2 on unusable input.
+    /// Verify the HTTP signature (draft-cavage or RFC 9421) of a raw HTTP/1.1 request.
+    /// The default policy (strict) makes Mastodon's checks and is stricter in two points: a
+    /// draft-cavage (request-target) must include the query string, and every body needs a
+    /// matching digest; `--policy mastodon` gives Mastodon's verdicts. Prints a one-line JSON
+    /// verdict; exits 0 when valid, 1 when invalid, 2 on unusable input.
     Verify {
         /// The raw HTTP/1.1 request (request line, headers, empty line, body).
         #[arg(long, value_name = "FILE")]
@@ -44,6 +51,9 @@ pub enum SigCommand {
         /// The URI scheme of an origin-form request line (`POST /inbox HTTP/1.1`).
         #[arg(long, value_enum, default_value_t = UriScheme::Https)]
         scheme: UriScheme,
+        /// Which verdicts to give.
+        #[arg(long, value_enum, default_value_t = Policy::Strict)]
+        policy: Policy,
     },
     /// Sign a raw HTTP/1.1 request the way Mastodon does; prints the request with `Date`, the
     /// body digest (`Digest` or `Content-Digest`) and the signature headers added. An existing
@@ -94,6 +104,35 @@ impl UriScheme {
     }
 }
 
+/// The verification policy of `woolly sig verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Policy {
+    /// Woolly's default policy: Mastodon's checks, and also a draft-cavage
+    /// `(request-target)` must include the query string (otherwise a query could be added to
+    /// a signed request) and every body needs a matching `Digest` or `Content-Digest`.
+    Strict,
+    /// Mastodon's verdicts: also accepts a draft-cavage `(request-target)` signed without the
+    /// query string, and a body without a digest when the method is not POST, as Mastodon
+    /// does.
+    Mastodon,
+}
+
+impl Policy {
+    /// The `http-sig` policy. The default policy already makes Mastodon's checks (covered
+    /// components, time window). `mastodon` changes the two settings where it is stricter:
+    /// it accepts a cavage `(request-target)` without the query, and it does not require a
+    /// digest of a body the signature does not cover (Mastodon asks for one only through the
+    /// signature: a POST must cover `digest`, which then must match).
+    fn verify_policy(self) -> VerifyPolicy {
+        let mut policy = VerifyPolicy::default();
+        if self == Policy::Mastodon {
+            policy.accept_cavage_without_query = true;
+            policy.require_body_digest = false;
+        }
+        policy
+    }
+}
+
 /// The HTTP signature scheme to sign with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SigScheme {
@@ -127,7 +166,8 @@ pub fn run(cmd: SigCommand) -> i32 {
             key,
             at,
             scheme,
-        } => verify(&request, &key, at, scheme),
+            policy,
+        } => verify(&request, &key, at, scheme, policy),
         SigCommand::Sign {
             request,
             key,
@@ -173,7 +213,7 @@ fn load_public_key(path: &Path) -> Result<PublicKey, String> {
     }
 }
 
-fn verify(request: &Path, key: &Path, at: Option<u64>, scheme: UriScheme) -> i32 {
+fn verify(request: &Path, key: &Path, at: Option<u64>, scheme: UriScheme, policy: Policy) -> i32 {
     let (request, _) = match read(request, "request").and_then(|b| raw::parse(&b, scheme.as_str()))
     {
         Ok(parsed) => parsed,
@@ -187,7 +227,7 @@ fn verify(request: &Path, key: &Path, at: Option<u64>, scheme: UriScheme) -> i32
     let verdict = http_sig::verify_request(
         &parts,
         &body,
-        &VerifyPolicy::default(),
+        &policy.verify_policy(),
         clock(at),
         |_key_id| Some(key.clone()),
     );

@@ -206,11 +206,17 @@ impl Woolly {
 
     /// Starts `woolly serve --config FILE` and waits (bounded) for `listening`.
     pub fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// [`Woolly::start`] with extra flags for `woolly serve` (e.g. `--base-url`).
+    pub fn start_with(&mut self, flags: &[&str]) {
         assert!(self.child.is_none(), "already started");
         let mut cmd = Command::new(WOOLLY);
         cmd.arg("serve")
             .arg("--config")
             .arg(&self.config)
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

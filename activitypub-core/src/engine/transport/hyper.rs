@@ -1,5 +1,20 @@
 //! The default [`Transport`]: hyper 1 with hyper-util's pooled HTTP/1.1 client, rustls (ring
-//! provider, web PKI roots) for `https`, and an SSRF guard inside the connector.
+//! provider) for `https`, and an SSRF guard inside the connector.
+//!
+//! # Whose certificates are trusted
+//!
+//! By default three sets of root certificates, together:
+//!
+//! - the Mozilla roots bundled by `webpki-roots` ([`HyperTransportBuilder::web_pki_roots`]),
+//!   so the public fediverse works on any machine;
+//! - the system's trust store, read by `rustls-native-certs` when the transport is built
+//!   ([`HyperTransportBuilder::native_roots`]): the file and directories OpenSSL would use
+//!   (`/etc/ssl/certs/…` on Linux), or, when the `SSL_CERT_FILE` or `SSL_CERT_DIR`
+//!   environment variables are set, the certificates found there instead. A CA the operator
+//!   installed on the machine is thus trusted, as by other programs;
+//! - certificates given to the builder ([`HyperTransportBuilder::add_root_pem`],
+//!   [`HyperTransportBuilder::add_root_certificate`]), for a private or test federation with
+//!   its own CA. (A system store that cannot be read is logged and skipped.)
 //!
 //! # The address guard, and why it sits in the connector
 //!
@@ -109,6 +124,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -147,7 +163,9 @@ pub struct HyperTransportBuilder {
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     web_pki_roots: bool,
+    native_roots: bool,
     extra_roots: Vec<Vec<u8>>,
+    extra_roots_pem: Vec<Vec<u8>>,
 }
 
 impl Default for HyperTransportBuilder {
@@ -160,7 +178,9 @@ impl Default for HyperTransportBuilder {
             pool_idle_timeout: Some(Duration::from_secs(90)),
             pool_max_idle_per_host: 8,
             web_pki_roots: true,
+            native_roots: true,
             extra_roots: Vec::new(),
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -212,14 +232,43 @@ impl HyperTransportBuilder {
         self
     }
 
+    /// Whether the system's trust store is trusted (default `true`): read by
+    /// `rustls-native-certs` when [`build`](Self::build) runs, from `SSL_CERT_FILE` /
+    /// `SSL_CERT_DIR` when either is set, else from the platform's store (see the
+    /// [module docs](self)).
+    pub fn native_roots(mut self, trust: bool) -> Self {
+        self.native_roots = trust;
+        self
+    }
+
     /// Also trusts this root certificate (DER), for a private CA or a test certificate.
     pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
         self.extra_roots.push(der.into());
         self
     }
 
+    /// Also trusts every certificate in this PEM text (`-----BEGIN CERTIFICATE-----` blocks;
+    /// other blocks are skipped), for a private federation's CA. The text is read by
+    /// [`build`](Self::build), which fails if it holds no certificate or one does not parse.
+    ///
+    /// ```no_run
+    /// use activitypub_core::engine::transport::hyper::HyperTransport;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("federation-ca.pem")?;
+    /// let transport = HyperTransport::builder().add_root_pem(&ca).build()?;
+    /// # let _ = transport;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_root_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the transport. Fails with [`Error::Config`] if the user agent is not a valid
-    /// header value, a root certificate does not parse, or no root is trusted at all.
+    /// header value, a root certificate does not parse, a PEM text given to
+    /// [`add_root_pem`](Self::add_root_pem) holds no certificate, or no root is trusted at
+    /// all.
     pub fn build(self) -> Result<HyperTransport, Error> {
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::Config(format!("invalid user agent {:?}", self.user_agent)))?;
@@ -228,14 +277,21 @@ impl HyperTransportBuilder {
         if self.web_pki_roots {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         }
+        if self.native_roots {
+            add_native_roots(&mut roots);
+        }
         for der in &self.extra_roots {
             roots
                 .add(CertificateDer::from(der.as_slice()))
                 .map_err(|e| Error::Config(format!("bad root certificate: {e}")))?;
         }
+        for pem in &self.extra_roots_pem {
+            add_pem_roots(&mut roots, pem)?;
+        }
         if roots.is_empty() {
             return Err(Error::Config(
-                "no trusted root certificates (web PKI roots off and none added)".into(),
+                "no trusted root certificates (web PKI and system roots off or empty, none added)"
+                    .into(),
             ));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -268,6 +324,42 @@ impl HyperTransportBuilder {
     }
 }
 
+/// Adds the system's trust store (or `SSL_CERT_FILE` / `SSL_CERT_DIR`) to `roots`. What
+/// cannot be read, or does not parse, is logged and skipped: system stores often hold a few
+/// certificates webpki refuses, and a machine without a store still has the other roots.
+fn add_native_roots(roots: &mut rustls::RootCertStore) {
+    let found = rustls_native_certs::load_native_certs();
+    for e in &found.errors {
+        tracing::warn!(error = %e, "cannot read part of the system's trusted certificates");
+    }
+    let (added, ignored) = roots.add_parsable_certificates(found.certs);
+    if ignored > 0 {
+        tracing::debug!(
+            added,
+            ignored,
+            "system certificates webpki cannot use were skipped"
+        );
+    }
+}
+
+/// Adds every certificate of a PEM text to `roots`.
+fn add_pem_roots(roots: &mut rustls::RootCertStore, pem: &[u8]) -> Result<(), Error> {
+    let mut count = 0usize;
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| Error::Config(format!("bad PEM root certificate: {e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| Error::Config(format!("bad root certificate: {e}")))?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(Error::Config(
+            "no certificate (-----BEGIN CERTIFICATE-----) in the PEM root certificates".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The default [`Transport`]: hyper + rustls with a connect-time SSRF guard (see the
 /// [module docs](self)).
 ///
@@ -295,7 +387,7 @@ impl fmt::Debug for HyperTransport {
 
 impl HyperTransport {
     /// A transport with the default configuration: `https` only, public addresses only, web
-    /// PKI roots, [`DEFAULT_USER_AGENT`].
+    /// PKI roots and the system's trust store, [`DEFAULT_USER_AGENT`].
     pub fn new() -> Result<Self, Error> {
         HyperTransportBuilder::default().build()
     }
