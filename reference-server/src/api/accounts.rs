@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::util::{ok, path_id, ApiError, ApiResult};
+use super::errors::{ApiError, ApiResult};
+use super::params::path_id;
+use super::responses::ok;
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::{Account, App};

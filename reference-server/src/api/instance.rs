@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::util::{ok, ApiResult};
+use super::errors::ApiResult;
+use super::responses::ok;
 use super::{entities, oauth, Ctx};
 use crate::app::App;
 use crate::app::List;

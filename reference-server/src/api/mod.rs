@@ -47,19 +47,25 @@ use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
 mod entities;
+mod errors;
 mod instance;
 mod multipart;
 pub mod oauth;
+mod paging;
+mod params;
+mod responses;
 mod search;
+mod secrets;
 mod statuses;
 pub mod streaming;
 mod timelines;
-mod util;
 
 pub use streaming::streaming;
 
+use errors::{ApiError, ApiResult};
 use oauth::Token;
-use util::{ok, ApiError, ApiResult, Params};
+use params::Params;
+use responses::ok;
 
 /// What a request brings: the app, the request, its parameters and its token.
 pub(crate) struct Ctx<'a> {
@@ -104,7 +110,7 @@ impl Ctx<'_> {
     /// A response with a `Link` header for `page`.
     pub(crate) fn paged(&self, body: serde_json::Value, page: &fedi_storage::Page) -> ApiResult {
         let mut resp = ok(body)?;
-        util::link_header(
+        paging::link_header(
             &mut resp,
             self.app.base(),
             self.path(),

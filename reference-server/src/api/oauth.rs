@@ -13,9 +13,10 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::util::{
-    html_response, ok, random_secret, redirect, sha256_hex, ApiError, ApiResult, Params,
-};
+use super::errors::{ApiError, ApiResult};
+use super::params::Params;
+use super::responses::{html_response, ok, redirect};
+use super::secrets::{random_secret, sha256_hex};
 use crate::app::App;
 use crate::error::Error;
 

@@ -6,7 +6,8 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::accounts::matching;
-use super::util::{ok, ApiError, ApiResult};
+use super::errors::{ApiError, ApiResult};
+use super::responses::ok;
 use super::{entities, Ctx};
 use crate::app::{Account, App, Status};
 use crate::error::Error;

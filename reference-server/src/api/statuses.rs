@@ -4,8 +4,10 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::accounts::accounts_of;
+use super::errors::{ApiError, ApiResult};
 use super::oauth::{token_app, NS_STATUS_APP};
-use super::util::{ok, path_id, ApiError, ApiResult};
+use super::params::path_id;
+use super::responses::ok;
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::NewStatus;

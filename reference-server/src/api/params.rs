@@ -1,178 +1,13 @@
-//! Request parameters, JSON responses, errors and paging shared by the endpoints.
+//! Request parameters: the query string and the body (form, JSON or multipart), as Mastodon's
+//! controllers see them, and ids from the path.
 
 use bytes::Bytes;
-use fedi_storage::{Page, PageRequest};
-use http::{header, HeaderValue, Response, StatusCode};
-use serde_json::{json, Map, Value};
+use fedi_storage::PageRequest;
+use http::header;
+use serde_json::{Map, Value};
 
+use super::errors::ApiError;
 use super::multipart::{self, FilePart, Limits};
-use crate::error::Error;
-
-/// An error answer: a status, a JSON body `{"error": …}` and, for OAuth errors, the
-/// `WWW-Authenticate` challenge.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    pub(crate) status: StatusCode,
-    pub(crate) body: Value,
-    pub(crate) www_authenticate: Option<String>,
-}
-
-/// The realm Mastodon's OAuth provider (Doorkeeper) names in its challenges.
-const REALM: &str = "Doorkeeper";
-
-/// A `Bearer` challenge (RFC 6750 section 3) as Doorkeeper writes it, with the values
-/// escaped as quoted strings.
-fn bearer_challenge(error: &str, description: &str) -> String {
-    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    format!(
-        "Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"",
-        quote(error),
-        quote(description)
-    )
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            body: json!({ "error": message.into() }),
-            www_authenticate: None,
-        }
-    }
-    /// An OAuth error (`error` and `error_description`), with its challenge as Doorkeeper
-    /// sends it on every OAuth error.
-    pub(crate) fn oauth(status: StatusCode, error: &str, description: impl Into<String>) -> Self {
-        let description = description.into();
-        ApiError {
-            status,
-            www_authenticate: Some(bearer_challenge(error, &description)),
-            body: json!({ "error": error, "error_description": description }),
-        }
-    }
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
-    }
-    pub(crate) fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Record not found")
-    }
-    /// `401` for a missing, unknown or revoked token: Mastodon's body and Doorkeeper's
-    /// `invalid_token` challenge.
-    pub(crate) fn invalid_token() -> Self {
-        const MESSAGE: &str = "The access token is invalid";
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, MESSAGE);
-        e.www_authenticate = Some(bearer_challenge("invalid_token", MESSAGE));
-        e
-    }
-    /// `403` for a token without `scope`: Mastodon's body and an `insufficient_scope`
-    /// challenge naming the scopes that would do, as Mastodon's `doorkeeper_authorize!` lists
-    /// them (`read read:statuses`; `follow read read:follows`; `profile read read:accounts`).
-    pub(crate) fn out_of_scope(scope: &str) -> Self {
-        let mut e = Self::new(
-            StatusCode::FORBIDDEN,
-            "This action is outside the authorized scopes",
-        );
-        let scopes = match scope.split_once(':') {
-            _ if scope == "profile" => "profile read read:accounts".to_owned(),
-            Some((family, "follows" | "blocks" | "mutes")) => {
-                format!("follow {family} {scope}")
-            }
-            Some((family, _)) => format!("{family} {scope}"),
-            None => scope.to_owned(),
-        };
-        e.www_authenticate = Some(bearer_challenge(
-            "insufficient_scope",
-            &format!("Access to this resource requires scope \"{scopes}\"."),
-        ));
-        e
-    }
-    pub(crate) fn needs_user() -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "This method requires an authenticated user",
-        )
-    }
-    pub(crate) fn into_response(self) -> Response<Bytes> {
-        let mut resp = json_response(self.status, &self.body);
-        if let Some(v) = self
-            .www_authenticate
-            .and_then(|c| HeaderValue::from_str(&c).ok())
-        {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-        resp
-    }
-}
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> Self {
-        let status = e.status();
-        let message = match &e {
-            Error::NotFound(_) => "Record not found".to_owned(),
-            Error::Unprocessable(m) => m.clone(),
-            Error::Forbidden(m) => m.clone(),
-            Error::BadRequest(m) => m.clone(),
-            Error::Unauthorized(_) => return ApiError::invalid_token(),
-            Error::Storage(se) if se.is_not_found() => "Record not found".to_owned(),
-            _ if status.is_server_error() => {
-                tracing::warn!(error = %e, "client API request failed");
-                if status == StatusCode::BAD_GATEWAY {
-                    format!("Remote server error: {e}")
-                } else {
-                    "Internal server error".to_owned()
-                }
-            }
-            _ => e.to_string(),
-        };
-        ApiError::new(status, message)
-    }
-}
-
-pub(crate) type ApiResult = Result<Response<Bytes>, ApiError>;
-
-/// A JSON response.
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut resp = Response::new(Bytes::from(bytes));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-/// `200` with JSON.
-pub(crate) fn ok(body: Value) -> ApiResult {
-    Ok(json_response(StatusCode::OK, &body))
-}
-
-/// An HTML page.
-pub(crate) fn html_response(status: StatusCode, body: String) -> Response<Bytes> {
-    let mut resp = Response::new(Bytes::from(body));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-/// A `302` to `location`.
-pub(crate) fn redirect(location: &str) -> ApiResult {
-    let mut resp = Response::new(Bytes::new());
-    *resp.status_mut() = StatusCode::FOUND;
-    let v = HeaderValue::from_str(location)
-        .map_err(|_| ApiError::bad_request("invalid redirect_uri"))?;
-    resp.headers_mut().insert(header::LOCATION, v);
-    Ok(resp)
-}
 
 /// Parameters from the query string and the body (form, JSON or multipart text fields), the
 /// body's winning. Form keys `a[]` collect into arrays and `a[0][b]` into nested objects.
@@ -384,66 +219,12 @@ pub(crate) fn path_id(s: &str) -> Result<u64, ApiError> {
     s.parse().map_err(|_| ApiError::not_found())
 }
 
-/// Adds a `Link` header for the page (next: older, prev: newer), keeping the other query
-/// parameters.
-pub(crate) fn link_header(
-    resp: &mut Response<Bytes>,
-    base: &str,
-    path: &str,
-    query: Option<&str>,
-    page: &Page,
-) {
-    if page.items.is_empty() {
-        return;
-    }
-    let kept: Vec<(String, String)> = query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "since_id" | "min_id"))
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let make = |k: &str, v: u64| {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (a, b) in &kept {
-            ser.append_pair(a, b);
-        }
-        ser.append_pair(k, &v.to_string());
-        format!("{base}{path}?{}", ser.finish())
-    };
-    let mut links = Vec::new();
-    if let Some(next) = page.next_max_id() {
-        links.push(format!("<{}>; rel=\"next\"", make("max_id", next)));
-    }
-    if let Some(prev) = page.prev_min_id() {
-        links.push(format!("<{}>; rel=\"prev\"", make("min_id", prev)));
-    }
-    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
-        resp.headers_mut().insert(header::LINK, v);
-    }
-}
-
-/// SHA-256, hex.
-pub(crate) fn sha256_hex(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let d = Sha256::digest(s.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A random URL-safe secret of 32 bytes.
-pub(crate) fn random_secret() -> String {
-    use base64::Engine as _;
-    use rand::RngCore;
-    let mut b = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use http::StatusCode;
+    use serde_json::json;
 
     #[tokio::test]
     async fn form_keys_nest_and_collect() {
@@ -552,15 +333,6 @@ mod tests {
         assert_eq!(
             Params::from_request(&req).await.unwrap_err().status,
             StatusCode::BAD_REQUEST
-        );
-    }
-
-    #[test]
-    fn sha256_matches_the_known_vector() {
-        // FIPS 180-2 test vector for "abc".
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }
