@@ -75,6 +75,11 @@
 //! # }
 //! ```
 //!
+//! Besides the single reads, [`KvStore::kv_get_many`], [`CollectionStore::count_many`],
+//! [`CollectionStore::newest_many`] and [`CollectionStore::key_of_many`] read many records in
+//! one call (a page of a timeline needs some hundred); their default bodies loop over the
+//! single reads, so a backend behind a network overrides them with one query each.
+//!
 //! A third-party backend implements the traits and runs [`conformance::run_all`] in its tests.
 
 // One module per concern, each with its trait, its `*Ext` conveniences and its records; all
