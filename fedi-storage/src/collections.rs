@@ -26,6 +26,41 @@ pub trait CollectionStore: Send + Sync {
 
     /// A page of the collection; see [`PageRequest`] for the cursor semantics.
     async fn page(&self, collection: &str, request: &PageRequest) -> Result<Page>;
+
+    // Multi-reads: one call for what a page of records needs (the counts of 40 statuses,
+    // whether each is pinned). A backend behind a network answers each with one query; the
+    // defaults loop over the single reads, so every backend has them, and the bundled
+    // backends read everything in one synchronous step.
+
+    /// The counts of several collections ([`CollectionStore::count`]), in the order asked.
+    async fn count_many(&self, collections: &[&str]) -> Result<Vec<u64>> {
+        let mut out = Vec::with_capacity(collections.len());
+        for c in collections {
+            out.push(self.count(c).await?);
+        }
+        Ok(out)
+    }
+
+    /// The newest item (largest key) of each of several collections, in the order asked
+    /// (`None` for an empty one): what "when did this account last post" needs.
+    async fn newest_many(&self, collections: &[&str]) -> Result<Vec<Option<CollectionItem>>> {
+        let mut out = Vec::with_capacity(collections.len());
+        for c in collections {
+            let page = self.page(c, &PageRequest::newest(1)).await?;
+            out.push(page.items.into_iter().next());
+        }
+        Ok(out)
+    }
+
+    /// The sort keys of several `(collection, member)` pairs ([`CollectionStore::key_of`]),
+    /// in the order asked (`None` where the member is absent).
+    async fn key_of_many(&self, pairs: &[(&str, &str)]) -> Result<Vec<Option<u64>>> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for (c, m) in pairs {
+            out.push(self.key_of(c, m).await?);
+        }
+        Ok(out)
+    }
 }
 
 /// Conveniences on [`CollectionStore`].

@@ -75,6 +75,12 @@
 //! # }
 //! ```
 //!
+//! Besides the single reads, [`KvStore::kv_get_many`], [`CollectionStore::count_many`],
+//! [`CollectionStore::newest_many`] and [`CollectionStore::key_of_many`] read many records in
+//! one call (a page of a timeline needs some hundred); their default bodies loop over the
+//! single reads, so a backend behind a network overrides them with one query each.
+//! [`counting::CountingStore`] wraps any store and counts its calls.
+//!
 //! A third-party backend implements the traits and runs [`conformance::run_all`] in its tests.
 
 // One module per concern, each with its trait, its `*Ext` conveniences and its records; all
@@ -89,6 +95,7 @@ mod queues;
 
 pub mod conformance;
 mod core;
+pub mod counting;
 mod error;
 pub mod memory;
 pub mod sled;

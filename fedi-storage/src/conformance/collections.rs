@@ -403,3 +403,76 @@ pub async fn paging_matches_model<S: Store + ?Sized>(store: &S) {
         assert_eq!(got, expected, "paging model: wrong page for {req:?}");
     }
 }
+
+/// Multi-reads of collections: [`CollectionStore::count_many`],
+/// [`CollectionStore::newest_many`] and [`CollectionStore::key_of_many`] answer each name as
+/// the single reads do, in the order asked.
+pub async fn collection_multi_reads<S: Store + ?Sized>(store: &S) {
+    let a = scope("many-a");
+    let b = scope("many-b");
+    let empty = scope("many-empty");
+    for (k, m) in [(3u64, "x"), (9, "y"), (5, "z")] {
+        store
+            .insert(&a, &CollectionItem::new(k, m))
+            .await
+            .expect("insert");
+    }
+    store
+        .insert(&b, &CollectionItem::new(1, "x"))
+        .await
+        .expect("insert");
+    let none: &[&str] = &[];
+    assert_eq!(
+        store.count_many(none).await.expect("count_many"),
+        Vec::<u64>::new(),
+        "count_many: no collections, no answers"
+    );
+    assert_eq!(
+        store
+            .count_many(&[&b, &a, &empty, &a])
+            .await
+            .expect("count_many"),
+        vec![1, 3, 0, 3],
+        "count_many: one count per name, in order"
+    );
+    assert_eq!(
+        store
+            .newest_many(&[&a, &empty, &b])
+            .await
+            .expect("newest_many"),
+        vec![
+            Some(CollectionItem::new(9, "y")),
+            None,
+            Some(CollectionItem::new(1, "x")),
+        ],
+        "newest_many: the item with the largest key, None when empty"
+    );
+    // A move and a removal show in the next multi-read.
+    store
+        .insert(&a, &CollectionItem::new(12, "x"))
+        .await
+        .expect("move");
+    store.remove(&b, "x").await.expect("remove");
+    assert_eq!(
+        store.newest_many(&[&a, &b]).await.expect("newest_many"),
+        vec![Some(CollectionItem::new(12, "x")), None],
+        "newest_many: after a move and a removal"
+    );
+    assert_eq!(
+        store.count_many(&[&a, &b]).await.expect("count_many"),
+        vec![3, 0],
+        "count_many: after a move and a removal"
+    );
+    let pairs: [(&str, &str); 5] = [(&a, "x"), (&a, "nope"), (&b, "x"), (&empty, "x"), (&a, "z")];
+    let many = store.key_of_many(&pairs).await.expect("key_of_many");
+    assert_eq!(
+        many,
+        vec![Some(12), None, None, None, Some(5)],
+        "key_of_many: one key per pair, in order"
+    );
+    let mut one_by_one = Vec::new();
+    for (c, m) in pairs {
+        one_by_one.push(store.key_of(c, m).await.expect("key_of"));
+    }
+    assert_eq!(many, one_by_one, "key_of_many: the same as key_of per pair");
+}

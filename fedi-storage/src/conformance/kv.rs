@@ -122,3 +122,73 @@ pub async fn kv_prefix_scans<S: Store + ?Sized>(store: &S) {
         "kv: a record of the wrong shape is Corrupt"
     );
 }
+
+/// Multi-reads of the key-value space: [`KvStore::kv_get_many`] answers each key as
+/// [`KvStore::kv_get`] does, in the order asked, and [`KvStoreExt::kv_get_many_json`] decodes
+/// them.
+pub async fn kv_multi_reads<S: Store + ?Sized>(store: &S) {
+    let ns = scope("kv-many");
+    let other = format!("{ns}-other");
+    for (k, v) in [("a", "1"), ("b", "2"), ("c", "3")] {
+        store
+            .kv_put(&ns, k.as_bytes(), v.as_bytes())
+            .await
+            .expect("put");
+    }
+    store.kv_put(&other, b"d", b"4").await.expect("put");
+    store.kv_put(&ns, b"e", b"").await.expect("put");
+    assert_eq!(
+        store.kv_get_many(&ns, &[]).await.expect("get_many"),
+        Vec::<Option<Vec<u8>>>::new(),
+        "kv_get_many: no keys, no answers"
+    );
+    let keys: [&[u8]; 7] = [b"c", b"missing", b"a", b"d", b"a", b"e", b"b"];
+    let many = store.kv_get_many(&ns, &keys).await.expect("get_many");
+    let mut one_by_one = Vec::new();
+    for k in keys {
+        one_by_one.push(store.kv_get(&ns, k).await.expect("get"));
+    }
+    assert_eq!(
+        many,
+        vec![
+            Some(b"3".to_vec()),
+            None,
+            Some(b"1".to_vec()),
+            None,
+            Some(b"1".to_vec()),
+            Some(Vec::new()),
+            Some(b"2".to_vec()),
+        ],
+        "kv_get_many: one answer per key, in order; other namespaces are not read; an empty value is Some"
+    );
+    assert_eq!(many, one_by_one, "kv_get_many: the same as kv_get per key");
+    store.kv_delete(&ns, b"a").await.expect("delete");
+    assert_eq!(
+        store
+            .kv_get_many(&ns, &[b"a", b"b"])
+            .await
+            .expect("get_many"),
+        vec![None, Some(b"2".to_vec())],
+        "kv_get_many: a deleted key is gone"
+    );
+
+    store
+        .kv_put_json(&ns, b"j1", &serde_json::json!({"n": 1}))
+        .await
+        .expect("put json");
+    assert_eq!(
+        store
+            .kv_get_many_json::<serde_json::Value>(&ns, &[b"j1", b"nothing"])
+            .await
+            .expect("get_many_json"),
+        vec![Some(serde_json::json!({"n": 1})), None],
+        "kv_get_many_json: decoded, in order"
+    );
+    assert!(
+        store
+            .kv_get_many_json::<serde_json::Value>(&ns, &[b"j1", b"b", b"e"])
+            .await
+            .is_err_and(|e| e.is_corrupt()),
+        "kv_get_many_json: a value that is not the expected JSON is Corrupt"
+    );
+}

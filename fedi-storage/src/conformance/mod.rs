@@ -29,12 +29,14 @@ mod kv;
 mod queues;
 
 pub use batches::{atomic_batches, batch_dedupe_race, batch_group_race, batch_groups};
-pub use collections::{collection_ordering, paging_edges, paging_matches_model};
+pub use collections::{
+    collection_multi_reads, collection_ordering, paging_edges, paging_matches_model,
+};
 pub use concurrency::concurrent_writers;
 pub use dedupe::{dedupe, dedupe_race};
 pub use documents::{documents, tombstones};
 pub use keys::keys;
-pub use kv::kv_prefix_scans;
+pub use kv::{kv_multi_reads, kv_prefix_scans};
 pub use queues::{
     lanes, lease_expiry_and_redelivery, queue_lease_and_ack, retries_and_dead_letters,
 };
@@ -69,6 +71,7 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     collection_ordering(store).await;
     paging_edges(store).await;
     paging_matches_model(store).await;
+    collection_multi_reads(store).await;
     concurrent_writers(store).await;
     keys(store).await;
     queue_lease_and_ack(store).await;
@@ -78,6 +81,7 @@ pub async fn run_all<S: Store + ?Sized>(store: &S) {
     dedupe(store).await;
     dedupe_race(store).await;
     kv_prefix_scans(store).await;
+    kv_multi_reads(store).await;
     atomic_batches(store).await;
     batch_dedupe_race(store).await;
     batch_groups(store).await;

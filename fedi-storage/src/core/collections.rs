@@ -82,6 +82,26 @@ impl<E: Engine> Core<E> {
             .unwrap_or(0))
     }
 
+    pub(crate) fn count_many(&self, cs: &[&str]) -> Result<Vec<u64>> {
+        cs.iter().map(|c| self.count(c)).collect()
+    }
+
+    pub(crate) fn newest_many(&self, cs: &[&str]) -> Result<Vec<Option<CollectionItem>>> {
+        cs.iter()
+            .map(|c| {
+                Ok(self
+                    .page(c, &PageRequest::newest(1))?
+                    .items
+                    .into_iter()
+                    .next())
+            })
+            .collect()
+    }
+
+    pub(crate) fn key_of_many(&self, pairs: &[(&str, &str)]) -> Result<Vec<Option<u64>>> {
+        pairs.iter().map(|(c, m)| self.key_of(c, m)).collect()
+    }
+
     pub(crate) fn page(&self, c: &str, req: &PageRequest) -> Result<Page> {
         let prefix = coll_prefix(c)?;
         let mut lo = prefix.clone();

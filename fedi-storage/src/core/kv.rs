@@ -14,6 +14,10 @@ impl<E: Engine> Core<E> {
         self.engine.get(&kv_key(ns, key)?)
     }
 
+    pub(crate) fn kv_get_many(&self, ns: &str, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.kv_get(ns, k)).collect()
+    }
+
     pub(crate) fn kv_put(&self, ns: &str, key: &[u8], value: &[u8]) -> Result<()> {
         let k = kv_key(ns, key)?;
         self.write(|tx| {

@@ -59,6 +59,21 @@ macro_rules! impl_store_traits {
             ) -> $crate::Result<$crate::Page> {
                 self.core().page(collection, request)
             }
+            async fn count_many(&self, collections: &[&str]) -> $crate::Result<Vec<u64>> {
+                self.core().count_many(collections)
+            }
+            async fn newest_many(
+                &self,
+                collections: &[&str],
+            ) -> $crate::Result<Vec<Option<$crate::CollectionItem>>> {
+                self.core().newest_many(collections)
+            }
+            async fn key_of_many(
+                &self,
+                pairs: &[(&str, &str)],
+            ) -> $crate::Result<Vec<Option<u64>>> {
+                self.core().key_of_many(pairs)
+            }
         }
 
         #[async_trait::async_trait]
@@ -236,6 +251,13 @@ macro_rules! impl_store_traits {
                 limit: usize,
             ) -> $crate::Result<Vec<(Vec<u8>, Vec<u8>)>> {
                 self.core().kv_scan(namespace, prefix, after, limit)
+            }
+            async fn kv_get_many(
+                &self,
+                namespace: &str,
+                keys: &[&[u8]],
+            ) -> $crate::Result<Vec<Option<Vec<u8>>>> {
+                self.core().kv_get_many(namespace, keys)
             }
         }
 

@@ -221,19 +221,17 @@ pub(crate) async fn followers(ctx: &Ctx<'_>, id: &str, followers: bool) -> ApiRe
     ctx.paged(body, &page)
 }
 
-/// The accounts of a list of id strings, skipping unknown and deleted ones.
+/// The accounts of a list of id strings (read in one store call), skipping unknown and
+/// deleted ones.
 pub(crate) async fn accounts_of(app: &App, ids: Vec<&str>) -> Result<Vec<Account>, Error> {
-    let mut out = Vec::new();
-    for m in ids {
-        let Ok(id) = m.parse::<u64>() else { continue };
-        match app.account(id).await {
-            Ok(a) if !a.deleted => out.push(a),
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
+    let ids: Vec<u64> = ids.iter().filter_map(|m| m.parse().ok()).collect();
+    Ok(app
+        .accounts_by_id(&ids)
+        .await?
+        .into_iter()
+        .flatten()
+        .filter(|a| !a.deleted)
+        .collect())
 }
 
 /// `POST /api/v1/accounts/:id/{follow,unfollow,block,unblock,mute,unmute}`.

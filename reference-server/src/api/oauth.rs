@@ -26,10 +26,8 @@ pub(crate) const NS_APPS: &str = "oauth.apps";
 pub(crate) const NS_CODES: &str = "oauth.codes";
 /// Namespace of access tokens.
 pub(crate) const NS_TOKENS: &str = "oauth.tokens";
-/// Namespace of misc API state (the VAPID key, which application posted a status).
+/// Namespace of misc API state (the VAPID key).
 pub(crate) const NS_API: &str = "api.state";
-/// Status id → the application that posted it.
-pub(crate) const NS_STATUS_APP: &str = "api.status_app";
 
 /// The out-of-band redirect URI: the code is shown to the user.
 pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";

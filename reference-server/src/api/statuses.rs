@@ -5,13 +5,13 @@ use serde_json::{json, Value};
 
 use super::accounts::accounts_of;
 use super::errors::{ApiError, ApiResult};
-use super::oauth::{token_app, NS_STATUS_APP};
+use super::oauth::token_app;
 use super::params::path_id;
 use super::responses::ok;
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::NewStatus;
-use crate::app::{App, Status, Visibility};
+use crate::app::{App, Status, StatusApplication, Visibility};
 
 /// A status `viewer` may see (404 otherwise, as Mastodon hides what you cannot see).
 pub(crate) async fn visible(app: &App, id: &str, viewer: Option<u64>) -> Result<Status, ApiError> {
@@ -91,13 +91,18 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
     };
     let s = ctx.app.post_status(me, new).await?;
     if let Some(t) = &ctx.token {
-        let key = s.id.to_string();
-        if ctx.app.get::<Value>(NS_STATUS_APP, &key).await?.is_none() {
+        if ctx.app.status_application(s.id).await?.is_none() {
             let application = match token_app(ctx.app, t).await? {
-                Some(a) => json!({ "name": a.name, "website": a.website }),
-                None => json!({ "name": "woolly", "website": null }),
+                Some(a) => StatusApplication {
+                    name: a.name,
+                    website: a.website,
+                },
+                None => StatusApplication {
+                    name: "woolly".into(),
+                    website: None,
+                },
             };
-            ctx.app.put(NS_STATUS_APP, &key, &application).await?;
+            ctx.app.set_status_application(s.id, &application).await?;
         }
     }
     ok(entities::status(ctx.app, &s, Some(me)).await?)
@@ -215,19 +220,19 @@ pub(crate) async fn history(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let viewer = ctx.viewer("read:statuses")?;
     let s = visible(ctx.app, id, viewer).await?;
     let author = ctx.app.account(s.account_id).await?;
-    let account = entities::account(ctx.app, &author).await?;
+    let account = entities::account_entity(ctx.app, &author).await?;
     let mut out: Vec<Value> = s
         .edits
         .iter()
         .map(|e| entities::status_edit(e, &account))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let current = crate::app::model::Edit {
         content: s.content.clone(),
         spoiler_text: s.spoiler_text.clone(),
         sensitive: s.sensitive,
         created_at: s.edited_at.unwrap_or(s.created_at),
     };
-    out.push(entities::status_edit(&current, &account));
+    out.push(entities::status_edit(&current, &account)?);
     ok(Value::Array(out))
 }
 

@@ -1,6 +1,6 @@
 //! Timelines, favourites, notifications, follow requests, blocks and mutes.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::accounts::{accounts_of, find};
 use super::errors::{ApiError, ApiResult};
@@ -80,26 +80,16 @@ async fn filtered_notifications(
         Some(a) => Some(path_id(&a).map_err(|_| ApiError::bad_request("account_id: not an id"))?),
         None => None,
     };
-    let page = ctx.app.page(&List::Notifications(me), &req).await?;
-    let mut out = Vec::new();
-    for item in &page.items {
-        let Ok(id) = item.member.parse::<u64>() else {
-            continue;
-        };
-        let n: Notification = match ctx.app.notification(me, id).await {
-            Ok(n) => n,
-            Err(e) if e.is_not_found() => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let kind = n.kind.as_str();
-        if (!types.is_empty() && !types.iter().any(|t| t == kind))
-            || exclude.iter().any(|t| t == kind)
-            || from.is_some_and(|f| f != n.from_account_id)
-        {
-            continue;
-        }
-        out.push(n);
-    }
+    let (list, page) = ctx.app.notifications_page(me, &req).await?;
+    let out = list
+        .into_iter()
+        .filter(|n| {
+            let kind = n.kind.as_str();
+            (types.is_empty() || types.iter().any(|t| t == kind))
+                && !exclude.iter().any(|t| t == kind)
+                && from.is_none_or(|f| f == n.from_account_id)
+        })
+        .collect();
     Ok((out, page))
 }
 
@@ -107,13 +97,8 @@ async fn filtered_notifications(
 pub(crate) async fn notifications(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:notifications")?;
     let (list, page) = filtered_notifications(ctx, me).await?;
-    let mut out = Vec::new();
-    for n in &list {
-        if let Some(v) = entities::notification(ctx.app, n).await? {
-            out.push(v);
-        }
-    }
-    ctx.paged(Value::Array(out), &page)
+    let body = entities::notifications(ctx.app, me, &list).await?;
+    ctx.paged(body, &page)
 }
 
 /// `GET /api/v2/notifications`: Mastodon 4.3's grouped notifications. Woolly does not
@@ -121,28 +106,33 @@ pub(crate) async fn notifications(ctx: &Ctx<'_>) -> ApiResult {
 pub(crate) async fn grouped_notifications(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:notifications")?;
     let (list, page) = filtered_notifications(ctx, me).await?;
-    let mut accounts: Vec<Value> = Vec::new();
-    let mut statuses: Vec<Value> = Vec::new();
+    let loaded = ctx.app.load_notifications(me, &list).await?;
+    let mut accounts: Vec<entities::Account> = Vec::new();
+    let mut statuses: Vec<entities::Status> = Vec::new();
     let mut groups = Vec::new();
     for n in &list {
-        let Ok(from) = ctx.app.account(n.from_account_id).await else {
+        let Some(from) = loaded.account(n.from_account_id) else {
             continue;
         };
+        // A status gone, or whose author is, leaves the notification out (as in v1).
         let status = match n.status_id {
-            Some(sid) => match ctx.app.status(sid).await {
-                Ok(s) => Some(s),
-                Err(_) => continue,
+            Some(sid) => match loaded
+                .status(sid)
+                .and_then(|s| entities::Status::from_loaded(ctx.app, s, &loaded))
+            {
+                Some(s) => Some(s),
+                None => continue,
             },
             None => None,
         };
         let fid = from.id.to_string();
-        if !accounts.iter().any(|a| a["id"] == fid.as_str()) {
-            accounts.push(entities::account(ctx.app, &from).await?);
+        if !accounts.iter().any(|a| a.id == fid) {
+            accounts.push(entities::Account::from_loaded(ctx.app, from, &loaded));
         }
-        if let Some(s) = &status {
-            let sid = s.id.to_string();
-            if !statuses.iter().any(|x| x["id"] == sid.as_str()) {
-                statuses.push(entities::status(ctx.app, s, Some(me)).await?);
+        let status_id = status.as_ref().map(|s| s.id.clone());
+        if let Some(s) = status {
+            if !statuses.iter().any(|x| x.id == s.id) {
+                statuses.push(s);
             }
         }
         let at = crate::app::docs::rfc3339(n.created_at);
@@ -155,11 +145,15 @@ pub(crate) async fn grouped_notifications(ctx: &Ctx<'_>) -> ApiResult {
             "page_max_id": n.id.to_string(),
             "latest_page_notification_at": at,
             "sample_account_ids": [fid],
-            "status_id": status.map(|s| s.id.to_string()),
+            "status_id": status_id,
         }));
     }
     ctx.paged(
-        json!({ "accounts": accounts, "statuses": statuses, "notification_groups": groups }),
+        json!({
+            "accounts": entities::to_json(&accounts)?,
+            "statuses": entities::to_json(&statuses)?,
+            "notification_groups": groups,
+        }),
         &page,
     )
 }

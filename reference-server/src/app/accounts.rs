@@ -25,6 +25,13 @@ impl App {
             .ok_or_else(|| Error::NotFound(format!("account {id}")))
     }
 
+    /// Several accounts by id in one store call, in the order asked (`None` for an unknown
+    /// one).
+    pub async fn accounts_by_id(&self, ids: &[u64]) -> Result<Vec<Option<Account>>, Error> {
+        let keys: Vec<String> = ids.iter().map(u64::to_string).collect();
+        self.get_many(ns::ACCOUNTS, &keys).await
+    }
+
     /// A local account by username, or a known remote one by `user@domain`.
     pub async fn account_by_acct(&self, acct: &str) -> Result<Option<Account>, Error> {
         let acct = acct.trim_start_matches('@').to_lowercase();

@@ -13,7 +13,8 @@
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`notifications`]: notifications of local accounts.
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
-//! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once.
+//! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
+//!   [`batch`]: what a page of entities needs, read together.
 //! - [`docs`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
 //! - [`rebase`]: local records moved to another base URL, before a data directory is bound.
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::error::Error;
 
 pub mod accounts;
+pub mod batch;
 pub mod bulk;
 pub mod docs;
 pub mod inbound;
@@ -42,7 +44,10 @@ pub mod statuses;
 pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
-pub use model::{Account, List, Notification, NotificationType, Status, Visibility};
+pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
+pub use model::{
+    Account, List, Notification, NotificationType, Status, StatusApplication, Visibility,
+};
 pub use relationships::Relationship;
 pub use statuses::NewStatus;
 
@@ -214,6 +219,39 @@ impl App {
         key: &str,
     ) -> Result<Option<T>, Error> {
         Ok(self.inner.store.kv_get_json(ns, key.as_bytes()).await?)
+    }
+    /// Several records of a namespace in one store call, in the order of `keys` (`None` for
+    /// a missing one). A record that does not decode is left out as missing, with a warning,
+    /// so that one damaged record does not take a whole page down with it.
+    pub(crate) async fn get_many<T: serde::de::DeserializeOwned>(
+        &self,
+        ns: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<T>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        let values = self.inner.store.kv_get_many(ns, &raw).await?;
+        Ok(values
+            .into_iter()
+            .zip(keys)
+            .map(|(v, key)| {
+                let v = v?;
+                serde_json::from_slice(&v)
+                    .map_err(|e| tracing::warn!(ns, key = %key, error = %e, "record skipped"))
+                    .ok()
+            })
+            .collect())
+    }
+    /// Whether each of several keys of a namespace holds a record, in one store call.
+    pub(crate) async fn exist_many(&self, ns: &str, keys: &[String]) -> Result<Vec<bool>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        let values = self.inner.store.kv_get_many(ns, &raw).await?;
+        Ok(values.iter().map(Option::is_some).collect())
     }
     pub(crate) async fn put<T: serde::Serialize + Sync>(
         &self,

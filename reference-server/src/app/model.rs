@@ -41,6 +41,9 @@ pub(in crate::app) mod ns {
     pub const IDEMPOTENCY: &str = "statuses.idempotency";
     /// Remote account id → its actor's `featured` collection IRI (pinned posts).
     pub const FEATURED: &str = "accounts.featured";
+    /// Status id → [`StatusApplication`](super::StatusApplication) (the name keeps the
+    /// namespace the client API wrote before the record moved here).
+    pub const STATUS_APPS: &str = "api.status_app";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -401,6 +404,15 @@ pub struct Status {
     pub activity_uri: Option<String>,
     /// The conversation (thread) IRI.
     pub conversation: Option<String>,
+}
+
+/// The application a local status was posted with (Mastodon's `Application` on a status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusApplication {
+    /// The application's name.
+    pub name: String,
+    /// Its website.
+    pub website: Option<String>,
 }
 
 /// A follow (accepted or pending).

@@ -1,6 +1,6 @@
 //! Notifications of local accounts.
 
-use fedi_storage::{CollectionStoreExt, PageRequest, WriteBatch};
+use fedi_storage::{CollectionStoreExt, Page, PageRequest, WriteBatch};
 
 use super::model::{coll, ns, Notification, NotificationType};
 use super::{App, Event};
@@ -62,20 +62,34 @@ impl App {
         account_id: u64,
         req: &PageRequest,
     ) -> Result<Vec<Notification>, Error> {
+        Ok(self.notifications_page(account_id, req).await?.0)
+    }
+
+    /// A page of `account_id`'s notifications (read in one store call), with the raw page
+    /// (for `Link` headers).
+    pub async fn notifications_page(
+        &self,
+        account_id: u64,
+        req: &PageRequest,
+    ) -> Result<(Vec<Notification>, Page), Error> {
         let page = self
             .store()
             .page(&coll::notifications(account_id), req)
             .await?;
-        let mut out = Vec::new();
-        for item in page.items {
-            if let Some(n) = self
-                .get::<Notification>(ns::NOTIFICATIONS, &item.member)
-                .await?
-            {
-                out.push(n);
-            }
-        }
-        Ok(out)
+        let keys: Vec<String> = page
+            .items
+            .iter()
+            .filter(|i| i.member.parse::<u64>().is_ok())
+            .map(|i| i.member.clone())
+            .collect();
+        let out = self
+            .get_many::<Notification>(ns::NOTIFICATIONS, &keys)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter(|n| n.account_id == account_id)
+            .collect();
+        Ok((out, page))
     }
 
     /// Dismisses one notification.

@@ -10,7 +10,7 @@ use fedi_storage::{CollectionStoreExt, Origin, PageRequest, Tombstone, WriteBatc
 
 use super::docs::oid;
 use super::host_of;
-use super::model::{coll, ns, pair, Account, Edit, Status, Visibility};
+use super::model::{coll, ns, pair, Account, Edit, Status, StatusApplication, Visibility};
 use super::render;
 use super::{App, Event};
 use crate::error::Error;
@@ -35,6 +35,39 @@ pub struct NewStatus {
     pub language: Option<String>,
     /// `Idempotency-Key`.
     pub idempotency_key: Option<String>,
+}
+
+/// Whether `viewer` may see `status`, given whether its author blocks the viewer and whether
+/// the viewer follows its author (which matters only when [`needs_follow`]): the one rule
+/// behind [`App::can_view`] and the pages of [`App::statuses_page`].
+pub(crate) fn visible_with(
+    status: &Status,
+    viewer: Option<u64>,
+    author_blocks_viewer: bool,
+    viewer_follows_author: bool,
+) -> bool {
+    if let Some(v) = viewer {
+        if v == status.account_id {
+            return true;
+        }
+        if author_blocks_viewer {
+            return false;
+        }
+    }
+    match status.visibility {
+        Visibility::Public | Visibility::Unlisted => true,
+        Visibility::Private => {
+            viewer.is_some_and(|v| status.mentions.contains(&v) || viewer_follows_author)
+        }
+        Visibility::Direct => viewer.is_some_and(|v| status.mentions.contains(&v)),
+    }
+}
+
+/// Whether seeing `status` depends on `viewer` (not its author) following its author.
+pub(crate) fn needs_follow(status: &Status, viewer: u64) -> bool {
+    status.visibility == Visibility::Private
+        && viewer != status.account_id
+        && !status.mentions.contains(&viewer)
 }
 
 impl App {
@@ -68,26 +101,38 @@ impl App {
         Ok(())
     }
 
+    /// Several statuses by id in one store call, in the order asked (`None` for an unknown
+    /// one).
+    pub async fn statuses_by_id(&self, ids: &[u64]) -> Result<Vec<Option<Status>>, Error> {
+        let keys: Vec<String> = ids.iter().map(u64::to_string).collect();
+        self.get_many(ns::STATUSES, &keys).await
+    }
+
+    /// The application a status was posted with, if recorded.
+    pub async fn status_application(&self, id: u64) -> Result<Option<StatusApplication>, Error> {
+        self.get(ns::STATUS_APPS, &id.to_string()).await
+    }
+
+    /// Records the application a status was posted with.
+    pub async fn set_status_application(
+        &self,
+        id: u64,
+        application: &StatusApplication,
+    ) -> Result<(), Error> {
+        self.put(ns::STATUS_APPS, &id.to_string(), application)
+            .await
+    }
+
     /// Whether `viewer` (an account id, or `None` for anonymous) may see `status`.
     pub async fn can_view(&self, status: &Status, viewer: Option<u64>) -> Result<bool, Error> {
-        if let Some(v) = viewer {
-            if v == status.account_id {
-                return Ok(true);
-            }
-            if self.blocks(status.account_id, v).await? {
-                return Ok(false);
-            }
+        let Some(v) = viewer.filter(|v| *v != status.account_id) else {
+            return Ok(visible_with(status, viewer, false, false));
+        };
+        if self.blocks(status.account_id, v).await? {
+            return Ok(false);
         }
-        Ok(match status.visibility {
-            Visibility::Public | Visibility::Unlisted => true,
-            Visibility::Private => match viewer {
-                Some(v) => {
-                    status.mentions.contains(&v) || self.is_following(v, status.account_id).await?
-                }
-                None => false,
-            },
-            Visibility::Direct => viewer.is_some_and(|v| status.mentions.contains(&v)),
-        })
+        let follows = needs_follow(status, v) && self.is_following(v, status.account_id).await?;
+        Ok(visible_with(status, viewer, false, follows))
     }
 
     /// Whether the holder of `actor_iri` (a signed fetch) may fetch `status`.

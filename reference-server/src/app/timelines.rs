@@ -1,11 +1,12 @@
 //! Timelines: fan-out of a status into the collections that list it, the streams that show
 //! it, and reading a page of statuses for a viewer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use fedi_storage::{CollectionItem, CollectionStoreExt, Page, PageRequest};
 
-use super::model::{coll, NotificationType, Status, Visibility};
+use super::model::{coll, ns, pair, FollowRecord, NotificationType, Status, Visibility};
+use super::statuses::{needs_follow, visible_with};
 use super::{App, Event, List};
 use crate::error::Error;
 
@@ -153,6 +154,10 @@ impl App {
     /// A page of a collection of statuses, keeping those `viewer` may see (and, for a viewer,
     /// not from accounts it blocks or mutes). Returns the statuses and the raw page (for
     /// `Link` headers).
+    ///
+    /// The statuses are read in one store call, and what deciding needs about their authors
+    /// (blocks both ways, mutes, follows for followers-only statuses) in one call each, so a
+    /// page costs the same few calls whatever its length.
     pub async fn statuses_page(
         &self,
         list: &List,
@@ -160,36 +165,73 @@ impl App {
         viewer: Option<u64>,
     ) -> Result<(Vec<Status>, Page), Error> {
         let page = self.page(list, req).await?;
-        let mut out = Vec::with_capacity(page.items.len());
-        // Blocks and mutes are checked once per author, not once per status.
-        let mut hidden: std::collections::HashMap<u64, bool> = std::collections::HashMap::new();
-        for item in &page.items {
-            let Ok(id) = item.member.parse::<u64>() else {
-                continue;
-            };
-            let Ok(s) = self.status(id).await else {
-                continue;
-            };
-            if let Some(v) = viewer {
-                if s.account_id != v {
-                    let hide = match hidden.get(&s.account_id) {
-                        Some(h) => *h,
-                        None => {
-                            let h = self.blocks(v, s.account_id).await?
-                                || self.mutes(v, s.account_id).await?;
-                            hidden.insert(s.account_id, h);
-                            h
-                        }
-                    };
-                    if hide {
-                        continue;
-                    }
-                }
+        let ids: Vec<u64> = page
+            .items
+            .iter()
+            .filter_map(|i| i.member.parse().ok())
+            .collect();
+        let statuses: Vec<Status> = self
+            .statuses_by_id(&ids)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let Some(v) = viewer else {
+            let out = statuses
+                .into_iter()
+                .filter(|s| visible_with(s, None, false, false))
+                .collect();
+            return Ok((out, page));
+        };
+        // Authors other than the viewer, each asked about once.
+        let authors: Vec<u64> = statuses
+            .iter()
+            .map(|s| s.account_id)
+            .filter(|a| *a != v)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let followed: Vec<u64> = statuses
+            .iter()
+            .filter(|s| needs_follow(s, v))
+            .map(|s| s.account_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut block_keys: Vec<String> = authors.iter().map(|a| pair(v, *a)).collect();
+        block_keys.extend(authors.iter().map(|a| pair(*a, v)));
+        let mute_keys: Vec<String> = authors.iter().map(|a| pair(v, *a)).collect();
+        let follow_keys: Vec<String> = followed.iter().map(|a| pair(v, *a)).collect();
+        let (blocks, mutes, follows) = tokio::try_join!(
+            self.exist_many(ns::BLOCKS, &block_keys),
+            self.exist_many(ns::MUTES, &mute_keys),
+            self.get_many::<FollowRecord>(ns::FOLLOWS, &follow_keys),
+        )?;
+        let n = authors.len();
+        let mut hidden: HashSet<u64> = HashSet::new();
+        let mut blocked_by: HashSet<u64> = HashSet::new();
+        for (i, a) in authors.iter().enumerate() {
+            if blocks[i] || mutes[i] {
+                hidden.insert(*a);
             }
-            if self.can_view(&s, viewer).await? {
-                out.push(s);
+            if blocks[n + i] {
+                blocked_by.insert(*a);
             }
         }
+        let following: HashSet<u64> = followed
+            .iter()
+            .zip(follows)
+            .filter(|(_, f)| f.as_ref().is_some_and(|f| f.accepted))
+            .map(|(a, _)| *a)
+            .collect();
+        let out = statuses
+            .into_iter()
+            .filter(|s| {
+                let a = s.account_id;
+                !hidden.contains(&a)
+                    && visible_with(s, viewer, blocked_by.contains(&a), following.contains(&a))
+            })
+            .collect();
         Ok((out, page))
     }
 }

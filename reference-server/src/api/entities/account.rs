@@ -1,0 +1,223 @@
+//! Mastodon's `Account`, and the `CredentialAccount` an account sees of itself (with
+//! `source` and `role`).
+
+use serde::Serialize;
+
+use super::Nothing;
+use crate::app::docs::rfc3339;
+use crate::app::model;
+use crate::app::render::strip_html;
+use crate::app::{AccountCounts, App, Loaded};
+
+/// Mastodon's `Account`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Account {
+    /// Id (a string, as Mastodon's).
+    pub id: String,
+    /// `preferredUsername`.
+    pub username: String,
+    /// `user` for local accounts, `user@domain` for remote ones.
+    pub acct: String,
+    /// Display name.
+    pub display_name: String,
+    /// Follows need approval.
+    pub locked: bool,
+    /// A bot or an application.
+    pub bot: bool,
+    /// Listed in directories.
+    pub discoverable: bool,
+    /// Searchable (as `discoverable`).
+    pub indexable: bool,
+    /// Never a group.
+    pub group: bool,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Bio, HTML.
+    pub note: String,
+    /// The profile page.
+    pub url: String,
+    /// The actor IRI.
+    pub uri: String,
+    /// Avatar URL (Mastodon's placeholder when there is none).
+    pub avatar: String,
+    /// Avatar URL, not animated (the same).
+    pub avatar_static: String,
+    /// Header URL (Mastodon's placeholder when there is none).
+    pub header: String,
+    /// Header URL, not animated (the same).
+    pub header_static: String,
+    /// Accepted followers.
+    pub followers_count: u64,
+    /// Accounts it follows.
+    pub following_count: u64,
+    /// Statuses and boosts.
+    pub statuses_count: u64,
+    /// The day of its newest status (`YYYY-MM-DD`), or `null`.
+    pub last_status_at: Option<String>,
+    /// Collections are shown.
+    pub hide_collections: bool,
+    /// Search engines may index it.
+    pub noindex: bool,
+    /// Custom emojis: none are kept.
+    pub emojis: Nothing,
+    /// Roles shown on the profile: none.
+    pub roles: Nothing,
+    /// Profile fields.
+    pub fields: Vec<Field>,
+}
+
+/// A profile field (`name`, `value` HTML; never verified).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Field {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// When the link was verified: never.
+    pub verified_at: Option<String>,
+}
+
+/// `Account` with `source` and `role`, for the account itself.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CredentialAccount {
+    /// The account.
+    #[serde(flatten)]
+    pub account: Account,
+    /// What the account typed, and its settings.
+    pub source: Source,
+    /// Its role (none).
+    pub role: Role,
+}
+
+/// `CredentialAccount.source`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Source {
+    /// Default visibility of new statuses.
+    pub privacy: &'static str,
+    /// Default sensitivity.
+    pub sensitive: bool,
+    /// Default language.
+    pub language: Option<String>,
+    /// Bio as typed.
+    pub note: String,
+    /// Profile fields as plain text.
+    pub fields: Vec<Field>,
+    /// Pending follow requests.
+    pub follow_requests_count: u64,
+    /// Collections are shown.
+    pub hide_collections: bool,
+    /// Listed in directories.
+    pub discoverable: bool,
+    /// Searchable.
+    pub indexable: bool,
+}
+
+/// `CredentialAccount.role`: Mastodon's placeholder for accounts without a role.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Role {
+    /// `-99`.
+    pub id: &'static str,
+    /// Empty.
+    pub name: &'static str,
+    /// No permissions.
+    pub permissions: &'static str,
+    /// No colour.
+    pub color: &'static str,
+    /// Not highlighted.
+    pub highlighted: bool,
+}
+
+fn date_of(ms: u64) -> String {
+    rfc3339(ms).chars().take(10).collect()
+}
+
+impl Account {
+    /// The entity of `a` with its counts.
+    pub(crate) fn build(app: &App, a: &model::Account, counts: AccountCounts) -> Account {
+        let avatar = a
+            .avatar
+            .clone()
+            .unwrap_or_else(|| format!("{}/avatars/original/missing.png", app.base()));
+        let header = a
+            .header
+            .clone()
+            .unwrap_or_else(|| format!("{}/headers/original/missing.png", app.base()));
+        Account {
+            id: a.id.to_string(),
+            username: a.username.clone(),
+            acct: a.acct(),
+            display_name: a.display_name.clone(),
+            locked: a.locked,
+            bot: a.bot,
+            discoverable: a.discoverable,
+            indexable: a.discoverable,
+            group: false,
+            created_at: rfc3339(a.created_at),
+            note: a.note.clone(),
+            url: a.url.clone(),
+            uri: a.actor.clone(),
+            avatar_static: avatar.clone(),
+            avatar,
+            header_static: header.clone(),
+            header,
+            followers_count: counts.followers,
+            following_count: counts.following,
+            statuses_count: counts.statuses,
+            last_status_at: counts.last_status_at.map(date_of),
+            hide_collections: false,
+            noindex: false,
+            emojis: [],
+            roles: [],
+            fields: a
+                .fields
+                .iter()
+                .map(|(name, value)| Field {
+                    name: name.clone(),
+                    value: value.clone(),
+                    verified_at: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The entity of a loaded account.
+    pub(crate) fn from_loaded(app: &App, a: &model::Account, l: &Loaded) -> Account {
+        Account::build(app, a, l.account_counts(a.id))
+    }
+}
+
+impl CredentialAccount {
+    /// The credential entity of `a` (loaded by
+    /// [`App::load_credential_account`](crate::app::App::load_credential_account)).
+    pub(crate) fn from_loaded(app: &App, a: &model::Account, l: &Loaded) -> CredentialAccount {
+        CredentialAccount {
+            account: Account::from_loaded(app, a, l),
+            source: Source {
+                privacy: "public",
+                sensitive: false,
+                language: None,
+                note: a.note_source.clone(),
+                fields: a
+                    .fields
+                    .iter()
+                    .map(|(name, value)| Field {
+                        name: strip_html(name),
+                        value: strip_html(value),
+                        verified_at: None,
+                    })
+                    .collect(),
+                follow_requests_count: l.follow_requests(a.id),
+                hide_collections: false,
+                discoverable: a.discoverable,
+                indexable: a.discoverable,
+            },
+            role: Role {
+                id: "-99",
+                name: "",
+                permissions: "0",
+                color: "",
+                highlighted: false,
+            },
+        }
+    }
+}

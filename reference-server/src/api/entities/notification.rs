@@ -1,0 +1,48 @@
+//! Mastodon's `Notification`.
+
+use serde::Serialize;
+
+use super::{Account, Status};
+use crate::app::docs::rfc3339;
+use crate::app::model;
+use crate::app::{App, Loaded};
+
+/// Mastodon's `Notification` (each its own group: `ungrouped-{id}`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Notification {
+    /// Id.
+    pub id: String,
+    /// `mention`, `follow`, `favourite` …
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// The group it belongs to (itself).
+    pub group_key: String,
+    /// Who did it.
+    pub account: Account,
+    /// The status concerned, if any (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+impl Notification {
+    /// The entity of `n` from what `l` holds (loaded by
+    /// [`App::load_notifications`](crate::app::App::load_notifications)); `None` if who it
+    /// is from, or the status it is about, is gone.
+    pub(crate) fn from_loaded(app: &App, n: &model::Notification, l: &Loaded) -> Option<Self> {
+        let from = l.account(n.from_account_id)?;
+        let status = match n.status_id {
+            Some(sid) => Some(Status::from_loaded(app, l.status(sid)?, l)?),
+            None => None,
+        };
+        Some(Notification {
+            id: n.id.to_string(),
+            kind: n.kind.as_str(),
+            created_at: rfc3339(n.created_at),
+            group_key: format!("ungrouped-{}", n.id),
+            account: Account::from_loaded(app, from, l),
+            status,
+        })
+    }
+}

@@ -1,0 +1,407 @@
+//! What a page of client-API entities needs, read together.
+//!
+//! A page of 40 statuses names some 60 records (the statuses, the statuses they boost, their
+//! authors, the accounts they mention) and needs some 200 counts and flags. Read one at a
+//! time, that is some 750 store calls; on a backend behind a network each is a round trip.
+//! [`App::load_statuses`] (and [`App::load_accounts`], [`App::load_notifications`]) instead
+//! collect every id first, read each distinct record once with the store's multi-reads
+//! (`kv_get_many`, `count_many`, `newest_many`, `key_of_many`), and return a [`Loaded`] from
+//! which the API layer builds its entities without further reads: a page costs the same
+//! dozen calls whatever its length.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::model::{coll, ns, pair, Account, Notification, Status, StatusApplication};
+use super::App;
+use crate::error::Error;
+
+/// An account's counts, as the client API shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountCounts {
+    /// Statuses and boosts.
+    pub statuses: u64,
+    /// Accepted followers.
+    pub followers: u64,
+    /// Accounts it follows.
+    pub following: u64,
+    /// When its newest status was posted (ms), if any.
+    pub last_status_at: Option<u64>,
+}
+
+/// A status's counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Replies.
+    pub replies: u64,
+    /// Boosts.
+    pub reblogs: u64,
+    /// Favourites.
+    pub favourites: u64,
+}
+
+/// What the viewer did with a status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewerFlags {
+    /// The viewer favourited it.
+    pub favourited: bool,
+    /// The viewer boosted it.
+    pub reblogged: bool,
+    /// For the viewer's own statuses: whether it is pinned (`None` for others').
+    pub pinned: Option<bool>,
+}
+
+/// The records, counts and flags a page of entities is built from (see the module
+/// documentation). Records that could not be found are simply absent.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    viewer: Option<u64>,
+    accounts: HashMap<u64, Account>,
+    account_counts: HashMap<u64, AccountCounts>,
+    follow_requests: HashMap<u64, u64>,
+    statuses: HashMap<u64, Status>,
+    status_counts: HashMap<u64, StatusCounts>,
+    flags: HashMap<u64, ViewerFlags>,
+    applications: HashMap<u64, StatusApplication>,
+}
+
+impl Loaded {
+    /// Who the page is for (`None`: anonymous).
+    pub fn viewer(&self) -> Option<u64> {
+        self.viewer
+    }
+    /// A loaded account.
+    pub fn account(&self, id: u64) -> Option<&Account> {
+        self.accounts.get(&id)
+    }
+    /// A loaded account's counts (zero if they were not loaded).
+    pub fn account_counts(&self, id: u64) -> AccountCounts {
+        self.account_counts.get(&id).copied().unwrap_or_default()
+    }
+    /// Pending follow requests to an account (loaded by [`App::load_credential_account`]).
+    pub fn follow_requests(&self, id: u64) -> u64 {
+        self.follow_requests.get(&id).copied().unwrap_or(0)
+    }
+    /// A loaded status (one of the page's, or one they boost).
+    pub fn status(&self, id: u64) -> Option<&Status> {
+        self.statuses.get(&id)
+    }
+    /// A loaded status's counts (zero if they were not loaded).
+    pub fn status_counts(&self, id: u64) -> StatusCounts {
+        self.status_counts.get(&id).copied().unwrap_or_default()
+    }
+    /// What the viewer did with a status (`None` without a viewer).
+    pub fn flags(&self, id: u64) -> Option<ViewerFlags> {
+        self.viewer
+            .map(|_| self.flags.get(&id).copied().unwrap_or_default())
+    }
+    /// The application a status was posted with, if recorded.
+    pub fn application(&self, id: u64) -> Option<&StatusApplication> {
+        self.applications.get(&id)
+    }
+}
+
+/// What to load: records given by the caller, ids still to read, and which of them are shown
+/// as full entities (with counts) rather than named (mentions).
+#[derive(Default)]
+struct Plan {
+    statuses: Vec<u64>,
+    shown_accounts: BTreeSet<u64>,
+    named_accounts: BTreeSet<u64>,
+    requests_of: Option<u64>,
+}
+
+/// The counts [`App::counts_of`] read, in the order asked.
+#[derive(Default)]
+struct Counts {
+    accounts: Vec<AccountCounts>,
+    statuses: Vec<StatusCounts>,
+    requests: Option<u64>,
+}
+
+impl App {
+    /// Everything the entities of `statuses` need as `viewer` sees them: the statuses they
+    /// boost, every author and mentioned account, counts, the viewer's favourites, boosts and
+    /// pins, and applications.
+    pub async fn load_statuses(
+        &self,
+        statuses: &[Status],
+        viewer: Option<u64>,
+    ) -> Result<Loaded, Error> {
+        let mut l = Loaded {
+            viewer,
+            ..Loaded::default()
+        };
+        let mut plan = Plan::default();
+        for s in statuses {
+            plan.statuses.push(s.id);
+            l.statuses.insert(s.id, s.clone());
+        }
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
+    /// Everything the entities of `accounts` need: their counts.
+    pub async fn load_accounts(&self, accounts: &[Account]) -> Result<Loaded, Error> {
+        let mut l = Loaded::default();
+        let mut plan = Plan::default();
+        for a in accounts {
+            plan.shown_accounts.insert(a.id);
+            l.accounts.insert(a.id, a.clone());
+        }
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
+    /// What the credential account of `account` needs: its counts and its pending follow
+    /// requests.
+    pub async fn load_credential_account(&self, account: &Account) -> Result<Loaded, Error> {
+        let mut l = Loaded::default();
+        l.accounts.insert(account.id, account.clone());
+        let plan = Plan {
+            shown_accounts: BTreeSet::from([account.id]),
+            requests_of: Some(account.id),
+            ..Plan::default()
+        };
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
+    /// Everything the entities of `owner`'s `notifications` need: who each is from, the status
+    /// it is about (as `owner` sees it) and what that status needs.
+    pub async fn load_notifications(
+        &self,
+        owner: u64,
+        notifications: &[Notification],
+    ) -> Result<Loaded, Error> {
+        let mut l = Loaded {
+            viewer: Some(owner),
+            ..Loaded::default()
+        };
+        let plan = Plan {
+            statuses: notifications.iter().filter_map(|n| n.status_id).collect(),
+            shown_accounts: notifications.iter().map(|n| n.from_account_id).collect(),
+            ..Plan::default()
+        };
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
+    async fn load(&self, l: &mut Loaded, mut plan: Plan) -> Result<(), Error> {
+        // The page's statuses, then the ones they boost: records not given yet, read at once.
+        self.load_statuses_into(l, &plan.statuses).await?;
+        let boosted: Vec<u64> = plan
+            .statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id)?.reblog_of_id)
+            .collect();
+        self.load_statuses_into(l, &boosted).await?;
+        let shown_statuses: Vec<u64> = plan
+            .statuses
+            .iter()
+            .chain(&boosted)
+            .filter(|id| l.statuses.contains_key(id))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for id in &shown_statuses {
+            if let Some(s) = l.statuses.get(id) {
+                plan.shown_accounts.insert(s.account_id);
+                plan.named_accounts.extend(&s.mentions);
+            }
+        }
+        // Every account the entities show or name, read at once.
+        let missing: Vec<u64> = plan
+            .shown_accounts
+            .iter()
+            .chain(&plan.named_accounts)
+            .filter(|id| !l.accounts.contains_key(id))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for a in self.accounts_by_id(&missing).await?.into_iter().flatten() {
+            l.accounts.insert(a.id, a);
+        }
+        let shown_accounts: Vec<u64> = plan
+            .shown_accounts
+            .iter()
+            .filter(|id| l.accounts.contains_key(id))
+            .copied()
+            .collect();
+        // Then counts, last statuses, the viewer's flags and pins, and applications: each
+        // one call, all at once.
+        let (counts, last, flags, applications) = tokio::try_join!(
+            self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
+            self.last_statuses_of(&shown_accounts),
+            self.flags_of(l, &shown_statuses),
+            self.applications_of(&shown_statuses),
+        )?;
+        for ((id, mut c), last) in shown_accounts.iter().zip(counts.accounts).zip(last) {
+            c.last_status_at = last;
+            l.account_counts.insert(*id, c);
+        }
+        l.status_counts = shown_statuses
+            .iter()
+            .copied()
+            .zip(counts.statuses)
+            .collect();
+        if let (Some(a), Some(n)) = (plan.requests_of, counts.requests) {
+            l.follow_requests.insert(a, n);
+        }
+        l.flags = flags;
+        l.applications = shown_statuses
+            .iter()
+            .zip(applications)
+            .filter_map(|(id, a)| Some((*id, a?)))
+            .collect();
+        Ok(())
+    }
+
+    /// Reads the statuses of `ids` that `l` does not hold yet.
+    async fn load_statuses_into(&self, l: &mut Loaded, ids: &[u64]) -> Result<(), Error> {
+        let missing: Vec<u64> = ids
+            .iter()
+            .filter(|id| !l.statuses.contains_key(id))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for s in self.statuses_by_id(&missing).await?.into_iter().flatten() {
+            l.statuses.insert(s.id, s);
+        }
+        Ok(())
+    }
+
+    /// The counts of accounts and statuses (and the follow requests of `requests_of`), in one
+    /// store call.
+    async fn counts_of(
+        &self,
+        accounts: &[u64],
+        statuses: &[u64],
+        requests_of: Option<u64>,
+    ) -> Result<Counts, Error> {
+        let mut names: Vec<String> = Vec::with_capacity(3 * (accounts.len() + statuses.len()) + 1);
+        for a in accounts {
+            names.push(coll::statuses_of(*a));
+            names.push(coll::followers(*a));
+            names.push(coll::following(*a));
+        }
+        for s in statuses {
+            names.push(coll::replies(*s));
+            names.push(coll::reblogged_by(*s));
+            names.push(coll::favourited_by(*s));
+        }
+        if let Some(a) = requests_of {
+            names.push(coll::requests(a));
+        }
+        if names.is_empty() {
+            return Ok(Counts::default());
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let counts = self.store().count_many(&refs).await?;
+        let mut it = counts.into_iter();
+        let mut next = || it.next().unwrap_or(0);
+        let account_counts = accounts
+            .iter()
+            .map(|_| AccountCounts {
+                statuses: next(),
+                followers: next(),
+                following: next(),
+                last_status_at: None,
+            })
+            .collect();
+        let status_counts = statuses
+            .iter()
+            .map(|_| StatusCounts {
+                replies: next(),
+                reblogs: next(),
+                favourites: next(),
+            })
+            .collect();
+        let requests = requests_of.map(|_| next());
+        Ok(Counts {
+            accounts: account_counts,
+            statuses: status_counts,
+            requests,
+        })
+    }
+
+    /// When each account last posted (ms), in one store call.
+    async fn last_statuses_of(&self, accounts: &[u64]) -> Result<Vec<Option<u64>>, Error> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = accounts.iter().map(|a| coll::statuses_of(*a)).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        Ok(self
+            .store()
+            .newest_many(&refs)
+            .await?
+            .into_iter()
+            .map(|item| item.map(|i| super::model::id_time(i.key)))
+            .collect())
+    }
+
+    /// The viewer's favourites, boosts and (of its own statuses) pins among `statuses`: one
+    /// store call each.
+    async fn flags_of(
+        &self,
+        l: &Loaded,
+        statuses: &[u64],
+    ) -> Result<HashMap<u64, ViewerFlags>, Error> {
+        let Some(me) = l.viewer else {
+            return Ok(HashMap::new());
+        };
+        let keys: Vec<String> = statuses.iter().map(|s| pair(me, *s)).collect();
+        let own: Vec<u64> = statuses
+            .iter()
+            .filter(|id| l.statuses.get(id).is_some_and(|s| s.account_id == me))
+            .copied()
+            .collect();
+        let pinned_list = coll::pinned(me);
+        let members: Vec<String> = own.iter().map(u64::to_string).collect();
+        let pairs: Vec<(&str, &str)> = members
+            .iter()
+            .map(|m| (pinned_list.as_str(), m.as_str()))
+            .collect();
+        let (favourites, reblogs, pins) = tokio::try_join!(
+            self.exist_many(ns::FAVOURITES, &keys),
+            self.exist_many(ns::REBLOGS, &keys),
+            async {
+                if pairs.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, Error>(self.store().key_of_many(&pairs).await?)
+            },
+        )?;
+        let pinned: HashSet<u64> = own
+            .iter()
+            .zip(pins)
+            .filter(|(_, k)| k.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        Ok(statuses
+            .iter()
+            .zip(favourites.iter().zip(&reblogs))
+            .map(|(id, (f, r))| {
+                let own = l.statuses.get(id).is_some_and(|s| s.account_id == me);
+                let flags = ViewerFlags {
+                    favourited: *f,
+                    reblogged: *r,
+                    pinned: own.then(|| pinned.contains(id)),
+                };
+                (*id, flags)
+            })
+            .collect())
+    }
+
+    /// The applications of `statuses`, in one store call.
+    async fn applications_of(
+        &self,
+        statuses: &[u64],
+    ) -> Result<Vec<Option<StatusApplication>>, Error> {
+        let keys: Vec<String> = statuses.iter().map(u64::to_string).collect();
+        self.get_many(ns::STATUS_APPS, &keys).await
+    }
+}
