@@ -48,8 +48,10 @@ use crate::http::routes::{self, Api, Matched, Route};
 mod accounts;
 mod entities;
 mod errors;
+mod follows;
 mod instance;
 mod multipart;
+mod notifications;
 pub mod oauth;
 mod paging;
 mod params;
@@ -242,16 +244,14 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         (&M::POST, A::AccountAction) => accounts::action(ctx, id, path.param("action")).await,
         // Follow requests.
-        (&M::GET, A::FollowRequests) => timelines::follow_requests(ctx).await,
+        (&M::GET, A::FollowRequests) => follows::follow_requests(ctx).await,
         (&M::POST, A::FollowRequestAuthorize) => {
-            timelines::follow_request_decide(ctx, id, true).await
+            follows::follow_request_decide(ctx, id, true).await
         }
-        (&M::POST, A::FollowRequestReject) => {
-            timelines::follow_request_decide(ctx, id, false).await
-        }
+        (&M::POST, A::FollowRequestReject) => follows::follow_request_decide(ctx, id, false).await,
         // Blocks and mutes.
-        (&M::GET, A::Blocks) => timelines::blocks_or_mutes(ctx, true).await,
-        (&M::GET, A::Mutes) => timelines::blocks_or_mutes(ctx, false).await,
+        (&M::GET, A::Blocks) => follows::blocks_or_mutes(ctx, true).await,
+        (&M::GET, A::Mutes) => follows::blocks_or_mutes(ctx, false).await,
         // Statuses.
         (&M::POST, A::Statuses) => statuses::create(ctx).await,
         (&M::GET, A::Statuses) => statuses::many(ctx).await,
@@ -278,24 +278,24 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
         // Notifications.
-        (&M::GET, A::Notifications) => timelines::notifications(ctx).await,
-        (&M::GET, A::V2Notifications) => timelines::grouped_notifications(ctx).await,
+        (&M::GET, A::Notifications) => notifications::notifications(ctx).await,
+        (&M::GET, A::V2Notifications) => notifications::grouped_notifications(ctx).await,
         (&M::GET, A::NotificationsUnreadCount | A::V2NotificationsUnreadCount) => {
-            timelines::unread_count(ctx).await
+            notifications::unread_count(ctx).await
         }
         (&M::GET, A::NotificationsPolicy | A::V2NotificationsPolicy) => {
-            timelines::notification_policy(ctx)
+            notifications::notification_policy(ctx)
         }
         (&M::GET, A::NotificationsRequests) => {
             ctx.user("read:notifications")?;
             ok(json!([]))
         }
-        (&M::POST, A::NotificationsClear) => timelines::clear(ctx).await,
-        (&M::GET, A::Notification) => timelines::notification(ctx, id).await,
-        (&M::POST, A::NotificationDismiss) => timelines::dismiss(ctx, id).await,
+        (&M::POST, A::NotificationsClear) => notifications::clear(ctx).await,
+        (&M::GET, A::Notification) => notifications::notification(ctx, id).await,
+        (&M::POST, A::NotificationDismiss) => notifications::dismiss(ctx, id).await,
         (&M::POST, A::NotificationsDismiss) => {
             let id = ctx.p.str("id").unwrap_or_default();
-            timelines::dismiss(ctx, &id).await
+            notifications::dismiss(ctx, &id).await
         }
         // Search (v1 is gone in Mastodon; answer as v2 does).
         (&M::GET, A::Search | A::V2Search) => search::search(ctx).await,

@@ -1,0 +1,44 @@
+//! Lists of accounts a user manages: follow requests (and deciding them), blocks and mutes.
+
+use super::accounts::{accounts_of, find};
+use super::errors::ApiResult;
+use super::responses::ok;
+use super::{entities, Ctx};
+use crate::app::List;
+
+/// `GET /api/v1/follow_requests`.
+pub(crate) async fn follow_requests(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:follows")?;
+    account_list(ctx, &List::Requests(me)).await
+}
+
+async fn account_list(ctx: &Ctx<'_>, collection: &List) -> ApiResult {
+    let req = ctx.p.page(40, 80)?;
+    let page = ctx.app.page(collection, &req).await?;
+    let list = accounts_of(ctx.app, page.members()).await?;
+    let body = entities::accounts(ctx.app, &list).await?;
+    ctx.paged(body, &page)
+}
+
+/// `POST /api/v1/follow_requests/:id/authorize` and `/reject`.
+pub(crate) async fn follow_request_decide(ctx: &Ctx<'_>, id: &str, accept: bool) -> ApiResult {
+    let me = ctx.user("write:follows")?;
+    let who = find(ctx.app, id).await?;
+    let rel = if accept {
+        ctx.app.authorize_follow(me, who.id).await?
+    } else {
+        ctx.app.reject_follow(me, who.id).await?
+    };
+    ok(entities::relationship(&rel))
+}
+
+/// `GET /api/v1/blocks` and `/mutes`.
+pub(crate) async fn blocks_or_mutes(ctx: &Ctx<'_>, blocks: bool) -> ApiResult {
+    if blocks {
+        let me = ctx.user("read:blocks")?;
+        account_list(ctx, &List::Blocks(me)).await
+    } else {
+        let me = ctx.user("read:mutes")?;
+        account_list(ctx, &List::Mutes(me)).await
+    }
+}
