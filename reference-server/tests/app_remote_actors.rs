@@ -175,3 +175,40 @@ async fn profile_updates_key_rotation_and_deletion_are_applied() {
     assert!(!e.app.is_following(bob.id, alice.id).await.unwrap());
     assert!(e.app.account_by_iri(BOB).await.unwrap().unwrap().deleted);
 }
+
+/// A remote profile's bio and field values are HTML from another server: they are stored
+/// sanitized (the client API and the profile page show them as HTML), field names as text.
+#[tokio::test]
+async fn remote_bios_and_fields_are_sanitized() {
+    let e = env().await;
+    let k = http_sig::PrivateKey::generate_ed25519().unwrap();
+    let key = format!("{BOB}#main-key");
+    let mut doc = person("Bob", &k, &key);
+    doc["summary"] =
+        json!("<p>Wool <b>fan</b></p><script>alert(1)</script><img src=x onerror=alert(2)>");
+    doc["attachment"] = json!([{"type": "PropertyValue", "name": "<script>n</script>",
+        "value": "<a href=\"javascript:alert(3)\">site</a> <a href=\"https://bob.example/\">bob</a>"}]);
+    e.publish(&doc);
+    let bob = e.app.resolve_actor(BOB).await.unwrap();
+    assert_eq!(bob.note, "<p>Wool <b>fan</b></p>");
+    let (name, value) = &bob.fields[0];
+    assert_eq!(name, "&lt;script&gt;n&lt;/script&gt;");
+    assert!(!value.contains("javascript"), "{value}");
+    assert!(value.contains("href=\"https://bob.example/\""), "{value}");
+    assert!(value.starts_with("site "), "{value}");
+    // The profile page carries no script from them.
+    let page = e
+        .router
+        .handle(
+            Request::get("http://wool.test/@bob@remote.test")
+                .body(Bytes::new())
+                .unwrap(),
+            None,
+        )
+        .await;
+    let html = String::from_utf8_lossy(page.body()).into_owned();
+    assert!(
+        !html.contains("<script>") && !html.contains("onerror"),
+        "{html}"
+    );
+}

@@ -186,8 +186,10 @@ impl App {
             .filter_map(|r| r.object())
             .filter(|o| o.type_name() == Some("PropertyValue"))
             .filter_map(|o| {
-                let name = o.name.clone()?;
-                let value = o.get_json("value")?.as_str()?.to_owned();
+                // Stored as HTML, as local fields are: the name is plain text, the value
+                // HTML from another server, sanitized as Mastodon sanitizes it.
+                let name = render::escape(o.name.as_deref()?);
+                let value = render::sanitize(o.get_json("value")?.as_str()?);
                 Some((name, value))
             })
             .collect();
@@ -208,7 +210,11 @@ impl App {
             shared_inbox: actor.shared_inbox().map(|i| i.as_str().to_owned()),
             followers_url: actor.followers.as_ref().map(|i| i.as_str().to_owned()),
             display_name: actor.name.clone().unwrap_or_default(),
-            note: actor.summary.clone().unwrap_or_default(),
+            note: actor
+                .summary
+                .as_deref()
+                .map(render::sanitize)
+                .unwrap_or_default(),
             note_source: String::new(),
             locked: actor.manually_approves_followers.unwrap_or(false),
             bot: actor.is(&Kind::Service) || actor.is(&Kind::Application),
