@@ -1,8 +1,7 @@
 //! Lists of accounts a user manages: follow requests (and deciding them), blocks and mutes.
 
 use super::accounts::{accounts_of, find};
-use super::errors::ApiResult;
-use super::responses::ok;
+use super::responses::{ok, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 

@@ -2,8 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::errors::ApiResult;
-use super::responses::ok;
+use super::responses::{ok, ApiResult};
 use super::{entities, oauth, Ctx};
 use crate::app::App;
 use crate::app::List;

@@ -47,7 +47,6 @@ use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
 mod entities;
-mod errors;
 mod follows;
 mod instance;
 mod multipart;
@@ -64,10 +63,9 @@ mod timelines;
 
 pub use streaming::streaming;
 
-use errors::{ApiError, ApiResult};
 use oauth::Token;
 use params::Params;
-use responses::ok;
+use responses::{ok, ApiError, ApiResult};
 
 /// What a request brings: the app, the request, its parameters and its token.
 pub(crate) struct Ctx<'a> {

@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use futures::Stream;
 use http::StatusCode;
 
-use super::errors::ApiError;
+use super::responses::ApiError;
 
 /// Size limits for one multipart body. Passing one answers `413`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

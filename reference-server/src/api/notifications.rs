@@ -2,9 +2,8 @@
 
 use serde_json::json;
 
-use super::errors::{ApiError, ApiResult};
 use super::params::path_id;
-use super::responses::ok;
+use super::responses::{ok, ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::Notification;

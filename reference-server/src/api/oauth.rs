@@ -13,9 +13,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::errors::{ApiError, ApiResult};
 use super::params::Params;
 use super::responses::{html_response, ok, redirect};
+use super::responses::{ApiError, ApiResult};
 use super::secrets::{random_secret, sha256_hex};
 use crate::app::App;
 use crate::error::Error;

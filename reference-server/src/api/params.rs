@@ -6,8 +6,8 @@ use fedi_storage::PageRequest;
 use http::header;
 use serde_json::{Map, Value};
 
-use super::errors::ApiError;
 use super::multipart::{self, FilePart, Limits};
+use super::responses::ApiError;
 
 /// Parameters from the query string and the body (form, JSON or multipart text fields), the
 /// body's winning. Form keys `a[]` collect into arrays and `a[0][b]` into nested objects.

@@ -6,8 +6,7 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::accounts::matching;
-use super::errors::{ApiError, ApiResult};
-use super::responses::ok;
+use super::responses::{ok, ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::{Account, App, Status};
 use crate::error::Error;

@@ -4,10 +4,10 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::accounts::accounts_of;
-use super::errors::{ApiError, ApiResult};
 use super::oauth::token_app;
 use super::params::path_id;
 use super::responses::ok;
+use super::responses::{ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::NewStatus;

@@ -1,6 +1,6 @@
 //! Timelines (home, public, hashtag) and favourites.
 
-use super::errors::{ApiError, ApiResult};
+use super::responses::{ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 
