@@ -1,13 +1,16 @@
 //! Builders for the documents a Mastodon-style server sends, shaped as Mastodon shapes them:
 //! its `@context`s, its `to`/`cc` for each visibility, an embedded object in `Create`,
 //! `Update`, `Accept`, `Reject` and `Undo`, an IRI in `Like`, `Announce`, `Follow` and `Block`,
-//! and a `Tombstone` in `Delete`.
+//! and a `Tombstone` in `Delete`; and the `OrderedCollection`s and `OrderedCollectionPage`s
+//! it publishes (outbox, followers, following, featured), with its keys in its order.
 
 use crate::context::Context;
 use crate::id::ObjectId;
 use crate::lenient::{LanguageMap, OneOrMany, Reference, Timestamp};
 use crate::visibility::Visibility;
-use crate::vocab::{Activity, Actor, AnyObject, Endpoints, Kind, Link, Object, PublicKey, Refs};
+use crate::vocab::{
+    Activity, Actor, AnyObject, Collection, Endpoints, Kind, Link, Object, PublicKey, Refs,
+};
 
 /// An id, for any kind.
 pub type Id = ObjectId<AnyObject>;
@@ -376,5 +379,160 @@ impl PersonBuilder {
             self.actor.base.attachment = Some(OneOrMany::Many(Vec::new()));
         }
         self.actor
+    }
+}
+
+fn link(id: &Id) -> Reference<AnyObject> {
+    Reference::Id(id.clone())
+}
+
+/// The items of a collection as Mastodon writes them: IRIs as they are, embedded objects
+/// without their `@context` (the collection's applies).
+fn ordered(items: impl IntoIterator<Item = Reference<AnyObject>>) -> Refs {
+    OneOrMany::Many(
+        items
+            .into_iter()
+            .map(|item| match item {
+                Reference::Object(mut o) => {
+                    o.object_mut().context = None;
+                    Reference::Object(o)
+                }
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+fn collection(kind: Kind, id: &Id) -> Collection {
+    let mut c = Collection::default();
+    c.base.context = Some(Context::activitystreams());
+    c.base.id = Some(id.clone());
+    c.base.kind = Some(kind.into());
+    c
+}
+
+/// An `OrderedCollection` as Mastodon publishes one: either paged (`totalItems` and a link to
+/// the `first` page, and for the outbox the `last` one: `/outbox`, `/followers`,
+/// `/following`) or with every item inline (`orderedItems`: `/collections/featured`).
+///
+/// Keys come in Mastodon's order: `@context`, `id`, `type`, `totalItems`, `first`, `last`,
+/// `orderedItems`.
+///
+/// ```
+/// use activitypub_core::builder::OrderedCollectionBuilder;
+/// use activitypub_core::{ObjectId, Reference};
+/// let featured = OrderedCollectionBuilder::new(&ObjectId::parse("https://wool.example/users/alice/collections/featured")?)
+///     .ordered_items([Reference::Id(ObjectId::parse("https://wool.example/users/alice/statuses/1")?)])
+///     .build();
+/// assert_eq!(
+///     serde_json::to_string(&featured)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://wool.example/users/alice/collections/featured","type":"OrderedCollection","totalItems":1,"orderedItems":["https://wool.example/users/alice/statuses/1"]}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OrderedCollectionBuilder {
+    collection: Collection,
+}
+
+impl OrderedCollectionBuilder {
+    /// An `OrderedCollection` with this id (and the ActivityStreams `@context`).
+    pub fn new(id: &Id) -> Self {
+        OrderedCollectionBuilder {
+            collection: collection(Kind::OrderedCollection, id),
+        }
+    }
+    /// `totalItems`. Without it, a collection with inline items counts them.
+    pub fn total_items(mut self, n: u64) -> Self {
+        self.collection.total_items = Some(n);
+        self
+    }
+    /// `first`: the first page (the newest items).
+    pub fn first(mut self, page: &Id) -> Self {
+        self.collection.first = Some(link(page));
+        self
+    }
+    /// `last`: the last page (the oldest items).
+    pub fn last(mut self, page: &Id) -> Self {
+        self.collection.last = Some(link(page));
+        self
+    }
+    /// The items inline (`orderedItems`, written even when empty): IRIs, or embedded objects,
+    /// whose `@context` is dropped.
+    pub fn ordered_items(mut self, items: impl IntoIterator<Item = Reference<AnyObject>>) -> Self {
+        self.collection.ordered_items = Some(ordered(items));
+        self
+    }
+    /// The collection.
+    pub fn build(mut self) -> Collection {
+        if self.collection.total_items.is_none() {
+            if let Some(items) = &self.collection.ordered_items {
+                self.collection.total_items = Some(items.len() as u64);
+            }
+        }
+        self.collection
+    }
+}
+
+/// An `OrderedCollectionPage` as Mastodon publishes one: `partOf` its collection, `next`
+/// (older items) and `prev` (newer items) when there are some, `orderedItems` always (IRIs
+/// or embedded objects, whose `@context` is dropped); the pages of followers and following
+/// also carry the collection's `totalItems`.
+///
+/// Keys come in Mastodon's order: `@context`, `id`, `type`, `totalItems`, `next`, `prev`,
+/// `partOf`, `orderedItems`.
+///
+/// ```
+/// use activitypub_core::builder::OrderedCollectionPageBuilder;
+/// use activitypub_core::{ObjectId, Reference};
+/// let followers = ObjectId::parse("https://wool.example/users/alice/followers")?;
+/// let page = OrderedCollectionPageBuilder::new(&ObjectId::parse("https://wool.example/users/alice/followers?page=1")?, &followers)
+///     .total_items(1)
+///     .ordered_items([Reference::Id(ObjectId::parse("https://far.example/users/bob")?)])
+///     .build();
+/// assert_eq!(
+///     serde_json::to_string(&page)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://wool.example/users/alice/followers?page=1","type":"OrderedCollectionPage","totalItems":1,"partOf":"https://wool.example/users/alice/followers","orderedItems":["https://far.example/users/bob"]}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OrderedCollectionPageBuilder {
+    page: Collection,
+}
+
+impl OrderedCollectionPageBuilder {
+    /// A page with this id, part of this collection (and the ActivityStreams `@context`).
+    pub fn new(id: &Id, part_of: &Id) -> Self {
+        let mut page = collection(Kind::OrderedCollectionPage, id);
+        page.part_of = Some(link(part_of));
+        OrderedCollectionPageBuilder { page }
+    }
+    /// `totalItems`: the size of the whole collection.
+    pub fn total_items(mut self, n: u64) -> Self {
+        self.page.total_items = Some(n);
+        self
+    }
+    /// `next`: the page of older items.
+    pub fn next(mut self, page: &Id) -> Self {
+        self.page.next = Some(link(page));
+        self
+    }
+    /// `prev`: the page of newer items.
+    pub fn prev(mut self, page: &Id) -> Self {
+        self.page.prev = Some(link(page));
+        self
+    }
+    /// The page's items: IRIs, or embedded objects, whose `@context` is dropped.
+    pub fn ordered_items(mut self, items: impl IntoIterator<Item = Reference<AnyObject>>) -> Self {
+        self.page.ordered_items = Some(ordered(items));
+        self
+    }
+    /// The page (with `orderedItems: []` when no items were given).
+    pub fn build(mut self) -> Collection {
+        if self.page.ordered_items.is_none() {
+            self.page.ordered_items = Some(OneOrMany::Many(Vec::new()));
+        }
+        self.page
     }
 }
