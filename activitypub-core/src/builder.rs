@@ -1,7 +1,8 @@
 //! Builders for the documents a Mastodon-style server sends, shaped as Mastodon shapes them:
 //! its `@context`s, its `to`/`cc` for each visibility, an embedded object in `Create`,
 //! `Update`, `Accept`, `Reject` and `Undo`, an IRI in `Like`, `Announce`, `Follow` and `Block`,
-//! and a `Tombstone` in `Delete`; and the `OrderedCollection`s and `OrderedCollectionPage`s
+//! a `Tombstone` in `Delete`, `Add` / `Remove` of pins with the `featured` collection as
+//! `target`; and the `OrderedCollection`s and `OrderedCollectionPage`s
 //! it publishes (outbox, followers, following, featured), with its keys in its order.
 
 use crate::context::Context;
@@ -269,6 +270,63 @@ pub fn announce(
     a.base.to = Some(OneOrMany::Many(to));
     a.base.cc = Some(OneOrMany::Many(cc));
     a
+}
+
+fn collection_change(
+    kind: Kind,
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    object: &Id,
+    target: &ObjectId<Collection>,
+) -> Activity {
+    let mut a = Activity::default();
+    a.base.context = Some(Context::activitystreams());
+    a.base.id = id.cloned();
+    a.base.kind = Some(kind.into());
+    a.actor = Some(iri(actor));
+    a.object = Some(iri(object));
+    a.target = Some(iri(target));
+    a
+}
+
+/// `Add` of a post to the actor's `featured` collection (a pin), as Mastodon sends it:
+/// `actor`, `object` (the post's IRI) and `target` (the collection), with no `to`/`cc` (it
+/// goes to the actor's followers). Mastodon's carry no `id` (pass `None` for that exact
+/// shape); an `id` lets receivers deduplicate it and refer to it.
+///
+/// ```
+/// use activitypub_core::{builder, ObjectId};
+/// let alice = ObjectId::parse("https://wool.example/users/alice")?;
+/// let add = builder::add(
+///     None,
+///     &alice,
+///     &ObjectId::parse("https://wool.example/users/alice/statuses/1")?,
+///     &ObjectId::parse("https://wool.example/users/alice/collections/featured")?,
+/// );
+/// assert_eq!(
+///     serde_json::to_string(&add)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","type":"Add","actor":"https://wool.example/users/alice","object":"https://wool.example/users/alice/statuses/1","target":"https://wool.example/users/alice/collections/featured"}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add(
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    post: &Id,
+    featured: &ObjectId<Collection>,
+) -> Activity {
+    collection_change(Kind::Add, id, actor, post, featured)
+}
+
+/// `Remove` of a post from the actor's `featured` collection (an unpin), shaped as
+/// [`add`].
+pub fn remove(
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    post: &Id,
+    featured: &ObjectId<Collection>,
+) -> Activity {
+    collection_change(Kind::Remove, id, actor, post, featured)
 }
 
 /// `Flag` (a report): sent by the instance actor, `object` lists the reported account then

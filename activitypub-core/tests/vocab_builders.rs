@@ -352,3 +352,21 @@ fn featured_collection_inline_counts_its_items() {
         .build();
     assert_eq!(counted.total_items, Some(7));
 }
+
+#[test]
+fn add_and_remove_of_a_pin() {
+    let featured: ObjectId<activitypub_core::Collection> =
+        id("https://wool.example/users/alice/collections/featured");
+    let post = id("https://wool.example/users/alice/statuses/1");
+    // As Mastodon sends it: no id, no addressing.
+    snap("add_pin", &builder::add(None, &alice(), &post, &featured));
+    snap(
+        "remove_pin",
+        &builder::remove(
+            Some(&id("https://wool.example/users/alice#remove/7")),
+            &alice(),
+            &post,
+            &featured,
+        ),
+    );
+}

@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use activitypub_core::engine::Audience;
-use activitypub_core::{AnyObject, ObjectId};
+use activitypub_core::{builder, AnyObject, ObjectId};
 use fedi_storage::{CollectionItem, CollectionStoreExt, PageRequest};
 
+use super::docs::oid;
 use super::model::{coll, ns, Account, Status, Visibility};
 use super::App;
 use crate::error::Error;
@@ -61,7 +62,7 @@ impl App {
                 &CollectionItem::new(self.inner.ids.next(self.now_ms()), s.id.to_string()),
             )
             .await?;
-        self.federate_featured(account_id, &s, "Add").await?;
+        self.federate_featured(account_id, &s, true).await?;
         Ok(s)
     }
 
@@ -75,30 +76,31 @@ impl App {
         }
         self.store().remove(&pinned, &member).await?;
         if s.account_id == account_id {
-            self.federate_featured(account_id, &s, "Remove").await?;
+            self.federate_featured(account_id, &s, false).await?;
         }
         Ok(s)
     }
 
-    /// Sends `Add` or `Remove` of a status to/from the author's `featured` collection to
-    /// their followers, as Mastodon does on pin and unpin (Mastodon's carry no `id`; these
-    /// have one, unique per action, which every receiver can deduplicate and refer to).
-    async fn federate_featured(
-        &self,
-        account_id: u64,
-        s: &Status,
-        kind: &str,
-    ) -> Result<(), Error> {
+    /// Sends `Add` (`pin`) or `Remove` of a status to/from the author's `featured`
+    /// collection to their followers, as Mastodon does on pin and unpin (Mastodon's carry no
+    /// `id`; these have one, unique per action, which every receiver can deduplicate and
+    /// refer to).
+    async fn federate_featured(&self, account_id: u64, s: &Status, pin: bool) -> Result<(), Error> {
         let me = self.account(account_id).await?;
         let n = self.inner.ids.next(self.now_ms());
-        let activity = serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}#{}/{n}", me.actor, kind.to_ascii_lowercase()),
-            "type": kind,
-            "actor": me.actor,
-            "object": s.uri,
-            "target": format!("{}/collections/featured", me.actor),
-        });
+        let id = oid(&format!(
+            "{}#{}/{n}",
+            me.actor,
+            if pin { "add" } else { "remove" }
+        ))?;
+        let actor = oid(&me.actor)?;
+        let post = oid(&s.uri)?;
+        let featured = oid(&format!("{}/collections/featured", me.actor))?;
+        let activity = if pin {
+            builder::add(Some(&id), &actor, &post, &featured)
+        } else {
+            builder::remove(Some(&id), &actor, &post, &featured)
+        };
         self.federate(
             &me,
             &serde_json::to_vec(&activity)?,
