@@ -20,7 +20,9 @@
 //!   per host, double-knocking between draft-cavage and RFC 9421.
 //! - **Fetch** ([`Engine::fetch`], [`Engine::actor`], [`Engine::public_key`]): signed GETs by
 //!   the instance actor, size cap, content type and origin checks, bounded redirects, request
-//!   budgets, and a cache of remote actors and keys in storage.
+//!   budgets, and a cache of remote actors and keys in storage; remote collections read
+//!   page by page ([`Engine::fetch_collection_items`]) as [`RemoteItem`]s, with the origin
+//!   rule for embedded items applied.
 //! - **Runner** ([`Engine::run`]): drives both queues in the background until shut down.
 //!
 //! See `examples/` for a blog that federates its posts in about a hundred lines, with the
@@ -108,6 +110,7 @@ use tokio::sync::Notify;
 
 #[cfg(feature = "hyper-transport")]
 mod body;
+mod collections;
 mod config;
 pub mod delivery;
 mod fetch;
@@ -120,6 +123,7 @@ mod runner;
 mod service;
 pub mod transport;
 
+pub use collections::RemoteItem;
 pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
 pub use delivery::{Audience, DeliveryReport};
 pub use fetch::{FetchBudget, Fetched};

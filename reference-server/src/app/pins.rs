@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use activitypub_core::engine::Audience;
-use activitypub_core::{builder, AnyObject, ObjectId};
+use activitypub_core::{builder, AnyObject};
 use fedi_storage::{CollectionItem, CollectionStoreExt, PageRequest};
 
 use super::docs::oid;
@@ -170,9 +170,10 @@ impl App {
     }
 
     /// Replaces a remote account's pinned statuses with what its `featured` collection lists
-    /// (its first [`FEATURED_SYNC_LIMIT`] items; unknown statuses fetched, embedded ones
-    /// trusted only from the collection's origin), as Mastodon does when it discovers an
-    /// account or the account's collection changes. The same rules as a received `Add` apply:
+    /// (its first [`FEATURED_SYNC_LIMIT`] items; unknown statuses fetched, embedded ones used
+    /// only as the engine's origin rule allows: see
+    /// [`RemoteItem`](activitypub_core::engine::RemoteItem)), as Mastodon does when it
+    /// discovers an account or the account's collection changes. The same rules as a received `Add` apply:
     /// only the account's own statuses, no boosts. Returns how many statuses are pinned.
     ///
     /// (Boxed: reading a pin can discover an account, which starts this again in a task.)
@@ -200,29 +201,25 @@ impl App {
             .engine()
             .fetch_collection_items(&url, FEATURED_SYNC_LIMIT, &mut budget)
             .await?;
-        let origin = ObjectId::<activitypub_core::Object>::parse(&url)?;
         let mut listed = BTreeSet::new();
         // Oldest pin first, so that the collection's first item ends up the newest pin.
         for item in items.iter().rev() {
-            let (uri, embedded) = match item {
-                serde_json::Value::String(iri) => (iri.clone(), None),
-                other => match serde_json::from_value::<AnyObject>(other.clone()) {
-                    Ok(AnyObject::Object(o)) => {
-                        let Some(id) = o.id.as_ref() else { continue };
-                        let same = id.same_origin(&origin);
-                        (id.as_str().to_owned(), same.then_some(o))
-                    }
-                    _ => continue,
-                },
+            // The engine applied the origin rule: what is still embedded can be used as it
+            // is; a reference is fetched (when not known yet).
+            let embedded = match item.embedded() {
+                Some(AnyObject::Object(o)) => Some(o),
+                Some(_) => continue,
+                None => None,
             };
+            let uri = item.id();
             // One item that cannot be read (its author unknown, its server down) does not
             // stop the others.
-            let pin = self.apply_featured(account, Some(&url), Some(&uri), embedded.as_ref(), true);
+            let pin = self.apply_featured(account, Some(&url), Some(uri), embedded, true);
             if let Err(e) = pin.await {
                 tracing::debug!(%uri, error = %e, "featured item skipped");
                 continue;
             }
-            if let Some(s) = self.status_by_uri(&uri).await? {
+            if let Some(s) = self.status_by_uri(uri).await? {
                 if self.is_pinned(&s).await? {
                     listed.insert(s.id.to_string());
                 }
