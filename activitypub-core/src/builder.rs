@@ -7,7 +7,7 @@
 
 use crate::context::Context;
 use crate::id::ObjectId;
-use crate::lenient::{LanguageMap, OneOrMany, Reference, Timestamp};
+use crate::lenient::{LanguageMap, OneOrMany, Reference, XsdDateTime};
 use crate::visibility::Visibility;
 use crate::vocab::{
     Activity, Actor, AnyObject, Collection, Endpoints, Kind, Link, Object, PublicKey, Refs,
@@ -66,7 +66,7 @@ impl NoteBuilder {
         }
     }
     /// `published`.
-    pub fn published(mut self, t: impl Into<Timestamp>) -> Self {
+    pub fn published(mut self, t: impl Into<XsdDateTime>) -> Self {
         self.note.published = Some(t.into());
         self
     }
@@ -260,7 +260,7 @@ pub fn announce(
     followers: &str,
     post: &Id,
     post_author: &ObjectId<Actor>,
-    published: impl Into<Timestamp>,
+    published: impl Into<XsdDateTime>,
     visibility: Visibility,
 ) -> Activity {
     let mut a = activity(Kind::Announce, id, actor, iri(post));
@@ -399,7 +399,7 @@ impl PersonBuilder {
         self
     }
     /// `published` (account creation; Mastodon sends midnight UTC of that day).
-    pub fn published(mut self, t: impl Into<Timestamp>) -> Self {
+    pub fn published(mut self, t: impl Into<XsdDateTime>) -> Self {
         self.actor.base.published = Some(t.into());
         self
     }

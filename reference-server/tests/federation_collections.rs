@@ -13,7 +13,7 @@ use bytes::Bytes;
 use fedi_storage::memory::MemoryStore;
 use fedi_storage::PageRequest;
 use http::{Request, Response};
-use reference_server::app::{List, NewStatus, Status, Visibility};
+use reference_server::app::{List, NewStatus, Status, StatusVisibility};
 use reference_server::http::Router;
 use reference_server::{App, Config};
 use serde_json::{json, Value};
@@ -66,7 +66,7 @@ fn assert_embedded_keys(items: &Value) {
     }
 }
 
-fn post(text: &str, visibility: Visibility) -> NewStatus {
+fn post(text: &str, visibility: StatusVisibility) -> NewStatus {
     NewStatus {
         text: text.into(),
         visibility: Some(visibility),
@@ -97,17 +97,20 @@ async fn outbox_collection_and_pages() {
     let mut posts = Vec::new();
     for i in 0..20 {
         let s = app
-            .post_status(alice.id, post(&format!("post {i}"), Visibility::Public))
+            .post_status(
+                alice.id,
+                post(&format!("post {i}"), StatusVisibility::Public),
+            )
             .await
             .unwrap();
         posts.push(s);
     }
     let hidden = app
-        .post_status(alice.id, post("followers only", Visibility::Private))
+        .post_status(alice.id, post("followers only", StatusVisibility::Private))
         .await
         .unwrap();
     let theirs = app
-        .post_status(bob.id, post("bob's", Visibility::Public))
+        .post_status(bob.id, post("bob's", StatusVisibility::Public))
         .await
         .unwrap();
     let boost = app.reblog(alice.id, theirs.id).await.unwrap();
@@ -296,15 +299,15 @@ async fn featured_embeds_public_pins_and_lists_followers_only_ones_by_id() {
     let (app, router) = env().await;
     let alice = app.create_account("alice", None, false).await.unwrap();
     let public = app
-        .post_status(alice.id, post("public", Visibility::Public))
+        .post_status(alice.id, post("public", StatusVisibility::Public))
         .await
         .unwrap();
     let private = app
-        .post_status(alice.id, post("followers only", Visibility::Private))
+        .post_status(alice.id, post("followers only", StatusVisibility::Private))
         .await
         .unwrap();
     let unlisted = app
-        .post_status(alice.id, post("unlisted", Visibility::Unlisted))
+        .post_status(alice.id, post("unlisted", StatusVisibility::Unlisted))
         .await
         .unwrap();
     app.pin(alice.id, public.id).await.unwrap();

@@ -472,7 +472,7 @@ async fn followers_only_pins_reach_followers_only() {
             alice.id,
             reference_server::app::NewStatus {
                 text: "for followers, and @carol@felt.test".into(),
-                visibility: Some(reference_server::app::Visibility::Private),
+                visibility: Some(reference_server::app::StatusVisibility::Private),
                 ..Default::default()
             },
         )

@@ -39,7 +39,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use activitypub_core::engine::{
-//!     transport::memory::MemoryNetwork, Audience, Engine, EngineConfig, InboxTarget,
+//!     transport::memory::MemoryNetwork, Recipients, Engine, EngineConfig, InboxTarget,
 //!     KeyAlgorithm,
 //! };
 //! use activitypub_core::{builder, ObjectId, Visibility};
@@ -90,7 +90,7 @@
 //! .build();
 //! let create = builder::create(&ObjectId::parse("http://a.test/users/alice/statuses/1/activity")?, note);
 //! let report = a
-//!     .deliver(&serde_json::to_vec(&create)?, &alice, &Audience::new().inbox("http://b.test/inbox"))
+//!     .deliver(&serde_json::to_vec(&create)?, &alice, &Recipients::new().inbox("http://b.test/inbox"))
 //!     .await?;
 //! assert_eq!(report.inboxes, ["http://b.test/inbox"]);
 //! let sent = a.process_deliveries(10).await?;
@@ -125,7 +125,7 @@ pub mod transport;
 
 pub use collections::RemoteItem;
 pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
-pub use delivery::{Audience, DeliveryReport};
+pub use delivery::{DeliveryReport, Recipients};
 pub use fetch::{FetchBudget, Fetched};
 pub use handler::{ActivityHandler, InboxActivity, InboxTarget, NoopHandler};
 pub use inbox::Accepted;

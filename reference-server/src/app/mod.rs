@@ -40,7 +40,7 @@ pub mod statuses;
 pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
-pub use model::{Account, List, Notification, NotificationType, Status, Visibility};
+pub use model::{Account, List, Notification, NotificationType, Status, StatusVisibility};
 pub use relationships::Relationship;
 pub use statuses::NewStatus;
 

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use activitypub_core::engine::Audience;
+use activitypub_core::engine::Recipients;
 use activitypub_core::{builder, AnyObject};
 use fedi_storage::{CollectionItem, CollectionStoreExt, PageRequest};
 
 use super::docs::oid;
-use super::model::{coll, ns, Account, Status, Visibility};
+use super::model::{coll, ns, Account, Status, StatusVisibility};
 use super::App;
 use crate::error::Error;
 
@@ -43,7 +43,7 @@ impl App {
         if !own {
             errors.push("Someone else's post cannot be pinned");
         }
-        if s.visibility == Visibility::Direct {
+        if s.visibility == StatusVisibility::Direct {
             errors.push("Posts that are only visible to mentioned users cannot be pinned");
         }
         let pinned = coll::pinned(account_id);
@@ -104,7 +104,7 @@ impl App {
         self.federate(
             &me,
             &serde_json::to_vec(&activity)?,
-            Audience::new().followers_of(me.actor.clone()),
+            Recipients::new().followers_of(me.actor.clone()),
         )
         .await
     }

@@ -18,7 +18,7 @@ use super::{json_error, response, AP_CONTENT_TYPE};
 use crate::app::docs::rfc3339;
 use crate::app::model::id_time;
 use crate::app::List;
-use crate::app::{Account, App, Status, Visibility};
+use crate::app::{Account, App, Status, StatusVisibility};
 use crate::config::Registrations;
 
 const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -455,7 +455,7 @@ impl<'a> Federation<'a> {
             let Ok(s) = self.app.status(id).await else {
                 continue;
             };
-            if s.reblog_of_id.is_some() || s.visibility == Visibility::Direct {
+            if s.reblog_of_id.is_some() || s.visibility == StatusVisibility::Direct {
                 continue;
             }
             // As Mastodon: public and unlisted pins embedded, followers-only ones by id only
@@ -506,7 +506,10 @@ impl<'a> Federation<'a> {
             Err(e) if e.is_not_found() => return self.gone_or_missing(&account, id).await,
             Err(e) => return internal(&e),
         };
-        if !matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+        if !matches!(
+            status.visibility,
+            StatusVisibility::Public | StatusVisibility::Unlisted
+        ) {
             match self.app.can_fetch(&status, signer.actor()).await {
                 Ok(true) => {}
                 Ok(false) => return not_found(),
