@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use activitypub_core::engine::transport::memory::{Faults, Latency, MemoryNetwork};
 use activitypub_core::engine::{
-    Audience, Engine, EngineConfig, FetchBudget, KeyAlgorithm, DELIVERY_QUEUE,
+    Engine, EngineConfig, FetchBudget, KeyAlgorithm, Recipients, DELIVERY_QUEUE,
 };
 use activitypub_core::{Actor, ObjectId};
 use bytes::Bytes;
@@ -194,7 +194,7 @@ async fn run(
     let cpu0 = process_cpu();
     let start = Instant::now();
     let report = e
-        .deliver(&body, &me, &Audience::new().followers_of(me.as_str()))
+        .deliver(&body, &me, &Recipients::new().followers_of(me.as_str()))
         .await
         .expect("deliver");
     let enqueue = start.elapsed();

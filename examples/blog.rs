@@ -77,7 +77,7 @@ async fn publish(engine: &Engine, me: &ObjectId<Actor>, post: &str) -> Answer {
     let note = builder::NoteBuilder::new(id, me, &followers, html, Visibility::Public);
     let create = builder::create(&at(engine, &format!("posts/{n}/activity"))?, note.build());
     let create = serde_json::to_vec(&create)?;
-    let to = Audience::new().followers_of(me.as_str());
+    let to = Recipients::new().followers_of(me.as_str());
     let n = engine.deliver(&create, me, &to).await?.inboxes.len();
     Ok(text(202, format!("queued for {n} inboxes\n")))
 }

@@ -1,13 +1,17 @@
 //! Builders for the documents a Mastodon-style server sends, shaped as Mastodon shapes them:
 //! its `@context`s, its `to`/`cc` for each visibility, an embedded object in `Create`,
 //! `Update`, `Accept`, `Reject` and `Undo`, an IRI in `Like`, `Announce`, `Follow` and `Block`,
-//! and a `Tombstone` in `Delete`.
+//! a `Tombstone` in `Delete`, `Add` / `Remove` of pins with the `featured` collection as
+//! `target`; and the `OrderedCollection`s and `OrderedCollectionPage`s
+//! it publishes (outbox, followers, following, featured), with its keys in its order.
 
 use crate::context::Context;
 use crate::id::ObjectId;
-use crate::lenient::{LanguageMap, OneOrMany, Reference, Timestamp};
+use crate::lenient::{LanguageMap, OneOrMany, Reference, XsdDateTime};
 use crate::visibility::Visibility;
-use crate::vocab::{Activity, Actor, AnyObject, Endpoints, Kind, Link, Object, PublicKey, Refs};
+use crate::vocab::{
+    Activity, Actor, AnyObject, Collection, Endpoints, Kind, Link, Object, PublicKey, Refs,
+};
 
 /// An id, for any kind.
 pub type Id = ObjectId<AnyObject>;
@@ -62,7 +66,7 @@ impl NoteBuilder {
         }
     }
     /// `published`.
-    pub fn published(mut self, t: impl Into<Timestamp>) -> Self {
+    pub fn published(mut self, t: impl Into<XsdDateTime>) -> Self {
         self.note.published = Some(t.into());
         self
     }
@@ -256,7 +260,7 @@ pub fn announce(
     followers: &str,
     post: &Id,
     post_author: &ObjectId<Actor>,
-    published: impl Into<Timestamp>,
+    published: impl Into<XsdDateTime>,
     visibility: Visibility,
 ) -> Activity {
     let mut a = activity(Kind::Announce, id, actor, iri(post));
@@ -266,6 +270,63 @@ pub fn announce(
     a.base.to = Some(OneOrMany::Many(to));
     a.base.cc = Some(OneOrMany::Many(cc));
     a
+}
+
+fn collection_change(
+    kind: Kind,
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    object: &Id,
+    target: &ObjectId<Collection>,
+) -> Activity {
+    let mut a = Activity::default();
+    a.base.context = Some(Context::activitystreams());
+    a.base.id = id.cloned();
+    a.base.kind = Some(kind.into());
+    a.actor = Some(iri(actor));
+    a.object = Some(iri(object));
+    a.target = Some(iri(target));
+    a
+}
+
+/// `Add` of a post to the actor's `featured` collection (a pin), as Mastodon sends it:
+/// `actor`, `object` (the post's IRI) and `target` (the collection), with no `to`/`cc` (it
+/// goes to the actor's followers). Mastodon's carry no `id` (pass `None` for that exact
+/// shape); an `id` lets receivers deduplicate it and refer to it.
+///
+/// ```
+/// use activitypub_core::{builder, ObjectId};
+/// let alice = ObjectId::parse("https://wool.example/users/alice")?;
+/// let add = builder::add(
+///     None,
+///     &alice,
+///     &ObjectId::parse("https://wool.example/users/alice/statuses/1")?,
+///     &ObjectId::parse("https://wool.example/users/alice/collections/featured")?,
+/// );
+/// assert_eq!(
+///     serde_json::to_string(&add)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","type":"Add","actor":"https://wool.example/users/alice","object":"https://wool.example/users/alice/statuses/1","target":"https://wool.example/users/alice/collections/featured"}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add(
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    post: &Id,
+    featured: &ObjectId<Collection>,
+) -> Activity {
+    collection_change(Kind::Add, id, actor, post, featured)
+}
+
+/// `Remove` of a post from the actor's `featured` collection (an unpin), shaped as
+/// [`add`].
+pub fn remove(
+    id: Option<&Id>,
+    actor: &ObjectId<Actor>,
+    post: &Id,
+    featured: &ObjectId<Collection>,
+) -> Activity {
+    collection_change(Kind::Remove, id, actor, post, featured)
 }
 
 /// `Flag` (a report): sent by the instance actor, `object` lists the reported account then
@@ -338,7 +399,7 @@ impl PersonBuilder {
         self
     }
     /// `published` (account creation; Mastodon sends midnight UTC of that day).
-    pub fn published(mut self, t: impl Into<Timestamp>) -> Self {
+    pub fn published(mut self, t: impl Into<XsdDateTime>) -> Self {
         self.actor.base.published = Some(t.into());
         self
     }
@@ -376,5 +437,160 @@ impl PersonBuilder {
             self.actor.base.attachment = Some(OneOrMany::Many(Vec::new()));
         }
         self.actor
+    }
+}
+
+fn link(id: &Id) -> Reference<AnyObject> {
+    Reference::Id(id.clone())
+}
+
+/// The items of a collection as Mastodon writes them: IRIs as they are, embedded objects
+/// without their `@context` (the collection's applies).
+fn ordered(items: impl IntoIterator<Item = Reference<AnyObject>>) -> Refs {
+    OneOrMany::Many(
+        items
+            .into_iter()
+            .map(|item| match item {
+                Reference::Object(mut o) => {
+                    o.object_mut().context = None;
+                    Reference::Object(o)
+                }
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+fn collection(kind: Kind, id: &Id) -> Collection {
+    let mut c = Collection::default();
+    c.base.context = Some(Context::activitystreams());
+    c.base.id = Some(id.clone());
+    c.base.kind = Some(kind.into());
+    c
+}
+
+/// An `OrderedCollection` as Mastodon publishes one: either paged (`totalItems` and a link to
+/// the `first` page, and for the outbox the `last` one: `/outbox`, `/followers`,
+/// `/following`) or with every item inline (`orderedItems`: `/collections/featured`).
+///
+/// Keys come in Mastodon's order: `@context`, `id`, `type`, `totalItems`, `first`, `last`,
+/// `orderedItems`.
+///
+/// ```
+/// use activitypub_core::builder::OrderedCollectionBuilder;
+/// use activitypub_core::{ObjectId, Reference};
+/// let featured = OrderedCollectionBuilder::new(&ObjectId::parse("https://wool.example/users/alice/collections/featured")?)
+///     .ordered_items([Reference::Id(ObjectId::parse("https://wool.example/users/alice/statuses/1")?)])
+///     .build();
+/// assert_eq!(
+///     serde_json::to_string(&featured)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://wool.example/users/alice/collections/featured","type":"OrderedCollection","totalItems":1,"orderedItems":["https://wool.example/users/alice/statuses/1"]}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OrderedCollectionBuilder {
+    collection: Collection,
+}
+
+impl OrderedCollectionBuilder {
+    /// An `OrderedCollection` with this id (and the ActivityStreams `@context`).
+    pub fn new(id: &Id) -> Self {
+        OrderedCollectionBuilder {
+            collection: collection(Kind::OrderedCollection, id),
+        }
+    }
+    /// `totalItems`. Without it, a collection with inline items counts them.
+    pub fn total_items(mut self, n: u64) -> Self {
+        self.collection.total_items = Some(n);
+        self
+    }
+    /// `first`: the first page (the newest items).
+    pub fn first(mut self, page: &Id) -> Self {
+        self.collection.first = Some(link(page));
+        self
+    }
+    /// `last`: the last page (the oldest items).
+    pub fn last(mut self, page: &Id) -> Self {
+        self.collection.last = Some(link(page));
+        self
+    }
+    /// The items inline (`orderedItems`, written even when empty): IRIs, or embedded objects,
+    /// whose `@context` is dropped.
+    pub fn ordered_items(mut self, items: impl IntoIterator<Item = Reference<AnyObject>>) -> Self {
+        self.collection.ordered_items = Some(ordered(items));
+        self
+    }
+    /// The collection.
+    pub fn build(mut self) -> Collection {
+        if self.collection.total_items.is_none() {
+            if let Some(items) = &self.collection.ordered_items {
+                self.collection.total_items = Some(items.len() as u64);
+            }
+        }
+        self.collection
+    }
+}
+
+/// An `OrderedCollectionPage` as Mastodon publishes one: `partOf` its collection, `next`
+/// (older items) and `prev` (newer items) when there are some, `orderedItems` always (IRIs
+/// or embedded objects, whose `@context` is dropped); the pages of followers and following
+/// also carry the collection's `totalItems`.
+///
+/// Keys come in Mastodon's order: `@context`, `id`, `type`, `totalItems`, `next`, `prev`,
+/// `partOf`, `orderedItems`.
+///
+/// ```
+/// use activitypub_core::builder::OrderedCollectionPageBuilder;
+/// use activitypub_core::{ObjectId, Reference};
+/// let followers = ObjectId::parse("https://wool.example/users/alice/followers")?;
+/// let page = OrderedCollectionPageBuilder::new(&ObjectId::parse("https://wool.example/users/alice/followers?page=1")?, &followers)
+///     .total_items(1)
+///     .ordered_items([Reference::Id(ObjectId::parse("https://far.example/users/bob")?)])
+///     .build();
+/// assert_eq!(
+///     serde_json::to_string(&page)?,
+///     r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://wool.example/users/alice/followers?page=1","type":"OrderedCollectionPage","totalItems":1,"partOf":"https://wool.example/users/alice/followers","orderedItems":["https://far.example/users/bob"]}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OrderedCollectionPageBuilder {
+    page: Collection,
+}
+
+impl OrderedCollectionPageBuilder {
+    /// A page with this id, part of this collection (and the ActivityStreams `@context`).
+    pub fn new(id: &Id, part_of: &Id) -> Self {
+        let mut page = collection(Kind::OrderedCollectionPage, id);
+        page.part_of = Some(link(part_of));
+        OrderedCollectionPageBuilder { page }
+    }
+    /// `totalItems`: the size of the whole collection.
+    pub fn total_items(mut self, n: u64) -> Self {
+        self.page.total_items = Some(n);
+        self
+    }
+    /// `next`: the page of older items.
+    pub fn next(mut self, page: &Id) -> Self {
+        self.page.next = Some(link(page));
+        self
+    }
+    /// `prev`: the page of newer items.
+    pub fn prev(mut self, page: &Id) -> Self {
+        self.page.prev = Some(link(page));
+        self
+    }
+    /// The page's items: IRIs, or embedded objects, whose `@context` is dropped.
+    pub fn ordered_items(mut self, items: impl IntoIterator<Item = Reference<AnyObject>>) -> Self {
+        self.page.ordered_items = Some(ordered(items));
+        self
+    }
+    /// The page (with `orderedItems: []` when no items were given).
+    pub fn build(mut self) -> Collection {
+        if self.page.ordered_items.is_none() {
+            self.page.ordered_items = Some(OneOrMany::Many(Vec::new()));
+        }
+        self.page
     }
 }

@@ -1,4 +1,12 @@
-//! The crate's one error type.
+//! The crate's one error type, and the kinds its variants carry.
+//!
+//! This module depends on no other module of the crate: the vocabulary and the engine both
+//! depend on it, never the other way. The kinds of the engine's failures ([`Rejection`],
+//! [`FetchErrorKind`], [`TransportErrorKind`]) are therefore defined here, beside the error
+//! that carries them, and the engine re-exports them where its users look for them
+//! (`engine::Rejection`, `engine::FetchErrorKind`, `engine::transport::TransportErrorKind`).
+//! What only the engine does with an error, answering an HTTP request with it
+//! (`Error::status`, `Error::to_response`), is implemented in the engine.
 
 /// Everything that can go wrong in `activitypub-core`.
 #[derive(Debug, thiserror::Error)]
@@ -24,11 +32,11 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
-    /// The inbox refused a request; [`Rejection::status`](crate::engine::Rejection::status) is the HTTP status to answer.
+    /// The inbox refused a request; [`Rejection::status`] is the HTTP status to answer.
     #[error("inbox rejected the request ({kind}): {reason}")]
     Rejected {
         /// Why, as one of a fixed set of reasons, each with one HTTP status.
-        kind: crate::engine::Rejection,
+        kind: Rejection,
         /// Details for logs.
         reason: String,
     },
@@ -36,7 +44,7 @@ pub enum Error {
     #[error("{kind} for {url}: {reason}")]
     Transport {
         /// What went wrong.
-        kind: crate::engine::transport::TransportErrorKind,
+        kind: TransportErrorKind,
         /// The URL requested.
         url: String,
         /// Details.
@@ -47,7 +55,7 @@ pub enum Error {
     #[error("fetch of {url} failed ({kind}): {reason}")]
     Fetch {
         /// What went wrong.
-        kind: crate::engine::FetchErrorKind,
+        kind: FetchErrorKind,
         /// The URL fetched.
         url: String,
         /// Details.
@@ -92,7 +100,7 @@ impl Error {
         }
     }
     /// An inbox rejection.
-    pub fn rejected(kind: crate::engine::Rejection, reason: impl Into<String>) -> Self {
+    pub fn rejected(kind: Rejection, reason: impl Into<String>) -> Self {
         Error::Rejected {
             kind,
             reason: reason.into(),
@@ -100,7 +108,7 @@ impl Error {
     }
     /// A transport error.
     pub fn transport(
-        kind: crate::engine::transport::TransportErrorKind,
+        kind: TransportErrorKind,
         url: impl Into<String>,
         reason: impl Into<String>,
     ) -> Self {
@@ -111,73 +119,31 @@ impl Error {
         }
     }
     /// A fetch error.
-    pub fn fetch(
-        kind: crate::engine::FetchErrorKind,
-        url: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
+    pub fn fetch(kind: FetchErrorKind, url: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Fetch {
             kind,
             url: url.into(),
             reason: reason.into(),
         }
     }
-    /// The HTTP status this error answers with when it ends an inbox request: the rejection's
-    /// status; 503 for storage failures; 500 otherwise.
-    pub fn status(&self) -> http::StatusCode {
-        match self {
-            Error::Rejected { kind, .. } => kind.status(),
-            Error::Malformed { .. } | Error::InvalidId { .. } | Error::JsonLd { .. } => {
-                http::StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Error::Storage(_) => http::StatusCode::SERVICE_UNAVAILABLE,
-            _ => http::StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-    /// The error as an HTTP answer, the way [`Engine::inbox`](crate::engine::Engine::inbox)
-    /// answers a rejection: [`status`](Self::status), `Content-Type: application/json` and the
-    /// body `{"error": "<kind>", "detail": "<this error>"}`, where the kind is the
-    /// [`Rejection`](crate::engine::Rejection) name (`too_large`, `signature` …) or `internal`.
-    ///
-    /// ```
-    /// use activitypub_core::{engine::Rejection, Error};
-    /// let res = Error::rejected(Rejection::TooLarge, "body larger than 10 bytes").to_response();
-    /// assert_eq!(res.status(), 413);
-    /// assert_eq!(res.headers()["content-type"], "application/json");
-    /// assert_eq!(
-    ///     res.body().as_ref(),
-    ///     br#"{"error":"too_large","detail":"inbox rejected the request (too_large): body larger than 10 bytes"}"#
-    /// );
-    /// ```
-    pub fn to_response(&self) -> http::Response<bytes::Bytes> {
-        let kind = self.rejection().map_or("internal", |k| k.as_str());
-        let body = serde_json::json!({"error": kind, "detail": self.to_string()});
-        let mut res = http::Response::new(bytes::Bytes::from(body.to_string()));
-        *res.status_mut() = self.status();
-        res.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        res
-    }
     /// The inbox rejection, if this is one.
-    pub fn rejection(&self) -> Option<crate::engine::Rejection> {
+    pub fn rejection(&self) -> Option<Rejection> {
         match self {
             Error::Rejected { kind, .. } => Some(*kind),
             _ => None,
         }
     }
     /// Whether this is a transport error of this kind.
-    pub fn is_transport(&self, kind: crate::engine::transport::TransportErrorKind) -> bool {
+    pub fn is_transport(&self, kind: TransportErrorKind) -> bool {
         matches!(self, Error::Transport { kind: k, .. } if *k == kind)
     }
     /// Whether this is a fetch error of this kind.
-    pub fn is_fetch(&self, kind: crate::engine::FetchErrorKind) -> bool {
+    pub fn is_fetch(&self, kind: FetchErrorKind) -> bool {
         matches!(self, Error::Fetch { kind: k, .. } if *k == kind)
     }
     /// Whether the thing fetched is gone for good (HTTP 410, or a Tombstone).
     pub fn is_gone(&self) -> bool {
-        self.is_fetch(crate::engine::FetchErrorKind::Gone)
+        self.is_fetch(FetchErrorKind::Gone)
     }
     /// Whether trying again later may succeed: transport failures that are not the SSRF guard
     /// or a size limit, 5xx/429 fetch failures, storage failures, retryable handler errors.
@@ -264,41 +230,187 @@ impl From<serde_json::Error> for Error {
     }
 }
 
+/// Why the inbox (or `Engine::verify_get`) refused a request. Each reason has one HTTP
+/// status ([`Rejection::status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body is larger than the limit (413).
+    TooLarge,
+    /// The content type is not ActivityStreams JSON (415).
+    UnsupportedMediaType,
+    /// The body is not JSON, is nested too deeply, or a header is malformed (400).
+    BadRequest,
+    /// A `Digest` / `Content-Digest` header does not match the body, or a POST has none (401).
+    Digest,
+    /// No signature, a signature that does not verify, one outside the time window, or a key
+    /// that cannot be fetched (401).
+    Signature,
+    /// The signer is not the activity's actor, an object claims another origin than its
+    /// actor, or the actor or its domain is blocked (403).
+    Forbidden,
+    /// The activity would recreate a deleted object (410).
+    Gone,
+    /// Well-formed JSON that is not a usable activity: no `id`, no `actor`, invalid ids (422).
+    Unprocessable,
+    /// The addressed local actor does not exist (404).
+    NotFound,
+}
+
+impl Rejection {
+    /// The HTTP status to answer with.
+    pub fn status(self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Rejection::TooLarge => S::PAYLOAD_TOO_LARGE,
+            Rejection::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::BadRequest => S::BAD_REQUEST,
+            Rejection::Digest | Rejection::Signature => S::UNAUTHORIZED,
+            Rejection::Forbidden => S::FORBIDDEN,
+            Rejection::Gone => S::GONE,
+            Rejection::Unprocessable => S::UNPROCESSABLE_ENTITY,
+            Rejection::NotFound => S::NOT_FOUND,
+        }
+    }
+    /// A short machine-readable name (`"too_large"`, `"signature"` …), used in logs and in
+    /// the JSON error body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::TooLarge => "too_large",
+            Rejection::UnsupportedMediaType => "unsupported_media_type",
+            Rejection::BadRequest => "bad_request",
+            Rejection::Digest => "digest",
+            Rejection::Signature => "signature",
+            Rejection::Forbidden => "forbidden",
+            Rejection::Gone => "gone",
+            Rejection::Unprocessable => "unprocessable",
+            Rejection::NotFound => "not_found",
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a fetch failed although a response arrived (or the fetch was not attempted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchErrorKind {
+    /// 404.
+    NotFound,
+    /// 410 Gone (or a Tombstone where an object was expected).
+    Gone,
+    /// 401/403: the server refused us.
+    Refused,
+    /// 429 Too Many Requests.
+    RateLimited,
+    /// 5xx.
+    ServerError,
+    /// Any other unexpected status.
+    Status,
+    /// The content type is not ActivityStreams JSON.
+    ContentType,
+    /// The body is not a usable document.
+    Malformed,
+    /// The document's `id` has another origin than the URL it was fetched from.
+    OriginMismatch,
+    /// More redirects than allowed, or a redirect without a usable `Location`.
+    Redirect,
+    /// The request budget for this operation is spent.
+    Budget,
+    /// The URL is not an absolute http(s) URL we may fetch.
+    InvalidUrl,
+}
+
+impl FetchErrorKind {
+    /// Whether a later attempt may succeed (429 and 5xx).
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FetchErrorKind::RateLimited | FetchErrorKind::ServerError
+        )
+    }
+}
+
+impl std::fmt::Display for FetchErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FetchErrorKind::NotFound => "not found",
+            FetchErrorKind::Gone => "gone",
+            FetchErrorKind::Refused => "refused",
+            FetchErrorKind::RateLimited => "rate limited",
+            FetchErrorKind::ServerError => "server error",
+            FetchErrorKind::Status => "unexpected status",
+            FetchErrorKind::ContentType => "not ActivityStreams JSON",
+            FetchErrorKind::Malformed => "malformed document",
+            FetchErrorKind::OriginMismatch => "origin mismatch",
+            FetchErrorKind::Redirect => "redirect",
+            FetchErrorKind::Budget => "request budget spent",
+            FetchErrorKind::InvalidUrl => "invalid URL",
+        })
+    }
+}
+
+/// Why a request did not get a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The request is not one we can send (relative URI, unsupported scheme, plain `http`
+    /// where only `https` is allowed).
+    InvalidRequest,
+    /// The host name did not resolve.
+    Dns,
+    /// Every resolved address is one the transport's `AddressPolicy` denies (SSRF guard).
+    AddressDenied,
+    /// The connection (TCP or TLS) could not be made, or broke.
+    Connect,
+    /// The exchange did not finish within the request's `SendOptions::timeout`.
+    Timeout,
+    /// The response body was longer than the request's `SendOptions::max_response_bytes`.
+    ResponseTooLarge,
+    /// Anything else (protocol errors).
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether trying again later may succeed (connect failures, timeouts, DNS).
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Dns
+                | TransportErrorKind::Connect
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Other
+        )
+    }
+}
+
+impl std::fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::InvalidRequest => "invalid request",
+            TransportErrorKind::Dns => "name resolution failed",
+            TransportErrorKind::AddressDenied => "address denied",
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::ResponseTooLarge => "response too large",
+            TransportErrorKind::Other => "transport error",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Error;
-    use crate::engine::Rejection;
-
-    fn body(e: &Error) -> serde_json::Value {
-        serde_json::from_slice(e.to_response().body()).expect("a JSON body")
-    }
-
+    /// The module's layering rule: the engine depends on the error, never the other way, so
+    /// the vocabulary's error does not drag the engine in.
     #[test]
-    fn every_error_answers_with_its_status_and_a_json_body() {
-        let e = Error::rejected(Rejection::Signature, "no signature");
-        let res = e.to_response();
-        assert_eq!(res.status(), http::StatusCode::UNAUTHORIZED);
-        assert_eq!(res.headers().len(), 1);
-        assert_eq!(res.headers()["content-type"], "application/json");
-        assert_eq!(
-            body(&e),
-            serde_json::json!({"error": "signature", "detail": e.to_string()})
-        );
-        // Not a rejection: "internal", with the error's own status.
-        let e = Error::Storage(fedi_storage::Error::Backend("disk full".into()));
-        assert_eq!(
-            e.to_response().status(),
-            http::StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(body(&e)["error"], "internal");
-        let e = Error::Config("no key".into());
-        assert_eq!(
-            e.to_response().status(),
-            http::StatusCode::INTERNAL_SERVER_ERROR
-        );
-        assert_eq!(
-            body(&e),
-            serde_json::json!({"error": "internal", "detail": "configuration: no key"})
-        );
+    fn the_error_module_names_nothing_of_the_engine() {
+        let source = include_str!("error.rs");
+        for path in [concat!("crate::", "engine"), concat!("super::", "engine")] {
+            assert!(!source.contains(path), "error.rs refers to {path}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 //! - [`OneOrMany`]: a single value or an array, re-serialized in the shape it arrived in.
 //! - [`Reference`]: an IRI or an embedded object.
 //! - [`LanguageMap`]: `contentMap` / `nameMap` / `summaryMap`.
-//! - [`Timestamp`]: an `xsd:dateTime` that is parsed leniently and re-serialized verbatim.
+//! - [`XsdDateTime`]: an `xsd:dateTime` that is parsed leniently and re-serialized verbatim.
 //!
 //! None of them parses through `serde_json::Value` first: they read straight from the
 //! deserializer, so typed parsing costs about what parsing into a `Value` costs.
@@ -482,20 +482,23 @@ impl Tolerant for LanguageMap {
 /// Mastodon sends `2024-01-02T03:04:05Z`; Pleroma/Akkoma and Misskey add milliseconds
 /// (`.123Z`); GoToSocial and PeerTube send offsets or nanoseconds; older Friendica and Hubzilla
 /// send no offset at all, and Bookwyrm sends microseconds with `+00:00`. The text is kept
-/// verbatim for round trips and parsed on demand by [`Timestamp::to_datetime`], which accepts
+/// verbatim for round trips and parsed on demand by [`XsdDateTime::to_datetime`], which accepts
 /// all of these (a missing offset is read as UTC).
+///
+/// This is a property value of a document; the engine's clock reads instants of another type,
+/// `fedi_storage::Timestamp` (milliseconds since the Unix epoch).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Timestamp(String);
+pub struct XsdDateTime(String);
 
-impl Timestamp {
-    /// Wraps a timestamp string as received (not validated; see [`Timestamp::to_datetime`]).
+impl XsdDateTime {
+    /// Wraps a timestamp string as received (not validated; see [`XsdDateTime::to_datetime`]).
     pub fn new_unchecked(s: impl Into<String>) -> Self {
-        Timestamp(s.into())
+        XsdDateTime(s.into())
     }
     /// The timestamp in the format Mastodon emits (`2024-01-02T03:04:05Z`, UTC, seconds).
     pub fn from_datetime(t: OffsetDateTime) -> Self {
         let t = t.to_offset(time::UtcOffset::UTC);
-        Timestamp(format!(
+        XsdDateTime(format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
             t.year(),
             u8::from(t.month()),
@@ -515,9 +518,9 @@ impl Timestamp {
     }
 }
 
-impl From<OffsetDateTime> for Timestamp {
+impl From<OffsetDateTime> for XsdDateTime {
     fn from(t: OffsetDateTime) -> Self {
-        Timestamp::from_datetime(t)
+        XsdDateTime::from_datetime(t)
     }
 }
 
@@ -580,18 +583,18 @@ pub fn parse_lenient_datetime(s: &str) -> Option<OffsetDateTime> {
     Some(time::PrimitiveDateTime::new(date, t).assume_offset(offset))
 }
 
-impl Serialize for Timestamp {
+impl Serialize for XsdDateTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
     }
 }
 
-impl Tolerant for Timestamp {
+impl Tolerant for XsdDateTime {
     fn from_str(s: &str) -> Option<Self> {
-        Some(Timestamp(s.to_owned()))
+        Some(XsdDateTime(s.to_owned()))
     }
     fn from_string(s: String) -> Result<Self, String> {
-        Ok(Timestamp(s))
+        Ok(XsdDateTime(s))
     }
 }
 
@@ -607,7 +610,7 @@ macro_rules! strict_deserialize {
 }
 pub(crate) use strict_deserialize;
 
-strict_deserialize!(LanguageMap, Timestamp);
+strict_deserialize!(LanguageMap, XsdDateTime);
 
 impl<'de, T: Tolerant> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -695,14 +698,14 @@ mod tests {
             "2024-01-02T03:04:05",
             "2024-01-02 03:04:05",
         ] {
-            let t = Timestamp::new_unchecked(s).to_datetime().unwrap();
+            let t = XsdDateTime::new_unchecked(s).to_datetime().unwrap();
             assert_eq!(t.unix_timestamp(), 1_704_164_645, "{s}");
         }
-        assert!(Timestamp::new_unchecked("yesterday")
+        assert!(XsdDateTime::new_unchecked("yesterday")
             .to_datetime()
             .is_none());
         let t = OffsetDateTime::from_unix_timestamp(1_704_164_645).unwrap();
-        assert_eq!(Timestamp::from(t).as_str(), "2024-01-02T03:04:05Z");
+        assert_eq!(XsdDateTime::from(t).as_str(), "2024-01-02T03:04:05Z");
     }
 
     #[test]

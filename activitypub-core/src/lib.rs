@@ -82,7 +82,7 @@ pub mod vocab;
 pub use context::Context;
 pub use error::Error;
 pub use id::ObjectId;
-pub use lenient::{LanguageMap, OneOrMany, Reference, Timestamp};
+pub use lenient::{LanguageMap, OneOrMany, Reference, XsdDateTime};
 pub use raw::{peek, Peek, Raw, Received};
 pub use visibility::Visibility;
 pub use vocab::{Activity, Actor, AnyObject, Collection, Kind, Link, Object};

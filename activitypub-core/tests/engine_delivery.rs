@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use activitypub_core::engine::transport::memory::{Faults, Latency, MemoryNetwork};
-use activitypub_core::engine::{Audience, KeyAlgorithm};
+use activitypub_core::engine::{KeyAlgorithm, Recipients};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_sig::Scheme;
@@ -63,7 +63,7 @@ async fn send_to(
         alice,
         &activitypub_core::ObjectId::parse("http://x.test/notes/1").unwrap(),
     );
-    a.send(alice, &note, Audience::new().inbox(inbox)).await;
+    a.send(alice, &note, Recipients::new().inbox(inbox)).await;
 }
 
 #[tokio::test]
@@ -267,7 +267,7 @@ async fn fan_out_sends_one_request_per_distinct_inbox() {
         &alice,
         &activitypub_core::ObjectId::parse("http://x.test/notes/1").unwrap(),
     );
-    let audience = Audience::new()
+    let audience = Recipients::new()
         .followers_of(alice.as_str())
         .actor(followers[0].clone())
         .actor(followers[3].clone());

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use activitypub_core::builder;
 use activitypub_core::engine::transport::memory::{Faults, MemoryNetwork};
-use activitypub_core::engine::{Audience, KeyAlgorithm};
+use activitypub_core::engine::{KeyAlgorithm, Recipients};
 use activitypub_core::ObjectId;
 use fedi_storage::DocumentStoreExt;
 use support::{settle, start_clock, Backend, Instance};
@@ -68,13 +68,13 @@ async fn social_round(backend: Backend, seed: u64, faults: Option<Faults>) -> Ve
         &bob_followers,
         &note,
         &alice,
-        activitypub_core::Timestamp::new_unchecked("2026-01-01T00:00:00Z"),
+        activitypub_core::XsdDateTime::new_unchecked("2026-01-01T00:00:00Z"),
         activitypub_core::Visibility::Public,
     );
-    b.send(&bob, &boost, Audience::new().actor(alice.as_str()))
+    b.send(&bob, &boost, Recipients::new().actor(alice.as_str()))
         .await;
     let like = builder::like(&c.new_id(&carol, "likes"), &carol, &note);
-    c.send(&carol, &like, Audience::new().actor(alice.as_str()))
+    c.send(&carol, &like, Recipients::new().actor(alice.as_str()))
         .await;
     settle(&[&a, &b, &c], &clock, step, 400).await;
     assert_eq!(a.recorder.count(boost.id.as_ref().unwrap().as_str()), 1);
@@ -82,10 +82,10 @@ async fn social_round(backend: Backend, seed: u64, faults: Option<Faults>) -> Ve
 
     // Undo of the boost; carl unfollows.
     let undo = builder::undo(&b.new_id(&bob, "undos"), &bob, boost.clone());
-    b.send(&bob, &undo, Audience::new().actor(alice.as_str()))
+    b.send(&bob, &undo, Recipients::new().actor(alice.as_str()))
         .await;
     let unfollow = builder::undo(&c.new_id(&carl, "undos"), &carl, f3.clone());
-    c.send(&carl, &unfollow, Audience::new().actor(alice.as_str()))
+    c.send(&carl, &unfollow, Recipients::new().actor(alice.as_str()))
         .await;
     settle(&[&a, &b, &c], &clock, step, 400).await;
     assert_eq!(a.recorder.count(undo.id.as_ref().unwrap().as_str()), 1);
@@ -98,14 +98,14 @@ async fn social_round(backend: Backend, seed: u64, faults: Option<Faults>) -> Ve
     a.send(
         &alice,
         &update,
-        Audience::new().followers_of(alice.as_str()),
+        Recipients::new().followers_of(alice.as_str()),
     )
     .await;
     settle(&[&a, &b, &c], &clock, step, 400).await;
     let stored = b.store.get_json(&note_id).await.unwrap().unwrap();
     assert_eq!(stored["content"], "<p>baa baa</p>");
     let del = builder::delete(&a.new_id(&alice, "deletes"), &alice, &note);
-    a.send(&alice, &del, Audience::new().followers_of(alice.as_str()))
+    a.send(&alice, &del, Recipients::new().followers_of(alice.as_str()))
         .await;
     settle(&[&a, &b, &c], &clock, step, 400).await;
     for i in [&b, &c] {

@@ -5,7 +5,7 @@
 mod support;
 
 use activitypub_core::engine::transport::memory::MemoryNetwork;
-use activitypub_core::engine::{FetchBudget, FetchErrorKind};
+use activitypub_core::engine::{FetchBudget, FetchErrorKind, RemoteItem};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use serde_json::json;
@@ -210,8 +210,9 @@ async fn collections_are_read_page_by_page_within_limits() {
         .await
         .unwrap();
     assert_eq!(all.len(), 30);
-    assert_eq!(all[0], json!("http://far.test/users/u0"));
-    assert_eq!(all[29], json!("http://far.test/users/u29"));
+    assert_eq!(all[0].id(), "http://far.test/users/u0");
+    assert_eq!(all[29].id(), "http://far.test/users/u29");
+    assert!(all.iter().all(|i| i.embedded().is_none()));
     let some = us
         .engine
         .fetch_collection_items("http://far.test/c", 15, &mut FetchBudget::new(10))
@@ -225,6 +226,102 @@ async fn collections_are_read_page_by_page_within_limits() {
         .await
         .unwrap_err();
     assert!(err.is_fetch(FetchErrorKind::Budget), "{err}");
+}
+
+/// The origin rule for embedded items, in one place: an object embedded by a page on its own
+/// origin is kept; one embedded by a page on another origin is only a reference to fetch
+/// (nothing is fetched while listing); one without an `id` is left out.
+#[tokio::test]
+async fn collection_items_follow_the_origin_rule() {
+    let (net, us, remote) = setup().await;
+    let n = |id: &str| serde_json::from_slice::<serde_json::Value>(&note(id, None)).unwrap();
+    let mut anonymous = n("http://far.test/x");
+    anonymous.as_object_mut().unwrap().remove("id");
+    let collection = json!({"@context": "https://www.w3.org/ns/activitystreams",
+    "id": "http://far.test/users/f/collections/featured", "type": "OrderedCollection",
+    "totalItems": 5, "orderedItems": [
+        n("http://far.test/notes/1"),
+        n("http://victim.test/notes/2"),
+        anonymous,
+        "http://victim.test/notes/3",
+        n("http://far.test/notes/4"),
+    ]});
+    remote.put(
+        "/users/f/collections/featured",
+        StatusCode::OK,
+        serde_json::to_vec(&collection).unwrap(),
+    );
+    let before = net.log().len();
+    let items = us
+        .engine
+        .fetch_collection_items(
+            "http://far.test/users/f/collections/featured",
+            4,
+            &mut FetchBudget::new(5),
+        )
+        .await
+        .unwrap();
+    // One request: the collection itself.
+    assert_eq!(net.log().len() - before, 1);
+    let ids: Vec<&str> = items.iter().map(RemoteItem::id).collect();
+    assert_eq!(
+        ids,
+        [
+            "http://far.test/notes/1",
+            "http://victim.test/notes/2",
+            "http://victim.test/notes/3",
+            "http://far.test/notes/4",
+        ]
+    );
+    let kept: Vec<bool> = items.iter().map(|i| i.embedded().is_some()).collect();
+    assert_eq!(kept, [true, false, false, true]);
+    assert_eq!(
+        items[0].embedded().and_then(|o| o.content.as_deref()),
+        Some("x")
+    );
+    assert!(matches!(items[1], RemoteItem::Reference(_)));
+}
+
+/// A page on another origin than the collection speaks for its own origin only: what it
+/// embeds from the collection's origin is a reference.
+#[tokio::test]
+async fn a_page_on_another_origin_speaks_only_for_its_own() {
+    let (net, us, remote) = setup().await;
+    let other = Remote::start(&net, "pages.test");
+    let n = |id: &str| serde_json::from_slice::<serde_json::Value>(&note(id, None)).unwrap();
+    remote.put(
+        "/c",
+        StatusCode::OK,
+        serde_json::to_vec(&json!({"@context": "https://www.w3.org/ns/activitystreams",
+            "id": "http://far.test/c", "type": "OrderedCollection",
+            "first": "http://pages.test/p1"}))
+        .unwrap(),
+    );
+    other.put(
+        "/p1",
+        StatusCode::OK,
+        serde_json::to_vec(&json!({"@context": "https://www.w3.org/ns/activitystreams",
+            "id": "http://pages.test/p1", "type": "OrderedCollectionPage",
+            "partOf": "http://far.test/c",
+            "orderedItems": [n("http://far.test/notes/1"), n("http://pages.test/notes/2")]}))
+        .unwrap(),
+    );
+    let items = us
+        .engine
+        .fetch_collection_items("http://far.test/c", 10, &mut FetchBudget::new(5))
+        .await
+        .unwrap();
+    let kept: Vec<(&str, bool)> = items
+        .iter()
+        .map(|i| (i.id(), i.embedded().is_some()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("http://far.test/notes/1", false),
+            ("http://pages.test/notes/2", true)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use activitypub_core::builder::{self, NoteBuilder, PersonBuilder};
-use activitypub_core::{Activity, Actor, AnyObject, ObjectId, Visibility};
+use activitypub_core::{Activity, Actor, AnyObject, ObjectId, Reference, Visibility};
 use serde::Serialize;
 
 fn snap<T: Serialize>(name: &str, value: &T) {
@@ -253,6 +253,120 @@ fn flag_activity() {
                 id("https://fleece.example/users/bob"),
                 id("https://fleece.example/users/bob/statuses/9"),
             ],
+        ),
+    );
+}
+
+const OUTBOX: &str = "https://wool.example/users/alice/outbox";
+
+#[test]
+fn outbox_collection() {
+    snap(
+        "outbox_collection",
+        &builder::OrderedCollectionBuilder::new(&id(OUTBOX))
+            .total_items(42)
+            .first(&id(&format!("{OUTBOX}?page=true")))
+            .last(&id(&format!("{OUTBOX}?min_id=0&page=true")))
+            .build(),
+    );
+}
+
+#[test]
+fn outbox_page_embeds_activities_without_their_context() {
+    let create = builder::create(
+        &id("https://wool.example/users/alice/statuses/1/activity"),
+        note(Visibility::Public),
+    );
+    assert!(create.context.is_some());
+    let page = builder::OrderedCollectionPageBuilder::new(
+        &id(&format!("{OUTBOX}?page=true")),
+        &id(OUTBOX),
+    )
+    .next(&id(&format!("{OUTBOX}?max_id=1&page=true")))
+    .prev(&id(&format!("{OUTBOX}?min_id=1&page=true")))
+    .ordered_items([Reference::Object(Box::new(create.into()))])
+    .build();
+    assert!(page.all_items()[0].object().unwrap().context.is_none());
+    snap("outbox_page", &page);
+}
+
+#[test]
+fn followers_page_lists_actors_by_id_with_the_total() {
+    snap(
+        "followers_page",
+        &builder::OrderedCollectionPageBuilder::new(
+            &id(&format!("{FOLLOWERS}?page=1")),
+            &id(FOLLOWERS),
+        )
+        .total_items(2)
+        .ordered_items([
+            Reference::Id(bob().cast()),
+            Reference::Id(id("https://wool.example/users/carol")),
+        ])
+        .build(),
+    );
+}
+
+#[test]
+fn an_empty_page_still_has_ordered_items() {
+    let page = builder::OrderedCollectionPageBuilder::new(
+        &id(&format!("{FOLLOWERS}?page=1")),
+        &id(FOLLOWERS),
+    )
+    .build();
+    assert_eq!(
+        serde_json::to_value(&page).unwrap(),
+        serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": "https://wool.example/users/alice/followers?page=1",
+            "type": "OrderedCollectionPage",
+            "partOf": FOLLOWERS,
+            "orderedItems": [],
+        })
+    );
+}
+
+#[test]
+fn featured_collection_inline_counts_its_items() {
+    let featured = builder::OrderedCollectionBuilder::new(&id(
+        "https://wool.example/users/alice/collections/featured",
+    ))
+    .ordered_items([
+        Reference::Object(Box::new(note(Visibility::Unlisted).into())),
+        Reference::Id(id("https://wool.example/users/alice/statuses/2")),
+    ])
+    .build();
+    assert_eq!(featured.total_items, Some(2));
+    snap("featured_collection", &featured);
+    // An explicit total wins; no items: `orderedItems` is `[]` and the total 0.
+    let empty = builder::OrderedCollectionBuilder::new(&id("https://wool.example/actor/outbox"))
+        .ordered_items([])
+        .build();
+    assert_eq!(
+        serde_json::to_string(&empty).unwrap(),
+        r#"{"@context":"https://www.w3.org/ns/activitystreams","id":"https://wool.example/actor/outbox","type":"OrderedCollection","totalItems":0,"orderedItems":[]}"#
+    );
+    let counted = builder::OrderedCollectionBuilder::new(&id("https://wool.example/actor/outbox"))
+        .total_items(7)
+        .ordered_items([])
+        .build();
+    assert_eq!(counted.total_items, Some(7));
+}
+
+#[test]
+fn add_and_remove_of_a_pin() {
+    let featured: ObjectId<activitypub_core::Collection> =
+        id("https://wool.example/users/alice/collections/featured");
+    let post = id("https://wool.example/users/alice/statuses/1");
+    // As Mastodon sends it: no id, no addressing.
+    snap("add_pin", &builder::add(None, &alice(), &post, &featured));
+    snap(
+        "remove_pin",
+        &builder::remove(
+            Some(&id("https://wool.example/users/alice#remove/7")),
+            &alice(),
+            &post,
+            &featured,
         ),
     );
 }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use activitypub_core::engine::transport::memory::MemoryNetwork;
 use activitypub_core::engine::{
-    ActivityHandler, Audience, Engine, EngineConfig, FetchBudget, InboxActivity, InboxTarget,
-    KeyAlgorithm,
+    ActivityHandler, Engine, EngineConfig, FetchBudget, InboxActivity, InboxTarget, KeyAlgorithm,
+    Recipients,
 };
 use activitypub_core::{builder, Actor, Error, ObjectId};
 use bytes::Bytes;
@@ -171,7 +171,7 @@ async fn the_blog_federates_with_a_reader_on_the_memory_network() {
     let follow_id = ObjectId::parse("http://reader.test/users/r/follows/1").unwrap();
     let follow = serde_json::to_vec(&builder::follow(&follow_id, &r, &me)).unwrap();
     reader
-        .deliver(&follow, &r, &Audience::new().actor(me.as_str()))
+        .deliver(&follow, &r, &Recipients::new().actor(me.as_str()))
         .await
         .unwrap();
     run_queues(&[&reader, &blog]).await;

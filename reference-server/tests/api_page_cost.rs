@@ -20,7 +20,7 @@ use fedi_storage::memory::MemoryStore;
 use fedi_storage::{BatchStore, ManualClock, Timestamp};
 use http::{Method, StatusCode};
 use reference_server::app::bulk::Bulk;
-use reference_server::app::model::{FollowRecord, Status, Visibility};
+use reference_server::app::model::{FollowRecord, Status, StatusVisibility};
 use reference_server::app::Account;
 use reference_server::{App, Config};
 use serde_json::{json, Value};
@@ -104,7 +104,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         text: None,
         spoiler_text: String::new(),
         sensitive: false,
-        visibility: Visibility::Public,
+        visibility: StatusVisibility::Public,
         language: Some("en".into()),
         in_reply_to_id: None,
         in_reply_to_uri: None,

@@ -183,6 +183,12 @@ async fn pin_and_unpin_reach_followers_on_another_instance() {
         .as_str()
         .unwrap()
         .starts_with("http://wool.test/users/alice#add/"));
+    // Nothing else, in this order: Mastodon's AddSerializer members, plus an id.
+    assert_eq!(
+        keys(add),
+        ["@context", "id", "type", "actor", "object", "target"]
+    );
+    assert_eq!(add["@context"], "https://www.w3.org/ns/activitystreams");
     // The target is what alice's actor publishes as `featured`.
     let actor = b.store().get_document(&alice.actor).await.unwrap();
     assert_eq!(
@@ -230,6 +236,14 @@ async fn pin_and_unpin_reach_followers_on_another_instance() {
     let removes: Vec<Value> = seen_by_b.lock().unwrap().clone();
     assert_eq!(removes.len(), 1, "{removes:?}");
     assert_eq!(removes[0]["type"], "Remove");
+    assert_eq!(
+        keys(&removes[0]),
+        ["@context", "id", "type", "actor", "object", "target"]
+    );
+    assert!(removes[0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://wool.test/users/alice#remove/"));
     assert_eq!(removes[0]["object"], first.uri);
     assert_eq!(
         removes[0]["target"],
@@ -252,6 +266,11 @@ async fn pin_and_unpin_reach_followers_on_another_instance() {
 
 const CARL: &str = "http://remote.test/users/carl";
 const CARL_KEY: &str = "http://remote.test/users/carl#main-key";
+/// The members of a received document, in the order they arrived.
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
 const CARL_FEATURED: &str = "http://remote.test/users/carl/collections/featured";
 
 /// A remote actor in Mastodon's shape (written for this test), its key, and one instance.
@@ -453,7 +472,7 @@ async fn followers_only_pins_reach_followers_only() {
             alice.id,
             reference_server::app::NewStatus {
                 text: "for followers, and @carol@felt.test".into(),
-                visibility: Some(reference_server::app::Visibility::Private),
+                visibility: Some(reference_server::app::StatusVisibility::Private),
                 ..Default::default()
             },
         )

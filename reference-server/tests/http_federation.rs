@@ -12,7 +12,7 @@ use bytes::Bytes;
 use fedi_storage::memory::MemoryStore;
 use http::{Request, Response, StatusCode};
 use reference_server::app::NewStatus;
-use reference_server::app::Visibility;
+use reference_server::app::StatusVisibility;
 use reference_server::http::Router;
 use reference_server::{App, Config};
 use serde_json::{json, Value};
@@ -154,7 +154,7 @@ fn body_text(r: &Response<Bytes>) -> &str {
     std::str::from_utf8(r.body()).unwrap()
 }
 
-fn post(text: &str, visibility: Visibility) -> NewStatus {
+fn post(text: &str, visibility: StatusVisibility) -> NewStatus {
     NewStatus {
         text: text.into(),
         visibility: Some(visibility),
@@ -231,7 +231,7 @@ async fn host_meta_and_nodeinfo() {
     let e = env(false).await;
     let a = e.app.create_account("alice", None, false).await.unwrap();
     e.app
-        .post_status(a.id, post("hello", Visibility::Public))
+        .post_status(a.id, post("hello", StatusVisibility::Public))
         .await
         .unwrap();
     let hm = e.get("/.well-known/host-meta", "*/*").await;
@@ -351,7 +351,7 @@ async fn status_pages_and_objects() {
             NewStatus {
                 text: "the <b>plot</b> twist".into(),
                 spoiler_text: "spoilers <script>".into(),
-                visibility: Some(Visibility::Public),
+                visibility: Some(StatusVisibility::Public),
                 ..NewStatus::default()
             },
         )
@@ -428,7 +428,7 @@ async fn deleted_status_is_gone_with_a_tombstone() {
     let a = e.app.create_account("alice", None, false).await.unwrap();
     let s = e
         .app
-        .post_status(a.id, post("soon gone", Visibility::Public))
+        .post_status(a.id, post("soon gone", StatusVisibility::Public))
         .await
         .unwrap();
     e.app.delete_status(a.id, s.id).await.unwrap();
@@ -465,7 +465,7 @@ async fn followers_only_needs_a_signed_fetch_by_a_follower() {
     let a = e.app.create_account("alice", None, false).await.unwrap();
     let s = e
         .app
-        .post_status(a.id, post("for my followers", Visibility::Private))
+        .post_status(a.id, post("for my followers", StatusVisibility::Private))
         .await
         .unwrap();
     let path = format!("/users/alice/statuses/{}", s.id);
@@ -550,16 +550,16 @@ async fn outbox_pages_public_and_unlisted_activities() {
     let a = e.app.create_account("alice", None, false).await.unwrap();
     let p1 = e
         .app
-        .post_status(a.id, post("one", Visibility::Public))
+        .post_status(a.id, post("one", StatusVisibility::Public))
         .await
         .unwrap();
     let p2 = e
         .app
-        .post_status(a.id, post("two", Visibility::Unlisted))
+        .post_status(a.id, post("two", StatusVisibility::Unlisted))
         .await
         .unwrap();
     e.app
-        .post_status(a.id, post("three", Visibility::Private))
+        .post_status(a.id, post("three", StatusVisibility::Private))
         .await
         .unwrap();
     e.app.pin(a.id, p1.id).await.unwrap();
@@ -611,7 +611,7 @@ async fn authorized_fetch_refuses_unsigned_gets() {
     let a = e.app.create_account("alice", None, false).await.unwrap();
     let s = e
         .app
-        .post_status(a.id, post("hi", Visibility::Public))
+        .post_status(a.id, post("hi", StatusVisibility::Public))
         .await
         .unwrap();
     let status_path = format!("/users/alice/statuses/{}", s.id);

@@ -25,7 +25,7 @@ pub(crate) const HOSTS_NS: &str = "engine.hosts";
 
 /// The name of the store collection holding the followers of a local actor (members:
 /// follower actor IRIs). The application maintains it (for example through
-/// [`Engine::add_follower`]); [`Engine::deliver`] reads it for [`Audience::followers_of`].
+/// [`Engine::add_follower`]); [`Engine::deliver`] reads it for [`Recipients::followers_of`].
 pub fn followers_collection(actor: &str) -> String {
     format!("followers:{actor}")
 }
@@ -40,10 +40,12 @@ pub fn backoff(attempt: u32, jitter: u64) -> Duration {
     Duration::from_secs(n.pow(4) + 15 + jitter.min(9) * n)
 }
 
-/// Who receives an activity.
+/// Whom [`Engine::deliver`] sends an activity to: actors, local actors' followers, inbox
+/// URLs. (It is not read from the activity's `to`/`cc`, the vocabulary's
+/// [`AddressList`](crate::vocab::AddressList)s: the application decides whom to deliver to.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Audience {
+pub struct Recipients {
     /// Actor IRIs (mentions, the object of a `Follow` …). Local actors are reported in
     /// [`DeliveryReport::local`], not sent.
     pub actors: Vec<String>,
@@ -53,10 +55,10 @@ pub struct Audience {
     pub inboxes: Vec<String>,
 }
 
-impl Audience {
+impl Recipients {
     /// Nobody yet.
     pub fn new() -> Self {
-        Audience::default()
+        Recipients::default()
     }
     /// Adds an actor (builder style).
     pub fn actor(mut self, iri: impl Into<String>) -> Self {
@@ -181,7 +183,7 @@ impl Engine {
             .collect();
         let id = ObjectId::parse(&format!("{}#accepts/follows/{digest}", actor.as_str()))?;
         let accept = crate::builder::accept(&id, actor, follow.activity);
-        let audience = Audience::new().actor(follow.signer);
+        let audience = Recipients::new().actor(follow.signer);
         self.deliver(&serde_json::to_vec(&accept)?, actor, &audience)
             .await
     }
@@ -195,7 +197,7 @@ impl Engine {
         &self,
         activity: &[u8],
         signer: &ObjectId<Actor>,
-        audience: &Audience,
+        audience: &Recipients,
     ) -> Result<DeliveryReport, Error> {
         let body = std::str::from_utf8(activity)
             .map_err(|_| Error::Malformed {

@@ -10,7 +10,6 @@ use url::Url;
 
 use super::transport::SendOptions;
 use super::{Engine, FetchErrorKind};
-use crate::vocab::Category;
 use crate::{Actor, AnyObject, Error, ObjectId};
 
 /// The `Accept` header of every fetch.
@@ -482,50 +481,6 @@ impl Engine {
             }
         }
         out
-    }
-
-    /// Reads a remote collection's items (following `first` and `next` pages with a loop),
-    /// at most `max_items`, within the budget. Returns the item references as JSON values
-    /// (IRIs or embedded objects), in collection order.
-    pub async fn fetch_collection_items(
-        &self,
-        iri: &str,
-        max_items: usize,
-        budget: &mut FetchBudget,
-    ) -> Result<Vec<serde_json::Value>, Error> {
-        let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut next = Some(iri.to_owned());
-        while let Some(page_iri) = next.take() {
-            if out.len() >= max_items || !seen.insert(page_iri.clone()) {
-                break;
-            }
-            let fetched = self.fetch(&page_iri, budget).await?;
-            let Some(c) = fetched.document.as_collection() else {
-                return Err(Error::fetch(
-                    FetchErrorKind::Malformed,
-                    &page_iri,
-                    "not a collection",
-                ));
-            };
-            for item in c.all_items() {
-                if out.len() >= max_items {
-                    break;
-                }
-                out.push(serde_json::to_value(item).map_err(Error::from)?);
-            }
-            next = c
-                .next
-                .as_ref()
-                .and_then(|n| n.id().map(str::to_owned))
-                .or_else(|| {
-                    (fetched.document.category() == Category::Collection
-                        && c.all_items().is_empty())
-                    .then(|| c.first.as_ref().and_then(|f| f.id().map(str::to_owned)))
-                    .flatten()
-                });
-        }
-        Ok(out)
     }
 }
 

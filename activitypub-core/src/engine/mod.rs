@@ -23,7 +23,9 @@
 //!   documents (authorized fetch), with the inbox's signature checks and key cache.
 //! - **Fetch** ([`Engine::fetch`], [`Engine::actor`], [`Engine::public_key`]): signed GETs by
 //!   the instance actor, size cap, content type and origin checks, bounded redirects, request
-//!   budgets, and a cache of remote actors and keys in storage.
+//!   budgets, and a cache of remote actors and keys in storage; remote collections read
+//!   page by page ([`Engine::fetch_collection_items`]) as [`RemoteItem`]s, with the origin
+//!   rule for embedded items applied.
 //! - **Runner** ([`Engine::run`]): drives both queues in the background until shut down.
 //!
 //! See `examples/` for a blog that federates its posts in about a hundred lines, with the
@@ -40,7 +42,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use activitypub_core::engine::{
-//!     transport::memory::MemoryNetwork, Audience, Engine, EngineConfig, InboxTarget,
+//!     transport::memory::MemoryNetwork, Recipients, Engine, EngineConfig, InboxTarget,
 //!     KeyAlgorithm,
 //! };
 //! use activitypub_core::{builder, ObjectId, Visibility};
@@ -91,7 +93,7 @@
 //! .build();
 //! let create = builder::create(&ObjectId::parse("http://a.test/users/alice/statuses/1/activity")?, note);
 //! let report = a
-//!     .deliver(&serde_json::to_vec(&create)?, &alice, &Audience::new().inbox("http://b.test/inbox"))
+//!     .deliver(&serde_json::to_vec(&create)?, &alice, &Recipients::new().inbox("http://b.test/inbox"))
 //!     .await?;
 //! assert_eq!(report.inboxes, ["http://b.test/inbox"]);
 //! let sent = a.process_deliveries(10).await?;
@@ -111,6 +113,7 @@ use tokio::sync::Notify;
 
 #[cfg(feature = "hyper-transport")]
 mod body;
+mod collections;
 mod config;
 pub mod delivery;
 mod fetch;
@@ -124,8 +127,9 @@ mod service;
 pub mod transport;
 mod verify;
 
+pub use collections::RemoteItem;
 pub use config::{DeliveryConfig, EngineConfig, InboxQueueConfig};
-pub use delivery::{Audience, DeliveryReport};
+pub use delivery::{DeliveryReport, Recipients};
 pub use fetch::{FetchBudget, Fetched};
 pub use handler::{ActivityHandler, InboxActivity, InboxTarget, NoopHandler};
 pub use inbox::Accepted;
@@ -136,6 +140,10 @@ pub use runner::{QueueRun, Shutdown};
 pub use service::InboxService;
 pub use transport::{AddressPolicy, IpNet, SendOptions, Transport, TransportErrorKind};
 pub use verify::SignedBy;
+
+// The kinds of the engine's errors are defined beside the crate's error type, which carries
+// them (see `crate::error`); they are the engine's vocabulary, so they are named here too.
+pub use crate::error::{FetchErrorKind, Rejection};
 
 use crate::Error;
 
@@ -297,128 +305,4 @@ impl Engine {
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Why the inbox (or [`Engine::verify_get`]) refused a request. Each reason has one HTTP
-/// status ([`Rejection::status`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Rejection {
-    /// The body is larger than the limit (413).
-    TooLarge,
-    /// The content type is not ActivityStreams JSON (415).
-    UnsupportedMediaType,
-    /// The body is not JSON, is nested too deeply, or a header is malformed (400).
-    BadRequest,
-    /// A `Digest` / `Content-Digest` header does not match the body, or a POST has none (401).
-    Digest,
-    /// No signature, a signature that does not verify, one outside the time window, or a key
-    /// that cannot be fetched (401).
-    Signature,
-    /// The signer is not the activity's actor, an object claims another origin than its
-    /// actor, or the actor or its domain is blocked (403).
-    Forbidden,
-    /// The activity would recreate a deleted object (410).
-    Gone,
-    /// Well-formed JSON that is not a usable activity: no `id`, no `actor`, invalid ids (422).
-    Unprocessable,
-    /// The addressed local actor does not exist (404).
-    NotFound,
-}
-
-impl Rejection {
-    /// The HTTP status to answer with.
-    pub fn status(self) -> http::StatusCode {
-        use http::StatusCode as S;
-        match self {
-            Rejection::TooLarge => S::PAYLOAD_TOO_LARGE,
-            Rejection::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
-            Rejection::BadRequest => S::BAD_REQUEST,
-            Rejection::Digest | Rejection::Signature => S::UNAUTHORIZED,
-            Rejection::Forbidden => S::FORBIDDEN,
-            Rejection::Gone => S::GONE,
-            Rejection::Unprocessable => S::UNPROCESSABLE_ENTITY,
-            Rejection::NotFound => S::NOT_FOUND,
-        }
-    }
-    /// A short machine-readable name (`"too_large"`, `"signature"` …), used in logs and in
-    /// the JSON error body.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rejection::TooLarge => "too_large",
-            Rejection::UnsupportedMediaType => "unsupported_media_type",
-            Rejection::BadRequest => "bad_request",
-            Rejection::Digest => "digest",
-            Rejection::Signature => "signature",
-            Rejection::Forbidden => "forbidden",
-            Rejection::Gone => "gone",
-            Rejection::Unprocessable => "unprocessable",
-            Rejection::NotFound => "not_found",
-        }
-    }
-}
-
-impl std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a fetch failed although a response arrived (or the fetch was not attempted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FetchErrorKind {
-    /// 404.
-    NotFound,
-    /// 410 Gone (or a Tombstone where an object was expected).
-    Gone,
-    /// 401/403: the server refused us.
-    Refused,
-    /// 429 Too Many Requests.
-    RateLimited,
-    /// 5xx.
-    ServerError,
-    /// Any other unexpected status.
-    Status,
-    /// The content type is not ActivityStreams JSON.
-    ContentType,
-    /// The body is not a usable document.
-    Malformed,
-    /// The document's `id` has another origin than the URL it was fetched from.
-    OriginMismatch,
-    /// More redirects than allowed, or a redirect without a usable `Location`.
-    Redirect,
-    /// The request budget for this operation is spent.
-    Budget,
-    /// The URL is not an absolute http(s) URL we may fetch.
-    InvalidUrl,
-}
-
-impl FetchErrorKind {
-    /// Whether a later attempt may succeed (429 and 5xx).
-    pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            FetchErrorKind::RateLimited | FetchErrorKind::ServerError
-        )
-    }
-}
-
-impl std::fmt::Display for FetchErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FetchErrorKind::NotFound => "not found",
-            FetchErrorKind::Gone => "gone",
-            FetchErrorKind::Refused => "refused",
-            FetchErrorKind::RateLimited => "rate limited",
-            FetchErrorKind::ServerError => "server error",
-            FetchErrorKind::Status => "unexpected status",
-            FetchErrorKind::ContentType => "not ActivityStreams JSON",
-            FetchErrorKind::Malformed => "malformed document",
-            FetchErrorKind::OriginMismatch => "origin mismatch",
-            FetchErrorKind::Redirect => "redirect",
-            FetchErrorKind::Budget => "request budget spent",
-            FetchErrorKind::InvalidUrl => "invalid URL",
-        })
-    }
 }

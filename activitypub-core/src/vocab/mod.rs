@@ -21,7 +21,9 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::id::ObjectId;
-use crate::lenient::{HasId, Key, LanguageMap, OneOrMany, Parsed, Reference, Timestamp, Tolerant};
+use crate::lenient::{
+    HasId, Key, LanguageMap, OneOrMany, Parsed, Reference, Tolerant, XsdDateTime,
+};
 
 pub(crate) mod macros;
 use macros::{extend_object, record, Taken};
@@ -29,9 +31,10 @@ use macros::{extend_object, record, Taken};
 /// A property holding one or more IRIs or embedded objects of any kind.
 pub type Refs = OneOrMany<Reference<AnyObject>>;
 
-/// An addressing property (`to`, `cc`, `bto`, `bcc`, `audience`): IRIs as strings, since
-/// `as:Public` and `Public` are not URLs.
-pub type Audience = OneOrMany<String>;
+/// The value of an addressing property (`to`, `cc`, `bto`, `bcc`, `audience`): IRIs as
+/// strings, since `as:Public` and `Public` are not URLs. (Whom the engine delivers an
+/// activity to is another thing: [`engine::Recipients`](crate::engine::Recipients).)
+pub type AddressList = OneOrMany<String>;
 
 /// The broad family of an ActivityStreams type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -214,27 +217,27 @@ record! {
         /// `attributedTo`.
         attributed_to: Refs = "attributedTo",
         /// `to`.
-        to: Audience = "to",
+        to: AddressList = "to",
         /// `cc`.
-        cc: Audience = "cc",
+        cc: AddressList = "cc",
         /// `bto`.
-        bto: Audience = "bto",
+        bto: AddressList = "bto",
         /// `bcc`.
-        bcc: Audience = "bcc",
+        bcc: AddressList = "bcc",
         /// `audience` (Lemmy: the community).
-        audience: Audience = "audience",
+        audience: AddressList = "audience",
         /// `inReplyTo`.
         in_reply_to: Refs = "inReplyTo",
         /// `published`.
-        published: Timestamp = "published",
+        published: XsdDateTime = "published",
         /// `updated`.
-        updated: Timestamp = "updated",
+        updated: XsdDateTime = "updated",
         /// `startTime`.
-        start_time: Timestamp = "startTime",
+        start_time: XsdDateTime = "startTime",
         /// `endTime` (a `Question`'s closing time).
-        end_time: Timestamp = "endTime",
+        end_time: XsdDateTime = "endTime",
         /// `deleted` (a `Tombstone`).
-        deleted: Timestamp = "deleted",
+        deleted: XsdDateTime = "deleted",
         /// `formerType` (a `Tombstone`).
         former_type: OneOrMany<Kind> = "formerType",
         /// `duration`.
@@ -294,7 +297,7 @@ record! {
         /// `votersCount` (Mastodon polls).
         voters_count: u64 = "votersCount",
         /// `closed` (a closed `Question`: when it closed).
-        closed: Timestamp = "closed",
+        closed: XsdDateTime = "closed",
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use activitypub_core::builder;
 use activitypub_core::engine::transport::memory::MemoryNetwork;
 use activitypub_core::engine::{
-    ActivityHandler, Audience, Engine, EngineConfig, InboxActivity, InboxTarget, KeyAlgorithm,
+    ActivityHandler, Engine, EngineConfig, InboxActivity, InboxTarget, KeyAlgorithm, Recipients,
     DELIVERY_QUEUE, INBOX_QUEUE,
 };
 use activitypub_core::{Actor, AnyObject, Error, Kind, ObjectId, Visibility};
@@ -109,7 +109,7 @@ impl ActivityHandler for Recorder {
                     let accept = builder::accept(&accept_id, &me, follow);
                     let bytes = serde_json::to_vec(&accept)?;
                     engine
-                        .deliver(&bytes, &me, &Audience::new().actor(a.signer.clone()))
+                        .deliver(&bytes, &me, &Recipients::new().actor(a.signer.clone()))
                         .await?;
                 }
             }
@@ -289,7 +289,7 @@ impl Instance {
         &self,
         actor: &ObjectId<Actor>,
         activity: &activitypub_core::Activity,
-        audience: Audience,
+        audience: Recipients,
     ) -> activitypub_core::engine::DeliveryReport {
         let v = serde_json::to_value(activity).unwrap();
         self.store_local(activity.id.as_ref().unwrap().as_str(), &v)
@@ -305,7 +305,7 @@ impl Instance {
         other: &ObjectId<Actor>,
     ) -> activitypub_core::Activity {
         let f = builder::follow(&self.new_id(actor, "follows"), actor, other);
-        self.send(actor, &f, Audience::new().actor(other.as_str()))
+        self.send(actor, &f, Recipients::new().actor(other.as_str()))
             .await;
         f
     }
@@ -321,8 +321,12 @@ impl Instance {
             .await;
         let create_id = ObjectId::parse(&format!("{}/activity", note_id.as_str())).unwrap();
         let create = builder::create(&create_id, note);
-        self.send(actor, &create, Audience::new().followers_of(actor.as_str()))
-            .await;
+        self.send(
+            actor,
+            &create,
+            Recipients::new().followers_of(actor.as_str()),
+        )
+        .await;
         create
     }
 

@@ -11,7 +11,7 @@ use super::responses::{ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 use crate::app::NewStatus;
-use crate::app::{App, Status, StatusApplication, Visibility};
+use crate::app::{App, Status, StatusApplication, StatusVisibility};
 
 /// A status `viewer` may see (404 otherwise, as Mastodon hides what you cannot see).
 pub(crate) async fn visible(app: &App, id: &str, viewer: Option<u64>) -> Result<Status, ApiError> {
@@ -62,7 +62,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         ));
     }
     let visibility = match p.nonempty("visibility") {
-        Some(v) => Some(Visibility::parse(&v).ok_or_else(|| {
+        Some(v) => Some(StatusVisibility::parse(&v).ok_or_else(|| {
             ApiError::unprocessable(format!(
                 "Validation failed: Visibility {v:?} is not one of public, unlisted, private, direct"
             ))

@@ -2,7 +2,7 @@
 //! accounts the instance learns about (stored from their actor documents).
 
 use activitypub_core::builder;
-use activitypub_core::engine::{Audience, KeyAlgorithm};
+use activitypub_core::engine::{KeyAlgorithm, Recipients};
 use activitypub_core::{Actor, AnyObject, Kind, ObjectId};
 use fedi_storage::{CollectionStoreExt, WriteBatch};
 
@@ -340,7 +340,7 @@ impl App {
         self.federate(
             &a,
             &serde_json::to_vec(&update)?,
-            Audience::new().followers_of(a.actor.clone()),
+            Recipients::new().followers_of(a.actor.clone()),
         )
         .await?;
         Ok(a)

@@ -4,7 +4,7 @@
 
 use fedi_storage::WriteBatch;
 
-use super::model::{coll, ns, pair, Account, FollowRecord, Status, Visibility};
+use super::model::{coll, ns, pair, Account, FollowRecord, Status, StatusVisibility};
 use crate::error::Error;
 
 /// A batch of records being built. Apply it with the store's `BatchStore::apply`.
@@ -66,7 +66,7 @@ impl Bulk {
             .kv_put(ns::STATUSES, member.clone(), serde_json::to_vec(status)?)
             .kv_put(ns::STATUS_BY_URI, status.uri.clone(), member.clone())
             .insert(coll::statuses_of(status.account_id), id, member.clone());
-        if status.visibility == Visibility::Public {
+        if status.visibility == StatusVisibility::Public {
             b = b.insert(coll::FEDERATED, id, member.clone()).insert(
                 coll::REMOTE,
                 id,

@@ -1,7 +1,7 @@
 //! The ActivityPub documents the server publishes, in Mastodon's shapes and URL layout.
 
 use activitypub_core::builder::{self, NoteBuilder, PersonBuilder};
-use activitypub_core::{Activity, Actor, AnyObject, Object, ObjectId, Timestamp};
+use activitypub_core::{Activity, Actor, AnyObject, Object, ObjectId, XsdDateTime};
 
 use super::model::{id_time, Account, Status};
 use super::App;
@@ -50,7 +50,7 @@ impl App {
             .name(&account.display_name)
             .summary(&account.note)
             .url(&oid(&account.url)?)
-            .published(Timestamp::new_unchecked(rfc3339(account.created_at)))
+            .published(XsdDateTime::new_unchecked(rfc3339(account.created_at)))
             .locked(account.locked);
         for (name, value) in &account.fields {
             b = b.field(name, value);
@@ -74,7 +74,7 @@ impl App {
             status.content.clone(),
             status.visibility.to_ap(),
         )
-        .published(Timestamp::new_unchecked(rfc3339(
+        .published(XsdDateTime::new_unchecked(rfc3339(
             id_time(status.id).max(1).min(status.created_at.max(1)),
         )))
         .url(&oid(&status.url)?)
@@ -106,7 +106,7 @@ impl App {
         }
         let mut note = b.build();
         if let Some(at) = status.edited_at {
-            note.updated = Some(Timestamp::new_unchecked(rfc3339(at)));
+            note.updated = Some(XsdDateTime::new_unchecked(rfc3339(at)));
         }
         Ok(note)
     }
@@ -133,7 +133,7 @@ impl App {
             &followers,
             &oid(&original.uri)?,
             &oid(&author.actor)?,
-            Timestamp::new_unchecked(rfc3339(reblog.created_at)),
+            XsdDateTime::new_unchecked(rfc3339(reblog.created_at)),
             reblog.visibility.to_ap(),
         );
         a.base.context = Some(activitypub_core::Context::mastodon());

@@ -1,11 +1,11 @@
 //! Favourites and reblogs (boosts) of statuses, local and received.
 
 use activitypub_core::builder;
-use activitypub_core::engine::Audience;
+use activitypub_core::engine::Recipients;
 use fedi_storage::WriteBatch;
 
 use super::docs::oid;
-use super::model::{coll, ns, pair, Account, NotificationType, Reaction, Status, Visibility};
+use super::model::{coll, ns, pair, Account, NotificationType, Reaction, Status, StatusVisibility};
 use super::App;
 use crate::error::Error;
 
@@ -31,7 +31,7 @@ impl App {
             self.federate(
                 &me,
                 &serde_json::to_vec(&like)?,
-                Audience::new().actor(author.actor),
+                Recipients::new().actor(author.actor),
             )
             .await?;
         }
@@ -95,7 +95,7 @@ impl App {
                 self.federate(
                     &me,
                     &serde_json::to_vec(&undo)?,
-                    Audience::new().actor(author.actor),
+                    Recipients::new().actor(author.actor),
                 )
                 .await?;
             }
@@ -141,7 +141,7 @@ impl App {
             .await?;
         let announce = self.announce_document(&reblog).await?;
         let author = self.account(s.account_id).await?;
-        let mut audience = Audience::new().followers_of(me.actor.clone());
+        let mut audience = Recipients::new().followers_of(me.actor.clone());
         if !author.is_local() {
             audience = audience.actor(author.actor);
         }
@@ -157,7 +157,7 @@ impl App {
         id: u64,
         uri: String,
         now: u64,
-        visibility: Visibility,
+        visibility: StatusVisibility,
     ) -> Result<Status, Error> {
         let reblog = Status {
             id,
@@ -222,7 +222,7 @@ impl App {
                 announce,
             );
             let author = self.account(original.account_id).await?;
-            let mut audience = Audience::new().followers_of(me.actor.clone());
+            let mut audience = Recipients::new().followers_of(me.actor.clone());
             if !author.is_local() {
                 audience = audience.actor(author.actor);
             }

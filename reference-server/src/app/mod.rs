@@ -46,7 +46,7 @@ pub mod timelines;
 pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
 pub use model::{
-    Account, List, Notification, NotificationType, Status, StatusApplication, Visibility,
+    Account, List, Notification, NotificationType, Status, StatusApplication, StatusVisibility,
 };
 pub use relationships::Relationship;
 pub use statuses::NewStatus;

@@ -285,10 +285,13 @@ impl Account {
     }
 }
 
-/// Mastodon's visibilities.
+/// A status's visibility as Mastodon's client API names it and the records store it:
+/// Mastodon's four values. What a post's addressing says, in the vocabulary's terms, is
+/// [`activitypub_core::Visibility`] (which adds `limited`); [`StatusVisibility::to_ap`] and
+/// [`StatusVisibility::from_ap`] convert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Visibility {
+pub enum StatusVisibility {
     /// Everyone, listed in public timelines.
     Public,
     /// Everyone, not in public timelines.
@@ -299,47 +302,47 @@ pub enum Visibility {
     Direct,
 }
 
-impl Visibility {
+impl StatusVisibility {
     /// Mastodon's name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Visibility::Public => "public",
-            Visibility::Unlisted => "unlisted",
-            Visibility::Private => "private",
-            Visibility::Direct => "direct",
+            StatusVisibility::Public => "public",
+            StatusVisibility::Unlisted => "unlisted",
+            StatusVisibility::Private => "private",
+            StatusVisibility::Direct => "direct",
         }
     }
     /// Parses Mastodon's name.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "public" => Visibility::Public,
-            "unlisted" => Visibility::Unlisted,
-            "private" => Visibility::Private,
-            "direct" => Visibility::Direct,
+            "public" => StatusVisibility::Public,
+            "unlisted" => StatusVisibility::Unlisted,
+            "private" => StatusVisibility::Private,
+            "direct" => StatusVisibility::Direct,
             _ => return None,
         })
     }
     /// The vocabulary's visibility.
     pub fn to_ap(self) -> activitypub_core::Visibility {
         match self {
-            Visibility::Public => activitypub_core::Visibility::Public,
-            Visibility::Unlisted => activitypub_core::Visibility::Unlisted,
-            Visibility::Private => activitypub_core::Visibility::FollowersOnly,
-            Visibility::Direct => activitypub_core::Visibility::Direct,
+            StatusVisibility::Public => activitypub_core::Visibility::Public,
+            StatusVisibility::Unlisted => activitypub_core::Visibility::Unlisted,
+            StatusVisibility::Private => activitypub_core::Visibility::FollowersOnly,
+            StatusVisibility::Direct => activitypub_core::Visibility::Direct,
         }
     }
     /// From the vocabulary's visibility (`limited` reads as direct).
     pub fn from_ap(v: activitypub_core::Visibility) -> Self {
         match v {
-            activitypub_core::Visibility::Public => Visibility::Public,
-            activitypub_core::Visibility::Unlisted => Visibility::Unlisted,
-            activitypub_core::Visibility::FollowersOnly => Visibility::Private,
-            _ => Visibility::Direct,
+            activitypub_core::Visibility::Public => StatusVisibility::Public,
+            activitypub_core::Visibility::Unlisted => StatusVisibility::Unlisted,
+            activitypub_core::Visibility::FollowersOnly => StatusVisibility::Private,
+            _ => StatusVisibility::Direct,
         }
     }
     /// Whether it can be boosted (public and unlisted only).
     pub fn is_boostable(self) -> bool {
-        matches!(self, Visibility::Public | Visibility::Unlisted)
+        matches!(self, StatusVisibility::Public | StatusVisibility::Unlisted)
     }
 }
 
@@ -376,7 +379,7 @@ pub struct Status {
     /// Sensitive.
     pub sensitive: bool,
     /// Visibility.
-    pub visibility: Visibility,
+    pub visibility: StatusVisibility,
     /// Language.
     pub language: Option<String>,
     /// The parent status, if known here.

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use activitypub_core::engine::Audience;
-use activitypub_core::{AnyObject, ObjectId};
+use activitypub_core::engine::Recipients;
+use activitypub_core::{builder, AnyObject};
 use fedi_storage::{CollectionItem, CollectionStoreExt, PageRequest};
 
-use super::model::{coll, ns, Account, Status, Visibility};
+use super::docs::oid;
+use super::model::{coll, ns, Account, Status, StatusVisibility};
 use super::App;
 use crate::error::Error;
 
@@ -42,7 +43,7 @@ impl App {
         if !own {
             errors.push("Someone else's post cannot be pinned");
         }
-        if s.visibility == Visibility::Direct {
+        if s.visibility == StatusVisibility::Direct {
             errors.push("Posts that are only visible to mentioned users cannot be pinned");
         }
         let pinned = coll::pinned(account_id);
@@ -61,7 +62,7 @@ impl App {
                 &CollectionItem::new(self.inner.ids.next(self.now_ms()), s.id.to_string()),
             )
             .await?;
-        self.federate_featured(account_id, &s, "Add").await?;
+        self.federate_featured(account_id, &s, true).await?;
         Ok(s)
     }
 
@@ -75,34 +76,35 @@ impl App {
         }
         self.store().remove(&pinned, &member).await?;
         if s.account_id == account_id {
-            self.federate_featured(account_id, &s, "Remove").await?;
+            self.federate_featured(account_id, &s, false).await?;
         }
         Ok(s)
     }
 
-    /// Sends `Add` or `Remove` of a status to/from the author's `featured` collection to
-    /// their followers, as Mastodon does on pin and unpin (Mastodon's carry no `id`; these
-    /// have one, unique per action, which every receiver can deduplicate and refer to).
-    async fn federate_featured(
-        &self,
-        account_id: u64,
-        s: &Status,
-        kind: &str,
-    ) -> Result<(), Error> {
+    /// Sends `Add` (`pin`) or `Remove` of a status to/from the author's `featured`
+    /// collection to their followers, as Mastodon does on pin and unpin (Mastodon's carry no
+    /// `id`; these have one, unique per action, which every receiver can deduplicate and
+    /// refer to).
+    async fn federate_featured(&self, account_id: u64, s: &Status, pin: bool) -> Result<(), Error> {
         let me = self.account(account_id).await?;
         let n = self.inner.ids.next(self.now_ms());
-        let activity = serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}#{}/{n}", me.actor, kind.to_ascii_lowercase()),
-            "type": kind,
-            "actor": me.actor,
-            "object": s.uri,
-            "target": format!("{}/collections/featured", me.actor),
-        });
+        let id = oid(&format!(
+            "{}#{}/{n}",
+            me.actor,
+            if pin { "add" } else { "remove" }
+        ))?;
+        let actor = oid(&me.actor)?;
+        let post = oid(&s.uri)?;
+        let featured = oid(&format!("{}/collections/featured", me.actor))?;
+        let activity = if pin {
+            builder::add(Some(&id), &actor, &post, &featured)
+        } else {
+            builder::remove(Some(&id), &actor, &post, &featured)
+        };
         self.federate(
             &me,
             &serde_json::to_vec(&activity)?,
-            Audience::new().followers_of(me.actor.clone()),
+            Recipients::new().followers_of(me.actor.clone()),
         )
         .await
     }
@@ -168,9 +170,10 @@ impl App {
     }
 
     /// Replaces a remote account's pinned statuses with what its `featured` collection lists
-    /// (its first [`FEATURED_SYNC_LIMIT`] items; unknown statuses fetched, embedded ones
-    /// trusted only from the collection's origin), as Mastodon does when it discovers an
-    /// account or the account's collection changes. The same rules as a received `Add` apply:
+    /// (its first [`FEATURED_SYNC_LIMIT`] items; unknown statuses fetched, embedded ones used
+    /// only as the engine's origin rule allows: see
+    /// [`RemoteItem`](activitypub_core::engine::RemoteItem)), as Mastodon does when it
+    /// discovers an account or the account's collection changes. The same rules as a received `Add` apply:
     /// only the account's own statuses, no boosts. Returns how many statuses are pinned.
     ///
     /// (Boxed: reading a pin can discover an account, which starts this again in a task.)
@@ -198,29 +201,25 @@ impl App {
             .engine()
             .fetch_collection_items(&url, FEATURED_SYNC_LIMIT, &mut budget)
             .await?;
-        let origin = ObjectId::<activitypub_core::Object>::parse(&url)?;
         let mut listed = BTreeSet::new();
         // Oldest pin first, so that the collection's first item ends up the newest pin.
         for item in items.iter().rev() {
-            let (uri, embedded) = match item {
-                serde_json::Value::String(iri) => (iri.clone(), None),
-                other => match serde_json::from_value::<AnyObject>(other.clone()) {
-                    Ok(AnyObject::Object(o)) => {
-                        let Some(id) = o.id.as_ref() else { continue };
-                        let same = id.same_origin(&origin);
-                        (id.as_str().to_owned(), same.then_some(o))
-                    }
-                    _ => continue,
-                },
+            // The engine applied the origin rule: what is still embedded can be used as it
+            // is; a reference is fetched (when not known yet).
+            let embedded = match item.embedded() {
+                Some(AnyObject::Object(o)) => Some(o),
+                Some(_) => continue,
+                None => None,
             };
+            let uri = item.id();
             // One item that cannot be read (its author unknown, its server down) does not
             // stop the others.
-            let pin = self.apply_featured(account, Some(&url), Some(&uri), embedded.as_ref(), true);
+            let pin = self.apply_featured(account, Some(&url), Some(uri), embedded, true);
             if let Err(e) = pin.await {
                 tracing::debug!(%uri, error = %e, "featured item skipped");
                 continue;
             }
-            if let Some(s) = self.status_by_uri(&uri).await? {
+            if let Some(s) = self.status_by_uri(uri).await? {
                 if self.is_pinned(&s).await? {
                     listed.insert(s.id.to_string());
                 }

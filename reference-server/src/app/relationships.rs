@@ -2,7 +2,7 @@
 //! instance's domain blocks.
 
 use activitypub_core::builder;
-use activitypub_core::engine::Audience;
+use activitypub_core::engine::Recipients;
 use fedi_storage::{CollectionStoreExt, WriteBatch};
 
 use super::docs::oid;
@@ -121,7 +121,7 @@ impl App {
             self.federate(
                 &me,
                 &serde_json::to_vec(&f)?,
-                Audience::new().actor(them.actor.clone()),
+                Recipients::new().actor(them.actor.clone()),
             )
             .await?;
         }
@@ -253,7 +253,7 @@ impl App {
                 self.federate(
                     &me,
                     &serde_json::to_vec(&undo)?,
-                    Audience::new().actor(them.actor),
+                    Recipients::new().actor(them.actor),
                 )
                 .await?;
             }
@@ -319,7 +319,7 @@ impl App {
         self.federate(
             me,
             &serde_json::to_vec(&a)?,
-            Audience::new().actor(them.actor.clone()),
+            Recipients::new().actor(them.actor.clone()),
         )
         .await
     }
@@ -352,7 +352,7 @@ impl App {
             self.federate(
                 &me,
                 &serde_json::to_vec(&b)?,
-                Audience::new().actor(them.actor),
+                Recipients::new().actor(them.actor),
             )
             .await?;
         }
@@ -377,7 +377,7 @@ impl App {
                 self.federate(
                     &me,
                     &serde_json::to_vec(&undo)?,
-                    Audience::new().actor(them.actor),
+                    Recipients::new().actor(them.actor),
                 )
                 .await?;
             }

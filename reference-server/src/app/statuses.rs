@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use activitypub_core::builder;
-use activitypub_core::engine::Audience;
+use activitypub_core::engine::Recipients;
 use activitypub_core::AnyObject;
 use fedi_storage::{CollectionStoreExt, Origin, PageRequest, Tombstone, WriteBatch};
 
 use super::docs::oid;
 use super::host_of;
-use super::model::{coll, ns, pair, Account, Edit, Status, StatusApplication, Visibility};
+use super::model::{coll, ns, pair, Account, Edit, Status, StatusApplication, StatusVisibility};
 use super::render;
 use super::{App, Event};
 use crate::error::Error;
@@ -30,7 +30,7 @@ pub struct NewStatus {
     /// Content warning.
     pub spoiler_text: String,
     /// Visibility (default public).
-    pub visibility: Option<Visibility>,
+    pub visibility: Option<StatusVisibility>,
     /// Language.
     pub language: Option<String>,
     /// `Idempotency-Key`.
@@ -55,17 +55,17 @@ pub(crate) fn visible_with(
         }
     }
     match status.visibility {
-        Visibility::Public | Visibility::Unlisted => true,
-        Visibility::Private => {
+        StatusVisibility::Public | StatusVisibility::Unlisted => true,
+        StatusVisibility::Private => {
             viewer.is_some_and(|v| status.mentions.contains(&v) || viewer_follows_author)
         }
-        Visibility::Direct => viewer.is_some_and(|v| status.mentions.contains(&v)),
+        StatusVisibility::Direct => viewer.is_some_and(|v| status.mentions.contains(&v)),
     }
 }
 
 /// Whether seeing `status` depends on `viewer` (not its author) following its author.
 pub(crate) fn needs_follow(status: &Status, viewer: u64) -> bool {
-    status.visibility == Visibility::Private
+    status.visibility == StatusVisibility::Private
         && viewer != status.account_id
         && !status.mentions.contains(&viewer)
 }
@@ -239,12 +239,12 @@ impl App {
         let now = self.now_ms();
         let id = self.inner.ids.next(now);
         let uri = self.status_iri(&author.username, id);
-        let visibility = new.visibility.unwrap_or(Visibility::Public);
+        let visibility = new.visibility.unwrap_or(StatusVisibility::Public);
         let mut mentions: Vec<u64> = mentioned.iter().map(|a| a.id).collect();
         if let Some(p) = &parent {
             if p.account_id != account_id
                 && !mentions.contains(&p.account_id)
-                && visibility != Visibility::Direct
+                && visibility != StatusVisibility::Direct
             {
                 mentions.push(p.account_id);
             }
@@ -302,10 +302,10 @@ impl App {
     }
 
     /// Who receives a status: followers (unless direct) and mentioned remote accounts.
-    pub(crate) async fn audience_of(&self, status: &Status) -> Result<Audience, Error> {
+    pub(crate) async fn audience_of(&self, status: &Status) -> Result<Recipients, Error> {
         let author = self.account(status.account_id).await?;
-        let mut audience = Audience::new();
-        if status.visibility != Visibility::Direct {
+        let mut audience = Recipients::new();
+        if status.visibility != StatusVisibility::Direct {
             audience = audience.followers_of(author.actor.clone());
         }
         for m in &status.mentions {
@@ -323,7 +323,7 @@ impl App {
         &self,
         from: &Account,
         activity: &[u8],
-        audience: Audience,
+        audience: Recipients,
     ) -> Result<(), Error> {
         let mut audience = audience;
         let mut kept = Vec::with_capacity(audience.actors.len());
@@ -366,7 +366,7 @@ impl App {
                 self.federate(
                     &author,
                     &serde_json::to_vec(&undo)?,
-                    Audience::new().followers_of(author.actor.clone()),
+                    Recipients::new().followers_of(author.actor.clone()),
                 )
                 .await?;
             }

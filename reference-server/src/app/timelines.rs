@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use fedi_storage::{CollectionItem, CollectionStoreExt, Page, PageRequest};
 
-use super::model::{coll, ns, pair, FollowRecord, NotificationType, Status, Visibility};
+use super::model::{coll, ns, pair, FollowRecord, NotificationType, Status, StatusVisibility};
 use super::statuses::{needs_follow, visible_with};
 use super::{App, Event, List};
 use crate::error::Error;
@@ -24,7 +24,7 @@ impl App {
             store.insert(&coll::replies(p), &item).await?;
         }
         let is_reblog = s.reblog_of_id.is_some();
-        if s.visibility == Visibility::Public && !is_reblog {
+        if s.visibility == StatusVisibility::Public && !is_reblog {
             store.insert(coll::FEDERATED, &item).await?;
             let (tl, stream) = if author.is_local() {
                 (coll::LOCAL, "public:local")
@@ -54,7 +54,7 @@ impl App {
         if author.is_local() {
             homes.insert(author.id);
         }
-        if s.visibility != Visibility::Direct {
+        if s.visibility != StatusVisibility::Direct {
             for f in store.all_members(&coll::followers(author.id), 1000).await? {
                 if let Ok(fid) = f.member.parse::<u64>() {
                     homes.insert(fid);
@@ -114,7 +114,7 @@ impl App {
         if author_local {
             streams.push(format!("user:{}", s.account_id));
         }
-        if s.visibility != Visibility::Direct {
+        if s.visibility != StatusVisibility::Direct {
             for f in self
                 .store()
                 .all_members(&coll::followers(s.account_id), 1000)
@@ -132,7 +132,7 @@ impl App {
                 streams.push(format!("user:{m}"));
             }
         }
-        if s.visibility == Visibility::Public && s.reblog_of_id.is_none() {
+        if s.visibility == StatusVisibility::Public && s.reblog_of_id.is_none() {
             streams.push("public".into());
             streams.push(
                 if author_local {

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
+use activitypub_core::builder::{OrderedCollectionBuilder, OrderedCollectionPageBuilder};
 use activitypub_core::engine::InboxTarget;
 use activitypub_core::nodeinfo::{Discovery, NodeInfo, Usage, Users};
+use activitypub_core::{AnyObject, Collection, ObjectId, Reference};
 use bytes::Bytes;
 use fedi_storage::PageRequest;
 use http::header::{self, HeaderValue};
@@ -16,7 +18,7 @@ use super::{json_error, response, AP_CONTENT_TYPE};
 use crate::app::docs::rfc3339;
 use crate::app::model::id_time;
 use crate::app::List;
-use crate::app::{Account, App, Status, Visibility};
+use crate::app::{Account, App, Status, StatusVisibility};
 use crate::config::Registrations;
 
 const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -57,13 +59,6 @@ fn query_map(q: Option<&str>) -> HashMap<String, String> {
 
 fn to_value<T: serde::Serialize>(t: &T) -> Value {
     serde_json::to_value(t).unwrap_or(Value::Null)
-}
-
-fn without_context(mut v: Value) -> Value {
-    if let Some(o) = v.as_object_mut() {
-        o.remove("@context");
-    }
-    v
 }
 
 impl<'a> Federation<'a> {
@@ -288,16 +283,10 @@ impl<'a> Federation<'a> {
 
     /// The instance actor posts nothing: an empty collection.
     pub(crate) fn instance_outbox(&self) -> Response<Bytes> {
-        ap(
-            StatusCode::OK,
-            &json!({
-                "@context": AS_CONTEXT,
-                "id": format!("{}/actor/outbox", self.app.base()),
-                "type": "OrderedCollection",
-                "totalItems": 0,
-                "orderedItems": [],
-            }),
-        )
+        match oid(&format!("{}/actor/outbox", self.app.base())) {
+            Ok(id) => collection(OrderedCollectionBuilder::new(&id).ordered_items([]).build()),
+            Err(e) => internal(&e),
+        }
     }
 
     pub(crate) async fn actor(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
@@ -341,26 +330,31 @@ impl<'a> Federation<'a> {
         }
         let id = format!("{}/outbox", account.actor);
         let q = query_map(request.uri().query());
-        let collection = List::StatusesOf(account.id);
+        let list = List::StatusesOf(account.id);
         if !q.contains_key("page") {
-            let total = match self.app.count(&collection).await {
+            let total = match self.app.count(&list).await {
                 Ok(n) => n,
                 Err(e) => return internal(&e),
             };
-            return ap(
-                StatusCode::OK,
-                &json!({
-                    "@context": AS_CONTEXT,
-                    "id": id,
-                    "type": "OrderedCollection",
-                    "totalItems": total,
-                    "first": format!("{id}?page=true"),
-                    "last": format!("{id}?min_id=0&page=true"),
-                }),
+            let links = (
+                oid(&id),
+                oid(&format!("{id}?page=true")),
+                oid(&format!("{id}?min_id=0&page=true")),
+            );
+            let (id, first, last) = match links {
+                (Ok(id), Ok(first), Ok(last)) => (id, first, last),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&e),
+            };
+            return collection(
+                OrderedCollectionBuilder::new(&id)
+                    .total_items(total)
+                    .first(&first)
+                    .last(&last)
+                    .build(),
             );
         }
         let req = page_request(&q, OUTBOX_PAGE);
-        let (statuses, page) = match self.app.statuses_page(&collection, &req, None).await {
+        let (statuses, page) = match self.app.statuses_page(&list, &req, None).await {
             Ok(p) => p,
             Err(e) => return internal(&e),
         };
@@ -372,14 +366,14 @@ impl<'a> Federation<'a> {
                 self.app.create_document(s).await
             };
             match doc {
-                Ok(d) => items.push(without_context(to_value(&d))),
+                Ok(d) => items.push(Reference::Object(Box::new(d.into()))),
                 Err(e) => tracing::debug!(status = s.id, error = %e, "outbox item skipped"),
             }
         }
-        ap(
-            StatusCode::OK,
-            &collection_page(&id, request.uri().query(), &page, req.limit, items),
-        )
+        match collection_page(&id, request.uri().query(), &page, req.limit) {
+            Ok(p) => collection(p.ordered_items(items).build()),
+            Err(e) => internal(&e),
+        }
     }
 
     pub(crate) async fn follows(
@@ -395,30 +389,30 @@ impl<'a> Federation<'a> {
             return r;
         }
         let id = format!("{}/{which}", account.actor);
-        let collection = if which == "followers" {
+        let list = if which == "followers" {
             List::Followers(account.id)
         } else {
             List::Following(account.id)
         };
         let q = query_map(request.uri().query());
         if !q.contains_key("page") {
-            let total = match self.app.count(&collection).await {
+            let total = match self.app.count(&list).await {
                 Ok(n) => n,
                 Err(e) => return internal(&e),
             };
-            return ap(
-                StatusCode::OK,
-                &json!({
-                    "@context": AS_CONTEXT,
-                    "id": id,
-                    "type": "OrderedCollection",
-                    "totalItems": total,
-                    "first": format!("{id}?page=true"),
-                }),
+            let (id, first) = match (oid(&id), oid(&format!("{id}?page=true"))) {
+                (Ok(id), Ok(first)) => (id, first),
+                (Err(e), _) | (_, Err(e)) => return internal(&e),
+            };
+            return collection(
+                OrderedCollectionBuilder::new(&id)
+                    .total_items(total)
+                    .first(&first)
+                    .build(),
             );
         }
         let req = page_request(&q, FOLLOWS_PAGE);
-        let page = match self.app.page(&collection, &req).await {
+        let page = match self.app.page(&list, &req).await {
             Ok(p) => p,
             Err(e) => return internal(&e),
         };
@@ -426,17 +420,20 @@ impl<'a> Federation<'a> {
         for item in &page.items {
             if let Ok(aid) = item.member.parse::<u64>() {
                 if let Ok(a) = self.app.account(aid).await {
-                    if !a.deleted {
-                        items.push(Value::String(a.actor));
+                    if let (false, Ok(actor)) = (a.deleted, oid(&a.actor)) {
+                        items.push(Reference::Id(actor));
                     }
                 }
             }
         }
-        let mut body = collection_page(&id, request.uri().query(), &page, req.limit, items);
-        if let Ok(total) = self.app.count(&collection).await {
-            body["totalItems"] = json!(total);
+        let mut body = match collection_page(&id, request.uri().query(), &page, req.limit) {
+            Ok(p) => p.ordered_items(items),
+            Err(e) => return internal(&e),
+        };
+        if let Ok(total) = self.app.count(&list).await {
+            body = body.total_items(total);
         }
-        ap(StatusCode::OK, &body)
+        collection(body.build())
     }
 
     pub(crate) async fn featured(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
@@ -458,27 +455,27 @@ impl<'a> Federation<'a> {
             let Ok(s) = self.app.status(id).await else {
                 continue;
             };
-            if s.reblog_of_id.is_some() || s.visibility == Visibility::Direct {
+            if s.reblog_of_id.is_some() || s.visibility == StatusVisibility::Direct {
                 continue;
             }
             // As Mastodon: public and unlisted pins embedded, followers-only ones by id only
             // (who may see them fetches them with a signature).
             if !s.visibility.is_boostable() {
-                items.push(Value::String(s.uri.clone()));
+                if let Ok(uri) = oid(&s.uri) {
+                    items.push(Reference::Id(uri));
+                }
             } else if let Ok(note) = self.app.note_document(&s).await {
-                items.push(without_context(to_value(&note)));
+                items.push(Reference::Object(Box::new(note.into())));
             }
         }
-        ap(
-            StatusCode::OK,
-            &json!({
-                "@context": AS_CONTEXT,
-                "id": format!("{}/collections/featured", account.actor),
-                "type": "OrderedCollection",
-                "totalItems": items.len(),
-                "orderedItems": items,
-            }),
-        )
+        match oid(&format!("{}/collections/featured", account.actor)) {
+            Ok(id) => collection(
+                OrderedCollectionBuilder::new(&id)
+                    .ordered_items(items)
+                    .build(),
+            ),
+            Err(e) => internal(&e),
+        }
     }
 
     // --- statuses ---------------------------------------------------------------------
@@ -509,7 +506,10 @@ impl<'a> Federation<'a> {
             Err(e) if e.is_not_found() => return self.gone_or_missing(&account, id).await,
             Err(e) => return internal(&e),
         };
-        if !matches!(status.visibility, Visibility::Public | Visibility::Unlisted) {
+        if !matches!(
+            status.visibility,
+            StatusVisibility::Public | StatusVisibility::Unlisted
+        ) {
             match self.app.can_fetch(&status, signer.actor()).await {
                 Ok(true) => {}
                 Ok(false) => return not_found(),
@@ -580,28 +580,34 @@ fn page_request(q: &HashMap<String, String>, limit: usize) -> PageRequest {
     req
 }
 
-/// An `OrderedCollectionPage` with `next` (older) and `prev` (newer) links.
+/// A collection or page as the answer.
+fn collection(c: Collection) -> Response<Bytes> {
+    ap(StatusCode::OK, &to_value(&c))
+}
+
+/// An id built from this server's base URL (which the configuration made a valid one).
+fn oid(iri: &str) -> Result<ObjectId<AnyObject>, crate::Error> {
+    ObjectId::parse(iri).map_err(|e| crate::Error::Config(format!("{iri} is not a valid id: {e}")))
+}
+
+/// An `OrderedCollectionPage` of `collection` (its id echoes the query) with `next` (older)
+/// and `prev` (newer) links; the caller adds the items.
 fn collection_page(
     collection: &str,
     query: Option<&str>,
     page: &fedi_storage::Page,
     limit: usize,
-    items: Vec<Value>,
-) -> Value {
-    let mut v = json!({
-        "@context": AS_CONTEXT,
-        "id": format!("{collection}?{}", query.unwrap_or("page=true")),
-        "type": "OrderedCollectionPage",
-        "partOf": collection,
-    });
+) -> Result<OrderedCollectionPageBuilder, crate::Error> {
+    let id = oid(&format!("{collection}?{}", query.unwrap_or("page=true")))
+        .map_err(|e| crate::Error::BadRequest(e.to_string()))?;
+    let mut b = OrderedCollectionPageBuilder::new(&id, &oid(collection)?);
     if page.items.len() >= limit {
         if let Some(max) = page.next_max_id() {
-            v["next"] = json!(format!("{collection}?max_id={max}&page=true"));
+            b = b.next(&oid(&format!("{collection}?max_id={max}&page=true"))?);
         }
     }
     if let Some(min) = page.prev_min_id() {
-        v["prev"] = json!(format!("{collection}?min_id={min}&page=true"));
+        b = b.prev(&oid(&format!("{collection}?min_id={min}&page=true"))?);
     }
-    v["orderedItems"] = Value::Array(items);
-    v
+    Ok(b)
 }

@@ -14,7 +14,7 @@ use crate::app::docs::rfc3339;
 use crate::app::model::id_time;
 use crate::app::render::strip_html;
 use crate::app::List;
-use crate::app::{Account, App, Status, Visibility};
+use crate::app::{Account, App, Status, StatusVisibility};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}article{border-top:1px solid #ddd;padding:1rem 0}header small,footer small{color:#666}summary{cursor:pointer;font-weight:600}a{color:#2b59c3}";
 
@@ -218,7 +218,10 @@ pub(crate) async fn status(app: &App, name: &str, id: &str) -> Response<Bytes> {
         }
         Err(e) => return internal(&e),
     };
-    if !matches!(s.visibility, Visibility::Public | Visibility::Unlisted) {
+    if !matches!(
+        s.visibility,
+        StatusVisibility::Public | StatusVisibility::Unlisted
+    ) {
         return not_found();
     }
     let (ancestors, descendants) = match app.context(s.id, None).await {
@@ -300,10 +303,10 @@ async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
     let shown_when = when.get(..16).unwrap_or(&when).replace('T', " ");
     let time = html! { time datetime=(when) { (shown_when) } };
     let vis = match shown.visibility {
-        Visibility::Public => "",
-        Visibility::Unlisted => " · unlisted",
-        Visibility::Private => " · followers only",
-        Visibility::Direct => " · direct",
+        StatusVisibility::Public => "",
+        StatusVisibility::Unlisted => " · unlisted",
+        StatusVisibility::Private => " · followers only",
+        StatusVisibility::Direct => " · direct",
     };
     let edited = if shown.edited_at.is_some() {
         " · edited"

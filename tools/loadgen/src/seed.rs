@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use fedi_storage::sled::{SledConfig, SledStore};
 use fedi_storage::{BatchStore, Store};
 use reference_server::app::bulk::Bulk;
-use reference_server::app::model::{Account, FollowRecord, Status, Visibility};
+use reference_server::app::model::{Account, FollowRecord, Status, StatusVisibility};
 use reference_server::{App, Config};
 
 use crate::error::Result;
@@ -175,7 +175,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             text: None,
             spoiler_text: String::new(),
             sensitive: false,
-            visibility: Visibility::Public,
+            visibility: StatusVisibility::Public,
             language: Some("en".into()),
             in_reply_to_id: None,
             in_reply_to_uri: None,

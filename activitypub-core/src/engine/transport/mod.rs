@@ -17,6 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use crate::error::TransportErrorKind;
 use crate::Error;
 
 #[cfg(feature = "hyper-transport")]
@@ -75,54 +76,6 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
         options: &SendOptions,
     ) -> Result<http::Response<Bytes>, Error> {
         (**self).send(request, options).await
-    }
-}
-
-/// Why a request did not get a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The request is not one we can send (relative URI, unsupported scheme, plain `http`
-    /// where only `https` is allowed).
-    InvalidRequest,
-    /// The host name did not resolve.
-    Dns,
-    /// Every resolved address is one the [`AddressPolicy`] denies (SSRF guard).
-    AddressDenied,
-    /// The connection (TCP or TLS) could not be made, or broke.
-    Connect,
-    /// The exchange did not finish within [`SendOptions::timeout`].
-    Timeout,
-    /// The response body was longer than [`SendOptions::max_response_bytes`].
-    ResponseTooLarge,
-    /// Anything else (protocol errors).
-    Other,
-}
-
-impl TransportErrorKind {
-    /// Whether trying again later may succeed (connect failures, timeouts, DNS).
-    pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            TransportErrorKind::Dns
-                | TransportErrorKind::Connect
-                | TransportErrorKind::Timeout
-                | TransportErrorKind::Other
-        )
-    }
-}
-
-impl std::fmt::Display for TransportErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TransportErrorKind::InvalidRequest => "invalid request",
-            TransportErrorKind::Dns => "name resolution failed",
-            TransportErrorKind::AddressDenied => "address denied",
-            TransportErrorKind::Connect => "connection failed",
-            TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::ResponseTooLarge => "response too large",
-            TransportErrorKind::Other => "transport error",
-        })
     }
 }
 

@@ -3,7 +3,7 @@
 use activitypub_core::engine::InboxActivity;
 use activitypub_core::AnyObject;
 
-use crate::app::model::{Account, Visibility};
+use crate::app::model::{Account, StatusVisibility};
 use crate::app::App;
 use crate::error::Error;
 
@@ -41,7 +41,7 @@ impl App {
             .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
             .unwrap_or(now);
         let id = self.inner.ids.at(published, now);
-        let visibility = Visibility::from_ap(activitypub_core::Visibility::of_object(
+        let visibility = StatusVisibility::from_ap(activitypub_core::Visibility::of_object(
             &a.activity,
             actor.followers_url.as_deref(),
         ));

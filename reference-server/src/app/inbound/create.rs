@@ -3,7 +3,7 @@
 use activitypub_core::engine::InboxActivity;
 use activitypub_core::{AnyObject, Kind, Object};
 
-use crate::app::model::{Account, Status, Visibility};
+use crate::app::model::{Account, Status, StatusVisibility};
 use crate::app::render;
 use crate::app::{host_of, App};
 use crate::error::Error;
@@ -70,7 +70,7 @@ impl App {
                 parent = self.status_by_uri(p).await?;
             }
         }
-        let visibility = Visibility::from_ap(activitypub_core::Visibility::of_object(
+        let visibility = StatusVisibility::from_ap(activitypub_core::Visibility::of_object(
             o,
             author.followers_url.as_deref(),
         ));
