@@ -146,7 +146,7 @@ pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
 /// `GET /api/v1/instance/extended_description`.
 pub(crate) fn extended_description(ctx: &Ctx<'_>) -> ApiResult {
     ok(json!({
-        "updated_at": crate::app::docs::rfc3339(0),
+        "updated_at": crate::app::activitypub::rfc3339(0),
         "content": format!("<p>{}</p>", crate::app::render::escape(&description(ctx.app))),
     }))
 }

@@ -76,7 +76,7 @@ pub(crate) async fn grouped_notifications(ctx: &Ctx<'_>) -> ApiResult {
                 statuses.push(s);
             }
         }
-        let at = crate::app::docs::rfc3339(n.created_at);
+        let at = crate::app::activitypub::rfc3339(n.created_at);
         groups.push(json!({
             "group_key": format!("ungrouped-{}", n.id),
             "notifications_count": 1,

@@ -6,7 +6,7 @@ use activitypub_core::engine::{KeyAlgorithm, Recipients};
 use activitypub_core::{Actor, AnyObject, Kind, ObjectId};
 use fedi_storage::{CollectionStoreExt, WriteBatch};
 
-use super::docs::oid;
+use super::activitypub::oid;
 use super::host_of;
 use super::model::{coll, ns, Account};
 use super::render;

@@ -4,7 +4,7 @@ use activitypub_core::builder;
 use activitypub_core::engine::Recipients;
 use fedi_storage::WriteBatch;
 
-use super::docs::oid;
+use super::activitypub::oid;
 use super::model::{coll, ns, pair, Account, NotificationType, Reaction, Status, StatusVisibility};
 use super::App;
 use crate::error::Error;

@@ -15,7 +15,7 @@
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
 //!   [`batch`]: what a page of entities needs, read together.
-//! - [`docs`]: the ActivityPub documents the server publishes.
+//! - [`activitypub`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
 //! - [`rebase`]: local records moved to another base URL, before a data directory is bound.
 
@@ -29,9 +29,9 @@ use crate::config::Config;
 use crate::error::Error;
 
 pub mod accounts;
+pub mod activitypub;
 pub mod batch;
 pub mod bulk;
-pub mod docs;
 pub mod inbound;
 pub mod interactions;
 pub mod model;

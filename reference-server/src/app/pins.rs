@@ -7,7 +7,7 @@ use activitypub_core::engine::Recipients;
 use activitypub_core::{builder, AnyObject};
 use fedi_storage::{CollectionItem, CollectionStoreExt, PageRequest};
 
-use super::docs::oid;
+use super::activitypub::oid;
 use super::model::{coll, ns, Account, Status, StatusVisibility};
 use super::App;
 use crate::error::Error;

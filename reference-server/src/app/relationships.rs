@@ -5,7 +5,7 @@ use activitypub_core::builder;
 use activitypub_core::engine::Recipients;
 use fedi_storage::{CollectionStoreExt, WriteBatch};
 
-use super::docs::oid;
+use super::activitypub::oid;
 use super::model::{
     coll, ns, pair, Account, DomainBlock, FollowRecord, NotificationType, Reaction,
 };

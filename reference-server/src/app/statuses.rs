@@ -8,7 +8,7 @@ use activitypub_core::engine::Recipients;
 use activitypub_core::AnyObject;
 use fedi_storage::{CollectionStoreExt, Origin, PageRequest, Tombstone, WriteBatch};
 
-use super::docs::oid;
+use super::activitypub::oid;
 use super::host_of;
 use super::model::{coll, ns, pair, Account, Edit, Status, StatusApplication, StatusVisibility};
 use super::render;

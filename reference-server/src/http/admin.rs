@@ -103,7 +103,7 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
                     .map(|b| {
                         json!({
                             "domain": b.domain,
-                            "created_at": crate::app::docs::rfc3339(b.created_at),
+                            "created_at": crate::app::activitypub::rfc3339(b.created_at),
                         })
                     })
                     .collect(),
@@ -130,7 +130,7 @@ fn account_json(app: &App, a: &crate::app::Account) -> Value {
         "actor": a.actor,
         "url": a.url,
         "locked": a.locked,
-        "created_at": crate::app::docs::rfc3339(a.created_at),
+        "created_at": crate::app::activitypub::rfc3339(a.created_at),
     })
 }
 

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::signed::{signer, Signer};
 use super::{json_error, response, AP_CONTENT_TYPE};
-use crate::app::docs::rfc3339;
+use crate::app::activitypub::rfc3339;
 use crate::app::model::id_time;
 use crate::app::List;
 use crate::app::{Account, App, Status, StatusVisibility};

@@ -10,7 +10,7 @@ use http::{Response, StatusCode};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{response, HTML_CONTENT_TYPE};
-use crate::app::docs::rfc3339;
+use crate::app::activitypub::rfc3339;
 use crate::app::model::id_time;
 use crate::app::render::strip_html;
 use crate::app::List;

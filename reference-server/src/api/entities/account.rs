@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Nothing;
-use crate::app::docs::rfc3339;
+use crate::app::activitypub::rfc3339;
 use crate::app::model;
 use crate::app::render::strip_html;
 use crate::app::{AccountCounts, App, Loaded};

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Account, Nothing};
-use crate::app::docs::rfc3339;
+use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
 
