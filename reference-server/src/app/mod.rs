@@ -196,7 +196,7 @@ impl App {
     // --- lists and records -----------------------------------------------------------------
 
     /// A page of a list (its members are ids; see [`App::statuses_page`] and
-    /// [`App::accounts_page`] for the records).
+    /// [`App::accounts_by_id`] for the records).
     pub async fn page(&self, list: &List, req: &PageRequest) -> Result<Page, Error> {
         Ok(self.inner.store.page(&list.key(), req).await?)
     }

@@ -151,7 +151,7 @@ pub fn transport(config: &Config) -> Result<HyperTransport, Error> {
 
 /// Builds the instance on a store, with the default transport, for an admin command or a
 /// tool: the data directory is bound to the configuration's base URL only when one was given
-/// ([`Config::base_url_given`]); see [`bind_base_url`].
+/// ([`Config::base_url_given`]); see `bind_base_url`.
 pub async fn open_app(config: &Config, store: &SledStore) -> Result<App, Error> {
     open(config, store, config.base_url_given).await
 }

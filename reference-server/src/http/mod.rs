@@ -156,7 +156,7 @@ impl Router {
 
     /// Answers a request whose body is collected. `peer` is the client's address, if known.
     ///
-    /// The path is looked up in the one route table ([`routes`]); the CORS step applies to
+    /// The path is looked up in the one route table (`http::routes`); the CORS step applies to
     /// every answer on a cross-origin path (preflights included), whichever layer answered.
     pub async fn handle(
         &self,
