@@ -195,7 +195,7 @@ impl Error {
                 retryable: *retryable,
             },
             Error::WebFinger(e) => Error::fetch(
-                crate::engine::FetchErrorKind::Status,
+                FetchErrorKind::Status,
                 String::new(),
                 format!("WebFinger: {e}"),
             ),
