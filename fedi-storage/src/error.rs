@@ -48,6 +48,34 @@ pub enum Error {
     /// another process).
     #[error("cannot open store: {0}")]
     Open(String),
+    /// A media key was refused (see [`MediaKey`](crate::media::MediaKey) for the rules): it
+    /// is empty, too long, absolute, has an empty, `.`-led or `..` segment, or a character
+    /// outside `[A-Za-z0-9._-]`. Nothing was read or written.
+    #[error("invalid media key {key:?}: {reason}")]
+    InvalidKey {
+        /// The refused key (at most its first 100 characters).
+        key: String,
+        /// Which rule it broke.
+        reason: String,
+    },
+    /// A media upload was longer than the limit it was given. Nothing was stored, and an
+    /// earlier object under the key is intact. An HTTP server answers 413.
+    #[error("media larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A byte range starts at or beyond the end of the object (or is otherwise empty). An
+    /// HTTP server answers 416 with `Content-Range: bytes */{size}`.
+    #[error("range not satisfiable for an object of {size} bytes")]
+    RangeNotSatisfiable {
+        /// The object's total size, in bytes.
+        size: u64,
+    },
+    /// The stream of bytes given to a media upload failed midway. Nothing was stored, and an
+    /// earlier object under the key is intact.
+    #[error("media upload stream failed: {0}")]
+    Upload(String),
 }
 
 impl Error {
@@ -63,9 +91,25 @@ impl Error {
     pub fn is_corrupt(&self) -> bool {
         matches!(self, Error::Corrupt { .. })
     }
-    /// The caller passed a bad argument.
+    /// The caller passed a bad argument (an invalid media key included).
     pub fn is_invalid_argument(&self) -> bool {
-        matches!(self, Error::InvalidArgument(_))
+        matches!(self, Error::InvalidArgument(_) | Error::InvalidKey { .. })
+    }
+    /// A media key was refused ([`Error::InvalidKey`]).
+    pub fn is_invalid_key(&self) -> bool {
+        matches!(self, Error::InvalidKey { .. })
+    }
+    /// A media upload exceeded its limit ([`Error::TooLarge`]).
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Error::TooLarge { .. })
+    }
+    /// A byte range was not satisfiable ([`Error::RangeNotSatisfiable`]).
+    pub fn is_range_not_satisfiable(&self) -> bool {
+        matches!(self, Error::RangeNotSatisfiable { .. })
+    }
+    /// A media upload's stream failed ([`Error::Upload`]).
+    pub fn is_upload_failed(&self) -> bool {
+        matches!(self, Error::Upload(_))
     }
     /// A lease was no longer held.
     pub fn is_lease_lost(&self) -> bool {

@@ -97,6 +97,7 @@ pub mod conformance;
 mod core;
 pub mod counting;
 mod error;
+pub mod media;
 pub mod memory;
 pub mod sled;
 mod time;
