@@ -66,3 +66,36 @@ async fn a_put_dropped_midway_leaves_nothing() {
     assert_eq!(store.get(&key, None).await.unwrap(), None);
     assert_eq!(store.remove_temp_files().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_key_cannot_be_both_an_object_and_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsMediaStore::open(dir.path()).await.unwrap();
+    let put = |k: &'static str, body: &'static [u8]| {
+        let store = store.clone();
+        async move {
+            let key = MediaKey::new(k).unwrap();
+            let body = futures::stream::iter([Ok(Bytes::from_static(body))]);
+            store.put(&key, Box::pin(body), 100).await
+        }
+    };
+    put("a", b"file").await.unwrap();
+    let err = put("a/b", b"under a file").await.unwrap_err();
+    assert!(err.is_invalid_key(), "{err}");
+    put("d/e", b"in a directory").await.unwrap();
+    let err = put("d", b"over a directory").await.unwrap_err();
+    assert!(err.is_invalid_key(), "{err}");
+    // Reads of such keys find nothing; the stored objects are untouched.
+    for k in ["a/b", "d"] {
+        let key = MediaKey::new(k).unwrap();
+        assert_eq!(store.get(&key, None).await.unwrap(), None, "{k}");
+        assert_eq!(store.head(&key).await.unwrap(), None, "{k}");
+        assert!(!store.delete(&key).await.unwrap(), "{k}");
+    }
+    let a = store.get(&MediaKey::new("a").unwrap(), None).await.unwrap();
+    assert_eq!(&a.unwrap().bytes[..], b"file");
+    let listed: Vec<_> = store.list("", None, 10).await.unwrap();
+    let keys: Vec<_> = listed.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["a", "d/e"]);
+    assert_eq!(store.remove_temp_files().await.unwrap(), 0);
+}

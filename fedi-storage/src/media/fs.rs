@@ -9,6 +9,10 @@
 //! [`get`](MediaStore::get) and [`list`](MediaStore::list); one left by a crash stays until
 //! [`FsMediaStore::remove_temp_files`] removes it.
 //!
+//! One limit of a file system: a key cannot be both an object and a directory of others, so
+//! while `a` is stored, a put of `a/b` fails with [`Error::InvalidKey`] (and the other way
+//! round); `get`, `head` and `delete` of such a key find nothing.
+//!
 //! The ETag is the SHA-256 of the content, computed while writing and, on a read, from the
 //! whole file (read through one open handle, so size, bytes and ETag always describe one
 //! version even while a put replaces the file).
@@ -125,6 +129,25 @@ impl FsMediaStore {
 
 fn backend(e: std::io::Error) -> Error {
     Error::Backend(e.to_string())
+}
+
+/// An error creating a key's directories or renaming its file into place: a file where a
+/// directory is needed, or a directory where the file goes, is a key conflicting with
+/// another ([`Error::InvalidKey`]); anything else is the backend's.
+fn conflict_or_backend(key: &MediaKey, e: std::io::Error) -> Error {
+    match e.kind() {
+        ErrorKind::NotADirectory
+        | ErrorKind::AlreadyExists
+        | ErrorKind::IsADirectory
+        | ErrorKind::DirectoryNotEmpty => Error::InvalidKey {
+            key: key.as_str().chars().take(100).collect(),
+            reason: format!(
+                "it conflicts with another object (a key cannot be both a file and a \
+                 directory of the filesystem backend): {e}"
+            ),
+        },
+        _ => backend(e),
+    }
 }
 
 /// Whether an error opening a key's file means "there is no such object" (no file, or a
@@ -294,7 +317,9 @@ impl MediaStore for FsMediaStore {
     async fn put(&self, key: &MediaKey, mut body: ByteStream<'_>, limit: u64) -> Result<MediaInfo> {
         let target = self.path_of(key);
         let dir = target.parent().unwrap_or(&self.inner.root).to_path_buf();
-        tokio::fs::create_dir_all(&dir).await.map_err(backend)?;
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| conflict_or_backend(key, e))?;
         let tmp = dir.join(format!(
             "{TMP_PREFIX}{}-{}",
             std::process::id(),
@@ -302,7 +327,9 @@ impl MediaStore for FsMediaStore {
         ));
         let mut guard = TmpGuard(Some(tmp.clone()));
         let info = write_tmp(&tmp, &mut body, limit).await?;
-        tokio::fs::rename(&tmp, &target).await.map_err(backend)?;
+        tokio::fs::rename(&tmp, &target)
+            .await
+            .map_err(|e| conflict_or_backend(key, e))?;
         guard.0 = None;
         sync_dir(&dir).await?;
         Ok(info)
