@@ -313,7 +313,11 @@ pub async fn delete<S: MediaStore + ?Sized>(store: &S) {
 /// Listing by string prefix, in key order, paged with `after` and `limit`.
 pub async fn list_paging<S: MediaStore + ?Sized>(store: &S) {
     let p = scope("list");
-    let names = ["a/1", "a/2", "a/3/x", "ab", "b/1", "b/2", "c"];
+    // In key (string) order: '-' and '.' sort before '/', so "a-b" and "a.c" come before
+    // "a/1", and "a/3/x" before "ab".
+    let names = [
+        "a-b", "a.c", "a/1", "a/2", "a/3/x", "a/3/y", "ab", "b/1", "b/2", "c",
+    ];
     for (i, name) in names.iter().enumerate() {
         put_all(store, &key(&format!("{p}/{name}")), &content(i + 1, 13), 4).await;
     }
@@ -348,17 +352,19 @@ pub async fn list_paging<S: MediaStore + ?Sized>(store: &S) {
     };
     assert_eq!(
         keys(format!("{p}/a")).await,
-        [
-            format!("{p}/a/1"),
-            format!("{p}/a/2"),
-            format!("{p}/a/3/x"),
-            format!("{p}/ab")
-        ],
+        names[..7]
+            .iter()
+            .map(|n| format!("{p}/{n}"))
+            .collect::<Vec<_>>(),
         "list_paging: a string prefix"
     );
     assert_eq!(
         keys(format!("{p}/b/")).await,
         [format!("{p}/b/1"), format!("{p}/b/2")]
+    );
+    assert_eq!(
+        keys(format!("{p}/a/3/")).await,
+        [format!("{p}/a/3/x"), format!("{p}/a/3/y")]
     );
     assert_eq!(keys(format!("{p}/zzz")).await, Vec::<String>::new());
     assert_eq!(keys(format!("{p}/a//")).await, Vec::<String>::new());

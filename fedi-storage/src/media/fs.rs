@@ -280,13 +280,46 @@ fn head_object(path: &Path) -> Result<Option<MediaInfo>> {
     Ok(Some(MediaInfo::new(meta.len(), etag)))
 }
 
-/// Every object under `dir` (whose key is `dir_key`, `""` for the root), with its size.
-fn walk(dir: &Path, dir_key: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
+/// What a listing looks for, and what it found so far.
+struct Scan<'a> {
+    prefix: &'a str,
+    after: Option<&'a str>,
+    limit: usize,
+    found: Vec<MediaEntry>,
+}
+
+impl Scan<'_> {
+    /// Whether the subtree whose keys all start with `sub` (a directory's key and `/`) may
+    /// hold a key wanted: one with the prefix, after `after`.
+    fn may_hold(&self, sub: &str) -> bool {
+        let prefix_ok = sub.starts_with(self.prefix) || self.prefix.starts_with(sub);
+        // Every key below is `sub` and more; if `after` is past `sub` without starting with
+        // it, every one of them is before `after`.
+        let after_ok = self
+            .after
+            .is_none_or(|after| after < sub || after.starts_with(sub));
+        prefix_ok && after_ok
+    }
+
+    /// Whether the key is wanted.
+    fn wants(&self, key: &str) -> bool {
+        key.starts_with(self.prefix) && self.after.is_none_or(|after| key > after)
+    }
+}
+
+/// Walks `dir` (whose key is `dir_key`, `""` for the root) in key order, entering only the
+/// subdirectories that may hold a wanted key, until `scan.limit` objects are found.
+///
+/// Key order is string order of whole keys. Within one directory it is the order of the
+/// entries' names with `/` appended to directories' (every key below a directory `a` starts
+/// with `a/`), so a depth-first walk over the entries sorted that way meets keys in order.
+fn walk(dir: &Path, dir_key: &str, scan: &mut Scan<'_>) -> Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if is_absent(&e) => return Ok(()),
         Err(e) => return Err(backend(e)),
     };
+    let mut sorted = Vec::new();
     for entry in entries {
         let entry = entry.map_err(backend)?;
         let name = entry.file_name();
@@ -297,16 +330,33 @@ fn walk(dir: &Path, dir_key: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
             format!("{dir_key}/{name}")
         };
         // Skips temporary files and anything else no key names.
-        if MediaKey::new(key.as_str()).is_err() {
+        let Ok(key) = MediaKey::new(key) else {
             continue;
-        }
+        };
         // Not following symbolic links: only what this store wrote is listed.
         let kind = entry.file_type().map_err(backend)?;
         if kind.is_dir() {
-            walk(&entry.path(), &key, out)?;
+            sorted.push((format!("{name}/"), key, entry));
         } else if kind.is_file() {
-            let size = entry.metadata().map_err(backend)?.len();
-            out.push((key, size));
+            sorted.push((name.to_owned(), key, entry));
+        }
+    }
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (sort_name, key, entry) in sorted {
+        if scan.found.len() >= scan.limit {
+            break;
+        }
+        if sort_name.ends_with('/') {
+            if scan.may_hold(&format!("{key}/")) {
+                walk(&entry.path(), key.as_str(), scan)?;
+            }
+        } else if scan.wants(key.as_str()) {
+            let size = match entry.metadata() {
+                Ok(meta) => meta.len(),
+                Err(e) if is_absent(&e) => continue, // deleted meanwhile
+                Err(e) => return Err(backend(e)),
+            };
+            scan.found.push(MediaEntry::new(key, size));
         }
     }
     Ok(())
@@ -387,17 +437,14 @@ impl MediaStore for FsMediaStore {
         let prefix = prefix.to_owned();
         let after = after.map(|k| k.as_str().to_owned());
         blocking(move || {
-            let mut found = Vec::new();
-            walk(&dir, &dir_key, &mut found)?;
-            found.retain(|(key, _)| {
-                key.starts_with(&prefix) && after.as_ref().is_none_or(|a| key.as_str() > a.as_str())
-            });
-            found.sort_unstable();
-            found.truncate(limit);
-            Ok(found
-                .into_iter()
-                .map(|(key, size)| MediaEntry::new(MediaKey(key), size))
-                .collect())
+            let mut scan = Scan {
+                prefix: &prefix,
+                after: after.as_deref(),
+                limit,
+                found: Vec::new(),
+            };
+            walk(&dir, &dir_key, &mut scan)?;
+            Ok(scan.found)
         })
         .await
     }
