@@ -82,6 +82,9 @@
 //! [`counting::CountingStore`] wraps any store and counts its calls.
 //!
 //! A third-party backend implements the traits and runs [`conformance::run_all`] in its tests.
+//!
+//! Media files (uploads) have a store of their own, [`media::MediaStore`], with a filesystem
+//! backend and a conformance suite: see [`media`].
 
 // One module per concern, each with its trait, its `*Ext` conveniences and its records; all
 // re-exported here, so every item is at the crate root.
