@@ -8,14 +8,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use fedi_storage::sled::SledStore;
 use fedi_storage::*;
 
+mod support;
 const DIR_ENV: &str = "FEDI_STORAGE_CRASH_DIR";
 const ROUND_ENV: &str = "FEDI_STORAGE_CRASH_ROUND";
 const T0: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
@@ -198,7 +197,6 @@ async fn sigkill_at_random_points_loses_no_acknowledged_write() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let exe = std::env::current_exe().unwrap();
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut log = Log::default();
     let started = Instant::now();
@@ -207,49 +205,18 @@ async fn sigkill_at_random_points_loses_no_acknowledged_write() {
         if started.elapsed() > Duration::from_secs(45) {
             break;
         }
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let kill_after = Duration::from_millis(30 + rng % 400);
-        let mut child = Command::new(&exe)
-            .args([
-                "crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(DIR_ENV, &db)
-            .env(ROUND_ENV, round.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match r.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    // A line cut short by the kill has no newline and is not a report.
-                    Ok(_) if buf.last() == Some(&b'\n') => {
-                        let _ =
-                            tx.send(String::from_utf8_lossy(&buf[..buf.len() - 1]).into_owned());
-                    }
-                    Ok(_) => break,
-                }
-            }
-        });
-        std::thread::sleep(kill_after);
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        reader.join().unwrap();
+        let kill_after = Duration::from_millis(30 + support::next_random(&mut rng) % 400);
+        let lines = support::run_and_kill(
+            "crash_child",
+            &[
+                (DIR_ENV, db.display().to_string()),
+                (ROUND_ENV, round.to_string()),
+            ],
+            kill_after,
+        );
         let before = log.docs.len() + log.inserts.len() + log.enqueued.len() + log.batches.len();
-        for line in rx.try_iter() {
-            log.read(&line);
+        for line in &lines {
+            log.read(line);
         }
         let after = log.docs.len() + log.inserts.len() + log.enqueued.len() + log.batches.len();
         verify(&db, round, &log).await;

@@ -8,14 +8,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
 use std::time::Duration;
 
 use bytes::Bytes;
 use fedi_storage::media::{fs::FsMediaStore, MediaKey, MediaStore};
 
+mod support;
 const DIR_ENV: &str = "FEDI_STORAGE_MEDIA_CRASH_DIR";
 const ROUND_ENV: &str = "FEDI_STORAGE_MEDIA_CRASH_ROUND";
 const ROUNDS: u64 = 10;
@@ -95,54 +94,22 @@ async fn sigkill_during_puts_leaves_whole_objects() {
     }
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("media");
-    let exe = std::env::current_exe().unwrap();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     // The last version reported for each writer's key.
     let mut reported: BTreeMap<u64, u64> = BTreeMap::new();
     let mut stray_temp_files = 0;
     for round in 0..ROUNDS {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let kill_after = Duration::from_millis(40 + rng % 300);
-        let mut child = Command::new(&exe)
-            .args([
-                "media_crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(DIR_ENV, &root)
-            .env(ROUND_ENV, round.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match r.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    // A line cut short by the kill has no newline and is not a report.
-                    Ok(_) if buf.last() == Some(&b'\n') => {
-                        let _ =
-                            tx.send(String::from_utf8_lossy(&buf[..buf.len() - 1]).into_owned());
-                    }
-                    Ok(_) => break,
-                }
-            }
-        });
-        std::thread::sleep(kill_after);
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        reader.join().unwrap();
+        let kill_after = Duration::from_millis(40 + support::next_random(&mut rng) % 300);
+        let lines = support::run_and_kill(
+            "media_crash_child",
+            &[
+                (DIR_ENV, root.display().to_string()),
+                (ROUND_ENV, round.to_string()),
+            ],
+            kill_after,
+        );
         let mut reports = 0;
-        for line in rx.try_iter() {
+        for line in &lines {
             let Some(rest) = line.strip_prefix("@@ put ") else {
                 continue;
             };
