@@ -1,5 +1,5 @@
-//! The filesystem media backend passes the media conformance suite, directly and through
-//! `Arc<dyn MediaStore>`, and keeps its temporary files out of sight.
+//! The filesystem and memory media backends pass the media conformance suite, directly and
+//! through `Arc<dyn MediaStore>`, and the filesystem one keeps its temporary files out of sight.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -98,4 +98,19 @@ async fn a_key_cannot_be_both_an_object_and_a_directory() {
     let keys: Vec<_> = listed.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["a", "d/e"]);
     assert_eq!(store.remove_temp_files().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_backend_passes_media_conformance() {
+    let store = fedi_storage::media::memory::MemoryMediaStore::new();
+    conformance::run_all(&store).await;
+    let dyn_store: Arc<dyn MediaStore> = Arc::new(store.clone());
+    conformance::run_all(&*dyn_store).await;
+    let served = store.with_base_url("https://files.example/m/");
+    let key = MediaKey::new("x/y.png").unwrap();
+    assert_eq!(
+        served.url_for(&key).as_deref(),
+        Some("https://files.example/m/x/y.png")
+    );
+    assert_eq!(store.url_for(&key), None);
 }

@@ -1,6 +1,7 @@
 //! Media: uploaded files (avatars, headers, attachments) stored by key, behind the small
-//! [`MediaStore`] trait, with a filesystem backend ([`fs::FsMediaStore`]) and a conformance
-//! suite of its own ([`conformance::run_all`]).
+//! [`MediaStore`] trait, with a filesystem backend ([`fs::FsMediaStore`]), an in-memory one
+//! ([`memory::MemoryMediaStore`]) and a conformance suite of its own
+//! ([`conformance::run_all`]).
 //!
 //! A media store is separate from [`Store`](crate::Store): files are large and streamed, and
 //! may live elsewhere (a directory served by a web server, an object store). Its errors are
@@ -37,6 +38,7 @@ use crate::error::{Error, Result};
 
 pub mod conformance;
 pub mod fs;
+pub mod memory;
 
 /// The body of an upload: a stream of chunks; an `Err` item aborts the upload
 /// ([`Error::Upload`]) and nothing is stored.

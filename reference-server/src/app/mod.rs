@@ -22,6 +22,7 @@
 use std::sync::Arc;
 
 use activitypub_core::engine::{Engine, EngineConfig, FetchBudget, Transport};
+use fedi_storage::media::{memory::MemoryMediaStore, MediaStore};
 use fedi_storage::{CollectionStoreExt, KvStoreExt, Page, PageRequest, Store, Timestamp};
 use tokio::sync::broadcast;
 
@@ -93,6 +94,8 @@ pub enum Event {
 pub(crate) struct State {
     pub(crate) config: Config,
     pub(crate) store: Arc<dyn Store>,
+    /// Files: uploads, avatars and headers, cached remote media.
+    pub(crate) media: Arc<dyn MediaStore>,
     pub(crate) ids: model::IdGen,
     pub(crate) events: broadcast::Sender<Event>,
     /// Bounds the background reads of remote `featured` collections running at once
@@ -116,7 +119,8 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Builds the instance on `store`, reaching the network through `transport`.
+    /// Builds the instance on `store`, reaching the network through `transport`, with its
+    /// files in memory (see [`App::with_media`] to keep them elsewhere).
     pub async fn new(
         config: Config,
         store: Arc<dyn Store>,
@@ -127,8 +131,21 @@ impl App {
 
     /// [`App::new`] with a clock (tests).
     pub async fn with_clock(
+        config: Config,
+        store: Arc<dyn Store>,
+        transport: Arc<dyn Transport>,
+        clock: Option<Arc<dyn fedi_storage::Clock>>,
+    ) -> Result<App, Error> {
+        let media = Arc::new(MemoryMediaStore::new());
+        Self::with_media(config, store, media, transport, clock).await
+    }
+
+    /// The instance on `store`, keeping its files in `media`, reaching the network through
+    /// `transport`, on `clock` (the system's if `None`).
+    pub async fn with_media(
         mut config: Config,
         store: Arc<dyn Store>,
+        media: Arc<dyn MediaStore>,
         transport: Arc<dyn Transport>,
         clock: Option<Arc<dyn fedi_storage::Clock>>,
     ) -> Result<App, Error> {
@@ -137,6 +154,7 @@ impl App {
         let state = Arc::new(State {
             config: config.clone(),
             store: store.clone(),
+            media,
             ids: model::IdGen::default(),
             events,
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
@@ -170,6 +188,10 @@ impl App {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+    /// The media store: uploads, avatars and headers, cached remote media.
+    pub fn media(&self) -> &Arc<dyn MediaStore> {
+        &self.inner.media
     }
     /// Subscribes to events (streaming API).
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
