@@ -313,6 +313,14 @@ fn animated_avatar_gets_a_static_version() -> TestResult {
     assert_eq!(still.content_type, "image/png");
     assert_eq!(read_image(&still.path).width(), 400);
     assert_eq!(p.original.content_type, "image/gif");
+    let animation = read_image(&p.original.path);
+    if media::av::tools().is_some() {
+        // ffmpeg resized and cropped the animation too.
+        assert_eq!((animation.width(), animation.height()), (400, 400));
+    } else {
+        // Without ffmpeg the animation is kept as uploaded.
+        assert_eq!((animation.width(), animation.height()), (64, 48));
+    }
     assert_eq!(case.out_files(), 2);
     Ok(())
 }
