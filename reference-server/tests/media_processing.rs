@@ -453,17 +453,29 @@ async fn the_pool_bounds_concurrency_and_time() -> TestResult {
     let case = Case::new();
     let pool = MediaPool::new(2, Limits::default(), case.out.clone());
     assert_eq!(pool.workers(), 2);
-    let jpeg = encode(&picture(640, 480, false), ImageFormat::Jpeg);
-    let jobs: Vec<_> = (0..4)
-        .map(|i| {
+    // Big enough (3 MP) that each job runs long enough to be seen running.
+    let jpeg = encode(&picture(2000, 1500, false), ImageFormat::Jpeg);
+    let inputs: Vec<_> = (0..4)
+        .map(|i| case.input(&format!("{i}.jpg"), &jpeg))
+        .collect();
+    let jobs: Vec<_> = inputs
+        .into_iter()
+        .map(|input| {
             let pool = pool.clone();
-            let input = case.input(&format!("{i}.jpg"), &jpeg);
             tokio::spawn(async move { pool.process(input, Purpose::Attachment).await })
         })
         .collect();
+    // Never more than two at once while the four are processed.
+    let mut most = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !jobs.iter().all(|j| j.is_finished()) && Instant::now() < deadline {
+        most = most.max(pool.busy());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!((1..=2).contains(&most), "{most} busy at once");
     for job in jobs {
         let p = job.await??;
-        assert_eq!(p.original.width, Some(640));
+        assert_eq!(p.original.width, Some(2000));
     }
     assert_eq!(case.out_files(), 8);
 
