@@ -158,7 +158,7 @@ fn png_with_alpha_stays_png_with_alpha() -> TestResult {
 }
 
 #[test]
-fn still_gif_becomes_png_and_webp_stays_webp() -> TestResult {
+fn still_gif_becomes_png_and_webp_keeps_alpha() -> TestResult {
     let case = Case::new();
     let p = case.run(
         "s.gif",
@@ -179,6 +179,19 @@ fn still_gif_becomes_png_and_webp_stays_webp() -> TestResult {
     assert_eq!(p.original.content_type, "image/webp");
     assert_eq!(p.small.as_ref().ok_or("small")?.content_type, "image/webp");
     assert_eq!(read_image(&p.original.path).height(), 80);
+    assert!(read_image(&p.original.path).color().has_alpha());
+
+    // An opaque WebP is stored as JPEG (lossless WebP of a photo is several times larger).
+    let p = case.run(
+        "o.webp",
+        &encode(
+            &DynamicImage::ImageRgb8(picture(120, 80, false).to_rgb8()),
+            ImageFormat::WebP,
+        ),
+        Purpose::Attachment,
+    )?;
+    assert_eq!(p.original.content_type, "image/jpeg");
+    assert_eq!(read_image(&p.original.path).width(), 120);
     Ok(())
 }
 

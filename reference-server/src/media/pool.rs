@@ -88,6 +88,12 @@ impl MediaPool {
         let mut task = task;
         match tokio::time::timeout_at(deadline, &mut task).await {
             Ok(Ok(result)) => result,
+            Ok(Err(join)) if join.is_panic() => {
+                // A decoder bug on some input: the upload is refused, the server goes on (the
+                // worker's `Outputs` removed its files while unwinding).
+                tracing::error!("media worker panicked: {join}");
+                Err(Error::CorruptMedia("the file could not be decoded".into()))
+            }
             Ok(Err(join)) => Err(Error::Io(std::io::Error::other(format!(
                 "media worker failed: {join}"
             )))),
