@@ -394,6 +394,38 @@ fn skips_non_media_keeps_bare_iris_and_caps_the_count() {
     assert_eq!(media::attachments_up_to(&note, 10).len(), 7);
 }
 
+#[test]
+fn renditions_above_1080_are_taken_only_when_nothing_smaller_is_offered() {
+    let link = |h: u64, t: &str| serde_json::json!({"type": "Link", "mediaType": t, "href": format!("https://v.example/{h}"), "height": h});
+    let video = |links: Vec<Value>| {
+        object(serde_json::json!({"id": "https://v.example/v", "type": "Video", "url": links}))
+    };
+    let v = video(vec![
+        link(2160, "video/mp4"),
+        link(720, "video/mp4"),
+        link(1080, "application/x-bittorrent"),
+        link(480, "video/mp4"),
+    ]);
+    assert_eq!(media::own_media(&v).unwrap().height, Some(720));
+    let v = video(vec![link(2160, "video/mp4"), link(1440, "video/mp4")]);
+    assert_eq!(media::own_media(&v).unwrap().height, Some(1440));
+    // Focal points out of range are clamped; avatars as an array take the widest.
+    let actor = object(serde_json::json!({
+        "id": "https://v.example/u", "type": "Person", "inbox": "https://v.example/u/inbox",
+        "icon": [{"type": "Image", "url": "https://v.example/s.png", "width": 48},
+                 {"type": "Image", "url": "https://v.example/l.png", "width": 400}],
+        "attachment": [{"type": "Image", "url": "https://v.example/f.png", "focalPoint": [-3, 0.5]}],
+    }));
+    assert_eq!(
+        media::icon(&actor).unwrap().url,
+        url("https://v.example/l.png")
+    );
+    assert_eq!(
+        only(media::attachments(&actor)).focal_point,
+        Some((-1.0, 0.5))
+    );
+}
+
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
