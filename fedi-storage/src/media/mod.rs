@@ -1,11 +1,13 @@
 //! Media: uploaded files (avatars, headers, attachments) stored by key, behind the small
-//! [`MediaStore`] trait, with a filesystem backend ([`fs::FsMediaStore`]) and a conformance
-//! suite of its own ([`conformance::run_all`]).
+//! [`MediaStore`] trait, with a filesystem backend ([`fs::FsMediaStore`]), an S3-compatible
+//! backend (`s3::S3MediaStore`, with the crate feature `s3`) and a conformance suite of its
+//! own ([`conformance::run_all`]) that both pass.
 //!
 //! A media store is separate from [`Store`](crate::Store): files are large and streamed, and
 //! may live elsewhere (a directory served by a web server, an object store). Its errors are
 //! variants of the crate's one [`Error`]: [`Error::InvalidKey`],
-//! [`Error::TooLarge`], [`Error::RangeNotSatisfiable`] and [`Error::Upload`].
+//! [`Error::TooLarge`], [`Error::RangeNotSatisfiable`] and [`Error::Upload`] (and, from the
+//! S3 backend, [`Error::AccessDenied`] when the credentials are refused).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -37,6 +39,8 @@ use crate::error::{Error, Result};
 
 pub mod conformance;
 pub mod fs;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 /// The body of an upload: a stream of chunks; an `Err` item aborts the upload
 /// ([`Error::Upload`]) and nothing is stored.
