@@ -314,6 +314,48 @@ fn url_for_uses_the_public_url_and_the_prefix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_etag_is_recorded_at_put_not_recomputed() {
+    bounded(async {
+        let server = Server::start().await;
+        let store = S3MediaStore::open(server.config()).await.unwrap();
+        let k = key("a/recorded.bin");
+        let info = store
+            .put(&k, body(vec![b"original".to_vec()]), 100)
+            .await
+            .unwrap();
+        // The bytes change behind the store's back (same length); the metadata stays. `head`
+        // answers from the metadata, without reading the object again.
+        let file = server.root.path().join(BUCKET).join("a/recorded.bin");
+        std::fs::write(&file, b"tampered").unwrap();
+        let head = store.head(&k).await.unwrap().unwrap();
+        assert_eq!(head.etag, sha256_hex(b"original"));
+        assert_eq!(head, info);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_dropped_midway_sends_nothing() {
+    bounded(async {
+        let server = Server::start().await;
+        let store = S3MediaStore::open(server.config()).await.unwrap();
+        let k = key("a/dropped.bin");
+        // Past one part (so it is being spooled to a file), then a stream that never ends.
+        let first = Bytes::from(vec![7u8; PART_SIZE + 1]);
+        let never_ending = futures::StreamExt::chain(
+            futures::stream::iter([Ok(first)]),
+            futures::stream::pending(),
+        );
+        let put = store.put(&k, Box::pin(never_ending), u64::MAX);
+        let timed_out = tokio::time::timeout(Duration::from_millis(300), put).await;
+        assert!(timed_out.is_err(), "the put waits for its body");
+        assert_eq!(store.head(&k).await.unwrap(), None);
+        assert_eq!(store.list("", None, 10).await.unwrap(), vec![]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_written_by_other_tools_are_hashed_on_read() {
     bounded(async {
         let server = Server::start().await;
