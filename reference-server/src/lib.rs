@@ -8,6 +8,8 @@
 //! - [`http`]: the hyper server: federation endpoints (WebFinger, NodeInfo, actors, inboxes,
 //!   collections, statuses), server-rendered pages, the loopback admin listener.
 //! - [`api`]: the Mastodon client API and OAuth, so Mastodon apps can use the instance.
+//! - [`media_store`]: opens the configured media store (files under the data directory, or
+//!   an S3-compatible bucket).
 //! - [`cli`]: `woolly serve`, the admin subcommands (`account`, `domain-block`, `lookup`,
 //!   `token`) and the tools (`sig`, `corpus`).
 //!
@@ -40,6 +42,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod media_store;
 
 pub use app::App;
 pub use config::Config;
