@@ -11,6 +11,9 @@
 //! - video and audio ([`av`]): probed and transcoded with `ffmpeg` where it is installed (H.264/AAC
 //!   MP4, MP3), with a preview frame; without it they are stored as uploaded.
 //!
+//! [`store::open_media_store`] opens the store the files are kept in (the data directory or an
+//! S3-compatible bucket, as configured).
+//!
 //! Every rendition is a file in the caller's `out_dir`; the caller moves it into the
 //! `MediaStore` and deletes it. On every error path the half-written files are removed.
 
@@ -18,6 +21,7 @@ pub mod av;
 pub mod image;
 pub mod pool;
 pub mod sniff;
+pub mod store;
 
 use std::fs::File;
 use std::io::Write;
