@@ -83,6 +83,8 @@ fn remote_account(id: u64, name: &str, domain: &str) -> Account {
         fields: vec![("site".into(), "<a href=\"https://x.example\">x</a>".into())],
         avatar: None,
         header: None,
+        avatar_file: None,
+        header_file: None,
         created_at: 1_700_000_000_000,
         discoverable: true,
         deleted: false,
@@ -122,6 +124,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         local: false,
         activity_uri: Some(format!("{uri}/activity")),
         conversation: None,
+        media_ids: Vec::new(),
     }
 }
 

@@ -86,6 +86,7 @@ pub(crate) async fn update_credentials(ctx: &Ctx<'_>) -> ApiResult {
         Some(v) => Some(fields_param(v)?),
         None => None,
     };
+    super::media::profile_images(ctx, me).await?;
     let a = ctx
         .app
         .update_profile(me, display_name, note, locked, fields)

@@ -49,6 +49,7 @@ mod accounts;
 mod entities;
 mod follows;
 mod instance;
+mod media;
 mod multipart;
 mod notifications;
 pub mod oauth;
@@ -347,11 +348,18 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
                 "Web Push is not supported by this server",
             ))
         }
-        (&M::POST, A::Media | A::V2Media) | (&M::PUT, A::MediaItem) => unsupported(
-            ctx,
-            "write:media",
-            "Media uploads are not supported by this server",
-        ),
+        // Media.
+        (&M::POST, A::Media) => media::upload(ctx, false).await,
+        (&M::POST, A::V2Media) => media::upload(ctx, true).await,
+        (&M::GET, A::MediaItem) => media::get(ctx, id).await,
+        (&M::PUT, A::MediaItem) => media::update(ctx, id).await,
+        (&M::DELETE, A::MediaItem) => media::delete(ctx, id).await,
+        (&M::DELETE, A::ProfileAvatar) => {
+            media::delete_profile_image(ctx, crate::app::ProfileSlot::Avatar).await
+        }
+        (&M::DELETE, A::ProfileHeader) => {
+            media::delete_profile_image(ctx, crate::app::ProfileSlot::Header).await
+        }
         (&M::POST, A::Lists) => {
             unsupported(ctx, "write:lists", "Lists are not supported by this server")
         }

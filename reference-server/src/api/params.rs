@@ -115,7 +115,6 @@ impl Params {
     }
 
     /// The file parts of a multipart body, in order.
-    #[allow(dead_code)] // read by the media upload endpoints to come
     pub(crate) fn files(&self) -> &[FilePart] {
         &self.1
     }

@@ -114,6 +114,8 @@ impl App {
             fields: Vec::new(),
             avatar: None,
             header: None,
+            avatar_file: None,
+            header_file: None,
             created_at: now,
             discoverable: true,
             deleted: false,
@@ -228,6 +230,8 @@ impl App {
                 .and_then(|u| u.iter().next())
                 .and_then(|u| u.id().map(str::to_owned)),
             header: None,
+            avatar_file: None,
+            header_file: None,
             created_at: existing.as_ref().map_or(now, |a| a.created_at),
             discoverable: actor.discoverable.unwrap_or(false),
             deleted: false,

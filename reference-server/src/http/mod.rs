@@ -55,6 +55,7 @@ use routes::{Api, Matched, Route, Site};
 
 pub mod admin;
 mod federation;
+mod media;
 mod pages;
 pub(crate) mod routes;
 mod signed;
@@ -229,6 +230,9 @@ async fn site(app: &App, request: Request<Bytes>, site: Site, m: &Matched) -> Re
             (Site::UserStatus | Site::AtUserStatus, true, _) => pages::status(app, name, id).await,
             (Site::UserStatusActivity, true, _) => f.status(&request, name, id, true).await,
             (Site::Tag, true, _) => pages::tag(app, m.param("tag")).await,
+            (Site::Media, true, _) => media::serve(app, &request, m.param("key")).await,
+            (Site::MissingAvatar, true, _) => media::missing(&request, true),
+            (Site::MissingHeader, true, _) => media::missing(&request, false),
             _ => other_method_or_not_found(request.method()),
         }
     }

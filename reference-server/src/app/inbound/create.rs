@@ -143,6 +143,7 @@ impl App {
             local: false,
             activity_uri: None,
             conversation: o.conversation.clone(),
+            media_ids: Vec::new(),
         };
         match self.save_remote_status(&status).await {
             Ok(()) => {}

@@ -43,6 +43,7 @@ impl App {
             spoiler_text: s.spoiler_text.clone(),
             sensitive: s.sensitive,
             created_at: s.edited_at.unwrap_or(s.created_at),
+            media_ids: s.media_ids.clone(),
         });
         s.content = render::sanitize(o.content_text().unwrap_or_default());
         s.spoiler_text = o.summary_text().map(render::strip_html).unwrap_or_default();
