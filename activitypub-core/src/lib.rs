@@ -73,6 +73,7 @@ pub mod error;
 pub mod id;
 pub mod jsonld;
 pub mod lenient;
+pub mod media;
 pub mod nodeinfo;
 pub mod raw;
 pub mod validate;
