@@ -49,6 +49,11 @@ pub struct Config {
     /// federation's own CA), beside the bundled web PKI roots and the system's trust store
     /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
     pub extra_ca: Option<PathBuf>,
+    /// How many days a cached copy of a remote file (attachment, avatar, header) is kept
+    /// before the background cleanup deletes it (the post or account then shows the remote
+    /// URL again); `0` keeps them. Default 7, the default of Mastodon's own cleanup command
+    /// (`tootctl media remove --days`).
+    pub media_cache_retention_days: u64,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -76,6 +81,7 @@ impl Default for Config {
             contact_email: String::new(),
             cache_mb: 16,
             extra_ca: None,
+            media_cache_retention_days: 7,
             base_url_given: false,
             domain_given: false,
         }
@@ -159,6 +165,10 @@ impl Config {
                 "CACHE_MB" => self.cache_mb = v.parse().map_err(|_| bad("a number"))?,
                 "EXTRA_CA" => {
                     self.extra_ca = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty())
+                }
+                "MEDIA_CACHE_RETENTION_DAYS" => {
+                    self.media_cache_retention_days =
+                        v.parse().map_err(|_| bad("a number of days"))?
                 }
                 _ => {}
             }
@@ -245,6 +255,25 @@ mod tests {
         let mut d = Config::default();
         d.validate().expect("defaults are valid");
         assert_eq!(d.domain(), "localhost:8080");
+    }
+
+    #[test]
+    fn media_cache_retention_reads_from_file_and_env() {
+        assert_eq!(Config::default().media_cache_retention_days, 7);
+        let mut c: Config = toml::from_str("media_cache_retention_days = 30").expect("toml");
+        assert_eq!(c.media_cache_retention_days, 30);
+        c.apply_env([(
+            "WOOLLY_MEDIA_CACHE_RETENTION_DAYS".to_owned(),
+            "0".to_owned(),
+        )])
+        .expect("env");
+        assert_eq!(c.media_cache_retention_days, 0);
+        assert!(c
+            .apply_env([(
+                "WOOLLY_MEDIA_CACHE_RETENTION_DAYS".to_owned(),
+                "a week".to_owned()
+            )])
+            .is_err());
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn file_stream(file: tokio::fs::File) -> ByteStream<'static> {
 }
 
 /// Mastodon's `meta` with the focal point in it.
-fn meta_with_focus(meta: &Value, focus: Option<Focus>) -> Value {
+pub(super) fn meta_with_focus(meta: &Value, focus: Option<Focus>) -> Value {
     let mut meta = match meta {
         Value::Object(m) => Value::Object(m.clone()),
         _ => json!({}),
@@ -310,7 +310,11 @@ impl App {
     }
 
     /// Processes an upload on the pool; the upload file is deleted once done.
-    async fn process_upload(&self, upload: Upload, purpose: Purpose) -> Result<Processed, Error> {
+    pub(super) async fn process_upload(
+        &self,
+        upload: Upload,
+        purpose: Purpose,
+    ) -> Result<Processed, Error> {
         let path = upload.path().to_path_buf();
         let result = self.inner.media_pool.process(path, purpose).await;
         drop(upload);
@@ -318,7 +322,11 @@ impl App {
     }
 
     /// Moves one rendition into the media store under `key`; the file is deleted either way.
-    async fn store_rendition(&self, r: &Rendition, key: &str) -> Result<MediaFile, Error> {
+    pub(super) async fn store_rendition(
+        &self,
+        r: &Rendition,
+        key: &str,
+    ) -> Result<MediaFile, Error> {
         let result = async {
             let k = MediaKey::new(key)?;
             let file = tokio::fs::File::open(&r.path).await?;

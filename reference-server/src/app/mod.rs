@@ -11,6 +11,8 @@
 //! - [`pins`]: pinned statuses and `featured` collections.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
+//! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
+//!   (attachments, avatars, headers) with its retention.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`notifications`]: notifications of local accounts.
@@ -43,6 +45,7 @@ pub mod notifications;
 pub mod pins;
 pub mod rebase;
 pub mod relationships;
+pub mod remote_media;
 pub mod render;
 pub mod statuses;
 pub mod timelines;
@@ -110,6 +113,9 @@ pub(crate) struct State {
     /// Bounds the background reads of remote `featured` collections running at once
     /// ([`App::sync_featured`]; the others wait their turn).
     pub(crate) featured_syncs: tokio::sync::Semaphore,
+    /// Bounds the remote files fetched at once for the media cache
+    /// ([`remote_media::FETCHES_AT_ONCE`]).
+    pub(crate) media_fetches: tokio::sync::Semaphore,
 }
 
 /// The instance. Cheap to clone.
@@ -174,6 +180,7 @@ impl App {
             ids: model::IdGen::default(),
             events,
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
+            media_fetches: tokio::sync::Semaphore::new(remote_media::FETCHES_AT_ONCE),
         });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)

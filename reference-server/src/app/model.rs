@@ -117,6 +117,9 @@ pub(in crate::app) mod coll {
     /// Uploaded media not attached to a status yet (media ids, keyed by id, so by upload
     /// time): what the cleanup job sweeps.
     pub const UNATTACHED_MEDIA: &str = "media:unattached";
+    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`), keyed by
+    /// the time they were cached: what the cache cleanup sweeps.
+    pub const CACHED_MEDIA: &str = "media:cached";
 }
 
 /// A list the instance keeps, by what it lists. The API and HTTP layers page and count them

@@ -379,7 +379,8 @@ async fn serve(config: Config) -> Result<(), Error> {
 /// How often unattached uploads older than a day are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// Sweeps unattached uploads older than a day ([`App::sweep_unattached_media`]) now and every
+/// Sweeps unattached uploads older than a day ([`App::sweep_unattached_media`]) and cached
+/// remote media past `media_cache_retention_days` ([`App::sweep_media_cache`]) now and every
 /// [`SWEEP_EVERY`], until `stop` turns true.
 async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
@@ -387,6 +388,14 @@ async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "unattached uploads older than a day removed"),
             Err(e) => tracing::warn!(error = %e, "sweeping unattached uploads failed"),
+        }
+        match app.sweep_media_cache().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                removed = n,
+                "cached remote media past its retention removed"
+            ),
+            Err(e) => tracing::warn!(error = %e, "sweeping the remote media cache failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(SWEEP_EVERY) => {}
