@@ -111,6 +111,8 @@ pub(crate) async fn profile_images(ctx: &Ctx<'_>, me: u64) -> Result<(), ApiErro
 /// `DELETE /api/v1/profile/avatar` and `/header`: the default image shows again.
 pub(crate) async fn delete_profile_image(ctx: &Ctx<'_>, slot: ProfileSlot) -> ApiResult {
     let me = ctx.user("write:accounts")?;
-    let a = ctx.app.remove_profile_image(me, slot).await?;
+    ctx.app.remove_profile_image(me, slot).await?;
+    // Followers hear of it as of any profile change (an `Update` of the actor).
+    let a = ctx.app.update_profile(me, None, None, None, None).await?;
     ok(entities::credential_account(ctx.app, &a).await?)
 }

@@ -228,15 +228,9 @@ pub(crate) async fn edit(ctx: &Ctx<'_>, id: &str) -> ApiResult {
             p.bool("sensitive")?,
             p.nonempty("language"),
             media_ids,
+            attributes,
         )
         .await?;
-    for (id, description, focus) in attributes {
-        if !edited.media_ids.contains(&id) {
-            continue;
-        }
-        let m = ctx.app.media_attachment(id).await?;
-        ctx.app.describe_media(m, description, focus).await?;
-    }
     ok(entities::status(ctx.app, &edited, Some(me)).await?)
 }
 

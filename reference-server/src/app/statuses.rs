@@ -459,7 +459,9 @@ impl App {
     }
 
     /// Edits a local status (keeping the earlier version) and federates an `Update`.
-    /// `media_ids`, if given, replaces its attachments (Mastodon's rules, as for a new one).
+    /// `media_ids`, if given, replaces its attachments (Mastodon's rules, as for a new one);
+    /// `media_attributes` (`(id, description, focus)`) describe its attachments, before the
+    /// `Update` is built, so that other servers see the new descriptions.
     #[allow(clippy::too_many_arguments)]
     pub async fn edit_status(
         &self,
@@ -470,6 +472,7 @@ impl App {
         sensitive: Option<bool>,
         language: Option<String>,
         media_ids: Option<Vec<u64>>,
+        media_attributes: Vec<(u64, Option<String>, Option<super::media::Focus>)>,
     ) -> Result<Status, Error> {
         let mut s = self.status(status_id).await?;
         if s.account_id != account_id || s.reblog_of_id.is_some() {
@@ -528,6 +531,14 @@ impl App {
         if let Some(media) = media {
             s.media_ids = media.iter().map(|m| m.id).collect();
             self.take_media(&s, media).await?;
+        }
+        // New descriptions and focal points go into the `Update` below.
+        for (id, description, focus) in media_attributes {
+            if !s.media_ids.contains(&id) {
+                continue;
+            }
+            let m = self.media_attachment(id).await?;
+            self.describe_media(m, description, focus).await?;
         }
         self.save_status(&s).await?;
         self.announce_edit(&s).await?;
