@@ -241,16 +241,14 @@ fn peertube_video_picks_the_mp4_up_to_1080p() {
         post.url.unwrap(),
         url("https://tilvids.com/videos/watch/e7946124-7b72-4ad7-9d22-844a84bb2de1")
     );
-    let author = media::author_of(&video, "").unwrap();
-    let signer = media::author_of(
-        &video,
-        "https://tilvids.com/video-channels/thelinuxexperiment_channel",
+    // attributedTo is [account (Person), channel (Group)]: the signer if listed, else the
+    // Person.
+    let channel = "https://tilvids.com/video-channels/thelinuxexperiment_channel";
+    assert_eq!(
+        media::author_of(&video, "").unwrap().as_str(),
+        "https://tilvids.com/accounts/thelinuxexperiment"
     );
-    assert!(
-        author.as_str().starts_with("https://tilvids.com/accounts/"),
-        "{author:?}"
-    );
-    assert!(signer.is_some());
+    assert_eq!(media::author_of(&video, channel).unwrap().as_str(), channel);
 
     let older = post_of("peertube/gts-fixture_video.json");
     let m = media::as_post(&older).unwrap().media.unwrap();
@@ -367,6 +365,65 @@ fn builders_round_trip() {
     let header = media::image(&back).unwrap();
     assert_eq!(header.url, url("https://wool.example/h.jpg"));
     assert_eq!(header.media_type.as_deref(), Some("image/jpeg"));
+}
+
+fn object(json: Value) -> AnyObject {
+    serde_json::from_value(json).unwrap()
+}
+
+#[test]
+fn skips_non_media_keeps_bare_iris_and_caps_the_count() {
+    let mut items = vec![
+        serde_json::json!({"type": "PropertyValue", "name": "site", "value": "x"}),
+        serde_json::json!({"type": "IdentityProof", "name": "p"}),
+        serde_json::json!("https://a.example/bare"),
+        serde_json::json!("magnet:?xt=urn:btih:00"),
+    ];
+    for i in 0..6 {
+        items.push(serde_json::json!({"type": "Document", "mediaType": "image/png", "url": format!("https://a.example/{i}.png")}));
+    }
+    let note = object(
+        serde_json::json!({"id": "https://a.example/n", "type": "Note", "attachment": items}),
+    );
+    let got = media::attachments(&note);
+    assert_eq!(got.len(), media::MAX_ATTACHMENTS);
+    assert_eq!(got[0].url, url("https://a.example/bare"));
+    assert_eq!(got[0].kind, MediaKind::Unknown);
+    assert_eq!(got[1].url, url("https://a.example/0.png"));
+    assert_eq!(got[3].url, url("https://a.example/2.png"));
+    assert_eq!(media::attachments_up_to(&note, 10).len(), 7);
+}
+
+#[test]
+fn renditions_above_1080_are_taken_only_when_nothing_smaller_is_offered() {
+    let link = |h: u64, t: &str| serde_json::json!({"type": "Link", "mediaType": t, "href": format!("https://v.example/{h}"), "height": h});
+    let video = |links: Vec<Value>| {
+        object(serde_json::json!({"id": "https://v.example/v", "type": "Video", "url": links}))
+    };
+    let v = video(vec![
+        link(2160, "video/mp4"),
+        link(720, "video/mp4"),
+        link(1080, "application/x-bittorrent"),
+        link(480, "video/mp4"),
+    ]);
+    assert_eq!(media::own_media(&v).unwrap().height, Some(720));
+    let v = video(vec![link(2160, "video/mp4"), link(1440, "video/mp4")]);
+    assert_eq!(media::own_media(&v).unwrap().height, Some(1440));
+    // Focal points out of range are clamped; avatars as an array take the widest.
+    let actor = object(serde_json::json!({
+        "id": "https://v.example/u", "type": "Person", "inbox": "https://v.example/u/inbox",
+        "icon": [{"type": "Image", "url": "https://v.example/s.png", "width": 48},
+                 {"type": "Image", "url": "https://v.example/l.png", "width": 400}],
+        "attachment": [{"type": "Image", "url": "https://v.example/f.png", "focalPoint": [-3, 0.5]}],
+    }));
+    assert_eq!(
+        media::icon(&actor).unwrap().url,
+        url("https://v.example/l.png")
+    );
+    assert_eq!(
+        only(media::attachments(&actor)).focal_point,
+        Some((-1.0, 0.5))
+    );
 }
 
 fn any_json() -> impl Strategy<Value = Value> {

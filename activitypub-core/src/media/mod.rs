@@ -331,17 +331,18 @@ pub(crate) fn candidates(v: &Value, base: Option<&Url>, depth: u8, out: &mut Vec
 fn best(mut found: Vec<Candidate>, wanted: Option<MediaKind>) -> Option<Candidate> {
     let playable = |c: &Candidate| c.media_type.as_deref().and_then(MediaKind::from_media_type);
     let has_wanted = wanted.is_some_and(|w| found.iter().any(|c| playable(c) == Some(w)));
-    let rank = |c: &Candidate| -> Option<(u8, u64)> {
+    let rank = |c: &Candidate| -> Option<(u8, u8, u64)> {
         let kind = playable(c)?;
         let kind_rank = u8::from(!has_wanted || Some(kind) == wanted);
         // Old PeerTube gives the resolution as `width` alone.
         let h = c.height.or(c.width).unwrap_or(0);
-        let size_rank = if h <= PREFERRED_MAX_HEIGHT {
-            PREFERRED_MAX_HEIGHT + 1 + h
+        // Up to the limit, the taller the better; above it, the shorter the better.
+        let (fits, size_rank) = if h <= PREFERRED_MAX_HEIGHT {
+            (1, h)
         } else {
-            u64::MAX - h
+            (0, u64::MAX - h)
         };
-        Some((kind_rank, size_rank))
+        Some((kind_rank, fits, size_rank))
     };
     let mut best_index = None;
     let mut best_rank = None;
