@@ -14,8 +14,7 @@
 
 mod common;
 
-use std::io::Cursor;
-
+use common::media::{bytes_of, dimensions, png, send_multipart};
 use common::{cluster, poll, Api, DELIVERY};
 use serde_json::{json, Value};
 
@@ -23,80 +22,6 @@ fn s(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("not a string: {v}"))
         .to_owned()
-}
-
-/// A PNG of `w`×`h` pixels with a gradient (so that it has a blurhash worth the name).
-fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, seed])
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-/// A multipart body of text fields and one file field; returns (content type, body).
-fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
-    let boundary = "woolly-test-boundary-7c1e";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    let (name, filename, bytes) = file;
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-/// Sends a multipart request with the bearer token; the JSON answer (2xx asserted).
-fn send_multipart(
-    method: &str,
-    url: &str,
-    token: &str,
-    fields: &[(&str, &str)],
-    file: (&str, &str, &[u8]),
-) -> Value {
-    let (ct, body) = multipart(fields, file);
-    let r = ureq::request(method, url)
-        .set("Authorization", &format!("Bearer {token}"))
-        .set("Content-Type", &ct)
-        .send_bytes(&body);
-    match r {
-        Ok(r) => serde_json::from_str(&r.into_string().unwrap()).unwrap(),
-        Err(ureq::Error::Status(code, r)) => {
-            panic!(
-                "{method} {url}: {code}: {}",
-                r.into_string().unwrap_or_default()
-            )
-        }
-        Err(e) => panic!("{method} {url}: {e}"),
-    }
-}
-
-/// The bytes at `url` (200 asserted).
-fn bytes_of(url: &str) -> Vec<u8> {
-    let r = ureq::get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut r.into_reader(), &mut out).unwrap();
-    out
-}
-
-fn dimensions(bytes: &[u8]) -> (u32, u32) {
-    let img = image::load_from_memory(bytes).unwrap();
-    (img.width(), img.height())
 }
 
 /// `follower` follows `handle` and the follow is accepted; the target's id there.
