@@ -1,7 +1,7 @@
 //! `Create` of a post: stored with its missing reply parents, fanned out, notified.
 
 use activitypub_core::engine::InboxActivity;
-use activitypub_core::media::{PostView, RemoteMedia};
+use activitypub_core::media::{MediaKind, PostView, RemoteMedia};
 use activitypub_core::{AnyObject, Object};
 
 use crate::app::model::{Account, Status, StatusVisibility};
@@ -119,7 +119,7 @@ impl App {
             .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
             .unwrap_or(now);
         let id = self.inner.ids.at(published, now);
-        let media = self.remote_attachments(&post_media(&post), author.id, id, &[]);
+        let media = self.remote_attachments(&post_media(&post, o), author.id, id, &[]);
         let status = Status {
             id,
             uri: uri.clone(),
@@ -180,16 +180,28 @@ impl App {
 }
 
 /// The media of a post: its attachments; for an `Image`, `Video` or `Audio` without any, the
-/// object's own file, with its thumbnail (`icon`) as the preview.
-pub(crate) fn post_media(post: &PostView) -> Vec<RemoteMedia> {
-    if !post.attachments.is_empty() {
-        return post.attachments.clone();
+/// object's own file, with its thumbnail (`icon`) as the preview; for another converted
+/// object without any (a Lemmy or Mbin `Page`), its `image`. An attachment of no known type
+/// at the URL of the object's `image` is that image.
+pub(crate) fn post_media(post: &PostView, o: &Object) -> Vec<RemoteMedia> {
+    let picture = activitypub_core::media::image(o);
+    let mut media = post.attachments.clone();
+    if media.is_empty() {
+        if let Some(mut own) = post.media.clone() {
+            if own.preview.is_none() {
+                own.preview = post.thumbnail.as_ref().map(|t| t.url.clone());
+            }
+            media.push(own);
+        } else if let Some(p) = picture.clone().filter(|_| post.converted) {
+            media.push(p);
+        }
     }
-    let Some(mut own) = post.media.clone() else {
-        return Vec::new();
-    };
-    if own.preview.is_none() {
-        own.preview = post.thumbnail.as_ref().map(|t| t.url.clone());
+    if let Some(p) = &picture {
+        for m in &mut media {
+            if m.kind == MediaKind::Unknown && m.url == p.url {
+                m.kind = MediaKind::Image;
+            }
+        }
     }
-    vec![own]
+    media
 }

@@ -65,8 +65,12 @@ impl App {
             .into_iter()
             .flatten()
             .collect();
-        let media =
-            self.remote_attachments(&super::create::post_media(&post), actor.id, s.id, &existing);
+        let media = self.remote_attachments(
+            &super::create::post_media(&post, o),
+            actor.id,
+            s.id,
+            &existing,
+        );
         s.media_ids = media.iter().map(|m| m.id).collect();
         self.save_media_records(&media).await?;
         self.save_status(&s).await?;
