@@ -111,6 +111,32 @@ impl Router {
                 None => boxed(not_found_json()),
             };
         }
+        if let Some(m) = routes::lookup(&path) {
+            if let Route::Api(api) = m.route {
+                let (parts, body) = request.into_parts();
+                if crate::api::streams_upload(api, &parts) {
+                    let request = Request::from_parts(parts, body);
+                    let mut response =
+                        crate::api::answer_streamed(&self.app, request, api, &m).await;
+                    routes::allow_cross_origin(&mut response);
+                    return boxed(response);
+                }
+                return self
+                    .collect_and_handle(Request::from_parts(parts, body), peer, route, path)
+                    .await;
+            }
+        }
+        self.collect_and_handle(request, peer, route, path).await
+    }
+
+    /// [`Router::handle_incoming`] for a request whose body is collected.
+    async fn collect_and_handle(
+        &self,
+        request: Request<hyper::body::Incoming>,
+        peer: SocketAddr,
+        route: Option<Route>,
+        path: String,
+    ) -> Response<Body> {
         let expects_continue = request
             .headers()
             .get(header::EXPECT)
