@@ -260,3 +260,59 @@ async fn the_sweep_survives_a_restart() {
         .unwrap()
         .is_empty());
 }
+
+/// An animated GIF of `frames` frames.
+fn animated_gif(width: u32, height: u32, frames: u32) -> Vec<u8> {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    use image::{Frame, Rgba, RgbaImage};
+    let mut out = Vec::new();
+    {
+        let mut enc = GifEncoder::new(&mut out);
+        enc.set_repeat(Repeat::Infinite).unwrap();
+        for i in 0..frames {
+            let img = RgbaImage::from_fn(width, height, |x, y| {
+                Rgba([((x + i * 50) % 256) as u8, (y % 256) as u8, 40, 255])
+            });
+            enc.encode_frame(Frame::from_parts(
+                img,
+                0,
+                0,
+                image::Delay::from_numer_denom_ms(100, 1),
+            ))
+            .unwrap();
+        }
+    }
+    out
+}
+
+/// An animated avatar keeps its animation, and `avatar_static` is a still image of it.
+#[tokio::test]
+async fn an_animated_avatar_has_a_static_version() {
+    let app = instance().await;
+    let (_, t) = user(&app, "alice").await;
+    let a = send_multipart(
+        &app,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&t),
+        &[],
+        &[("avatar", "spin.gif", &animated_gif(120, 120, 3))],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let (avatar, still) = (
+        a.body["avatar"].as_str().unwrap(),
+        a.body["avatar_static"].as_str().unwrap(),
+    );
+    assert_ne!(avatar, still);
+    let animated = fetch(&app, avatar).await;
+    assert_eq!(animated.status(), StatusCode::OK);
+    assert_eq!(animated.headers()["content-type"], "image/gif");
+    let frames =
+        image::codecs::gif::GifDecoder::new(std::io::Cursor::new(animated.body().to_vec()))
+            .map(|d| image::AnimationDecoder::into_frames(d).count())
+            .unwrap();
+    assert!(frames > 1, "{frames} frames");
+    let img = decoded(fetch(&app, still).await.body());
+    assert_eq!((img.width(), img.height()), (400, 400));
+}
