@@ -158,7 +158,7 @@ fn png_with_alpha_stays_png_with_alpha() -> TestResult {
 }
 
 #[test]
-fn still_gif_becomes_png_and_webp_stays_webp() -> TestResult {
+fn still_gif_becomes_png_and_webp_keeps_alpha() -> TestResult {
     let case = Case::new();
     let p = case.run(
         "s.gif",
@@ -179,6 +179,19 @@ fn still_gif_becomes_png_and_webp_stays_webp() -> TestResult {
     assert_eq!(p.original.content_type, "image/webp");
     assert_eq!(p.small.as_ref().ok_or("small")?.content_type, "image/webp");
     assert_eq!(read_image(&p.original.path).height(), 80);
+    assert!(read_image(&p.original.path).color().has_alpha());
+
+    // An opaque WebP is stored as JPEG (lossless WebP of a photo is several times larger).
+    let p = case.run(
+        "o.webp",
+        &encode(
+            &DynamicImage::ImageRgb8(picture(120, 80, false).to_rgb8()),
+            ImageFormat::WebP,
+        ),
+        Purpose::Attachment,
+    )?;
+    assert_eq!(p.original.content_type, "image/jpeg");
+    assert_eq!(read_image(&p.original.path).width(), 120);
     Ok(())
 }
 
@@ -313,6 +326,14 @@ fn animated_avatar_gets_a_static_version() -> TestResult {
     assert_eq!(still.content_type, "image/png");
     assert_eq!(read_image(&still.path).width(), 400);
     assert_eq!(p.original.content_type, "image/gif");
+    let animation = read_image(&p.original.path);
+    if media::av::tools().is_some() {
+        // ffmpeg resized and cropped the animation too.
+        assert_eq!((animation.width(), animation.height()), (400, 400));
+    } else {
+        // Without ffmpeg the animation is kept as uploaded.
+        assert_eq!((animation.width(), animation.height()), (64, 48));
+    }
     assert_eq!(case.out_files(), 2);
     Ok(())
 }
@@ -445,17 +466,29 @@ async fn the_pool_bounds_concurrency_and_time() -> TestResult {
     let case = Case::new();
     let pool = MediaPool::new(2, Limits::default(), case.out.clone());
     assert_eq!(pool.workers(), 2);
-    let jpeg = encode(&picture(640, 480, false), ImageFormat::Jpeg);
-    let jobs: Vec<_> = (0..4)
-        .map(|i| {
+    // Big enough (3 MP) that each job runs long enough to be seen running.
+    let jpeg = encode(&picture(2000, 1500, false), ImageFormat::Jpeg);
+    let inputs: Vec<_> = (0..4)
+        .map(|i| case.input(&format!("{i}.jpg"), &jpeg))
+        .collect();
+    let jobs: Vec<_> = inputs
+        .into_iter()
+        .map(|input| {
             let pool = pool.clone();
-            let input = case.input(&format!("{i}.jpg"), &jpeg);
             tokio::spawn(async move { pool.process(input, Purpose::Attachment).await })
         })
         .collect();
+    // Never more than two at once while the four are processed.
+    let mut most = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !jobs.iter().all(|j| j.is_finished()) && Instant::now() < deadline {
+        most = most.max(pool.busy());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!((1..=2).contains(&most), "{most} busy at once");
     for job in jobs {
         let p = job.await??;
-        assert_eq!(p.original.width, Some(640));
+        assert_eq!(p.original.width, Some(2000));
     }
     assert_eq!(case.out_files(), 8);
 

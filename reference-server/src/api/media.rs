@@ -14,15 +14,32 @@ use crate::app::{MediaAttachment, MediaState, ProfileSlot, Upload};
 
 /// Copies an uploaded file part into an upload in the work directory, within the largest
 /// upload taken (`413` past it).
-pub(crate) fn upload_of(ctx: &Ctx<'_>, part: &FilePart) -> Result<Upload, ApiError> {
+fn upload_of(ctx: &Ctx<'_>, part: &FilePart) -> Result<Upload, ApiError> {
     let mut upload = ctx.app.new_upload()?;
     upload.write_chunk(&part.bytes, ctx.app.max_upload_bytes())?;
     Ok(upload)
 }
 
-/// The `file` part (`422` without one, as Mastodon's validation says).
-fn file_part<'a>(ctx: &'a Ctx<'_>, name: &str) -> Option<&'a FilePart> {
-    ctx.p.files().iter().find(|f| f.name == name)
+/// The upload of file part `name`: streamed to the work directory already, or copied there
+/// from a collected body. `None` if the request has no such part.
+fn take_upload(ctx: &Ctx<'_>, name: &str) -> Result<Option<Upload>, ApiError> {
+    let streamed = {
+        let mut uploads = ctx
+            .uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        uploads
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|i| uploads.remove(i).1)
+    };
+    if let Some(u) = streamed {
+        return Ok(Some(u));
+    }
+    match ctx.p.files().iter().find(|f| f.name == name) {
+        Some(part) => Ok(Some(upload_of(ctx, part)?)),
+        None => Ok(None),
+    }
 }
 
 /// `description` and `focus` of a request (`None` when not sent), checked.
@@ -61,9 +78,8 @@ fn answer(ctx: &Ctx<'_>, m: &MediaAttachment, processing: StatusCode) -> ApiResu
 pub(crate) async fn upload(ctx: &Ctx<'_>, v2: bool) -> ApiResult {
     let me = ctx.user("write:media")?;
     let (description, focus) = description_and_focus(ctx)?;
-    let part = file_part(ctx, "file")
+    let upload = take_upload(ctx, "file")?
         .ok_or_else(|| ApiError::unprocessable("Validation failed: File can't be blank"))?;
-    let upload = upload_of(ctx, part)?;
     let m = ctx
         .app
         .create_media(me, upload, description, focus, !v2)
@@ -100,8 +116,7 @@ pub(crate) async fn profile_images(ctx: &Ctx<'_>, me: u64) -> Result<(), ApiErro
         ("avatar", ProfileSlot::Avatar),
         ("header", ProfileSlot::Header),
     ] {
-        if let Some(part) = file_part(ctx, name) {
-            let upload = upload_of(ctx, part)?;
+        if let Some(upload) = take_upload(ctx, name)? {
             ctx.app.set_profile_image(me, slot, upload).await?;
         }
     }

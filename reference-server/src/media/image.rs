@@ -9,7 +9,8 @@
 //! preview and its blurhash are made from the stored original.
 //!
 //! Output formats follow Mastodon: JPEG stays JPEG, PNG stays PNG, a still GIF becomes PNG,
-//! WebP stays WebP (lossless, the image crate's only WebP encoder). An animated GIF becomes an
+//! a WebP with alpha stays WebP (lossless, the image crate's only WebP encoder) and an opaque
+//! one becomes JPEG (lossless WebP of a photo is several times larger). An animated GIF becomes an
 //! H.264 MP4 `gifv` where ffmpeg is installed ([`super::av`]), else it is kept as uploaded
 //! (GIF carries no EXIF) with a PNG preview of its first frame. AVIF and HEIC are recognised
 //! and refused: no pure-Rust decoder for them exists in the `image` crate family.
@@ -50,10 +51,14 @@ enum OutFormat {
 }
 
 impl OutFormat {
-    fn for_input(t: MediaType) -> OutFormat {
+    /// The stored format for an input of type `t`; `alpha`: whether the image has an alpha
+    /// channel. An opaque WebP becomes JPEG: the image crate encodes WebP only losslessly,
+    /// which for a photo can be several times the size (and over the 16 MB limit).
+    fn for_input(t: MediaType, alpha: bool) -> OutFormat {
         match t {
             MediaType::Jpeg => OutFormat::Jpeg,
-            MediaType::WebP => OutFormat::WebP,
+            MediaType::WebP if alpha => OutFormat::WebP,
+            MediaType::WebP => OutFormat::Jpeg,
             _ => OutFormat::Png,
         }
     }
@@ -123,7 +128,7 @@ pub fn process_image(
         }
     } else {
         let (img, orientation) = decode(input, format, limits)?;
-        let out_format = OutFormat::for_input(media_type);
+        let out_format = OutFormat::for_input(media_type, img.color().has_alpha());
         still(
             img,
             orientation,

@@ -162,12 +162,16 @@ impl Processed {
 
 /// The MIME types accepted for upload here, for `/api/v1/instance`: only what really works.
 /// Video and audio are listed either way: without ffmpeg they are stored as uploaded.
+/// The other names browsers give the same formats are listed too, since clients compare a
+/// file's declared type with this list (the server itself goes by the bytes).
 pub fn supported_mime_types() -> Vec<&'static str> {
-    MediaType::ALL
+    let mut types: Vec<&'static str> = MediaType::ALL
         .iter()
         .filter(|t| t.is_supported())
         .map(|t| t.mime())
-        .collect()
+        .collect();
+    types.extend(["audio/wav", "audio/x-wav", "audio/mp3", "video/x-matroska"]);
+    types
 }
 
 /// Processes the file at `input` for `purpose`, writing renditions into `out_dir`

@@ -1,6 +1,7 @@
 //! The bounded worker pool that processes uploads off the request path.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -15,6 +16,7 @@ use crate::Error;
 #[derive(Debug, Clone)]
 pub struct MediaPool {
     permits: Arc<Semaphore>,
+    running: Arc<AtomicUsize>,
     workers: usize,
     limits: Arc<Limits>,
     out_dir: PathBuf,
@@ -26,6 +28,7 @@ impl MediaPool {
         let workers = workers.max(1);
         MediaPool {
             permits: Arc::new(Semaphore::new(workers)),
+            running: Arc::new(AtomicUsize::new(0)),
             workers,
             limits: Arc::new(limits),
             out_dir,
@@ -41,6 +44,12 @@ impl MediaPool {
     /// How many uploads are processed at once at most.
     pub fn workers(&self) -> usize {
         self.workers
+    }
+
+    /// How many uploads are being processed now (counted inside the workers, also those
+    /// whose caller gave up on a time-out).
+    pub fn busy(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
     }
 
     /// The limits in force.
@@ -68,14 +77,23 @@ impl MediaPool {
             .map_err(|_| Error::Io(std::io::Error::other("media pool closed")))?;
         let limits = self.limits.clone();
         let out_dir = self.out_dir.clone();
+        let running = self.running.clone();
         let task = tokio::task::spawn_blocking(move || {
+            running.fetch_add(1, Ordering::SeqCst);
             let result = process_file(&input, purpose, &limits, &out_dir);
+            running.fetch_sub(1, Ordering::SeqCst);
             drop(permit);
             result
         });
         let mut task = task;
         match tokio::time::timeout_at(deadline, &mut task).await {
             Ok(Ok(result)) => result,
+            Ok(Err(join)) if join.is_panic() => {
+                // A decoder bug on some input: the upload is refused, the server goes on (the
+                // worker's `Outputs` removed its files while unwinding).
+                tracing::error!("media worker panicked: {join}");
+                Err(Error::CorruptMedia("the file could not be decoded".into()))
+            }
             Ok(Err(join)) => Err(Error::Io(std::io::Error::other(format!(
                 "media worker failed: {join}"
             )))),
