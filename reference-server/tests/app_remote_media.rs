@@ -740,3 +740,44 @@ async fn remote_avatars_and_headers_are_kept_cached_and_replaced() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn a_remote_animated_gif_is_cached_as_gifv() {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    if reference_server::media::av::tools().is_none() {
+        eprintln!("SKIPPED a_remote_animated_gif_is_cached_as_gifv: ffmpeg/ffprobe not on PATH");
+        return;
+    }
+    let mut gif = Vec::new();
+    {
+        let mut enc = GifEncoder::new(Cursor::new(&mut gif));
+        enc.set_repeat(Repeat::Infinite).unwrap();
+        for i in 0..4u32 {
+            let img = image::RgbaImage::from_fn(40, 30, |x, y| {
+                image::Rgba([(x * 6 + i * 50) as u8, (y * 8) as u8, 90, 255])
+            });
+            let delay = image::Delay::from_numer_denom_ms(100, 1);
+            enc.encode_frame(image::Frame::from_parts(img, 0, 0, delay))
+                .unwrap();
+        }
+    }
+    let e = env(7).await;
+    let key = e.person(BOB, json!({}));
+    e.serve(
+        "http://files.test/anim.gif",
+        StatusCode::OK,
+        "image/gif",
+        gif,
+    );
+    let st = note_with(
+        &e,
+        &key,
+        3,
+        json!([{"type": "Document", "mediaType": "image/gif", "url": "http://files.test/anim.gif"}]),
+    )
+    .await;
+    let m = cached(&e, st["uri"].as_str().unwrap(), 0).await;
+    // As the processed file is: an H.264 video, typed gifv as Mastodon types it.
+    assert_eq!(m["type"], "gifv", "{m}");
+    assert!(m["url"].as_str().unwrap().ends_with(".mp4"), "{m}");
+}

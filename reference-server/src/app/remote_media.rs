@@ -228,7 +228,7 @@ impl App {
         };
         let fetched = self.fetch_remote_file(&url, limit).await?;
         let dir = format!("cache/media_attachments/{id}");
-        let (file, preview, blurhash, meta) = if fetched.sniffed.is_image() {
+        let (file, preview, blurhash, meta, processed_kind) = if fetched.sniffed.is_image() {
             let p = self
                 .process_bytes(&fetched.bytes, Purpose::Attachment)
                 .await?;
@@ -251,13 +251,19 @@ impl App {
             .await;
             p.remove_files();
             let (file, preview) = stored?;
-            (file, preview, p.blurhash.clone(), Some(p.meta.clone()))
+            (
+                file,
+                preview,
+                p.blurhash.clone(),
+                Some(p.meta.clone()),
+                Some(p.kind),
+            )
         } else {
             let key = format!("{dir}/original.{}", fetched.sniffed.extension());
             let file = self
                 .put_bytes(&key, fetched.bytes.clone(), fetched.sniffed.mime())
                 .await?;
-            (file, None, None, None)
+            (file, None, None, None, None)
         };
         // The record as it is now (an edit or a delete may have come meanwhile).
         let Some(mut current) = self
@@ -277,14 +283,17 @@ impl App {
         if let Some(meta) = meta {
             let mut merged = meta;
             if let (Value::Object(old), Value::Object(new)) = (&current.meta, &mut merged) {
-                // The sender's size stays if the processed original was scaled down.
+                // What the processing measured wins; what it did not produce stays.
                 for (k, v) in old {
                     new.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }
             current.meta = meta_with_focus(&merged, current.focus);
         }
-        if current.kind == MediaKind::Unknown {
+        if let Some(kind) = processed_kind {
+            // An animated GIF becomes a `gifv` video when ffmpeg is there, as on Mastodon.
+            current.kind = kind;
+        } else if current.kind == MediaKind::Unknown {
             current.kind = if fetched.sniffed.is_image() {
                 MediaKind::Image
             } else if fetched.sniffed.is_audio() {
