@@ -90,6 +90,9 @@ async fn files_are_served_with_etags_ranges_and_safe_headers() {
     let token = reference_server::api::create_token(&app, alice.id, "read write")
         .await
         .unwrap();
+    let read_only = reference_server::api::create_token(&app, alice.id, "read")
+        .await
+        .unwrap();
     let router = Router::new(app.clone());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
@@ -111,6 +114,30 @@ async fn files_are_served_with_etags_ranges_and_safe_headers() {
             .timeout(Duration::from_secs(30))
             .build();
         let auth = format!("Bearer {token}");
+        // Who uploads is checked before the body is read: no token, a token without
+        // write:media.
+        let (ct, body) = multipart(&png(8, 8));
+        let (status, h, _) = request(
+            agent.post(&format!("{base}/api/v1/media")),
+            Some((&ct, &body)),
+        );
+        assert_eq!(status, 401);
+        assert_eq!(header(&h, "connection"), Some("close"));
+        let (status, _, _) = request(
+            agent
+                .post(&format!("{base}/api/v2/media"))
+                .set("authorization", &format!("Bearer {read_only}")),
+            Some((&ct, &body)),
+        );
+        assert_eq!(status, 403);
+        // Even a body that is not multipart at all: refused for the token, not read (reading
+        // it would have answered 400).
+        let (status, _, _) = request(
+            agent.post(&format!("{base}/api/v1/media")),
+            Some((&ct, b"not multipart".as_slice())),
+        );
+        assert_eq!(status, 401);
+
         // Upload (streamed to the work directory by the server).
         let (ct, body) = multipart(&png(120, 80));
         let (status, _, bytes) = request(

@@ -200,6 +200,19 @@ pub(crate) async fn answer_streamed(
     let (parts, body) = request.into_parts();
     let req = http::Request::from_parts(parts, Bytes::new());
     let result = async {
+        // Who uploads is checked before the body is read, so that a request that will be
+        // refused writes nothing.
+        let (token, _) = token_of(app, &req).await?;
+        let scope = if route == Api::AccountsUpdate {
+            "write:accounts"
+        } else {
+            "write:media"
+        };
+        let t = token.ok_or_else(ApiError::invalid_token)?;
+        if !t.allows(scope) {
+            return Err(ApiError::out_of_scope(scope));
+        }
+        t.account_id.ok_or_else(ApiError::needs_user)?;
         let original = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -236,20 +249,18 @@ pub(crate) async fn answer_streamed(
     }
 }
 
-async fn dispatch_with(
+/// The bearer token of a request: `(None, true)` when an `Authorization` header names no
+/// token.
+async fn token_of(
     app: &App,
     req: &http::Request<Bytes>,
-    route: Api,
-    m: &Matched,
-    p: Params,
-    uploads: Vec<(String, crate::app::Upload)>,
-) -> ApiResult {
+) -> Result<(Option<Token>, bool), ApiError> {
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    let (token, bad_token) = match auth {
+    Ok(match auth {
         Some(v) if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") => {
             match oauth::lookup_token(app, v[7..].trim()).await? {
                 Some(t) => (Some(t), false),
@@ -260,7 +271,18 @@ async fn dispatch_with(
         Some(v) if v.to_ascii_lowercase().starts_with("basic ") => (None, false),
         Some(_) => (None, true),
         None => (None, false),
-    };
+    })
+}
+
+async fn dispatch_with(
+    app: &App,
+    req: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+    p: Params,
+    uploads: Vec<(String, crate::app::Upload)>,
+) -> ApiResult {
+    let (token, bad_token) = token_of(app, req).await?;
     let ctx = Ctx {
         app,
         req,
