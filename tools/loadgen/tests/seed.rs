@@ -21,7 +21,19 @@ async fn seeded_records_read_back_through_the_app() {
         base_url: base.into(),
         ..Config::default()
     };
-    let store = reference_server::cli::serve::open_store(&config).unwrap();
+    // sled frees the directory's lock when its last handle is dropped, and the seeding app's
+    // last tasks may drop theirs a moment after `seed` returned (seen under load), so opening
+    // again is retried for a bounded time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let store = loop {
+        match reference_server::cli::serve::open_store(&config) {
+            Ok(store) => break store,
+            Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("lock") => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot open the seeded store: {e}"),
+        }
+    };
     let app: App = reference_server::cli::serve::open_app(&config, &store)
         .await
         .unwrap();
