@@ -24,7 +24,7 @@ pub struct MediaUploadArgs {
     #[arg(long)]
     target: String,
     /// A bearer token with the `write:media` scope (`woolly token create NAME --scopes write`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: String,
     /// The server's process id (its memory is sampled).
     #[arg(long)]
@@ -69,7 +69,7 @@ pub struct MediaServeArgs {
     file: Option<PathBuf>,
     /// Upload a photo-like JPEG first (`POST /api/v1/media`) with this bearer token and serve
     /// the attachment's `url`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     upload_token: Option<String>,
     /// The server's data directory, to find the file of `/media/KEY`.
     #[arg(long)]

@@ -88,7 +88,7 @@ struct TimelineArgs {
     #[arg(long)]
     target: String,
     /// A bearer token (`woolly token create NAME`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: String,
     /// Requests timed.
     #[arg(long, default_value_t = 10_000)]
@@ -109,7 +109,7 @@ struct MixedArgs {
     #[command(flatten)]
     opts: InboxOpts,
     /// A bearer token for the timeline reads.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: String,
     /// The server's process id (memory is sampled).
     #[arg(long)]
@@ -500,4 +500,55 @@ async fn cmd_mixed(a: MixedArgs) -> Result<bool> {
         after.summary()
     );
     Ok(warm_ok && ri.statuses.all_ok() && rt.statuses.all_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Bearer tokens are base64url and may begin with `-`: `--token -Ox…` is a value, not an
+    /// option.
+    #[test]
+    fn tokens_may_begin_with_a_hyphen() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let t = "-Oq3x_Z9";
+        let base = ["woolly-loadgen"];
+        let cmds: [&[&str]; 4] = [
+            &["timeline", "--target", "http://h:1", "--token", t],
+            &[
+                "mixed",
+                "--target",
+                "http://h:1",
+                "--pid",
+                "1",
+                "--token",
+                t,
+            ],
+            &[
+                "media-upload",
+                "--target",
+                "http://h:1",
+                "--pid",
+                "1",
+                "--token",
+                t,
+            ],
+            &["media-serve", "--target", "http://h:1", "--upload-token", t],
+        ];
+        for c in cmds {
+            let args: Vec<&str> = base.iter().chain(c).copied().collect();
+            let cmd = parse(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(format!("{cmd:?}").contains(t), "{cmd:?}");
+        }
+        // An option still cannot go without its value.
+        assert!(parse(&[
+            "woolly-loadgen",
+            "timeline",
+            "--target",
+            "http://h:1",
+            "--token"
+        ])
+        .is_err());
+    }
 }
