@@ -14,6 +14,9 @@
 //!   redefine terms or arrive expanded.
 //! - [`raw`]: the exact received bytes beside the typed value, and a cheap [`peek`] at
 //!   `type`/`id`/`actor`.
+//! - [`media`]: attachments, avatars and headers in every shape servers send, and media-like
+//!   objects (`Video`, `Audio`, `Image`, `Event`, `Article`, `Page`) seen as posts by
+//!   Mastodon's rule.
 //! - [`visibility`]: Mastodon's public / unlisted / followers-only / direct / limited
 //!   matrix, to and from `to`/`cc`.
 //! - [`validate`]: origin checks and other findings about untrusted documents.
@@ -73,6 +76,7 @@ pub mod error;
 pub mod id;
 pub mod jsonld;
 pub mod lenient;
+pub mod media;
 pub mod nodeinfo;
 pub mod raw;
 pub mod validate;

@@ -310,8 +310,14 @@ fn check_activity(a: &Activity, out: &mut Vec<Finding>) {
             }
         }
         if creates && !matches!(**obj, AnyObject::Actor(_)) {
-            for at in obj.attributed_to_ids() {
-                if at != actor.as_str() {
+            // A list that names the actor may name others of its origin beside it (PeerTube:
+            // the account and its channel).
+            let authors = obj.attributed_to_ids();
+            let listed = authors.contains(&actor.as_str());
+            for at in authors {
+                let co_author =
+                    listed && ObjectId::<Actor>::parse(at).is_ok_and(|a| a.same_origin(&actor));
+                if at != actor.as_str() && !co_author {
                     out.push(Finding::AttributedToMismatch {
                         object: id_str(obj),
                         attributed_to: at.to_owned(),
@@ -390,6 +396,26 @@ mod tests {
             f.iter()
                 .any(|f| matches!(f, Finding::AttributedToMismatch { .. })),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn list_attribution_naming_the_actor() {
+        let create = |at: &str| {
+            doc(&format!(
+                r#"{{"id":"https://a.example/1/activity","type":"Create","actor":"https://a.example/u/x","object":{{"id":"https://a.example/1","type":"Video","attributedTo":{at}}}}}"#
+            ))
+        };
+        let peertube = r#"[{"type":"Person","id":"https://a.example/u/x"},{"type":"Group","id":"https://a.example/c/y"}]"#;
+        assert_eq!(check(&create(peertube)), vec![]);
+        // Without the actor, or with someone of another origin, it is still flagged.
+        assert_eq!(check(&create(r#"["https://a.example/u/z"]"#)).len(), 1);
+        assert_eq!(
+            check(&create(
+                r#"["https://a.example/u/x","https://b.example/u/z"]"#
+            ))
+            .len(),
+            2
         );
     }
 

@@ -72,6 +72,10 @@ pub enum Error {
         /// The object's total size, in bytes.
         size: u64,
     },
+    /// The backend refused the credentials or the operation (a wrong access key or secret,
+    /// no permission on the bucket). Retrying will not help until the configuration changes.
+    #[error("access denied by the storage backend: {0}")]
+    AccessDenied(String),
     /// The stream of bytes given to a media upload failed midway. Nothing was stored, and an
     /// earlier object under the key is intact.
     #[error("media upload stream failed: {0}")]
@@ -110,6 +114,10 @@ impl Error {
     /// A media upload's stream failed ([`Error::Upload`]).
     pub fn is_upload_failed(&self) -> bool {
         matches!(self, Error::Upload(_))
+    }
+    /// The backend refused the credentials or the operation ([`Error::AccessDenied`]).
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Error::AccessDenied(_))
     }
     /// A lease was no longer held.
     pub fn is_lease_lost(&self) -> bool {

@@ -84,7 +84,9 @@
 //! A third-party backend implements the traits and runs [`conformance::run_all`] in its tests.
 //!
 //! Media files (uploads) have a store of their own, [`media::MediaStore`], with a filesystem
-//! backend and a conformance suite: see [`media`].
+//! backend, an S3-compatible backend (`media::s3`, behind the cargo feature `s3`, off by
+//! default: it brings in the `object_store` crate and an HTTP client) and a conformance
+//! suite: see [`media`].
 
 // One module per concern, each with its trait, its `*Ext` conveniences and its records; all
 // re-exported here, so every item is at the crate root.

@@ -1,9 +1,9 @@
 #![no_main]
 //! ActivityStreams document parsing: nothing panics; whatever parses serializes to JSON that
-//! parses back to an equal document (the lossless contract); peek and the validation helpers
-//! never panic either.
+//! parses back to an equal document (the lossless contract); peek, the validation helpers and
+//! the media readers never panic either.
 
-use activitypub_core::{peek, validate, AnyObject};
+use activitypub_core::{media, peek, validate, AnyObject};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let _ = peek(data);
@@ -13,5 +13,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert_eq!(again, doc);
         let _ = validate::check(&doc);
         let _ = activitypub_core::Visibility::of_object(doc.object(), None);
+        let _ = media::attachments(&doc);
+        let _ = media::icon(&doc);
+        let _ = media::image(&doc);
+        let _ = media::as_post(&doc);
+        let _ = media::author_of(&doc, "https://a.example/users/a");
     }
 });

@@ -15,6 +15,32 @@ pub enum Registrations {
     Closed,
 }
 
+/// Where uploaded media files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaBackend {
+    /// Files under `<data_dir>/media` (the default).
+    #[default]
+    Fs,
+    /// An S3-compatible bucket (the `s3_*` settings).
+    S3,
+}
+
+/// A secret setting: its `Debug` form never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
 /// The configuration. Every key can be set in the TOML file (same names), as an environment
 /// variable `WOOLLY_<KEY>` (upper case), and the main ones as flags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +75,25 @@ pub struct Config {
     /// federation's own CA), beside the bundled web PKI roots and the system's trust store
     /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
     pub extra_ca: Option<PathBuf>,
+    /// Where media files are kept: `fs` (default, `<data_dir>/media`) or `s3`.
+    pub media_backend: MediaBackend,
+    /// The S3 endpoint URL (`http://127.0.0.1:9000` for a local server); unset for AWS S3.
+    pub s3_endpoint: Option<String>,
+    /// The S3 bucket (required with `media_backend = "s3"`).
+    pub s3_bucket: String,
+    /// The S3 region (default `us-east-1`).
+    pub s3_region: String,
+    /// The S3 access key id (required with `media_backend = "s3"`).
+    pub s3_access_key_id: String,
+    /// The S3 secret access key (required with `media_backend = "s3"`).
+    pub s3_secret_access_key: Secret,
+    /// The base URL the bucket's objects are publicly served from, if they are (media URLs
+    /// then point there); unset: the server serves media itself.
+    pub s3_public_url: Option<String>,
+    /// Allow a plain `http://` S3 endpoint (off by default).
+    pub s3_allow_http: bool,
+    /// A key prefix inside the bucket (to share a bucket); unset: the bucket's root.
+    pub s3_prefix: Option<String>,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -76,6 +121,15 @@ impl Default for Config {
             contact_email: String::new(),
             cache_mb: 16,
             extra_ca: None,
+            media_backend: MediaBackend::Fs,
+            s3_endpoint: None,
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: Secret::default(),
+            s3_public_url: None,
+            s3_allow_http: false,
+            s3_prefix: None,
             base_url_given: false,
             domain_given: false,
         }
@@ -160,6 +214,23 @@ impl Config {
                 "EXTRA_CA" => {
                     self.extra_ca = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty())
                 }
+                "MEDIA_BACKEND" => {
+                    self.media_backend = match v.as_str() {
+                        "fs" => MediaBackend::Fs,
+                        "s3" => MediaBackend::S3,
+                        _ => return Err(bad("fs or s3")),
+                    }
+                }
+                "S3_ENDPOINT" => self.s3_endpoint = Some(v).filter(|s| !s.is_empty()),
+                "S3_BUCKET" => self.s3_bucket = v,
+                "S3_REGION" => self.s3_region = v,
+                "S3_ACCESS_KEY_ID" => self.s3_access_key_id = v,
+                "S3_SECRET_ACCESS_KEY" => self.s3_secret_access_key = Secret(v),
+                "S3_PUBLIC_URL" => self.s3_public_url = Some(v).filter(|s| !s.is_empty()),
+                "S3_ALLOW_HTTP" => {
+                    self.s3_allow_http = parse_bool(&v).ok_or_else(|| bad("true or false"))?
+                }
+                "S3_PREFIX" => self.s3_prefix = Some(v).filter(|s| !s.is_empty()),
                 _ => {}
             }
         }
@@ -192,6 +263,20 @@ impl Config {
         }
         if self.max_characters == 0 {
             return Err(ConfigError("max_characters must be at least 1".into()));
+        }
+        if self.media_backend == MediaBackend::S3 {
+            for (key, value) in [
+                ("s3_bucket", &self.s3_bucket),
+                ("s3_region", &self.s3_region),
+                ("s3_access_key_id", &self.s3_access_key_id),
+                ("s3_secret_access_key", &self.s3_secret_access_key.0),
+            ] {
+                if value.is_empty() {
+                    return Err(ConfigError(format!(
+                        "{key} is required with media_backend = \"s3\""
+                    )));
+                }
+            }
         }
         Ok(())
     }
@@ -245,6 +330,93 @@ mod tests {
         let mut d = Config::default();
         d.validate().expect("defaults are valid");
         assert_eq!(d.domain(), "localhost:8080");
+    }
+
+    #[test]
+    fn media_settings_come_from_the_file_and_the_environment() {
+        let mut d = Config::default();
+        d.validate().expect("valid");
+        assert_eq!(d.media_backend, MediaBackend::Fs);
+        assert_eq!(d.s3_region, "us-east-1");
+
+        let mut c: Config = toml::from_str(
+            "media_backend = \"s3\"\ns3_endpoint = \"http://127.0.0.1:9000\"\n\
+             s3_bucket = \"media\"\ns3_access_key_id = \"AK\"\n\
+             s3_secret_access_key = \"from-file\"\ns3_allow_http = true\n\
+             s3_prefix = \"woolly\"",
+        )
+        .expect("toml");
+        c.apply_env([
+            ("WOOLLY_S3_BUCKET".to_owned(), "other-bucket".to_owned()),
+            ("WOOLLY_S3_REGION".to_owned(), "eu-west-1".to_owned()),
+            (
+                "WOOLLY_S3_SECRET_ACCESS_KEY".to_owned(),
+                "from-env".to_owned(),
+            ),
+            (
+                "WOOLLY_S3_PUBLIC_URL".to_owned(),
+                "https://files.wool.example".to_owned(),
+            ),
+        ])
+        .expect("env");
+        c.validate().expect("valid");
+        assert_eq!(c.media_backend, MediaBackend::S3);
+        assert_eq!(c.s3_endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(c.s3_bucket, "other-bucket");
+        assert_eq!(c.s3_region, "eu-west-1");
+        assert_eq!(c.s3_access_key_id, "AK");
+        assert_eq!(c.s3_secret_access_key.0, "from-env");
+        assert_eq!(
+            c.s3_public_url.as_deref(),
+            Some("https://files.wool.example")
+        );
+        assert!(c.s3_allow_http);
+        assert_eq!(c.s3_prefix.as_deref(), Some("woolly"));
+        assert!(
+            !format!("{c:?}").contains("from-env"),
+            "the secret is not printed"
+        );
+
+        let mut e = Config::default();
+        e.apply_env([
+            ("WOOLLY_MEDIA_BACKEND".to_owned(), "s3".to_owned()),
+            (
+                "WOOLLY_S3_ENDPOINT".to_owned(),
+                "https://s3.example".to_owned(),
+            ),
+            ("WOOLLY_S3_BUCKET".to_owned(), "b".to_owned()),
+            ("WOOLLY_S3_ACCESS_KEY_ID".to_owned(), "AK".to_owned()),
+            ("WOOLLY_S3_SECRET_ACCESS_KEY".to_owned(), "SK".to_owned()),
+            ("WOOLLY_S3_ALLOW_HTTP".to_owned(), "no".to_owned()),
+        ])
+        .expect("env");
+        e.validate().expect("valid");
+        assert_eq!(e.media_backend, MediaBackend::S3);
+        assert_eq!(e.s3_endpoint.as_deref(), Some("https://s3.example"));
+        assert!(!e.s3_allow_http);
+    }
+
+    #[test]
+    fn bad_media_settings_are_refused() {
+        let mut c = Config::default();
+        assert!(c
+            .apply_env([("WOOLLY_MEDIA_BACKEND".to_owned(), "ftp".to_owned())])
+            .is_err());
+        assert!(c
+            .apply_env([("WOOLLY_S3_ALLOW_HTTP".to_owned(), "maybe".to_owned())])
+            .is_err());
+        assert!(toml::from_str::<Config>("media_backend = \"nfs\"").is_err());
+        // S3 without its required settings.
+        let mut c = Config {
+            media_backend: MediaBackend::S3,
+            s3_bucket: "media".into(),
+            s3_access_key_id: "AK".into(),
+            ..Config::default()
+        };
+        let err = c.validate().expect_err("incomplete");
+        assert!(err.0.contains("s3_secret_access_key"), "{err}");
+        c.s3_secret_access_key = Secret("SK".into());
+        c.validate().expect("complete");
     }
 
     #[test]

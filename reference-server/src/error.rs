@@ -34,6 +34,31 @@ pub enum Error {
     /// I/O.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// An upload whose real type (from its bytes) is not accepted here (422).
+    #[error("unsupported media: {0}")]
+    UnsupportedMedia(String),
+    /// An upload over the size limit for its type, in bytes (413).
+    #[error("media too large: the limit is {limit} bytes")]
+    MediaTooLarge {
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+    },
+    /// An image whose header declares more pixels than allowed; refused before decoding (422).
+    #[error("image too large: {width}x{height} is over the limit of {max_pixels} pixels")]
+    ImageTooLarge {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+        /// The limit on width × height.
+        max_pixels: u64,
+    },
+    /// An upload that cannot be decoded: corrupt, truncated or inconsistent (422).
+    #[error("corrupt media: {0}")]
+    CorruptMedia(String),
+    /// Processing an upload took longer than its time bound (422).
+    #[error("media processing timed out")]
+    MediaTimeout,
 }
 
 impl Error {
@@ -47,6 +72,11 @@ impl Error {
             Error::BadRequest(_) => S::BAD_REQUEST,
             Error::Unauthorized(_) => S::UNAUTHORIZED,
             Error::Gone(_) => S::GONE,
+            Error::UnsupportedMedia(_)
+            | Error::ImageTooLarge { .. }
+            | Error::CorruptMedia(_)
+            | Error::MediaTimeout => S::UNPROCESSABLE_ENTITY,
+            Error::MediaTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
             Error::Federation(e) if e.rejection().is_some() => e.status(),
             Error::Federation(e) if e.is_gone() => S::GONE,
             Error::Federation(_) => S::BAD_GATEWAY,

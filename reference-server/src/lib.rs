@@ -8,6 +8,8 @@
 //! - [`http`]: the hyper server: federation endpoints (WebFinger, NodeInfo, actors, inboxes,
 //!   collections, statuses), server-rendered pages, the loopback admin listener.
 //! - [`api`]: the Mastodon client API and OAuth, so Mastodon apps can use the instance.
+//! - [`media`]: media processing for uploads — type sniffing, image re-encoding, resizing and
+//!   blurhash, video and audio through `ffmpeg` when installed — on a bounded worker pool.
 //! - [`cli`]: `woolly serve`, the admin subcommands (`account`, `domain-block`, `lookup`,
 //!   `token`) and the tools (`sig`, `corpus`).
 //!
@@ -40,6 +42,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod media;
 
 pub use app::App;
 pub use config::Config;

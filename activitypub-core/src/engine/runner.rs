@@ -218,9 +218,15 @@ impl Engine {
                         .as_ref()
                         .is_some_and(|i| i.url().origin() == actor_origin);
                     if creates {
+                        // One author, the signer; or a list that names the signer beside
+                        // actors of its own origin (PeerTube: the account and its channel).
                         let authors = embedded.attributed_to_ids();
-                        if !same_origin || (!authors.is_empty() && authors != [job.signer.as_str()])
-                        {
+                        let authors_ok = authors.is_empty()
+                            || (authors.contains(&job.signer.as_str())
+                                && authors.iter().all(|a| {
+                                    url::Url::parse(a).is_ok_and(|u| u.origin() == actor_origin)
+                                }));
+                        if !same_origin || !authors_ok {
                             return Err(Error::handler_permanent(
                                 "a Create/Update of an object attributed to someone else",
                             ));

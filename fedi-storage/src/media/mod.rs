@@ -1,12 +1,14 @@
 //! Media: uploaded files (avatars, headers, attachments) stored by key, behind the small
 //! [`MediaStore`] trait, with a filesystem backend ([`fs::FsMediaStore`]), an in-memory one
-//! ([`memory::MemoryMediaStore`]) and a conformance suite of its own
-//! ([`conformance::run_all`]).
+//! ([`memory::MemoryMediaStore`]), an S3-compatible backend (`s3::S3MediaStore`, with the
+//! crate feature `s3`) and a conformance suite of its own ([`conformance::run_all`]) that all
+//! of them pass.
 //!
 //! A media store is separate from [`Store`](crate::Store): files are large and streamed, and
 //! may live elsewhere (a directory served by a web server, an object store). Its errors are
 //! variants of the crate's one [`Error`]: [`Error::InvalidKey`],
-//! [`Error::TooLarge`], [`Error::RangeNotSatisfiable`] and [`Error::Upload`].
+//! [`Error::TooLarge`], [`Error::RangeNotSatisfiable`] and [`Error::Upload`] (and, from the
+//! S3 backend, [`Error::AccessDenied`] when the credentials are refused).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -39,6 +41,8 @@ use crate::error::{Error, Result};
 pub mod conformance;
 pub mod fs;
 pub mod memory;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 /// The body of an upload: a stream of chunks; an `Err` item aborts the upload
 /// ([`Error::Upload`]) and nothing is stored.

@@ -8,7 +8,6 @@ use std::time::Duration;
 use activitypub_core::engine::transport::hyper::HyperTransport;
 use activitypub_core::engine::{AddressPolicy, IpNet, Shutdown};
 use clap::Args;
-use fedi_storage::media::fs::FsMediaStore;
 use fedi_storage::sled::{SledConfig, SledStore};
 use fedi_storage::{Store, WriteBatch};
 
@@ -163,19 +162,8 @@ async fn open(config: &Config, store: &SledStore, bind: bool) -> Result<App, Err
     let store: Arc<dyn Store> = Arc::new(store.clone());
     let config = bind_base_url(store.as_ref(), config, bind).await?;
     let transport = transport(&config)?;
-    let media = Arc::new(open_media(&config).await?);
+    let media = crate::media::store::open_media_store(&config).await?;
     App::with_media(config, store, media, Arc::new(transport), None).await
-}
-
-/// Opens the media store in `data_dir/media`.
-pub async fn open_media(config: &Config) -> Result<FsMediaStore, Error> {
-    let path = config.data_dir.join("media");
-    FsMediaStore::open(&path).await.map_err(|e| {
-        Error::Config(format!(
-            "cannot open the media directory {}: {e}",
-            path.display()
-        ))
-    })
 }
 
 /// The `woolly.meta` namespace: what the data directory is bound to.
