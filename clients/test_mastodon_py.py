@@ -9,18 +9,21 @@ Run by reference-server/tests/mastodon_py.rs, which starts the servers and passe
 Steps: register an app; the authorization-code flow (this script fetches /oauth/authorize,
 fills in and submits the sign-in form, reads `code` and `state` from the redirect); post with
 each visibility and a content warning; reply; favourite; boost; search and resolve bob on the
-second instance and follow him; read home, public and tag timelines and notifications; edit and
-delete; receive a live `update` on the streaming API. Every step checks the returned
+second instance and follow him; read home, public and tag timelines and notifications; upload
+an image with a description and a focal point and post it, filter with `only_media`, set an
+avatar; edit and delete; receive a live `update` on the streaming API. Every step checks the returned
 entities' fields. Exit status 0 on success; an AssertionError (with context) otherwise.
 Every wait is bounded.
 """
 
 import argparse
 import html.parser
+import struct
 import sys
 import threading
 import time
 import urllib.parse
+import zlib
 
 import requests
 from mastodon import Mastodon, MastodonNotFoundError, StreamListener
@@ -48,6 +51,26 @@ def poll(what, fn, timeout=TIMEOUT):
             break
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for: {what}")
+
+
+def png(width, height):
+    """An RGB PNG of a gradient, written with the standard library."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\0" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 90))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def text(html_content):
@@ -278,6 +301,38 @@ def main():
     assert favn.status.id == pub.id, favn
     only = api.notifications(types=["favourite"])
     assert only and all(n.type == "favourite" for n in only), only
+
+    step("media: upload with description and focus, post it, set an avatar")
+    media = api.media_post(
+        png(64, 48),
+        mime_type="image/png",
+        file_name="gradient.png",
+        description="A gradient, described",
+        focus=(0.25, -0.5),
+        synchronous=True,
+    )
+    assert media.type == "image", media
+    assert media.description == "A gradient, described", media
+    assert (media.meta.focus.x, media.meta.focus.y) == (0.25, -0.5), media.meta
+    assert media.meta.original.width == 64 and media.meta.original.height == 48, media.meta
+    assert media.url.startswith(args.a + "/media/"), media.url
+    assert media.blurhash, media
+    served = requests.get(media.url, timeout=TIMEOUT)
+    assert served.status_code == 200, served.status_code
+    assert served.headers["content-type"].startswith("image/"), served.headers
+    assert served.headers["x-content-type-options"] == "nosniff", served.headers
+    with_media = api.status_post("", media_ids=[media.id], sensitive=True)
+    assert [m.id for m in with_media.media_attachments] == [media.id], with_media
+    assert with_media.media_attachments[0].description == "A gradient, described"
+    assert with_media.sensitive, with_media
+    only = api.account_statuses(me.id, only_media=True)
+    assert [s.id for s in only] == [with_media.id], [s.id for s in only]
+    profile = api.account_update_credentials(avatar=png(600, 300), avatar_mime_type="image/png")
+    assert "/media/accounts/" in profile.avatar, profile.avatar
+    assert profile.avatar_static, profile
+    avatar = requests.get(profile.avatar, timeout=TIMEOUT)
+    assert avatar.status_code == 200 and avatar.headers["content-type"].startswith("image/")
+    assert requests.get(profile.header, timeout=TIMEOUT).status_code == 200, profile.header
 
     step("edit and delete")
     edited = api.status_update(pub.id, status="Mastodon.py says hello, edited #WoollyPy")

@@ -14,14 +14,21 @@
 //   POST /control/follow    {"target": actorUrl}                 → {"id": followId}
 //   POST /control/unfollow  {"target": actorUrl}                 → {"id": undoId}
 //   POST /control/post      {"content", "visibility": "public"|"unlisted"|"followers"|"direct",
-//                            "mention"?: actorUrl, "inReplyTo"?: url}  → {"id": noteId, "activity": createId}
+//                            "mention"?: actorUrl, "inReplyTo"?: url,
+//                            "attachments"?: [{"url", "mediaType", "name"?, "width"?, "height"?}]}
+//                                                                → {"id": noteId, "activity": createId}
+//   POST /control/file?name=N  (raw body, its Content-Type)      → {"url": origin/files/N}
+//                            the peer then serves the bytes at GET /files/N
 //   POST /control/update    {"note": noteId, "content"}          → {"id": updateId}
 //   POST /control/delete    {"note": noteId}                     → {"id": deleteId}
 //   POST /control/like      {"object": url}                      → {"id": likeId}
 //   POST /control/announce  {"object": url}                      → {"id": announceId}
 //   POST /control/undo      {"activity": id}  (a Like, Announce or Follow sent before)
 //   GET  /control/received   → every activity an inbox listener got (after Fedify verified
-//                              its signature), with the scheme the delivery was signed with
+//                              its signature), with the scheme the delivery was signed with,
+//                              and for a Create/Update the attachments of its object as
+//                              Fedify's vocabulary reads them (type, url, mediaType, name,
+//                              width, height)
 //   GET  /control/deliveries → every POST to an inbox: scheme, HTTP status Fedify answered
 //   GET  /control/outgoing   → every delivery Fedify made: inbox URL, scheme, status
 //   GET  /control/followers  → actor URLs following `fed`
@@ -42,6 +49,7 @@ import {
   Announce,
   Create,
   Delete,
+  Document,
   Endpoints,
   Follow,
   Like,
@@ -74,6 +82,7 @@ const followers = new Map(); // actor URL → Actor
 const following = new Set(); // accepted
 const sent = new Map(); // activity id → activity (for undo)
 const notes = new Map(); // note id → Note
+const files = new Map(); // name → { type, body } served at /files/{name}
 
 function schemeOf(headers) {
   if (headers.get("signature-input")) return "rfc9421";
@@ -153,9 +162,30 @@ federation.setObjectDispatcher(
   },
 );
 
+// The attachments of a Create's or Update's object, as Fedify's vocabulary parses them.
+async function attachmentsOf(ctx, activity) {
+  if (!(activity instanceof Create || activity instanceof Update)) return null;
+  const object = await activity.getObject(ctx);
+  if (object == null || typeof object.getAttachments !== "function") return null;
+  const out = [];
+  for await (const a of object.getAttachments(ctx)) {
+    const u = a.url;
+    out.push({
+      type: a.constructor.name,
+      url: u instanceof URL ? u.href : (u?.href?.href ?? null),
+      mediaType: a.mediaType ?? null,
+      name: a.name == null ? null : a.name.toString(),
+      width: a.width ?? null,
+      height: a.height ?? null,
+    });
+  }
+  return out;
+}
+
 async function record(ctx, activity) {
   const json = await activity.toJsonLd({ contextLoader: ctx.contextLoader });
   received.push({
+    attachments: await attachmentsOf(ctx, activity),
     type: json.type ?? null,
     id: activity.id?.href ?? null,
     actor: activity.actorId?.href ?? null,
@@ -272,7 +302,18 @@ const control = {
       tags.push(new Mention({ href: mentioned.id, name: `@${mentioned.preferredUsername}` }));
     }
     let content = body.content ?? "";
+    const attachments = (body.attachments ?? []).map(
+      (a) =>
+        new Document({
+          url: new URL(a.url),
+          mediaType: a.mediaType,
+          name: a.name ?? null,
+          width: a.width ?? null,
+          height: a.height ?? null,
+        }),
+    );
     const note = new Note({
+      attachments,
       id: noteId,
       attribution: ctx.getActorUri(USER),
       content,
@@ -410,6 +451,18 @@ const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url, ORIGIN);
     const body = await readBody(req);
+    if (url.pathname.startsWith("/files/") && req.method === "GET") {
+      const file = files.get(url.pathname.slice("/files/".length));
+      if (!file) return send(res, 404, { error: "no such file" });
+      res.writeHead(200, { "content-type": file.type, "content-length": file.body.length });
+      return res.end(file.body);
+    }
+    if (url.pathname === "/control/file" && req.method === "POST") {
+      const name = url.searchParams.get("name") ?? "";
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) return send(res, 400, { error: "bad name" });
+      files.set(name, { type: req.headers["content-type"] ?? "application/octet-stream", body });
+      return send(res, 200, { url: new URL(`/files/${name}`, ORIGIN).href });
+    }
     if (url.pathname.startsWith("/control/")) {
       const name = url.pathname.slice("/control/".length);
       if (req.method === "GET") {

@@ -94,6 +94,11 @@ pub struct Config {
     pub s3_allow_http: bool,
     /// A key prefix inside the bucket (to share a bucket); unset: the bucket's root.
     pub s3_prefix: Option<String>,
+    /// How many days a cached copy of a remote file (attachment, avatar, header) is kept
+    /// before the background cleanup deletes it (the post or account then shows the remote
+    /// URL again); `0` keeps them. Default 7, the default of Mastodon's own cleanup command
+    /// (`tootctl media remove --days`).
+    pub media_cache_retention_days: u64,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -130,6 +135,7 @@ impl Default for Config {
             s3_public_url: None,
             s3_allow_http: false,
             s3_prefix: None,
+            media_cache_retention_days: 7,
             base_url_given: false,
             domain_given: false,
         }
@@ -231,6 +237,10 @@ impl Config {
                     self.s3_allow_http = parse_bool(&v).ok_or_else(|| bad("true or false"))?
                 }
                 "S3_PREFIX" => self.s3_prefix = Some(v).filter(|s| !s.is_empty()),
+                "MEDIA_CACHE_RETENTION_DAYS" => {
+                    self.media_cache_retention_days =
+                        v.parse().map_err(|_| bad("a number of days"))?
+                }
                 _ => {}
             }
         }
@@ -417,6 +427,25 @@ mod tests {
         assert!(err.0.contains("s3_secret_access_key"), "{err}");
         c.s3_secret_access_key = Secret("SK".into());
         c.validate().expect("complete");
+    }
+
+    #[test]
+    fn media_cache_retention_reads_from_file_and_env() {
+        assert_eq!(Config::default().media_cache_retention_days, 7);
+        let mut c: Config = toml::from_str("media_cache_retention_days = 30").expect("toml");
+        assert_eq!(c.media_cache_retention_days, 30);
+        c.apply_env([(
+            "WOOLLY_MEDIA_CACHE_RETENTION_DAYS".to_owned(),
+            "0".to_owned(),
+        )])
+        .expect("env");
+        assert_eq!(c.media_cache_retention_days, 0);
+        assert!(c
+            .apply_env([(
+                "WOOLLY_MEDIA_CACHE_RETENTION_DAYS".to_owned(),
+                "a week".to_owned()
+            )])
+            .is_err());
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! Woolly crates, and the `woolly` command line.
 //!
 //! - [`app`]: the instance — accounts, statuses, follows, boosts, favourites, blocks,
-//!   timelines, notifications — on the federation engine of `activitypub-core`, with
+//!   timelines, notifications, media attachments and their files — on the federation engine of `activitypub-core`, with
 //!   Mastodon's behaviour for local actions and for the same actions arriving from other
 //!   servers.
 //! - [`http`]: the hyper server: federation endpoints (WebFinger, NodeInfo, actors, inboxes,
-//!   collections, statuses), server-rendered pages, the loopback admin listener.
+//!   collections, statuses), server-rendered pages, media files (`/media/...`, with ETags and
+//!   byte ranges), the loopback admin listener.
 //! - [`api`]: the Mastodon client API and OAuth, so Mastodon apps can use the instance.
 //! - [`media`]: media processing for uploads — type sniffing, image re-encoding, resizing and
 //!   blurhash, video and audio through `ffmpeg` when installed — on a bounded worker pool.

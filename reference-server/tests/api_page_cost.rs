@@ -17,10 +17,12 @@ use std::time::Duration;
 use activitypub_core::engine::transport::memory::MemoryNetwork;
 use fedi_storage::counting::{CountingStore, StoreCounts};
 use fedi_storage::memory::MemoryStore;
-use fedi_storage::{BatchStore, ManualClock, Timestamp};
+use fedi_storage::{BatchStore, KvStoreExt, ManualClock, Timestamp};
 use http::{Method, StatusCode};
 use reference_server::app::bulk::Bulk;
-use reference_server::app::model::{FollowRecord, Status, StatusVisibility};
+use reference_server::app::model::{
+    FollowRecord, MediaAttachment, MediaState, Status, StatusVisibility,
+};
 use reference_server::app::Account;
 use reference_server::{App, Config};
 use serde_json::{json, Value};
@@ -83,6 +85,8 @@ fn remote_account(id: u64, name: &str, domain: &str) -> Account {
         fields: vec![("site".into(), "<a href=\"https://x.example\">x</a>".into())],
         avatar: None,
         header: None,
+        avatar_file: None,
+        header_file: None,
         created_at: 1_700_000_000_000,
         discoverable: true,
         deleted: false,
@@ -122,6 +126,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         local: false,
         activity_uri: Some(format!("{uri}/activity")),
         conversation: None,
+        media_ids: Vec::new(),
     }
 }
 
@@ -134,9 +139,31 @@ async fn ok_call(app: &App, method: Method, path: &str, token: &str) {
     assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
 }
 
+/// A remote status's attachment, as a remote server describes it (not cached here).
+fn remote_media(id: u64, author: &Account) -> MediaAttachment {
+    MediaAttachment {
+        id,
+        account_id: author.id,
+        status_id: None,
+        kind: reference_server::media::MediaKind::Image,
+        state: MediaState::Ready,
+        file: None,
+        preview: None,
+        static_file: None,
+        remote_url: Some(format!("{}/media/{id}.png", author.actor)),
+        preview_remote_url: None,
+        description: Some(format!("picture {id}")),
+        focus: None,
+        blurhash: None,
+        meta: json!({}),
+        created_at: 1_700_000_000_000,
+    }
+}
+
 /// A reader following two local and three remote accounts, with, per round: a public
 /// status by alice (mentions, a hashtag; some favourited by the reader), a followers-only
-/// one by bob, a remote status with a mention, a remote boost of alice's status, and either
+/// one by bob, a remote status with a mention and two attachments, a remote boost of alice's
+/// status, and either
 /// the reader's boost of alice's status or the reader's own status (some pinned, favourited
 /// by alice and boosted by bob). 45 remote accounts follow the reader.
 struct Fixture {
@@ -216,11 +243,18 @@ async fn fixture() -> Fixture {
         let origin = &remotes[(k % 3) as usize];
         let booster = &remotes[((k + 1) % 3) as usize];
         let original: u64 = a_id.parse().unwrap();
+        let mut with_media = remote_status(ids.next(), origin, vec![alice.id], None);
+        for _ in 0..2 {
+            let mut m = remote_media(ids.next(), origin);
+            m.status_id = Some(with_media.id);
+            store
+                .kv_put_json("media", m.id.to_string().as_bytes(), &m)
+                .await
+                .unwrap();
+            with_media.media_ids.push(m.id);
+        }
         let bulk = Bulk::new()
-            .received_status(
-                &remote_status(ids.next(), origin, vec![alice.id], None),
-                &[reader.id],
-            )
+            .received_status(&with_media, &[reader.id])
             .unwrap()
             .received_status(
                 &remote_status(ids.next(), booster, Vec::new(), Some(original)),
@@ -347,6 +381,16 @@ async fn a_page_costs_the_same_store_calls_for_20_and_40_entries() {
     assert!(list.iter().any(|s| s["pinned"] == false));
     assert!(list.iter().any(|s| plain(s)["favourites_count"] == 1));
     assert!(list.iter().any(|s| !plain(s)["application"].is_null()));
+    let media = list
+        .iter()
+        .find(|s| !plain(s)["media_attachments"].as_array().unwrap().is_empty())
+        .map(plain)
+        .expect("statuses with media on the page");
+    assert_eq!(media["media_attachments"].as_array().unwrap().len(), 2);
+    assert!(media["media_attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(".png"));
     assert_bounded("home", small, large);
     assert!(large.records_read > 100, "{large:?}");
 

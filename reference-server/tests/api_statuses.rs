@@ -527,9 +527,9 @@ async fn edit_history_source_and_delete() {
     );
 }
 
-/// `only_media` on an account's statuses: Woolly keeps no media, so no status has any: the
-/// answer is an empty list without a `Link` header (nothing to page through), the other
-/// filters' parameters are still checked, and an unknown account is still a 404.
+/// `only_media` on an account's statuses when none of them has media: the answer is an empty
+/// list without a `Link` header (nothing to page through), the other filters' parameters are
+/// still checked, and an unknown account is still a 404.
 #[tokio::test]
 async fn account_statuses_only_media_is_empty_without_paging() {
     let app = instance().await;

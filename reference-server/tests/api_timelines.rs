@@ -299,8 +299,13 @@ async fn instance_preferences_and_empty_endpoints() {
         .header("content-type", "multipart/form-data; boundary=b")
         .body(Bytes::from_static(b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG\r\n--b--\r\n"))
         .unwrap()).await;
+    // Not an image (three bytes that say "PNG"): refused from its bytes.
     assert_eq!(media.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(media.error().contains("not supported"));
+    assert!(
+        media.error().contains("not a supported image"),
+        "{}",
+        media.text
+    );
     let nowhere = get(&app, "/api/v1/no/such/thing", Some(&t)).await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
     nowhere.error();

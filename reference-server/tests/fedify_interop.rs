@@ -12,6 +12,9 @@
 //!   the scheme of every delivery it made and Woolly's answer: both schemes must be accepted
 //!   at the first knock (no fall-back).
 //!
+//! - Media: a Woolly attachment as Fedify's vocabulary reads it, and a Fedify post with a
+//!   picture served by the peer shown (and cached) by Woolly.
+//!
 //! Fedify's `acct:` WebFinger lookups assume https, so the peers are handed actor URLs.
 
 #![allow(clippy::unwrap_used)]
@@ -519,4 +522,94 @@ fn woolly_and_fedify_federate_both_ways() {
             .into_iter()
             .find(|x| x["type"] == "Undo" && x["json"]["object"]["type"] == "Follow")
     });
+}
+
+/// Media both ways: Fedify reads the attachment of a Woolly post (its vocabulary's parse:
+/// url, mediaType, name, width, height), and a Fedify post with a picture (served by the
+/// peer's process on loopback) shows in Woolly's API with its description, then from
+/// Woolly's cache.
+#[test]
+fn media_crosses_both_ways_with_fedify() {
+    use common::media::{bytes_of, dimensions, png, send_multipart};
+
+    let (servers, tokens) = cluster(&[("A", "127.0.0.2", &[("alice", false), ("bob", false)])]);
+    let a = &servers[0];
+    let alice = a.api(&tokens[0][0]);
+    let bob = a.api(&tokens[0][1]);
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+
+    // --- Woolly → Fedify ------------------------------------------------------------------------
+    f.control("follow", json!({"target": a.actor("alice")}));
+    poll("[F1] Accept from alice", DELIVERY, || {
+        f.list("following")
+            .contains(&json!(a.actor("alice")))
+            .then_some(())
+    });
+    let m = send_multipart(
+        "POST",
+        &format!("{}/api/v1/media", a.base),
+        &tokens[0][0],
+        &[("description", "A sheep in a field")],
+        ("file", "sheep.png", &png(64, 48, 3)),
+    );
+    let st = alice.post_status("With a picture", json!({"media_ids": [s(&m["id"])]}));
+    let uri = s(&st["uri"]);
+    let c = poll("[F1] alice's post with a picture", DELIVERY, || {
+        f.received("Create", Some(&uri))
+    });
+    let atts = c["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), 1, "{c}");
+    assert_eq!(atts[0]["type"], "Document");
+    assert_eq!(atts[0]["url"], m["url"]);
+    assert_eq!(atts[0]["mediaType"], "image/png");
+    assert_eq!(atts[0]["name"], "A sheep in a field");
+    assert_eq!(atts[0]["width"], 64);
+    assert_eq!(atts[0]["height"], 48);
+
+    // --- Fedify → Woolly ------------------------------------------------------------------------
+    let r = bob
+        .get_q(
+            "/api/v2/search",
+            &[("q", &f.actor()), ("resolve", "true"), ("type", "accounts")],
+        )
+        .ok();
+    let id = s(&r["accounts"][0]["id"]);
+    bob.post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
+        .ok();
+    poll("bob follows F1", DELIVERY, || {
+        (bob.relationship(&id)["following"] == true).then_some(())
+    });
+    let picture = png(90, 30, 250);
+    let r = ureq::post(&format!("{}/control/file?name=pic.png", f.origin))
+        .set("Content-Type", "image/png")
+        .send_bytes(&picture)
+        .unwrap();
+    let file: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+    let file_url = s(&file["url"]);
+    let n = f.control(
+        "post",
+        json!({
+            "content": "<p>A picture from Fedify</p>",
+            "visibility": "public",
+            "attachments": [{"url": file_url, "mediaType": "image/png",
+                             "name": "A picture served by Fedify"}],
+        }),
+    );
+    let note_uri = s(&n["id"]);
+    let st = poll("F1's note with its picture in bob's home", DELIVERY, || {
+        bob.home_status(&note_uri)
+    });
+    assert!(text_of(st["content"].as_str().unwrap()).contains("A picture from Fedify"));
+    let media = st["media_attachments"].as_array().unwrap();
+    assert_eq!(media.len(), 1, "{st}");
+    assert_eq!(media[0]["description"], "A picture served by Fedify");
+    assert_eq!(media[0]["remote_url"], file_url.as_str());
+    assert_eq!(media[0]["type"], "image");
+    // Fetched from the peer and served by Woolly.
+    let cached = poll("Woolly's copy of F1's picture", DELIVERY, || {
+        let st = bob.home_status(&note_uri)?;
+        let url = s(&st["media_attachments"][0]["url"]);
+        url.starts_with(&a.base).then_some(url)
+    });
+    assert_eq!(dimensions(&bytes_of(&cached)), (90, 30));
 }

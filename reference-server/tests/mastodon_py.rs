@@ -2,7 +2,9 @@
 //! `clients/requirements.txt`) against two `woolly serve` instances on loopback. The script
 //! does the authorization-code flow through the sign-in form, posts, replies, favourites,
 //! boosts, follows a user on the second instance, reads timelines and notifications,
-//! searches and resolves, edits and deletes, and receives a live streaming `update`; it
+//! searches and resolves, uploads an image with a description and a focal point, posts it
+//! and filters with `only_media`, sets an avatar, edits and deletes, and receives a live
+//! streaming `update`; it
 //! checks the entities' fields and exits non-zero on any mismatch.
 //!
 //! Needs a Python with those packages: `WOOLLY_PYTHON` (set by `cargo xtask test`), else the

@@ -86,6 +86,7 @@ pub(crate) async fn update_credentials(ctx: &Ctx<'_>) -> ApiResult {
         Some(v) => Some(fields_param(v)?),
         None => None,
     };
+    super::media::profile_images(ctx, me).await?;
     let a = ctx
         .app
         .update_profile(me, display_name, note, locked, fields)
@@ -179,27 +180,18 @@ pub(crate) async fn statuses(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     } else {
         List::StatusesOf(a.id)
     };
-    if only_media {
-        // Woolly stores no media (remote attachments are not kept either), so no status has
-        // any: an empty list without a `Link`, so that clients do not page through the
-        // account's statuses looking for some.
-        return ok(json!([]));
-    }
-    let (list, page) = ctx.app.statuses_page(&collection, &req, viewer).await?;
-    let list: Vec<_> = list
-        .into_iter()
-        .filter(|s| {
-            !exclude_replies
-                || s.in_reply_to_id.is_none()
-                || s.in_reply_to_account_id == Some(s.account_id)
+    let (list, page) =
+        super::timelines::filtered_page(ctx.app, &collection, &req, viewer, only_media, |s| {
+            (!only_media || !s.media_ids.is_empty())
+                && (!exclude_replies
+                    || s.in_reply_to_id.is_none()
+                    || s.in_reply_to_account_id == Some(s.account_id))
+                && (!exclude_reblogs || s.reblog_of_id.is_none())
+                && tagged
+                    .as_ref()
+                    .is_none_or(|t| s.tags.iter().any(|x| x.to_lowercase() == *t))
         })
-        .filter(|s| !exclude_reblogs || s.reblog_of_id.is_none())
-        .filter(|s| {
-            tagged
-                .as_ref()
-                .is_none_or(|t| s.tags.iter().any(|x| x.to_lowercase() == *t))
-        })
-        .collect();
+        .await?;
     let body = entities::statuses(ctx.app, &list, viewer).await?;
     ctx.paged(body, &page)
 }

@@ -35,16 +35,18 @@ async fn contact_account(app: &App) -> Result<Value, Error> {
 fn limits(app: &App) -> (Value, Value, Value, Value) {
     let statuses = json!({
         "max_characters": app.config().max_characters,
-        "max_media_attachments": 0,
+        "max_media_attachments": crate::app::media::MAX_ATTACHMENTS,
         "characters_reserved_per_url": 23,
     });
+    let l = app.media_limits();
     let media = json!({
-        "supported_mime_types": [],
-        "image_size_limit": 0,
-        "image_matrix_limit": 0,
-        "video_size_limit": 0,
-        "video_frame_rate_limit": 0,
-        "video_matrix_limit": 0,
+        "supported_mime_types": crate::media::supported_mime_types(),
+        "description_limit": crate::app::media::MAX_DESCRIPTION_CHARS,
+        "image_size_limit": l.image_bytes,
+        "image_matrix_limit": l.max_pixels,
+        "video_size_limit": l.video_bytes,
+        "video_frame_rate_limit": l.video_frame_rate,
+        "video_matrix_limit": l.video_pixels,
     });
     let polls = json!({
         "max_options": 0,

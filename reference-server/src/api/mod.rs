@@ -49,6 +49,7 @@ mod accounts;
 mod entities;
 mod follows;
 mod instance;
+mod media;
 mod multipart;
 mod notifications;
 pub mod oauth;
@@ -75,6 +76,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) token: Option<Token>,
     /// An `Authorization` header was sent but names no token.
     pub(crate) bad_token: bool,
+    /// Files of a streamed multipart body, by field name, written to the work directory
+    /// as they arrived (taken by the endpoint that uses them).
+    pub(crate) uploads: std::sync::Mutex<Vec<(String, crate::app::Upload)>>,
 }
 
 impl Ctx<'_> {
@@ -158,12 +162,105 @@ pub(crate) async fn answer(
 
 async fn dispatch(app: &App, req: &http::Request<Bytes>, route: Api, m: &Matched) -> ApiResult {
     let p = Params::from_request(req).await?;
+    dispatch_with(app, req, route, m, p, Vec::new()).await
+}
+
+/// Whether a request to `route` is a media upload whose body is streamed to the work
+/// directory rather than collected ([`answer_streamed`]): a multipart `POST` to
+/// `/api/v1/media` or `/api/v2/media`, or a multipart `update_credentials`.
+pub(crate) fn streams_upload(route: Api, request: &http::request::Parts) -> bool {
+    let multipart = request
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    multipart
+        && match route {
+            Api::Media | Api::V2Media => request.method == Method::POST,
+            Api::AccountsUpdate => matches!(request.method, Method::PATCH | Method::PUT),
+            _ => false,
+        }
+}
+
+/// Answers a media upload ([`streams_upload`]) from the raw request: its file parts are
+/// written to the work directory as they arrive, within the largest upload taken (`413`
+/// past it), so a video of Mastodon's 99 MB is never held in memory. The CORS step is the
+/// caller's.
+pub(crate) async fn answer_streamed(
+    app: &App,
+    request: http::Request<hyper::body::Incoming>,
+    route: Api,
+    m: &Matched,
+) -> Response<Bytes> {
+    use futures::StreamExt;
+    let (parts, body) = request.into_parts();
+    let req = http::Request::from_parts(parts, Bytes::new());
+    let result = async {
+        // Who uploads is checked before the body is read, so that a request that will be
+        // refused writes nothing.
+        let (token, _) = token_of(app, &req).await?;
+        let scope = if route == Api::AccountsUpdate {
+            "write:accounts"
+        } else {
+            "write:media"
+        };
+        let t = token.ok_or_else(ApiError::invalid_token)?;
+        if !t.allows(scope) {
+            return Err(ApiError::out_of_scope(scope));
+        }
+        t.account_id.ok_or_else(ApiError::needs_user)?;
+        let original = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let boundary = multipart::boundary(original)?;
+        let chunks = http_body_util::BodyStream::new(body).filter_map(|frame| async move {
+            match frame {
+                Ok(f) => f.into_data().ok().map(Ok),
+                Err(e) => Some(Err(e)),
+            }
+        });
+        let limits = multipart::Limits {
+            body: app.max_upload_bytes() + (1 << 20),
+            file: app.max_upload_bytes(),
+            ..multipart::Limits::API
+        };
+        let (text, uploads) =
+            multipart::read_to_uploads(app, Box::pin(chunks), &boundary, limits).await?;
+        let mut p = Params::from_request(&req).await?;
+        p.add_text(text);
+        dispatch_with(app, &req, route, m, p, uploads).await
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            let mut r = e.into_response();
+            // The rest of a refused body is not read: the connection cannot be reused.
+            r.headers_mut()
+                .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            r
+        }
+    }
+}
+
+/// The bearer token of a request: `(None, true)` when an `Authorization` header names no
+/// token.
+async fn token_of(
+    app: &App,
+    req: &http::Request<Bytes>,
+) -> Result<(Option<Token>, bool), ApiError> {
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    let (token, bad_token) = match auth {
+    Ok(match auth {
         Some(v) if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") => {
             match oauth::lookup_token(app, v[7..].trim()).await? {
                 Some(t) => (Some(t), false),
@@ -174,13 +271,25 @@ async fn dispatch(app: &App, req: &http::Request<Bytes>, route: Api, m: &Matched
         Some(v) if v.to_ascii_lowercase().starts_with("basic ") => (None, false),
         Some(_) => (None, true),
         None => (None, false),
-    };
+    })
+}
+
+async fn dispatch_with(
+    app: &App,
+    req: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+    p: Params,
+    uploads: Vec<(String, crate::app::Upload)>,
+) -> ApiResult {
+    let (token, bad_token) = token_of(app, req).await?;
     let ctx = Ctx {
         app,
         req,
         p,
         token,
         bad_token,
+        uploads: std::sync::Mutex::new(uploads),
     };
     endpoint(&ctx, req.method(), route, m).await
 }
@@ -347,11 +456,18 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
                 "Web Push is not supported by this server",
             ))
         }
-        (&M::POST, A::Media | A::V2Media) | (&M::PUT, A::MediaItem) => unsupported(
-            ctx,
-            "write:media",
-            "Media uploads are not supported by this server",
-        ),
+        // Media.
+        (&M::POST, A::Media) => media::upload(ctx, false).await,
+        (&M::POST, A::V2Media) => media::upload(ctx, true).await,
+        (&M::GET, A::MediaItem) => media::get(ctx, id).await,
+        (&M::PUT, A::MediaItem) => media::update(ctx, id).await,
+        (&M::DELETE, A::MediaItem) => media::delete(ctx, id).await,
+        (&M::DELETE, A::ProfileAvatar) => {
+            media::delete_profile_image(ctx, crate::app::ProfileSlot::Avatar).await
+        }
+        (&M::DELETE, A::ProfileHeader) => {
+            media::delete_profile_image(ctx, crate::app::ProfileSlot::Header).await
+        }
         (&M::POST, A::Lists) => {
             unsupported(ctx, "write:lists", "Lists are not supported by this server")
         }

@@ -78,6 +78,64 @@ fn multer_error(e: multer::Error) -> ApiError {
     }
 }
 
+/// Reads a multipart body with `boundary` from a stream of chunks as [`read`] does, but writes
+/// each file part into an upload of `app`'s work directory as it arrives (at most
+/// `limits.file` bytes each: `413` past it) instead of keeping it in memory. Returns the text
+/// fields and the uploads by field name; on an error every upload written so far is deleted.
+pub(crate) async fn read_to_uploads<'r, S, E>(
+    app: &crate::app::App,
+    body: S,
+    boundary: &str,
+    limits: Limits,
+) -> Result<(Vec<(String, String)>, Vec<(String, crate::app::Upload)>), ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'r,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'r,
+{
+    let sizes = multer::SizeLimit::new()
+        .whole_stream(limits.body)
+        .per_field(limits.file.max(limits.text_field));
+    let constraints = multer::Constraints::new().size_limit(sizes);
+    let mut parts = multer::Multipart::with_constraints(body, boundary, constraints);
+    let mut text = Vec::new();
+    let mut uploads = Vec::new();
+    let mut count = 0usize;
+    while let Some(mut field) = parts.next_field().await.map_err(multer_error)? {
+        count += 1;
+        if count > limits.parts {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the multipart body has too many parts",
+            ));
+        }
+        let name = field.name().map(str::to_owned);
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let mut upload = app.new_upload()?;
+                while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
+                    upload.write_chunk(&chunk, limits.file)?;
+                }
+                if let (Some(name), false) = (name, filename.is_empty()) {
+                    uploads.push((name, upload));
+                }
+            }
+            None => {
+                let mut data = BytesMut::new();
+                while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
+                    if (data.len() + chunk.len()) as u64 > limits.text_field {
+                        return Err(too_large("a text field"));
+                    }
+                    data.extend_from_slice(&chunk);
+                }
+                if let Some(name) = name {
+                    text.push((name, String::from_utf8_lossy(&data).into_owned()));
+                }
+            }
+        }
+    }
+    Ok((text, uploads))
+}
+
 /// Reads a multipart body with `boundary` from a stream of chunks, within `limits`: `413`
 /// once a limit is passed (without reading further), `400` for a malformed body or a failed
 /// stream. Parts without a name are skipped.

@@ -114,8 +114,15 @@ impl Params {
         Ok(Params(map, Vec::new()))
     }
 
+    /// Adds the text fields of a multipart body read elsewhere (a streamed upload), as a
+    /// collected body's would be.
+    pub(crate) fn add_text(&mut self, fields: Vec<(String, String)>) {
+        for (k, v) in fields {
+            insert_form(&mut self.0, &k, v);
+        }
+    }
+
     /// The file parts of a multipart body, in order.
-    #[allow(dead_code)] // read by the media upload endpoints to come
     pub(crate) fn files(&self) -> &[FilePart] {
         &self.1
     }

@@ -37,20 +37,67 @@ async fn own(app: &App, id: &str, me: u64) -> Result<Status, ApiError> {
     Ok(s)
 }
 
-fn refuse_media(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    if !ctx.p.list("media_ids").is_empty() {
-        return Err(ApiError::unprocessable(
-            "Media attachments are not supported by this server",
-        ));
+/// `media_ids` (`None` if not sent): an id that is not a number names no media (`422`, as
+/// an unknown one).
+fn media_ids(ctx: &Ctx<'_>) -> Result<Option<Vec<u64>>, ApiError> {
+    if ctx.p.get("media_ids").is_none() && ctx.p.get("media_ids[]").is_none() {
+        return Ok(None);
     }
-    Ok(())
+    let raw = ctx.p.list("media_ids");
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        out.push(r.trim().parse::<u64>().map_err(|_| {
+            ApiError::unprocessable(format!(
+                "Validation failed: Media with IDs {r} not found or already attached to another post"
+            ))
+        })?);
+    }
+    Ok(Some(out))
+}
+
+/// One of `media_attributes[]`: id, description, focal point.
+type MediaAttribute = (u64, Option<String>, Option<crate::app::media::Focus>);
+
+/// `media_attributes[]` of an edit: `(id, description, focus)` of each.
+fn media_attributes(ctx: &Ctx<'_>) -> Result<Vec<MediaAttribute>, ApiError> {
+    let items: Vec<&Value> = match ctx
+        .p
+        .get("media_attributes")
+        .or(ctx.p.get("media_attributes[]"))
+    {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Object(o)) => o.values().collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(id) = item.get("id").and_then(|v| match v {
+            Value::String(s) => s.parse::<u64>().ok(),
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }) else {
+            return Err(ApiError::unprocessable(
+                "media_attributes: an id is missing",
+            ));
+        };
+        let description = item
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let focus = match item.get("focus").and_then(Value::as_str) {
+            Some(f) if !f.is_empty() => Some(crate::app::media::parse_focus(f)?),
+            _ => None,
+        };
+        out.push((id, description, focus));
+    }
+    Ok(out)
 }
 
 /// `POST /api/v1/statuses`.
 pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("write:statuses")?;
     let p = &ctx.p;
-    refuse_media(ctx)?;
+    let media_ids = media_ids(ctx)?.unwrap_or_default();
     if p.get("poll").is_some() {
         return Err(ApiError::unprocessable(
             "Polls are not supported by this server",
@@ -88,6 +135,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         visibility,
         language: p.nonempty("language"),
         idempotency_key,
+        media_ids,
     };
     let s = ctx.app.post_status(me, new).await?;
     if let Some(t) = &ctx.token {
@@ -153,14 +201,10 @@ pub(crate) async fn edit(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     if s.reblog_of_id.is_some() {
         return Err(ApiError::not_found());
     }
-    refuse_media(ctx)?;
+    let media_ids = media_ids(ctx)?;
+    let attributes = media_attributes(ctx)?;
     let p = &ctx.p;
     let text = p.str("status").unwrap_or_default();
-    if text.trim().is_empty() {
-        return Err(ApiError::unprocessable(
-            "Validation failed: Text can't be blank",
-        ));
-    }
     let limit = ctx.app.config().max_characters;
     let spoiler = p.str("spoiler_text");
     let chars = text.chars().count()
@@ -183,6 +227,8 @@ pub(crate) async fn edit(ctx: &Ctx<'_>, id: &str) -> ApiResult {
             spoiler,
             p.bool("sensitive")?,
             p.nonempty("language"),
+            media_ids,
+            attributes,
         )
         .await?;
     ok(entities::status(ctx.app, &edited, Some(me)).await?)
@@ -221,18 +267,34 @@ pub(crate) async fn history(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let s = visible(ctx.app, id, viewer).await?;
     let author = ctx.app.account(s.account_id).await?;
     let account = entities::account_entity(ctx.app, &author).await?;
-    let mut out: Vec<Value> = s
-        .edits
-        .iter()
-        .map(|e| entities::status_edit(e, &account))
-        .collect::<Result<_, _>>()?;
     let current = crate::app::model::Edit {
         content: s.content.clone(),
         spoiler_text: s.spoiler_text.clone(),
         sensitive: s.sensitive,
         created_at: s.edited_at.unwrap_or(s.created_at),
+        media_ids: s.media_ids.clone(),
     };
-    out.push(entities::status_edit(&current, &account)?);
+    let mut ids: Vec<u64> = s
+        .edits
+        .iter()
+        .chain([&current])
+        .flat_map(|e| e.media_ids.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let media: Vec<_> = ctx
+        .app
+        .media_by_id(&ids)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let out: Vec<Value> = s
+        .edits
+        .iter()
+        .chain([&current])
+        .map(|e| entities::status_edit(ctx.app, e, &account, &media))
+        .collect::<Result<_, _>>()?;
     ok(Value::Array(out))
 }
 

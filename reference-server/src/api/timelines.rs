@@ -1,8 +1,50 @@
 //! Timelines (home, public, hashtag) and favourites.
 
+use fedi_storage::{CollectionItem, Page, PageRequest};
+
 use super::responses::{ApiError, ApiResult};
 use super::{entities, Ctx};
-use crate::app::List;
+use crate::app::{App, List, Status};
+
+/// How many pages of a list a filtered read (`only_media`) goes through at most to fill one.
+const FILTERED_PAGES: usize = 10;
+
+/// A page of `list` for `viewer` keeping the statuses `keep` takes. When `filtered`, older
+/// pages are read (up to [`FILTERED_PAGES`]) until the page is full or the list ends, and the
+/// returned page (for `Link` headers) spans the statuses kept: a filter that keeps few
+/// statuses still pages through them, and one that keeps none answers an empty list
+/// without a `Link`.
+pub(crate) async fn filtered_page(
+    app: &App,
+    list: &List,
+    req: &PageRequest,
+    viewer: Option<u64>,
+    filtered: bool,
+    keep: impl Fn(&Status) -> bool,
+) -> Result<(Vec<Status>, Page), crate::Error> {
+    if !filtered || req.min_id.is_some() {
+        let (statuses, page) = app.statuses_page(list, req, viewer).await?;
+        return Ok((statuses.into_iter().filter(|s| keep(s)).collect(), page));
+    }
+    let mut req = req.clone();
+    let mut out = Vec::new();
+    for _ in 0..FILTERED_PAGES {
+        let (statuses, page) = app.statuses_page(list, &req, viewer).await?;
+        let ended = page.items.len() < req.limit;
+        out.extend(statuses.into_iter().filter(|s| keep(s)));
+        out.truncate(req.limit);
+        match page.next_max_id() {
+            Some(next) if !ended && out.len() < req.limit => req.max_id = Some(next),
+            _ => break,
+        }
+    }
+    let mut page = Page::default();
+    page.items = out
+        .iter()
+        .map(|s| CollectionItem::new(s.id, s.id.to_string()))
+        .collect();
+    Ok((out, page))
+}
 
 async fn statuses_of(
     ctx: &Ctx<'_>,
@@ -11,12 +53,11 @@ async fn statuses_of(
     keep: impl Fn(&crate::app::Status) -> bool,
 ) -> ApiResult {
     let req = ctx.p.page(20, 40)?;
-    let (list, page) = ctx.app.statuses_page(collection, &req, viewer).await?;
     let only_media = ctx.p.flag("only_media")?;
-    let list: Vec<_> = list
-        .into_iter()
-        .filter(|s| !only_media && keep(s))
-        .collect();
+    let (list, page) = filtered_page(ctx.app, collection, &req, viewer, only_media, |s| {
+        (!only_media || !s.media_ids.is_empty()) && keep(s)
+    })
+    .await?;
     let body = entities::statuses(ctx.app, &list, viewer).await?;
     ctx.paged(body, &page)
 }

@@ -8,6 +8,7 @@ use fedi_storage::{CollectionStoreExt, WriteBatch};
 
 use super::activitypub::oid;
 use super::host_of;
+use super::media::ProfileSlot;
 use super::model::{coll, ns, Account};
 use super::render;
 use super::App;
@@ -114,6 +115,8 @@ impl App {
             fields: Vec::new(),
             avatar: None,
             header: None,
+            avatar_file: None,
+            header_file: None,
             created_at: now,
             discoverable: true,
             deleted: false,
@@ -193,6 +196,9 @@ impl App {
                 Some((name, value))
             })
             .collect();
+        // Avatar and header in any shape (`Image`, IRI, `Link`, arrays), as remote URLs.
+        let avatar = activitypub_core::media::icon(&actor.base).map(|m| m.url.to_string());
+        let header = activitypub_core::media::image(&actor.base).map(|m| m.url.to_string());
         let account = Account {
             id: existing
                 .as_ref()
@@ -219,15 +225,17 @@ impl App {
             locked: actor.manually_approves_followers.unwrap_or(false),
             bot: actor.is(&Kind::Service) || actor.is(&Kind::Application),
             fields,
-            avatar: actor
-                .icon
+            avatar: avatar.clone(),
+            header: header.clone(),
+            // The cached copies stay while the remote URLs do.
+            avatar_file: existing
                 .as_ref()
-                .and_then(|i| i.iter().next())
-                .and_then(|i| i.object())
-                .and_then(|o| o.url.as_ref())
-                .and_then(|u| u.iter().next())
-                .and_then(|u| u.id().map(str::to_owned)),
-            header: None,
+                .filter(|a| a.avatar == avatar)
+                .and_then(|a| a.avatar_file.clone()),
+            header_file: existing
+                .as_ref()
+                .filter(|a| a.header == header)
+                .and_then(|a| a.header_file.clone()),
             created_at: existing.as_ref().map_or(now, |a| a.created_at),
             discoverable: actor.discoverable.unwrap_or(false),
             deleted: false,
@@ -247,6 +255,30 @@ impl App {
                 .kv_delete(ns::FEATURED, account.id.to_string()),
         };
         self.store().apply(&batch).await?;
+        // A new avatar or header: the old copy goes, the new one is fetched in the background.
+        for (slot, before, now) in [
+            (
+                ProfileSlot::Avatar,
+                existing.as_ref().and_then(|a| a.avatar_file.as_ref()),
+                &account.avatar_file,
+            ),
+            (
+                ProfileSlot::Header,
+                existing.as_ref().and_then(|a| a.header_file.as_ref()),
+                &account.header_file,
+            ),
+        ] {
+            if before.is_some() && now.is_none() {
+                self.drop_profile_cache(before).await;
+            }
+            let remote = match slot {
+                ProfileSlot::Avatar => &account.avatar,
+                ProfileSlot::Header => &account.header,
+            };
+            if now.is_none() && remote.is_some() {
+                self.schedule_profile_cache(account.id, slot);
+            }
+        }
         if sync {
             // As Mastodon does for a new account or a new collection: read the pins in the
             // background, so that the request that found the account does not wait for them.

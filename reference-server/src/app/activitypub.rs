@@ -1,9 +1,9 @@
 //! The ActivityPub documents the server publishes, in Mastodon's shapes and URL layout.
 
-use activitypub_core::builder::{self, NoteBuilder, PersonBuilder};
+use activitypub_core::builder::{self, MediaAttachmentBuilder, NoteBuilder, PersonBuilder};
 use activitypub_core::{Activity, Actor, AnyObject, Object, ObjectId, XsdDateTime};
 
-use super::model::{id_time, Account, Status};
+use super::model::{id_time, Account, MediaAttachment, Status};
 use super::App;
 use crate::error::Error;
 
@@ -55,6 +55,12 @@ impl App {
         for (name, value) in &account.fields {
             b = b.field(name, value);
         }
+        if let Some(f) = &account.avatar_file {
+            b = b.avatar(&f.content_type, &oid(&self.media_url(&f.key))?);
+        }
+        if let Some(f) = &account.header_file {
+            b = b.header(&f.content_type, &oid(&self.media_url(&f.key))?);
+        }
         let mut actor = b.build();
         if account.bot {
             actor.base.kind = Some(activitypub_core::Kind::Service.into());
@@ -104,11 +110,41 @@ impl App {
         for t in &status.tags {
             b = b.hashtag(&self.tag_url(t), &format!("#{t}"));
         }
+        for m in self.media_by_id(&status.media_ids).await?.iter().flatten() {
+            if let Some(doc) = self.attachment_document(m)? {
+                b = b.attachment(doc);
+            }
+        }
         let mut note = b.build();
         if let Some(at) = status.edited_at {
             note.updated = Some(XsdDateTime::new_unchecked(rfc3339(at)));
         }
         Ok(note)
+    }
+
+    /// A local attachment as Mastodon sends it: a `Document` with `mediaType`, `url`, the
+    /// description as `name`, `blurhash`, `focalPoint`, `width` and `height` (`None` while
+    /// it has no file).
+    fn attachment_document(&self, m: &MediaAttachment) -> Result<Option<Object>, Error> {
+        let Some(file) = &m.file else {
+            return Ok(None);
+        };
+        let mut b =
+            MediaAttachmentBuilder::new(&file.content_type, &oid(&self.media_url(&file.key))?);
+        if let Some(d) = &m.description {
+            b = b.description(d);
+        }
+        if let Some(h) = &m.blurhash {
+            b = b.blurhash(h);
+        }
+        if let Some((x, y)) = m.focus {
+            b = b.focal_point(x, y);
+        }
+        let original = &m.meta["original"];
+        if let (Some(w), Some(h)) = (original["width"].as_u64(), original["height"].as_u64()) {
+            b = b.size(w, h);
+        }
+        Ok(Some(b.build()))
     }
 
     /// The `Create` of a local status.

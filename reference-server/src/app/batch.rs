@@ -11,7 +11,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::model::{coll, ns, pair, Account, Notification, Status, StatusApplication};
+use super::model::{
+    coll, ns, pair, Account, MediaAttachment, Notification, Status, StatusApplication,
+};
 use super::App;
 use crate::error::Error;
 
@@ -62,6 +64,7 @@ pub struct Loaded {
     status_counts: HashMap<u64, StatusCounts>,
     flags: HashMap<u64, ViewerFlags>,
     applications: HashMap<u64, StatusApplication>,
+    media: HashMap<u64, MediaAttachment>,
 }
 
 impl Loaded {
@@ -97,6 +100,10 @@ impl Loaded {
     /// The application a status was posted with, if recorded.
     pub fn application(&self, id: u64) -> Option<&StatusApplication> {
         self.applications.get(&id)
+    }
+    /// A media attachment of a loaded status.
+    pub fn media(&self, id: u64) -> Option<&MediaAttachment> {
+        self.media.get(&id)
     }
 }
 
@@ -231,12 +238,19 @@ impl App {
             .collect();
         // Then counts, last statuses, the viewer's flags and pins, and applications: each
         // one call, all at once.
-        let (counts, last, flags, applications) = tokio::try_join!(
+        let media_ids: Vec<u64> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id))
+            .flat_map(|s| s.media_ids.iter().copied())
+            .collect();
+        let (counts, last, flags, applications, media) = tokio::try_join!(
             self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
             self.last_statuses_of(&shown_accounts),
             self.flags_of(l, &shown_statuses),
             self.applications_of(&shown_statuses),
+            self.media_by_id(&media_ids),
         )?;
+        l.media = media.into_iter().flatten().map(|m| (m.id, m)).collect();
         for ((id, mut c), last) in shown_accounts.iter().zip(counts.accounts).zip(last) {
             c.last_status_at = last;
             l.account_counts.insert(*id, c);

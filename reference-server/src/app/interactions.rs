@@ -182,6 +182,7 @@ impl App {
             local: booster.is_local(),
             activity_uri: Some(uri),
             conversation: None,
+            media_ids: Vec::new(),
         };
         self.save_status(&reblog).await?;
         let batch = WriteBatch::new()

@@ -9,6 +9,10 @@
 //! - [`statuses`]: posting, editing, deleting, visibility, thread context.
 //! - [`interactions`]: favourites and reblogs.
 //! - [`pins`]: pinned statuses and `featured` collections.
+//! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
+//!   cleanup of unattached uploads.
+//! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
+//!   (attachments, avatars, headers) with its retention.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`notifications`]: notifications of local accounts.
@@ -35,19 +39,23 @@ pub mod batch;
 pub mod bulk;
 pub mod inbound;
 pub mod interactions;
+pub mod media;
 pub mod model;
 pub mod notifications;
 pub mod pins;
 pub mod rebase;
 pub mod relationships;
+pub mod remote_media;
 pub mod render;
 pub mod statuses;
 pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
+pub use media::{ProfileSlot, Upload};
 pub use model::{
-    Account, List, Notification, NotificationType, Status, StatusApplication, StatusVisibility,
+    Account, List, MediaAttachment, MediaState, Notification, NotificationType, Status,
+    StatusApplication, StatusVisibility,
 };
 pub use relationships::Relationship;
 pub use statuses::NewStatus;
@@ -96,11 +104,18 @@ pub(crate) struct State {
     pub(crate) store: Arc<dyn Store>,
     /// Files: uploads, avatars and headers, cached remote media.
     pub(crate) media: Arc<dyn MediaStore>,
+    /// Processes uploads.
+    pub(crate) media_pool: crate::media::MediaPool,
+    /// Where uploads and renditions wait on their way into `media`.
+    pub(crate) media_work: media::WorkDir,
     pub(crate) ids: model::IdGen,
     pub(crate) events: broadcast::Sender<Event>,
     /// Bounds the background reads of remote `featured` collections running at once
     /// ([`App::sync_featured`]; the others wait their turn).
     pub(crate) featured_syncs: tokio::sync::Semaphore,
+    /// Bounds the remote files fetched at once for the media cache
+    /// ([`remote_media::FETCHES_AT_ONCE`]).
+    pub(crate) media_fetches: tokio::sync::Semaphore,
 }
 
 /// The instance. Cheap to clone.
@@ -151,13 +166,21 @@ impl App {
     ) -> Result<App, Error> {
         config.validate().map_err(|e| Error::Config(e.0))?;
         let (events, _) = broadcast::channel(1024);
+        let media_work = media::WorkDir::open(store.is_durable(), &config.data_dir)?;
+        let media_pool = crate::media::MediaPool::with_cores(
+            crate::media::Limits::default(),
+            media_work.path().to_path_buf(),
+        );
         let state = Arc::new(State {
             config: config.clone(),
             store: store.clone(),
             media,
+            media_pool,
+            media_work,
             ids: model::IdGen::default(),
             events,
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
+            media_fetches: tokio::sync::Semaphore::new(remote_media::FETCHES_AT_ONCE),
         });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)

@@ -44,6 +44,8 @@ pub(in crate::app) mod ns {
     /// Status id → [`StatusApplication`](super::StatusApplication) (the name keeps the
     /// namespace the client API wrote before the record moved here).
     pub const STATUS_APPS: &str = "api.status_app";
+    /// Media attachment id → [`MediaAttachment`](super::MediaAttachment).
+    pub const MEDIA: &str = "media";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -112,6 +114,12 @@ pub(in crate::app) mod coll {
     }
     /// Local accounts (account ids).
     pub const LOCAL_ACCOUNTS: &str = "accounts:local";
+    /// Uploaded media not attached to a status yet (media ids, keyed by id, so by upload
+    /// time): what the cleanup job sweeps.
+    pub const UNATTACHED_MEDIA: &str = "media:unattached";
+    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`), keyed by
+    /// the time they were cached: what the cache cleanup sweeps.
+    pub const CACHED_MEDIA: &str = "media:cached";
 }
 
 /// A list the instance keeps, by what it lists. The API and HTTP layers page and count them
@@ -261,6 +269,12 @@ pub struct Account {
     pub avatar: Option<String>,
     /// Header URL.
     pub header: Option<String>,
+    /// A local account's uploaded avatar: its files in the media store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_file: Option<ProfileImage>,
+    /// A local account's uploaded header: its files in the media store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_file: Option<ProfileImage>,
     /// Created (ms).
     pub created_at: u64,
     /// Listed in directories.
@@ -283,6 +297,18 @@ impl Account {
     pub fn is_local(&self) -> bool {
         self.domain.is_none()
     }
+}
+
+/// The files of an uploaded avatar or header (media store keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileImage {
+    /// The image (cropped and resized; animated if the upload was).
+    pub key: String,
+    /// Its content type.
+    pub content_type: String,
+    /// A still version when the image is animated (`avatar_static`, `header_static`).
+    #[serde(default)]
+    pub static_key: Option<String>,
 }
 
 /// A status's visibility as Mastodon's client API names it and the records store it:
@@ -357,6 +383,9 @@ pub struct Edit {
     pub sensitive: bool,
     /// When this version was made (ms).
     pub created_at: u64,
+    /// Its media attachments, in order.
+    #[serde(default)]
+    pub media_ids: Vec<u64>,
 }
 
 /// A status (toot) or a reblog.
@@ -407,6 +436,96 @@ pub struct Status {
     pub activity_uri: Option<String>,
     /// The conversation (thread) IRI.
     pub conversation: Option<String>,
+    /// Media attachments, in order ([`MediaAttachment`] ids).
+    #[serde(default)]
+    pub media_ids: Vec<u64>,
+}
+
+/// Where a media attachment is in its processing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaState {
+    /// Uploaded, being processed (`url` is `null` in the entity).
+    Processing,
+    /// Processed: its files are in the media store (or, for remote media, at its remote URL).
+    Ready,
+    /// Processing failed.
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// One stored file of a media attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaFile {
+    /// The media store key.
+    pub key: String,
+    /// Its content type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A media attachment: an upload of a local account, or the attachment of a remote status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaAttachment {
+    /// Id (time-sortable: the upload time).
+    pub id: u64,
+    /// The owner (uploader, or the remote status's author).
+    pub account_id: u64,
+    /// The status it is attached to, once attached.
+    #[serde(default)]
+    pub status_id: Option<u64>,
+    /// Mastodon's `type`.
+    pub kind: crate::media::MediaKind,
+    /// Processing state.
+    pub state: MediaState,
+    /// The original (processed) file; `None` while processing, or for remote media not
+    /// cached here.
+    #[serde(default)]
+    pub file: Option<MediaFile>,
+    /// The small preview file.
+    #[serde(default)]
+    pub preview: Option<MediaFile>,
+    /// A still version (of an animated image).
+    #[serde(default)]
+    pub static_file: Option<MediaFile>,
+    /// For remote media: its URL on its server.
+    #[serde(default)]
+    pub remote_url: Option<String>,
+    /// For remote media: its preview's URL on its server.
+    #[serde(default)]
+    pub preview_remote_url: Option<String>,
+    /// Alt text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Focal point, x and y in [-1, 1].
+    #[serde(default)]
+    pub focus: Option<(f64, f64)>,
+    /// Blurhash of the preview.
+    #[serde(default)]
+    pub blurhash: Option<String>,
+    /// Mastodon's `meta` (`original`, `small`, `focus`).
+    #[serde(default)]
+    pub meta: serde_json::Value,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+impl MediaAttachment {
+    /// Whether it is still being processed.
+    pub fn is_processing(&self) -> bool {
+        self.state == MediaState::Processing
+    }
+    /// Every media store key it holds.
+    pub fn keys(&self) -> Vec<&str> {
+        [&self.file, &self.preview, &self.static_file]
+            .into_iter()
+            .flatten()
+            .map(|f| f.key.as_str())
+            .collect()
+    }
 }
 
 /// The application a local status was posted with (Mastodon's `Application` on a status).

@@ -35,6 +35,8 @@ pub struct NewStatus {
     pub language: Option<String>,
     /// `Idempotency-Key`.
     pub idempotency_key: Option<String>,
+    /// Media attachments (uploads of the author's not attached yet), in order.
+    pub media_ids: Vec<u64>,
 }
 
 /// Whether `viewer` may see `status`, given whether its author blocks the viewer and whether
@@ -186,7 +188,10 @@ impl App {
             }
         }
         let chars = new.text.chars().count() + new.spoiler_text.chars().count();
-        if new.text.trim().is_empty() {
+        let media = self
+            .media_for_status(account_id, &new.media_ids, None)
+            .await?;
+        if new.text.trim().is_empty() && media.is_empty() {
             return Err(Error::Unprocessable(
                 "Validation failed: Text can't be blank".into(),
             ));
@@ -275,8 +280,10 @@ impl App {
                 .as_ref()
                 .and_then(|p| p.conversation.clone())
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
+            media_ids: media.iter().map(|m| m.id).collect(),
         };
         self.save_status(&status).await?;
+        self.take_media(&status, media).await?;
         if let Some(key) = &new.idempotency_key {
             self.store()
                 .kv_put(
@@ -426,6 +433,9 @@ impl App {
         // Who may have shown it, worked out while the author's records are all there.
         let (streams, author_local) = self.streams_of(s).await?;
         store.apply(&batch).await?;
+        if s.reblog_of_id.is_none() {
+            self.remove_status_media(s).await?;
+        }
         // Reblogs of it go too.
         if s.reblog_of_id.is_none() {
             for r in store.all_members(&coll::reblogged_by(s.id), 1000).await? {
@@ -449,6 +459,10 @@ impl App {
     }
 
     /// Edits a local status (keeping the earlier version) and federates an `Update`.
+    /// `media_ids`, if given, replaces its attachments (Mastodon's rules, as for a new one);
+    /// `media_attributes` (`(id, description, focus)`) describe its attachments, before the
+    /// `Update` is built, so that other servers see the new descriptions.
+    #[allow(clippy::too_many_arguments)]
     pub async fn edit_status(
         &self,
         account_id: u64,
@@ -457,12 +471,26 @@ impl App {
         spoiler_text: Option<String>,
         sensitive: Option<bool>,
         language: Option<String>,
+        media_ids: Option<Vec<u64>>,
+        media_attributes: Vec<(u64, Option<String>, Option<super::media::Focus>)>,
     ) -> Result<Status, Error> {
         let mut s = self.status(status_id).await?;
         if s.account_id != account_id || s.reblog_of_id.is_some() {
             return Err(Error::Forbidden("not your status".into()));
         }
-        if text.trim().is_empty() || text.chars().count() > self.config().max_characters {
+        let media = match &media_ids {
+            Some(ids) => Some(self.media_for_status(account_id, ids, Some(s.id)).await?),
+            None => None,
+        };
+        let has_media = media
+            .as_ref()
+            .map_or(!s.media_ids.is_empty(), |m| !m.is_empty());
+        if text.trim().is_empty() && !has_media {
+            return Err(Error::Unprocessable(
+                "Validation failed: Text can't be blank".into(),
+            ));
+        }
+        if text.chars().count() > self.config().max_characters {
             return Err(Error::Unprocessable("Validation failed: Text".into()));
         }
         let author = self.account(account_id).await?;
@@ -471,6 +499,7 @@ impl App {
             spoiler_text: s.spoiler_text.clone(),
             sensitive: s.sensitive,
             created_at: s.edited_at.unwrap_or(s.created_at),
+            media_ids: s.media_ids.clone(),
         });
         let mut mention_urls = Vec::new();
         for m in &s.mentions {
@@ -499,6 +528,18 @@ impl App {
             s.language = language;
         }
         s.edited_at = Some(self.now_ms());
+        if let Some(media) = media {
+            s.media_ids = media.iter().map(|m| m.id).collect();
+            self.take_media(&s, media).await?;
+        }
+        // New descriptions and focal points go into the `Update` below.
+        for (id, description, focus) in media_attributes {
+            if !s.media_ids.contains(&id) {
+                continue;
+            }
+            let m = self.media_attachment(id).await?;
+            self.describe_media(m, description, focus).await?;
+        }
         self.save_status(&s).await?;
         self.announce_edit(&s).await?;
         let note = self.note_document(&s).await?;

@@ -300,6 +300,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sweeper = tokio::spawn(sweep_media(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -349,6 +350,7 @@ async fn serve(config: Config) -> Result<(), Error> {
         });
     };
     tokio::join!(public, admin_server, signals);
+    let _ = sweeper.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -360,6 +362,34 @@ async fn serve(config: Config) -> Result<(), Error> {
     store.flush().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often unattached uploads older than a day are swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Sweeps unattached uploads older than a day ([`App::sweep_unattached_media`]) and cached
+/// remote media past `media_cache_retention_days` ([`App::sweep_media_cache`]) now and every
+/// [`SWEEP_EVERY`], until `stop` turns true.
+async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match app.sweep_unattached_media().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "unattached uploads older than a day removed"),
+            Err(e) => tracing::warn!(error = %e, "sweeping unattached uploads failed"),
+        }
+        match app.sweep_media_cache().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                removed = n,
+                "cached remote media past its retention removed"
+            ),
+            Err(e) => tracing::warn!(error = %e, "sweeping the remote media cache failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
 }
 
 async fn admin_incoming(

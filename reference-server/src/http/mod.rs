@@ -1,9 +1,10 @@
-//! The HTTP server: hyper 1 on tokio, the router, federation endpoints, web pages, the
-//! loopback admin endpoint and graceful shutdown.
+//! The HTTP server: hyper 1 on tokio, the router, federation endpoints, web pages, media
+//! files, the loopback admin endpoint and graceful shutdown.
 //!
 //! [`Router`] answers one request whose body is already collected
 //! ([`Router::handle`], what the in-process tests call); [`Router::handle_incoming`] is the
-//! hyper side: it hands streaming requests to the client API untouched, collects every other
+//! hyper side: it hands streaming requests and multipart media uploads (written to disk as
+//! they arrive) to the client API untouched, collects every other
 //! body under a size limit (the engine's for inboxes; `413` before reading past it) and calls
 //! [`Router::handle`].
 //! [`serve`] runs the accept loop with graceful shutdown.
@@ -55,6 +56,7 @@ use routes::{Api, Matched, Route, Site};
 
 pub mod admin;
 mod federation;
+mod media;
 mod pages;
 pub(crate) mod routes;
 mod signed;
@@ -62,8 +64,8 @@ mod signed;
 /// The response body type of the server (and of the client API's streaming endpoints).
 pub type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
-/// The largest request body anything but an inbox takes (media uploads through the client
-/// API). Inboxes take the engine's
+/// The largest request body collected for anything but an inbox (multipart media uploads are
+/// streamed to disk instead, within the media limits). Inboxes take the engine's
 /// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes).
 pub const MAX_BODY: usize = 16 << 20;
 
@@ -91,7 +93,9 @@ impl Router {
         &self.app
     }
 
-    /// Answers a request from hyper: streaming endpoints get the raw request; inbox bodies are
+    /// Answers a request from hyper: streaming endpoints get the raw request, and so do
+    /// multipart media uploads (their files are written to the work directory as they
+    /// arrive); inbox bodies are
     /// collected by the engine ([`Engine::collect_request`], under its
     /// [`max_body_bytes`](activitypub_core::engine::EngineConfig::max_body_bytes)), other
     /// bodies under [`MAX_BODY`]; `413` before reading past the limit.
@@ -110,6 +114,32 @@ impl Router {
                 None => boxed(not_found_json()),
             };
         }
+        if let Some(m) = routes::lookup(&path) {
+            if let Route::Api(api) = m.route {
+                let (parts, body) = request.into_parts();
+                if crate::api::streams_upload(api, &parts) {
+                    let request = Request::from_parts(parts, body);
+                    let mut response =
+                        crate::api::answer_streamed(&self.app, request, api, &m).await;
+                    routes::allow_cross_origin(&mut response);
+                    return boxed(response);
+                }
+                return self
+                    .collect_and_handle(Request::from_parts(parts, body), peer, route, path)
+                    .await;
+            }
+        }
+        self.collect_and_handle(request, peer, route, path).await
+    }
+
+    /// [`Router::handle_incoming`] for a request whose body is collected.
+    async fn collect_and_handle(
+        &self,
+        request: Request<hyper::body::Incoming>,
+        peer: SocketAddr,
+        route: Option<Route>,
+        path: String,
+    ) -> Response<Body> {
         let expects_continue = request
             .headers()
             .get(header::EXPECT)
@@ -229,6 +259,9 @@ async fn site(app: &App, request: Request<Bytes>, site: Site, m: &Matched) -> Re
             (Site::UserStatus | Site::AtUserStatus, true, _) => pages::status(app, name, id).await,
             (Site::UserStatusActivity, true, _) => f.status(&request, name, id, true).await,
             (Site::Tag, true, _) => pages::tag(app, m.param("tag")).await,
+            (Site::Media, true, _) => media::serve(app, &request, m.param("key")).await,
+            (Site::MissingAvatar, true, _) => media::missing(&request, true),
+            (Site::MissingHeader, true, _) => media::missing(&request, false),
             _ => other_method_or_not_found(request.method()),
         }
     }

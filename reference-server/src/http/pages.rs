@@ -14,9 +14,10 @@ use crate::app::activitypub::rfc3339;
 use crate::app::model::id_time;
 use crate::app::render::strip_html;
 use crate::app::List;
-use crate::app::{Account, App, Status, StatusVisibility};
+use crate::app::{Account, App, MediaAttachment, MediaState, Status, StatusVisibility};
+use crate::media::MediaKind;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}article{border-top:1px solid #ddd;padding:1rem 0}header small,footer small{color:#666}summary{cursor:pointer;font-weight:600}a{color:#2b59c3}";
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}article{border-top:1px solid #ddd;padding:1rem 0}header small,footer small{color:#666}summary{cursor:pointer;font-weight:600}a{color:#2b59c3}.media img,.media video{max-width:100%;height:auto;display:block;margin:.5rem 0}img.avatar{width:4rem;height:4rem;border-radius:.5rem;float:left;margin-right:1rem}";
 
 fn page(status: StatusCode, title: &str, head: Markup, body: Markup) -> Response<Bytes> {
     let html = html! {
@@ -153,8 +154,10 @@ pub(crate) async fn profile(app: &App, name: &str, query: Option<&str>) -> Respo
         None
     };
     let articles = articles(app, &statuses, true).await;
+    let (avatar, _) = app.avatar_urls(&a);
     let body = html! {
         header {
+            img.avatar src=(avatar) alt="" width="64" height="64";
             h1 { (display_name(&a)) }
             p {
                 small { (handle(app, &a)) }
@@ -313,10 +316,18 @@ async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
     } else {
         ""
     };
+    let media = match app.media_by_id(&shown.media_ids).await {
+        Ok(m) => m.into_iter().flatten().collect::<Vec<_>>(),
+        Err(e) => {
+            tracing::warn!(error = %e, "media of a status not read");
+            Vec::new()
+        }
+    };
     // Status HTML is sanitized when it is stored (local: rendered; remote: sanitized).
     let content = html! {
         div.content lang=[shown.language.as_deref()] { (PreEscaped(&shown.content)) }
     };
+    let media = media_markup(app, &media);
     html! {
         article {
             @if let Some(b) = &booster {
@@ -335,6 +346,11 @@ async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
                     (content)
                 }
             }
+            @if shown.sensitive && shown.spoiler_text.is_empty() {
+                details.sensitive { summary { "Sensitive media" } (media) }
+            } @else {
+                (media)
+            }
             footer {
                 small {
                     @if link {
@@ -343,6 +359,45 @@ async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
                         (time)
                     }
                     (vis) (edited)
+                }
+            }
+        }
+    }
+}
+
+/// A status's media: images with their description as `alt`, video and audio with controls.
+/// Those not ready (or not cached, remote) link to where they are.
+fn media_markup(app: &App, media: &[MediaAttachment]) -> Markup {
+    html! {
+        @if !media.is_empty() {
+            div.media {
+                @for m in media {
+                    @let url = m
+                        .file
+                        .as_ref()
+                        .filter(|_| m.state == MediaState::Ready)
+                        .map(|f| app.media_url(&f.key))
+                        .or_else(|| m.remote_url.clone());
+                    @let alt = m.description.clone().unwrap_or_default();
+                    @if let Some(url) = url {
+                        @match m.kind {
+                            MediaKind::Image => {
+                                a href=(url) { img src=(url) alt=(alt) loading="lazy"; }
+                            }
+                            MediaKind::Gifv => {
+                                video src=(url) title=(alt) aria-label=(alt) controls autoplay loop muted playsinline {}
+                            }
+                            MediaKind::Video => {
+                                video src=(url) title=(alt) aria-label=(alt) controls preload="metadata" {}
+                            }
+                            MediaKind::Audio => {
+                                audio src=(url) title=(alt) aria-label=(alt) controls preload="metadata" {}
+                            }
+                            MediaKind::Unknown => {
+                                a href=(url) { (if alt.is_empty() { "Attachment" } else { alt.as_str() }) }
+                            }
+                        }
+                    }
                 }
             }
         }

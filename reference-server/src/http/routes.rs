@@ -58,6 +58,12 @@ pub(crate) enum Site {
     AtUserStatus,
     /// `/tags/{tag}`: a hashtag page.
     Tag,
+    /// `/media/{*key}`: a file of the media store.
+    Media,
+    /// `/avatars/original/missing.png`: the default avatar.
+    MissingAvatar,
+    /// `/headers/original/missing.png`: the default header.
+    MissingHeader,
 }
 
 /// A client-API or OAuth endpoint (answered by `api`).
@@ -156,6 +162,8 @@ pub(crate) enum Api {
     V2Filters,
     V2Suggestions,
     V2Media,
+    ProfileAvatar,
+    ProfileHeader,
 }
 
 /// What a path leads to.
@@ -203,6 +211,9 @@ const TABLE: &[(&str, Route)] = {
         ("/@{name}", S(Site::AtUser)),
         ("/@{name}/{id}", S(Site::AtUserStatus)),
         ("/tags/{tag}", S(Site::Tag)),
+        ("/media/{*key}", S(Site::Media)),
+        ("/avatars/original/missing.png", S(Site::MissingAvatar)),
+        ("/headers/original/missing.png", S(Site::MissingHeader)),
         // OAuth.
         ("/oauth/authorize", R(A::OAuthAuthorize)),
         ("/oauth/token", R(A::OAuthToken)),
@@ -329,6 +340,8 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/push/subscription", R(A::PushSubscription)),
         ("/api/v1/media", R(A::Media)),
         ("/api/v1/media/{id}", R(A::MediaItem)),
+        ("/api/v1/profile/avatar", R(A::ProfileAvatar)),
+        ("/api/v1/profile/header", R(A::ProfileHeader)),
         ("/api/v1/reports", R(A::Reports)),
         ("/api/v1/polls/{id}", R(A::Poll)),
         // Client API v2.

@@ -48,8 +48,8 @@ pub enum Purpose {
     Header,
 }
 
-/// Mastodon's attachment `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Mastodon's attachment `type` (stored in attachment records too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
     /// A still image.
@@ -60,6 +60,8 @@ pub enum MediaKind {
     Video,
     /// Audio only.
     Audio,
+    /// Something else (a remote attachment of a type not shown here): linked, not embedded.
+    Unknown,
 }
 
 /// Size and time limits; [`Default`] is Mastodon's.

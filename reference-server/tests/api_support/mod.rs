@@ -12,6 +12,8 @@ use reference_server::app::Account;
 use reference_server::{App, Config};
 use serde_json::Value;
 
+pub mod media;
+
 /// The base URL of the instance under test.
 pub const BASE: &str = "https://wool.test";
 

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+pub mod media;
+
 /// The binary under test.
 pub const WOOLLY: &str = env!("CARGO_BIN_EXE_woolly");
 

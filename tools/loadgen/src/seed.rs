@@ -126,6 +126,8 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             fields: Vec::new(),
             avatar: None,
             header: None,
+            avatar_file: None,
+            header_file: None,
             created_at: acct_base + i,
             discoverable: false,
             deleted: false,
@@ -189,6 +191,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             local: false,
             activity_uri: Some(format!("{uri}/activity")),
             conversation: Some(format!("{uri}#conversation")),
+            media_ids: Vec::new(),
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;

@@ -134,14 +134,8 @@ fn date_of(ms: u64) -> String {
 impl Account {
     /// The entity of `a` with its counts.
     pub(crate) fn build(app: &App, a: &model::Account, counts: AccountCounts) -> Account {
-        let avatar = a
-            .avatar
-            .clone()
-            .unwrap_or_else(|| format!("{}/avatars/original/missing.png", app.base()));
-        let header = a
-            .header
-            .clone()
-            .unwrap_or_else(|| format!("{}/headers/original/missing.png", app.base()));
+        let (avatar, avatar_static) = app.avatar_urls(a);
+        let (header, header_static) = app.header_urls(a);
         Account {
             id: a.id.to_string(),
             username: a.username.clone(),
@@ -156,9 +150,9 @@ impl Account {
             note: a.note.clone(),
             url: a.url.clone(),
             uri: a.actor.clone(),
-            avatar_static: avatar.clone(),
+            avatar_static,
             avatar,
-            header_static: header.clone(),
+            header_static,
             header,
             followers_count: counts.followers,
             following_count: counts.following,

@@ -1,6 +1,6 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`notification`], [`relationship`].
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -9,11 +9,13 @@
 //! load and build in one step and return the JSON the handlers answer with.
 
 pub(crate) mod account;
+pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod relationship;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
+pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use relationship::Relationship;
 pub(crate) use status::{Status, StatusEdit, Tag};
@@ -25,8 +27,8 @@ use crate::app::model::Edit;
 use crate::app::{self, App};
 use crate::error::Error;
 
-/// An always-empty list, for what Woolly keeps none of (custom emojis, media, roles, filter
-/// results, tag history).
+/// An always-empty list, for what Woolly keeps none of (custom emojis, roles, filter results,
+/// tag history).
 pub(crate) type Nothing = [(); 0];
 
 /// The JSON of an entity.
@@ -104,9 +106,19 @@ pub(crate) async fn statuses(
     to_json(&status_entities(app, list, viewer).await?)
 }
 
-/// A `StatusEdit`.
-pub(crate) fn status_edit(e: &Edit, account: &Account) -> Result<Value, Error> {
-    to_json(&StatusEdit::new(e, account.clone()))
+/// A `StatusEdit`, its media read from `media`.
+pub(crate) fn status_edit(
+    app: &App,
+    e: &Edit,
+    account: &Account,
+    media: &[app::MediaAttachment],
+) -> Result<Value, Error> {
+    to_json(&StatusEdit::new(app, e, account.clone(), media))
+}
+
+/// Mastodon's `MediaAttachment`.
+pub(crate) fn media_attachment(app: &App, m: &app::MediaAttachment) -> Result<Value, Error> {
+    to_json(&MediaAttachment::new(app, m))
 }
 
 /// Mastodon's `Notification`; `None` if what it is about is gone.

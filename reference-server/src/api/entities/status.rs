@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, Nothing};
+use super::{Account, MediaAttachment, Nothing};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -49,8 +49,8 @@ pub(crate) struct Status {
     pub application: Option<Application>,
     /// The author.
     pub account: Account,
-    /// Media: none are kept.
-    pub media_attachments: Nothing,
+    /// Media attachments, in order.
+    pub media_attachments: Vec<MediaAttachment>,
     /// Mentioned accounts.
     pub mentions: Vec<Mention>,
     /// Hashtags.
@@ -140,8 +140,8 @@ pub(crate) struct StatusEdit {
     pub account: Account,
     /// Poll: none (always `null`).
     pub poll: (),
-    /// Media: none.
-    pub media_attachments: Nothing,
+    /// Media attachments of this version, in order.
+    pub media_attachments: Vec<MediaAttachment>,
     /// Custom emojis: none.
     pub emojis: Nothing,
 }
@@ -159,8 +159,13 @@ impl Tag {
 }
 
 impl StatusEdit {
-    /// The entity of one version, by `account`.
-    pub(crate) fn new(e: &Edit, account: Account) -> StatusEdit {
+    /// The entity of one version, by `account`, its media found in `media`.
+    pub(crate) fn new(
+        app: &App,
+        e: &Edit,
+        account: Account,
+        media: &[model::MediaAttachment],
+    ) -> StatusEdit {
         StatusEdit {
             content: e.content.clone(),
             spoiler_text: e.spoiler_text.clone(),
@@ -168,7 +173,12 @@ impl StatusEdit {
             created_at: rfc3339(e.created_at),
             account,
             poll: (),
-            media_attachments: [],
+            media_attachments: e
+                .media_ids
+                .iter()
+                .filter_map(|id| media.iter().find(|m| m.id == *id))
+                .map(|m| MediaAttachment::new(app, m))
+                .collect(),
             emojis: [],
         }
     }
@@ -225,7 +235,12 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
             website: a.website.clone(),
         }),
         account: Account::from_loaded(app, author, l),
-        media_attachments: [],
+        media_attachments: s
+            .media_ids
+            .iter()
+            .filter_map(|id| l.media(*id))
+            .map(|m| MediaAttachment::new(app, m))
+            .collect(),
         mentions: s
             .mentions
             .iter()

@@ -1,7 +1,8 @@
 //! `Create` of a post: stored with its missing reply parents, fanned out, notified.
 
 use activitypub_core::engine::InboxActivity;
-use activitypub_core::{AnyObject, Kind, Object};
+use activitypub_core::media::{MediaKind, PostView, RemoteMedia};
+use activitypub_core::{AnyObject, Object};
 
 use crate::app::model::{Account, Status, StatusVisibility};
 use crate::app::render;
@@ -31,11 +32,18 @@ impl App {
         if let Some(s) = self.status_by_uri(&uri).await? {
             return Ok(Some(s));
         }
-        let post_kinds = [Kind::Note, Kind::Article, Kind::Page, Kind::Question];
-        if !post_kinds.iter().any(|k| o.is(k)) {
+        // Mastodon's rule: Note and Question as they are; Article, Page, Image, Video, Audio
+        // and Event converted; anything else is not a post.
+        let Some(post) = activitypub_core::media::as_post(o) else {
             return Ok(None);
-        }
-        let Some(author_iri) = o.attributed_to_ids().first().map(|s| (*s).to_owned()) else {
+        };
+        // A list `attributedTo` (PeerTube's account and channel): the actor that sent it
+        // when listed, else the first person.
+        let signer = author_hint.map_or("", |a| a.actor.as_str());
+        let Some(author_iri) = activitypub_core::media::author_of(o, signer)
+            .map(|i| i.as_str().to_owned())
+            .or_else(|| o.attributed_to_ids().first().map(|s| (*s).to_owned()))
+        else {
             return Ok(None);
         };
         let author = match author_hint {
@@ -110,21 +118,25 @@ impl App {
             .and_then(|p| p.to_datetime())
             .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
             .unwrap_or(now);
-        let content = o.content_text().map(str::to_owned).unwrap_or_default();
+        let id = self.inner.ids.at(published, now);
+        let media = self.remote_attachments(&post_media(&post, o), author.id, id, &[]);
         let status = Status {
-            id: self.inner.ids.at(published, now),
+            id,
             uri: uri.clone(),
-            url: o
+            url: post
                 .url
                 .as_ref()
-                .and_then(|u| u.iter().next())
-                .and_then(|u| u.id().map(str::to_owned))
+                .map(|u| u.as_str().to_owned())
                 .unwrap_or_else(|| uri.clone()),
             account_id: author.id,
-            content: render::sanitize(&content),
+            content: render::sanitize(&post.content_html),
             text: None,
-            spoiler_text: o.summary_text().map(render::strip_html).unwrap_or_default(),
-            sensitive: o.sensitive.unwrap_or(false),
+            spoiler_text: post
+                .content_warning
+                .as_deref()
+                .map(render::strip_html)
+                .unwrap_or_default(),
+            sensitive: post.sensitive,
             visibility,
             language: o
                 .content_map
@@ -143,12 +155,18 @@ impl App {
             local: false,
             activity_uri: None,
             conversation: o.conversation.clone(),
+            media_ids: media.iter().map(|m| m.id).collect(),
         };
+        if fedi_storage::DocumentStoreExt::is_tombstoned(&**self.store(), &status.uri).await? {
+            return Ok(None);
+        }
+        self.save_media_records(&media).await?;
         match self.save_remote_status(&status).await {
             Ok(()) => {}
             Err(Error::Gone(_)) => return Ok(None),
             Err(e) => return Err(e),
         }
+        self.schedule_media_cache(&media);
         self.distribute(&status).await?;
         Ok(Some(status))
     }
@@ -159,4 +177,31 @@ impl App {
         }
         self.save_status(s).await
     }
+}
+
+/// The media of a post: its attachments; for an `Image`, `Video` or `Audio` without any, the
+/// object's own file, with its thumbnail (`icon`) as the preview; for another converted
+/// object without any (a Lemmy or Mbin `Page`), its `image`. An attachment of no known type
+/// at the URL of the object's `image` is that image.
+pub(crate) fn post_media(post: &PostView, o: &Object) -> Vec<RemoteMedia> {
+    let picture = activitypub_core::media::image(o);
+    let mut media = post.attachments.clone();
+    if media.is_empty() {
+        if let Some(mut own) = post.media.clone() {
+            if own.preview.is_none() {
+                own.preview = post.thumbnail.as_ref().map(|t| t.url.clone());
+            }
+            media.push(own);
+        } else if let Some(p) = picture.clone().filter(|_| post.converted) {
+            media.push(p);
+        }
+    }
+    if let Some(p) = &picture {
+        for m in &mut media {
+            if m.kind == MediaKind::Unknown && m.url == p.url {
+                m.kind = MediaKind::Image;
+            }
+        }
+    }
+    media
 }

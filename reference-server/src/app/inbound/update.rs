@@ -43,12 +43,38 @@ impl App {
             spoiler_text: s.spoiler_text.clone(),
             sensitive: s.sensitive,
             created_at: s.edited_at.unwrap_or(s.created_at),
+            media_ids: s.media_ids.clone(),
         });
-        s.content = render::sanitize(o.content_text().unwrap_or_default());
-        s.spoiler_text = o.summary_text().map(render::strip_html).unwrap_or_default();
-        s.sensitive = o.sensitive.unwrap_or(false);
+        let Some(post) = activitypub_core::media::as_post(o) else {
+            return Ok(());
+        };
+        s.content = render::sanitize(&post.content_html);
+        s.spoiler_text = post
+            .content_warning
+            .as_deref()
+            .map(render::strip_html)
+            .unwrap_or_default();
+        s.sensitive = post.sensitive;
         s.edited_at = Some(self.now_ms());
+        // Attachments: the same remote URL keeps its record (and cached copy) with the new
+        // description and focal point; new ones get records; those dropped stay with the
+        // earlier version.
+        let existing: Vec<_> = self
+            .media_by_id(&s.media_ids)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let media = self.remote_attachments(
+            &super::create::post_media(&post, o),
+            actor.id,
+            s.id,
+            &existing,
+        );
+        s.media_ids = media.iter().map(|m| m.id).collect();
+        self.save_media_records(&media).await?;
         self.save_status(&s).await?;
+        self.schedule_media_cache(&media);
         self.announce_edit(&s).await?;
         // Those who boosted it hear of the edit.
         for r in fedi_storage::CollectionStoreExt::all_members(
