@@ -8,7 +8,10 @@
 //!   histograms and latency percentiles ([`stats`]);
 //! - [`rss`]: a process's resident memory from `/proc`;
 //! - [`seed`]: fills a data directory with many statuses in the server's own record layout;
-//! - [`home`]: the home timeline in process; [`startup`]: time to first answer.
+//! - [`home`]: the home timeline in process; [`startup`]: time to first answer;
+//! - [`media`]: upload-to-ready time of large images ([`images`], sent as [`multipart`]
+//!   bodies) with the server's memory sampled ([`rss::Sampler`]), and a stored file served
+//!   over HTTP beside the same file read from disk.
 //!
 //! Everything runs on loopback. The command line is `woolly-loadgen --help`.
 //!
@@ -39,8 +42,11 @@ pub mod actors;
 pub mod client;
 mod error;
 pub mod home;
+pub mod images;
 pub mod inbox;
 pub mod load;
+pub mod media;
+pub mod multipart;
 pub mod rss;
 pub mod seed;
 pub mod startup;

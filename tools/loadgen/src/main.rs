@@ -1,7 +1,9 @@
 //! The `woolly-loadgen` command line (see the library docs).
 
+mod cli_media;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use woolly_loadgen::actors::{self, ActorServer};
 use woolly_loadgen::client::{get, Conn, Target};
 use woolly_loadgen::inbox::{self, Delivery};
 use woolly_loadgen::load::{closed_loop, RunReport};
-use woolly_loadgen::rss::Memory;
+use woolly_loadgen::rss::{Memory, Sampler};
 use woolly_loadgen::stats::fmt_duration;
 use woolly_loadgen::{home, seed, startup, Error, Result};
 
@@ -45,6 +47,11 @@ enum Cmd {
     Home(HomeArgs),
     /// Starts `woolly serve`, times the first answer, reads idle memory, stops it.
     Startup(StartupArgs),
+    /// Uploads 12-megapixel JPEGs and 4K PNGs (`POST /api/v2/media`), times each until
+    /// ready, and samples the server's memory during and after.
+    MediaUpload(cli_media::MediaUploadArgs),
+    /// `GET /media/KEY` in a closed loop, then the same file read from disk as often.
+    MediaServe(cli_media::MediaServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,7 +88,7 @@ struct TimelineArgs {
     #[arg(long)]
     target: String,
     /// A bearer token (`woolly token create NAME`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: String,
     /// Requests timed.
     #[arg(long, default_value_t = 10_000)]
@@ -102,7 +109,7 @@ struct MixedArgs {
     #[command(flatten)]
     opts: InboxOpts,
     /// A bearer token for the timeline reads.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     token: String,
     /// The server's process id (memory is sampled).
     #[arg(long)]
@@ -224,6 +231,8 @@ async fn run(cmd: Cmd) -> Result<bool> {
         Cmd::Inbox(a) => cmd_inbox(a).await,
         Cmd::Timeline(a) => cmd_timeline(a).await,
         Cmd::Mixed(a) => cmd_mixed(a).await,
+        Cmd::MediaUpload(a) => cli_media::cmd_media_upload(a).await,
+        Cmd::MediaServe(a) => cli_media::cmd_media_serve(a).await,
         Cmd::Rss { pid } => {
             println!("pid {pid}: {}", Memory::of_pid(pid)?.summary());
             Ok(true)
@@ -295,7 +304,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
     }
 }
 
-fn print_run(what: &str, r: &RunReport) {
+pub(crate) fn print_run(what: &str, r: &RunReport) {
     println!(
         "{what}: {} requests in {} = {:.0} req/s",
         r.statuses.total(),
@@ -304,8 +313,11 @@ fn print_run(what: &str, r: &RunReport) {
     );
     println!("{what}: status codes {}", r.statuses);
     println!("{what}: latency {}", r.latencies.summary());
+    if r.rejected > 0 {
+        println!("{what}: {} answers rejected by the check", r.rejected);
+    }
     for s in &r.samples {
-        println!("{what}: non-2xx sample {s}");
+        println!("{what}: non-2xx or rejected sample {s}");
     }
 }
 
@@ -443,21 +455,7 @@ async fn cmd_mixed(a: MixedArgs) -> Result<bool> {
     println!("server memory before: {}", before.summary());
 
     let done = Arc::new(AtomicBool::new(false));
-    let peak = Arc::new(AtomicU64::new(before.rss_kib));
-    let samples = Arc::new(AtomicU64::new(0));
-    let sampler = {
-        let (done, peak, samples, pid) = (done.clone(), peak.clone(), samples.clone(), a.pid);
-        let every = Duration::from_millis(a.sample_ms.max(10));
-        tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                if let Ok(m) = Memory::of_pid(pid) {
-                    peak.fetch_max(m.rss_kib, Ordering::Relaxed);
-                    samples.fetch_add(1, Ordering::Relaxed);
-                }
-                tokio::time::sleep(every).await;
-            }
-        })
-    };
+    let sampler = Sampler::start(a.pid, Duration::from_millis(a.sample_ms));
     let d = deliveries.clone();
     let inbox_target = target.clone();
     let inbox_conc = a.inbox_concurrency;
@@ -478,7 +476,7 @@ async fn cmd_mixed(a: MixedArgs) -> Result<bool> {
     });
     let (ri, rt) = tokio::join!(inbox_run, timeline_run);
     done.store(true, Ordering::Relaxed);
-    let _ = sampler.await;
+    let sampled = sampler.stop().await;
     let after = Memory::of_pid(a.pid)?;
     print_run(
         &format!("mixed: inbox ({} connections)", a.inbox_concurrency),
@@ -497,9 +495,60 @@ async fn cmd_mixed(a: MixedArgs) -> Result<bool> {
     );
     println!(
         "server memory: peak sampled VmRSS {:.1} MiB over {} samples; after: {}",
-        peak.load(Ordering::Relaxed) as f64 / 1024.0,
-        samples.load(Ordering::Relaxed),
+        sampled.peak_rss_kib.max(before.rss_kib) as f64 / 1024.0,
+        sampled.samples,
         after.summary()
     );
     Ok(warm_ok && ri.statuses.all_ok() && rt.statuses.all_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Bearer tokens are base64url and may begin with `-`: `--token -Ox…` is a value, not an
+    /// option.
+    #[test]
+    fn tokens_may_begin_with_a_hyphen() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        let t = "-Oq3x_Z9";
+        let base = ["woolly-loadgen"];
+        let cmds: [&[&str]; 4] = [
+            &["timeline", "--target", "http://h:1", "--token", t],
+            &[
+                "mixed",
+                "--target",
+                "http://h:1",
+                "--pid",
+                "1",
+                "--token",
+                t,
+            ],
+            &[
+                "media-upload",
+                "--target",
+                "http://h:1",
+                "--pid",
+                "1",
+                "--token",
+                t,
+            ],
+            &["media-serve", "--target", "http://h:1", "--upload-token", t],
+        ];
+        for c in cmds {
+            let args: Vec<&str> = base.iter().chain(c).copied().collect();
+            let cmd = parse(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(format!("{cmd:?}").contains(t), "{cmd:?}");
+        }
+        // An option still cannot go without its value.
+        assert!(parse(&[
+            "woolly-loadgen",
+            "timeline",
+            "--target",
+            "http://h:1",
+            "--token"
+        ])
+        .is_err());
+    }
 }

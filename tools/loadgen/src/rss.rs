@@ -1,4 +1,8 @@
-//! Resident memory of a process, from `/proc/PID/status` (Linux).
+//! Resident memory of a process, from `/proc/PID/status` (Linux), read once or sampled.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -49,6 +53,57 @@ impl Memory {
     }
 }
 
+/// Samples a process's memory at a fixed interval in a background task until stopped.
+#[derive(Debug)]
+pub struct Sampler {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<SampleSummary>,
+}
+
+/// What a [`Sampler`] saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SampleSummary {
+    /// The largest `VmRSS` sampled, KiB.
+    pub peak_rss_kib: u64,
+    /// Samples taken.
+    pub samples: u64,
+    /// The last figures read.
+    pub last: Option<Memory>,
+}
+
+impl Sampler {
+    /// Starts sampling `pid` every `every` (at least 10 ms), from now on.
+    pub fn start(pid: u32, every: Duration) -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let every = every.max(Duration::from_millis(10));
+        let task = tokio::spawn(async move {
+            let mut sum = SampleSummary::default();
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Ok(m) = Memory::of_pid(pid) {
+                    sum.peak_rss_kib = sum.peak_rss_kib.max(m.rss_kib);
+                    sum.samples += 1;
+                    sum.last = Some(m);
+                }
+                if s.load(Ordering::Relaxed) {
+                    return sum;
+                }
+            }
+        });
+        Sampler { stop, task }
+    }
+
+    /// Stops sampling (after one last sample) and returns what was seen.
+    pub async fn stop(self) -> SampleSummary {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await.unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -65,6 +120,16 @@ mod tests {
             })
         );
         assert_eq!(Memory::parse("Name:\tkthreadd\n"), None);
+    }
+
+    #[tokio::test]
+    async fn samples_this_process_until_stopped() {
+        let s = Sampler::start(std::process::id(), Duration::from_millis(10));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let sum = s.stop().await;
+        assert!(sum.samples >= 2, "{sum:?}");
+        let last = sum.last.unwrap();
+        assert!(sum.peak_rss_kib >= last.rss_kib && last.rss_kib > 0);
     }
 
     #[test]
