@@ -16,11 +16,25 @@
 //! The ETag is the SHA-256 of the content, computed while writing and, on a read, from the
 //! whole file (read through one open handle, so size, bytes and ETag always describe one
 //! version even while a put replaces the file).
+//!
+//! Hashing a whole file on every read is costly, so the store keeps a bounded in-memory cache
+//! of ETags ([`FsMediaStore::with_etag_cache`], [`DEFAULT_ETAG_CACHE`] keys by default): per
+//! key, the ETag and the metadata of the open handle it was computed from (`fstat` of the
+//! handle the bytes are read from: device, inode, size, and modification and change times in
+//! nanoseconds). A read whose handle shows other metadata hashes the file again. A put renames
+//! a new file (a new inode) over the key and a delete removes it, and both drop the key's
+//! entry, so this store never answers an ETag of a version it replaced. What the cache cannot
+//! tell apart is a file changed behind the store's back (or by a read racing a put) into one
+//! with the same device, inode, size and both times: the same inode number reused for a new
+//! file, or a rewrite in place, within one tick of the kernel's file clock (a few
+//! milliseconds on file systems without fine-grained timestamps). Only another writer under
+//! the root could cause it, and only within that tick. Without Unix metadata there is no cache.
 
+use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -44,6 +58,103 @@ pub struct FsMediaStore {
 struct Inner {
     root: PathBuf,
     base_url: Option<String>,
+    etags: Arc<EtagCache>,
+}
+
+/// How many ETags a store keeps in memory by default (about 150 bytes each).
+pub const DEFAULT_ETAG_CACHE: usize = 4096;
+
+/// What identifies one version of a file: device, inode, size, and modification and change
+/// times in nanoseconds, from `fstat` of an open handle.
+type Version = (u64, u64, u64, i128, i128);
+
+/// A bounded map from keys to the version of their file last read and its ETag. When full, an
+/// arbitrary entry makes room (every entry is as cheap to recompute as any other: one hash of
+/// its file).
+#[derive(Debug)]
+struct EtagCache {
+    capacity: usize,
+    map: Mutex<HashMap<String, (Version, Arc<str>)>>,
+}
+
+impl EtagCache {
+    fn new(capacity: usize) -> Self {
+        EtagCache {
+            capacity,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Version, Arc<str>)>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The ETag of `key` if its file was last read at this very `version`.
+    fn get(&self, key: &str, version: &Version) -> Option<Arc<str>> {
+        match self.lock().get(key) {
+            Some((v, etag)) if v == version => Some(etag.clone()),
+            _ => None,
+        }
+    }
+
+    fn insert(&self, key: &str, version: Version, etag: Arc<str>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut map = self.lock();
+        if map.len() >= self.capacity && !map.contains_key(key) {
+            if let Some(old) = map.keys().next().cloned() {
+                map.remove(&old);
+            }
+        }
+        map.insert(key.to_owned(), (version, etag));
+    }
+
+    /// Forgets `key` (this store replaced or deleted its file).
+    fn forget(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// The version of the open file `meta` describes; `None` where there is no Unix metadata.
+#[cfg(unix)]
+fn version_of(meta: &std::fs::Metadata) -> Option<Version> {
+    use std::os::unix::fs::MetadataExt;
+    let nanos = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+    Some((
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        nanos(meta.mtime(), meta.mtime_nsec()),
+        nanos(meta.ctime(), meta.ctime_nsec()),
+    ))
+}
+
+#[cfg(not(unix))]
+fn version_of(_meta: &std::fs::Metadata) -> Option<Version> {
+    None
+}
+
+/// The ETag of `key`'s open `file` (whose metadata is `meta`): from the cache, else hashed.
+fn etag_of(
+    key: &str,
+    file: &mut std::fs::File,
+    meta: &std::fs::Metadata,
+    cache: &EtagCache,
+) -> Result<String> {
+    let version = version_of(meta);
+    if let Some(etag) = version.as_ref().and_then(|v| cache.get(key, v)) {
+        return Ok(etag.to_string());
+    }
+    let etag = hash_file(file)?;
+    if let Some(version) = version {
+        cache.insert(key, version, Arc::from(etag.as_str()));
+    }
+    Ok(etag)
 }
 
 /// Numbers temporary files, so concurrent puts in one process never share one.
@@ -73,6 +184,7 @@ impl FsMediaStore {
             inner: Arc::new(Inner {
                 root,
                 base_url: None,
+                etags: Arc::new(EtagCache::new(DEFAULT_ETAG_CACHE)),
             }),
         })
     }
@@ -85,8 +197,26 @@ impl FsMediaStore {
             inner: Arc::new(Inner {
                 root: self.inner.root.clone(),
                 base_url: Some(base),
+                etags: self.inner.etags.clone(),
             }),
         }
+    }
+
+    /// The same store, keeping at most `capacity` ETags in memory (0: none, every read hashes
+    /// its file). The cache starts empty.
+    pub fn with_etag_cache(self, capacity: usize) -> Self {
+        FsMediaStore {
+            inner: Arc::new(Inner {
+                root: self.inner.root.clone(),
+                base_url: self.inner.base_url.clone(),
+                etags: Arc::new(EtagCache::new(capacity)),
+            }),
+        }
+    }
+
+    /// How many ETags the store keeps in memory now (never more than its capacity).
+    pub fn cached_etags(&self) -> usize {
+        self.inner.etags.len()
     }
 
     /// The root directory.
@@ -227,7 +357,12 @@ async fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Reads the object at `path`: the ETag from the whole file, the bytes of `range`.
-fn read_object(path: &Path, range: Option<ByteRange>) -> Result<Option<MediaObject>> {
+fn read_object(
+    key: &str,
+    path: &Path,
+    range: Option<ByteRange>,
+    cache: &EtagCache,
+) -> Result<Option<MediaObject>> {
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if is_absent(&e) => return Ok(None),
@@ -242,7 +377,7 @@ fn read_object(path: &Path, range: Option<ByteRange>) -> Result<Option<MediaObje
         None => (0, size),
         Some(range) => range.resolve(size)?,
     };
-    let etag = hash_file(&mut file)?;
+    let etag = etag_of(key, &mut file, &meta, cache)?;
     file.seek(SeekFrom::Start(span.0)).map_err(backend)?;
     let len = usize::try_from(span.1 - span.0)
         .map_err(|_| Error::Backend("range too large for memory".into()))?;
@@ -266,7 +401,7 @@ fn hash_file(file: &mut std::fs::File) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn head_object(path: &Path) -> Result<Option<MediaInfo>> {
+fn head_object(key: &str, path: &Path, cache: &EtagCache) -> Result<Option<MediaInfo>> {
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if is_absent(&e) => return Ok(None),
@@ -276,7 +411,7 @@ fn head_object(path: &Path) -> Result<Option<MediaInfo>> {
     if !meta.is_file() {
         return Ok(None);
     }
-    let etag = hash_file(&mut file)?;
+    let etag = etag_of(key, &mut file, &meta, cache)?;
     Ok(Some(MediaInfo::new(meta.len(), etag)))
 }
 
@@ -381,18 +516,23 @@ impl MediaStore for FsMediaStore {
             .await
             .map_err(|e| conflict_or_backend(key, e))?;
         guard.0 = None;
+        self.inner.etags.forget(key.as_str());
         sync_dir(&dir).await?;
         Ok(info)
     }
 
     async fn get(&self, key: &MediaKey, range: Option<ByteRange>) -> Result<Option<MediaObject>> {
         let path = self.path_of(key);
-        blocking(move || read_object(&path, range)).await
+        let cache = self.inner.etags.clone();
+        let key = key.as_str().to_owned();
+        blocking(move || read_object(&key, &path, range, &cache)).await
     }
 
     async fn head(&self, key: &MediaKey) -> Result<Option<MediaInfo>> {
         let path = self.path_of(key);
-        blocking(move || head_object(&path)).await
+        let cache = self.inner.etags.clone();
+        let key = key.as_str().to_owned();
+        blocking(move || head_object(&key, &path, &cache)).await
     }
 
     async fn delete(&self, key: &MediaKey) -> Result<bool> {
@@ -403,7 +543,9 @@ impl MediaStore for FsMediaStore {
             Err(e) if is_absent(&e) => return Ok(false),
             Err(e) => return Err(backend(e)),
         }
-        match tokio::fs::remove_file(&path).await {
+        let removed = tokio::fs::remove_file(&path).await;
+        self.inner.etags.forget(key.as_str());
+        match removed {
             Ok(()) => {}
             Err(e) if is_absent(&e) => return Ok(false),
             Err(e) => return Err(backend(e)),

@@ -96,61 +96,69 @@ fn empty(status: StatusCode) -> Response<Bytes> {
 }
 
 /// `GET`/`HEAD /media/{*key}`.
+///
+/// One store call per request where it can: a `GET` is one `get` (which gives the ETag), a
+/// `HEAD` or a request with `If-None-Match` starts with a `head` (a match is answered `304`
+/// without reading the file). Only an unsatisfiable range costs a second call (a `head`, for
+/// the size the `416` names).
 pub(crate) async fn serve(app: &App, request: &Request<Bytes>, key: &str) -> Response<Bytes> {
     let head = request.method() == Method::HEAD;
     let Ok(key) = MediaKey::new(key) else {
         return super::pages::not_found();
     };
     let content_type = content_type_of(key.as_str()).unwrap_or("application/octet-stream");
-    let info = match app.media().head(&key).await {
-        Ok(Some(info)) => info,
-        Ok(None) => return super::pages::not_found(),
-        Err(e) => {
-            tracing::warn!(key = %key, error = %e, "media head failed");
-            return empty(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-    };
-    if not_modified(request.headers(), &info.etag) {
-        let mut r = empty(StatusCode::NOT_MODIFIED);
-        media_headers(r.headers_mut(), content_type, &info.etag);
-        return r;
-    }
     let range = range_of(request.headers());
-    if let Some(r) = range {
-        if r.resolve(info.size).is_err() {
-            let mut resp = empty(StatusCode::RANGE_NOT_SATISFIABLE);
-            media_headers(resp.headers_mut(), content_type, &info.etag);
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", info.size)) {
-                resp.headers_mut().insert(header::CONTENT_RANGE, v);
+    let conditional = request.headers().contains_key(header::IF_NONE_MATCH);
+    let info = if head || conditional {
+        match app.media().head(&key).await {
+            Ok(Some(info)) => Some(info),
+            Ok(None) => return super::pages::not_found(),
+            Err(e) => {
+                tracing::warn!(key = %key, error = %e, "media head failed");
+                return empty(StatusCode::INTERNAL_SERVER_ERROR);
             }
-            return resp;
+        }
+    } else {
+        None
+    };
+    if let Some(info) = &info {
+        if not_modified(request.headers(), &info.etag) {
+            let mut r = empty(StatusCode::NOT_MODIFIED);
+            media_headers(r.headers_mut(), content_type, &info.etag);
+            return r;
+        }
+        if let Some(r) = range {
+            if r.resolve(info.size).is_err() {
+                return unsatisfiable(content_type, &info.etag, info.size);
+            }
         }
     }
-    let object = if head {
-        None
-    } else {
-        match app.media().get(&key, range).await {
-            Ok(Some(o)) => Some(o),
+    let (body, span, size, etag) = match (head, info) {
+        (true, Some(info)) => {
+            let span = range
+                .and_then(|r| r.resolve(info.size).ok())
+                .unwrap_or((0, info.size));
+            (Bytes::new(), span, info.size, info.etag)
+        }
+        _ => match app.media().get(&key, range).await {
+            Ok(Some(o)) => (o.bytes, o.span, o.size, o.etag),
             Ok(None) => return super::pages::not_found(),
             Err(e) if e.is_range_not_satisfiable() => {
-                return empty(StatusCode::RANGE_NOT_SATISFIABLE)
+                // Only now is the size needed: one more call, on this rare path.
+                return match app.media().head(&key).await {
+                    Ok(Some(info)) => unsatisfiable(content_type, &info.etag, info.size),
+                    Ok(None) => super::pages::not_found(),
+                    Err(_) => empty(StatusCode::RANGE_NOT_SATISFIABLE),
+                };
             }
             Err(e) => {
                 tracing::warn!(key = %key, error = %e, "media read failed");
                 return empty(StatusCode::INTERNAL_SERVER_ERROR);
             }
-        }
+        },
     };
-    let span = match (&object, range) {
-        (Some(o), _) => o.span,
-        (None, Some(r)) => r.resolve(info.size).unwrap_or((0, info.size)),
-        (None, None) => (0, info.size),
-    };
-    let etag = object
-        .as_ref()
-        .map_or(info.etag.as_str(), |o| o.etag.as_str());
-    let mut r = Response::new(object.as_ref().map_or_else(Bytes::new, |o| o.bytes.clone()));
-    media_headers(r.headers_mut(), content_type, etag);
+    let mut r = Response::new(body);
+    media_headers(r.headers_mut(), content_type, &etag);
     let length = span.1 - span.0;
     r.headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
@@ -160,12 +168,22 @@ pub(crate) async fn serve(app: &App, request: &Request<Bytes>, key: &str) -> Res
             "bytes {}-{}/{}",
             span.0,
             span.1.saturating_sub(1),
-            info.size
+            size
         )) {
             r.headers_mut().insert(header::CONTENT_RANGE, v);
         }
     }
     r
+}
+
+/// `416` for a range outside an object of `size` bytes.
+fn unsatisfiable(content_type: &'static str, etag: &str, size: u64) -> Response<Bytes> {
+    let mut resp = empty(StatusCode::RANGE_NOT_SATISFIABLE);
+    media_headers(resp.headers_mut(), content_type, etag);
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        resp.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    resp
 }
 
 /// A plain grey PNG of `width` × `height`, encoded once.
