@@ -322,6 +322,31 @@ impl App {
     }
 
     /// Moves one rendition into the media store under `key`; the file is deleted either way.
+    /// Stores a processed avatar or header as `{stem}.{ext}`, and its still version (of an
+    /// animated one) as `{stem}-static.{ext}`; the caller removes the processed files.
+    pub(super) async fn store_profile_image(
+        &self,
+        processed: &Processed,
+        stem: &str,
+    ) -> Result<ProfileImage, Error> {
+        let r = &processed.original;
+        let main = self
+            .store_rendition(r, &format!("{stem}.{}", r.extension))
+            .await?;
+        let still = match &processed.static_version {
+            Some(s) => Some(
+                self.store_rendition(s, &format!("{stem}-static.{}", s.extension))
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(ProfileImage {
+            key: main.key,
+            content_type: main.content_type,
+            static_key: still.map(|s| s.key),
+        })
+    }
+
     pub(super) async fn store_rendition(
         &self,
         r: &Rendition,
@@ -637,25 +662,9 @@ impl App {
         let processed = self.process_upload(upload, slot.purpose()).await?;
         let upload_id = self.inner.ids.next(self.now_ms());
         let dir = format!("accounts/{account_id}/{}", slot.name());
-        let stored = async {
-            let r = &processed.original;
-            let main = self
-                .store_rendition(r, &format!("{dir}/{upload_id}.{}", r.extension))
-                .await?;
-            let still = match &processed.static_version {
-                Some(s) => Some(
-                    self.store_rendition(s, &format!("{dir}/{upload_id}-static.{}", s.extension))
-                        .await?,
-                ),
-                None => None,
-            };
-            Ok::<_, Error>(ProfileImage {
-                key: main.key,
-                content_type: main.content_type,
-                static_key: still.map(|s| s.key),
-            })
-        }
-        .await;
+        let stored = self
+            .store_profile_image(&processed, &format!("{dir}/{upload_id}"))
+            .await;
         processed.remove_files();
         let image = stored?;
         self.replace_profile_image(account_id, slot, Some(image))

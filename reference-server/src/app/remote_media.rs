@@ -350,24 +350,7 @@ impl App {
         let p = self.process_bytes(&fetched.bytes, purpose).await?;
         let n = self.inner.ids.next(self.now_ms());
         let dir = format!("cache/accounts/{account_id}/{}", slot_name(slot));
-        let stored = async {
-            let main = self
-                .store_rendition(&p.original, &format!("{dir}/{n}.{}", p.original.extension))
-                .await?;
-            let still = match &p.static_version {
-                Some(s) => Some(
-                    self.store_rendition(s, &format!("{dir}/{n}-static.{}", s.extension))
-                        .await?,
-                ),
-                None => None,
-            };
-            Ok::<_, Error>(ProfileImage {
-                key: main.key,
-                content_type: main.content_type,
-                static_key: still.map(|s| s.key),
-            })
-        }
-        .await;
+        let stored = self.store_profile_image(&p, &format!("{dir}/{n}")).await;
         p.remove_files();
         let image = stored?;
         // The account as it is now: keep the copy only if the remote URL is still the same.
