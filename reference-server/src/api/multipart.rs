@@ -78,6 +78,38 @@ fn multer_error(e: multer::Error) -> ApiError {
     }
 }
 
+/// A multipart reader of `body` within `limits`' body and field sizes.
+fn open<'r, S, E>(body: S, boundary: &str, limits: &Limits) -> multer::Multipart<'r>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'r,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'r,
+{
+    let sizes = multer::SizeLimit::new()
+        .whole_stream(limits.body)
+        .per_field(limits.file.max(limits.text_field));
+    let constraints = multer::Constraints::new().size_limit(sizes);
+    multer::Multipart::with_constraints(body, boundary, constraints)
+}
+
+/// The next part, counted in `count`: `413` past `limits.parts` parts.
+async fn next_part<'r>(
+    parts: &mut multer::Multipart<'r>,
+    count: &mut usize,
+    limits: &Limits,
+) -> Result<Option<multer::Field<'r>>, ApiError> {
+    let Some(field) = parts.next_field().await.map_err(multer_error)? else {
+        return Ok(None);
+    };
+    *count += 1;
+    if *count > limits.parts {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the multipart body has too many parts",
+        ));
+    }
+    Ok(Some(field))
+}
+
 /// Reads a multipart body with `boundary` from a stream of chunks as [`read`] does, but writes
 /// each file part into an upload of `app`'s work directory as it arrives (at most
 /// `limits.file` bytes each: `413` past it) instead of keeping it in memory. Returns the text
@@ -92,22 +124,11 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'r,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'r,
 {
-    let sizes = multer::SizeLimit::new()
-        .whole_stream(limits.body)
-        .per_field(limits.file.max(limits.text_field));
-    let constraints = multer::Constraints::new().size_limit(sizes);
-    let mut parts = multer::Multipart::with_constraints(body, boundary, constraints);
+    let mut parts = open(body, boundary, &limits);
     let mut text = Vec::new();
     let mut uploads = Vec::new();
     let mut count = 0usize;
-    while let Some(mut field) = parts.next_field().await.map_err(multer_error)? {
-        count += 1;
-        if count > limits.parts {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the multipart body has too many parts",
-            ));
-        }
+    while let Some(mut field) = next_part(&mut parts, &mut count, &limits).await? {
         let name = field.name().map(str::to_owned);
         match field.file_name().map(str::to_owned) {
             Some(filename) => {
@@ -148,21 +169,10 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'r,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'r,
 {
-    let sizes = multer::SizeLimit::new()
-        .whole_stream(limits.body)
-        .per_field(limits.file.max(limits.text_field));
-    let constraints = multer::Constraints::new().size_limit(sizes);
-    let mut parts = multer::Multipart::with_constraints(body, boundary, constraints);
+    let mut parts = open(body, boundary, &limits);
     let mut form = Form::default();
     let mut count = 0usize;
-    while let Some(mut field) = parts.next_field().await.map_err(multer_error)? {
-        count += 1;
-        if count > limits.parts {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the multipart body has too many parts",
-            ));
-        }
+    while let Some(mut field) = next_part(&mut parts, &mut count, &limits).await? {
         let name = field.name().map(str::to_owned);
         let filename = field.file_name().map(str::to_owned);
         let content_type = field.content_type().map(ToString::to_string);
