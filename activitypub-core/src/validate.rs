@@ -310,20 +310,12 @@ fn check_activity(a: &Activity, out: &mut Vec<Finding>) {
             }
         }
         if creates && !matches!(**obj, AnyObject::Actor(_)) {
-            // A list that names the actor may name others of its origin beside it (PeerTube:
-            // the account and its channel).
-            let authors = obj.attributed_to_ids();
-            let listed = authors.contains(&actor.as_str());
-            for at in authors {
-                let co_author =
-                    listed && ObjectId::<Actor>::parse(at).is_ok_and(|a| a.same_origin(&actor));
-                if at != actor.as_str() && !co_author {
-                    out.push(Finding::AttributedToMismatch {
-                        object: id_str(obj),
-                        attributed_to: at.to_owned(),
-                        actor: actor.as_str().to_owned(),
-                    });
-                }
+            for at in foreign_authors(&obj.attributed_to_ids(), actor.as_str()) {
+                out.push(Finding::AttributedToMismatch {
+                    object: id_str(obj),
+                    attributed_to: at.to_owned(),
+                    actor: actor.as_str().to_owned(),
+                });
             }
         }
         if let AnyObject::Activity(inner) = &**obj {
@@ -345,6 +337,29 @@ fn check_activity(a: &Activity, out: &mut Vec<Finding>) {
 }
 
 /// A Unicode emoji (no ASCII, short) or a `:shortcode:` with a matching `Emoji` tag.
+/// The entries of an object's `attributedTo` that `actor` may not claim when it creates or
+/// updates the object: none when the list is empty or the actor alone; a list that names the
+/// actor may name others of the actor's origin beside it (PeerTube: the account and its
+/// channel); anything else is foreign. The inbox's runner applies the same rule.
+pub(crate) fn foreign_authors<'a>(authors: &[&'a str], actor: &str) -> Vec<&'a str> {
+    if authors.is_empty() || authors == [actor] {
+        return Vec::new(); // the common case, without parsing
+    }
+    let origin = url::Url::parse(actor).ok().map(|u| u.origin());
+    let listed = authors.contains(&actor);
+    authors
+        .iter()
+        .copied()
+        .filter(|at| {
+            let co_author = listed
+                && url::Url::parse(at)
+                    .ok()
+                    .is_some_and(|u| Some(u.origin()) == origin);
+            *at != actor && !co_author
+        })
+        .collect()
+}
+
 fn is_emoji_reaction(content: &str, o: &Object) -> bool {
     if let Some(code) = content.strip_prefix(':').and_then(|c| c.strip_suffix(':')) {
         return o.tag.iter().flat_map(|t| t.iter()).any(|t| {

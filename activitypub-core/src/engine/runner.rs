@@ -220,13 +220,11 @@ impl Engine {
                     if creates {
                         // One author, the signer; or a list that names the signer beside
                         // actors of its own origin (PeerTube: the account and its channel).
-                        let authors = embedded.attributed_to_ids();
-                        let authors_ok = authors.is_empty()
-                            || (authors.contains(&job.signer.as_str())
-                                && authors.iter().all(|a| {
-                                    url::Url::parse(a).is_ok_and(|u| u.origin() == actor_origin)
-                                }));
-                        if !same_origin || !authors_ok {
+                        let foreign = crate::validate::foreign_authors(
+                            &embedded.attributed_to_ids(),
+                            &job.signer,
+                        );
+                        if !same_origin || !foreign.is_empty() {
                             return Err(Error::handler_permanent(
                                 "a Create/Update of an object attributed to someone else",
                             ));
