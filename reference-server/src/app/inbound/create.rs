@@ -157,7 +157,12 @@ impl App {
             conversation: o.conversation.clone(),
             media_ids: media.iter().map(|m| m.id).collect(),
         };
-        if fedi_storage::DocumentStoreExt::is_tombstoned(&**self.store(), &status.uri).await? {
+        // A deleted post's media records must not be written: `save_remote_status` refuses a
+        // tombstoned post, but only after them, so look first when there are any (a post
+        // without media costs no extra read on the inbox path).
+        if !media.is_empty()
+            && fedi_storage::DocumentStoreExt::is_tombstoned(&**self.store(), &status.uri).await?
+        {
             return Ok(None);
         }
         self.save_media_records(&media).await?;
