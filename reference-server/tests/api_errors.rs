@@ -307,7 +307,12 @@ async fn token_errors_carry_doorkeeper_challenges_on_the_wire() {
         "{a}"
     );
     // A family scope is named alone.
-    let a = raw_get(addr, "/api/v1/lists", Some(&format!("Bearer {write_only}"))).await;
+    let a = raw_get(
+        addr,
+        "/api/v1/filters",
+        Some(&format!("Bearer {write_only}")),
+    )
+    .await;
     assert!(a.starts_with("HTTP/1.1 403 "), "{a}");
     assert!(
         raw_header(&a, "www-authenticate").unwrap().ends_with(

@@ -46,9 +46,11 @@ use crate::app::App;
 use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
+mod conversations;
 mod entities;
 mod follows;
 mod instance;
+mod lists;
 mod media;
 mod multipart;
 mod notifications;
@@ -345,10 +347,11 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::AccountStatuses) => accounts::statuses(ctx, id).await,
         (&M::GET, A::AccountFollowers) => accounts::followers(ctx, id, true).await,
         (&M::GET, A::AccountFollowing) => accounts::followers(ctx, id, false).await,
-        (&M::GET, A::AccountFeaturedTags | A::AccountLists) => {
+        (&M::GET, A::AccountFeaturedTags) => {
             ctx.viewer("read:accounts")?;
             ok(json!([]))
         }
+        (&M::GET, A::AccountLists) => lists::lists_of_account(ctx, id).await,
         (&M::POST, A::AccountAction) => accounts::action(ctx, id, path.param("action")).await,
         // Follow requests.
         (&M::GET, A::FollowRequests) => follows::follow_requests(ctx).await,
@@ -379,10 +382,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::TimelineHome) => timelines::home(ctx).await,
         (&M::GET, A::TimelinePublic) => timelines::public(ctx).await,
         (&M::GET, A::TimelineTag) => timelines::tag(ctx, path.param("tag")).await,
-        (&M::GET, A::TimelineList) => {
-            ctx.user("read:lists")?;
-            Err(ApiError::not_found())
-        }
+        (&M::GET, A::TimelineList) => timelines::list(ctx, id).await,
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
         // Notifications.
         (&M::GET, A::Notifications) => notifications::notifications(ctx).await,
@@ -418,10 +418,8 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         (
             &M::GET,
-            A::Lists
-            | A::Filters
+            A::Filters
             | A::Bookmarks
-            | A::Conversations
             | A::DomainBlocks
             | A::Endorsements
             | A::FeaturedTags
@@ -468,9 +466,12 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::DELETE, A::ProfileHeader) => {
             media::delete_profile_image(ctx, crate::app::ProfileSlot::Header).await
         }
-        (&M::POST, A::Lists) => {
-            unsupported(ctx, "write:lists", "Lists are not supported by this server")
+        // Conversations.
+        (_, A::Conversations | A::Conversation | A::ConversationRead) => {
+            conversations::answer(ctx, m, route, id).await
         }
+        // Lists.
+        (_, A::Lists | A::List | A::ListAccounts) => lists::answer(ctx, m, route, id).await,
         (&M::POST, A::Filters) => unsupported(
             ctx,
             "write:filters",

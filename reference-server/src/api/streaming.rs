@@ -1,7 +1,8 @@
 //! The streaming API: server-sent events at `/api/v1/streaming/{user, user/notification,
-//! public, public/local, public/remote, hashtag, hashtag/local}` and a WebSocket at
+//! public, public/local, public/remote, hashtag, hashtag/local, list, direct}` and a WebSocket at
 //! `/api/v1/streaming` (streams chosen with `?stream=` or `{"type": "subscribe", …}`
-//! messages), carrying `update`, `notification`, `delete` and `status.update` events from
+//! messages), carrying `update`, `notification`, `delete`, `status.update` and
+//! `conversation` events from
 //! [`App::subscribe`].
 //!
 //! The access token comes from `Authorization: Bearer`, the `access_token` query parameter or
@@ -34,10 +35,13 @@ pub struct Stream {
     pub name: String,
     /// The hashtag (lowercased, for `hashtag` and `hashtag:local`).
     pub tag: Option<String>,
+    /// The list (for `list`; the subscriber's own, checked when subscribing).
+    pub list: Option<u64>,
 }
 
 impl Stream {
-    /// Parses a stream name and its tag; `None` for unknown or unsupported streams.
+    /// Parses a stream name and its parameter (the tag of `hashtag` streams, the list id of
+    /// `list`); `None` for unknown or unsupported streams, or a missing parameter.
     pub fn parse(name: &str, tag: Option<&str>) -> Option<Stream> {
         let name = name.replace('/', ":");
         let known = matches!(
@@ -49,9 +53,19 @@ impl Stream {
                 | "public:remote"
                 | "hashtag"
                 | "hashtag:local"
+                | "list"
+                | "direct"
         );
         if !known {
             return None;
+        }
+        if name == "list" {
+            let list = tag?.trim().parse().ok()?;
+            return Some(Stream {
+                name,
+                tag: None,
+                list: Some(list),
+            });
         }
         let tag = if name.starts_with("hashtag") {
             let t = tag?.trim_start_matches('#').to_lowercase();
@@ -62,16 +76,21 @@ impl Stream {
         } else {
             None
         };
-        Some(Stream { name, tag })
+        Some(Stream {
+            name,
+            tag,
+            list: None,
+        })
     }
     fn needs_user(&self) -> bool {
-        self.name.starts_with("user")
+        self.name.starts_with("user") || self.name == "list" || self.name == "direct"
     }
     /// Mastodon's `stream` field of a WebSocket message.
     fn label(&self) -> Value {
-        match &self.tag {
-            Some(t) => json!([self.name, t]),
-            None => json!([self.name]),
+        match (&self.tag, self.list) {
+            (Some(t), _) => json!([self.name, t]),
+            (None, Some(l)) => json!([self.name, l.to_string()]),
+            (None, None) => json!([self.name]),
         }
     }
 }
@@ -80,7 +99,7 @@ impl Stream {
 /// the stream it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
-    /// `update`, `notification`, `delete` or `status.update`.
+    /// `update`, `notification`, `delete`, `status.update` or `conversation`.
     pub event: &'static str,
     /// The payload.
     pub payload: String,
@@ -129,6 +148,10 @@ fn stream_matches(sub: &Stream, event_stream: &str, viewer: Option<u64>) -> bool
             .tag
             .as_ref()
             .is_some_and(|t| event_stream == format!("hashtag:{t}")),
+        "list" => sub
+            .list
+            .is_some_and(|l| event_stream == format!("list:{l}")),
+        "direct" => viewer.is_some_and(|v| event_stream == format!("direct:{v}")),
         _ => false,
     }
 }
@@ -184,6 +207,22 @@ pub async fn render(
             Some(Outgoing {
                 event: "delete",
                 payload: status_id.to_string(),
+                stream: sub,
+            })
+        }
+        Event::Conversation {
+            account_id,
+            conversation_id,
+        } => {
+            if viewer != Some(*account_id) {
+                return None;
+            }
+            let sub = streams.iter().find(|s| s.name == "direct")?.clone();
+            let c = app.conversation(*account_id, *conversation_id).await.ok()?;
+            let v = entities::conversation(app, &c).await.ok()?;
+            Some(Outgoing {
+                event: "conversation",
+                payload: v.to_string(),
                 stream: sub,
             })
         }
@@ -301,7 +340,7 @@ pub async fn streaming(app: &App, mut req: Request<Incoming>) -> Option<Response
     let viewer = token.as_ref().and_then(|t| t.account_id);
     let tag = query
         .iter()
-        .find(|(k, _)| k == "tag")
+        .find(|(k, _)| k == "tag" || k == "list")
         .map(|(_, v)| v.clone());
     let name = if rest.is_empty() {
         query
@@ -328,6 +367,14 @@ pub async fn streaming(app: &App, mut req: Request<Incoming>) -> Option<Response
             StatusCode::UNAUTHORIZED,
             "Missing access token",
         ));
+    }
+    for s in &streams {
+        if !may_stream_list(app, s, viewer).await {
+            return Some(error_response(
+                StatusCode::UNAUTHORIZED,
+                "Not authorized to stream this list",
+            ));
+        }
     }
     let is_ws = req
         .headers()
@@ -424,7 +471,18 @@ pub fn sse_response(app: App, viewer: Option<u64>, streams: Vec<Stream>) -> Resp
     r
 }
 
-fn subscription_change(
+/// Whether `viewer` may subscribe to `s`: a `list` stream only to its own list (Mastodon's
+/// streaming server refuses others with a 401).
+async fn may_stream_list(app: &App, s: &Stream, viewer: Option<u64>) -> bool {
+    match (s.list, viewer) {
+        (None, _) => true,
+        (Some(l), Some(v)) => app.list(v, l).await.is_ok(),
+        (Some(_), None) => false,
+    }
+}
+
+async fn subscription_change(
+    app: &App,
     text: &str,
     streams: &mut Vec<Stream>,
     viewer: Option<u64>,
@@ -432,14 +490,29 @@ fn subscription_change(
     let v: Value = serde_json::from_str(text).ok()?;
     let kind = v.get("type")?.as_str()?;
     let name = v.get("stream")?.as_str()?;
-    let tag = v.get("tag").and_then(Value::as_str);
-    let Some(s) = Stream::parse(name, tag) else {
+    // `list` comes as a string or a number.
+    let list = v.get("list").map(|l| match l {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let tag = v
+        .get("tag")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or(list);
+    let Some(s) = Stream::parse(name, tag.as_deref()) else {
         return Some(json!({"error": "Unknown stream type", "status": 400}).to_string());
     };
     match kind {
         "subscribe" => {
             if s.needs_user() && viewer.is_none() {
                 return Some(json!({"error": "Missing access token", "status": 401}).to_string());
+            }
+            if !may_stream_list(app, &s, viewer).await {
+                return Some(
+                    json!({"error": "Not authorized to stream this list", "status": 401})
+                        .to_string(),
+                );
             }
             if !streams.contains(&s) {
                 streams.push(s);
@@ -466,7 +539,7 @@ async fn websocket_loop<S>(
         tokio::select! {
             msg = ws.next() => match msg {
                 Some(Ok(Message::Text(t))) => {
-                    if let Some(err) = subscription_change(&t, &mut streams, viewer) {
+                    if let Some(err) = subscription_change(&app, &t, &mut streams, viewer).await {
                         if ws.send(Message::Text(err)).await.is_err() {
                             return;
                         }

@@ -101,3 +101,12 @@ pub(crate) async fn favourites(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:favourites")?;
     statuses_of(ctx, &List::FavouritesOf(me), Some(me), |_| true).await
 }
+
+/// `GET /api/v1/timelines/list/:id`: the list's timeline, paged like home (not found for
+/// someone else's list).
+pub(crate) async fn list(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = ctx.user("read:lists")?;
+    let id = super::params::path_id(id)?;
+    ctx.app.list(me, id).await?;
+    statuses_of(ctx, &List::ListTimeline(id), Some(me), |_| true).await
+}

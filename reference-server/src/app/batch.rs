@@ -193,6 +193,32 @@ impl App {
         Ok(l)
     }
 
+    /// Everything the entities of `owner`'s `conversations` need: their last statuses (as
+    /// `owner` sees them) and what those need, and their participants' accounts (the owner's
+    /// own when a conversation has no other participant).
+    pub async fn load_conversations(
+        &self,
+        owner: u64,
+        conversations: &[super::conversations::Conversation],
+    ) -> Result<Loaded, Error> {
+        let mut l = Loaded {
+            viewer: Some(owner),
+            ..Loaded::default()
+        };
+        let mut plan = Plan {
+            statuses: conversations.iter().map(|c| c.last_status_id).collect(),
+            ..Plan::default()
+        };
+        for c in conversations {
+            plan.shown_accounts.extend(&c.participants);
+            if c.participants.is_empty() {
+                plan.shown_accounts.insert(owner);
+            }
+        }
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
     async fn load(&self, l: &mut Loaded, mut plan: Plan) -> Result<(), Error> {
         // The page's statuses, then the ones they boost: records not given yet, read at once.
         self.load_statuses_into(l, &plan.statuses).await?;

@@ -15,6 +15,8 @@
 //!   (attachments, avatars, headers) with its retention.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
+//! - [`lists`]: lists of followed accounts, their members and timelines.
+//! - [`conversations`]: direct messages grouped per participant.
 //! - [`notifications`]: notifications of local accounts.
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
@@ -37,8 +39,10 @@ pub mod accounts;
 pub mod activitypub;
 pub mod batch;
 pub mod bulk;
+pub mod conversations;
 pub mod inbound;
 pub mod interactions;
+pub mod lists;
 pub mod media;
 pub mod model;
 pub mod notifications;
@@ -52,6 +56,8 @@ pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
+pub use conversations::Conversation;
+pub use lists::{ListChanges, RepliesPolicy, UserList};
 pub use media::{ProfileSlot, Upload};
 pub use model::{
     Account, List, MediaAttachment, MediaState, Notification, NotificationType, Status,
@@ -64,7 +70,7 @@ pub use statuses::NewStatus;
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A status entered a timeline: `stream` is `user:{id}`, `public`, `public:local`,
-    /// `public:remote` or `hashtag:{tag}`.
+    /// `public:remote`, `hashtag:{tag}` or `list:{id}`.
     Update {
         /// The stream.
         stream: String,
@@ -87,6 +93,13 @@ pub enum Event {
         status_id: u64,
         /// Whether its author is local (for `hashtag:local`).
         local: bool,
+    },
+    /// A local account's conversation got a new status (the `direct` stream).
+    Conversation {
+        /// The account.
+        account_id: u64,
+        /// The conversation.
+        conversation_id: u64,
     },
     /// A local account was notified.
     Notification {

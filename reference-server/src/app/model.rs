@@ -46,6 +46,13 @@ pub(in crate::app) mod ns {
     pub const STATUS_APPS: &str = "api.status_app";
     /// Media attachment id → [`MediaAttachment`](super::MediaAttachment).
     pub const MEDIA: &str = "media";
+    /// List id → [`UserList`](crate::app::lists::UserList).
+    pub const LISTS: &str = "lists";
+    /// Conversation id → [`Conversation`](crate::app::conversations::Conversation).
+    pub const CONVERSATIONS: &str = "conversations";
+    /// `{account}:{thread}:{participants}` → conversation id (Mastodon's unique
+    /// `AccountConversation` key).
+    pub const CONVERSATION_BY_KEY: &str = "conversations.by_key";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -114,6 +121,26 @@ pub(in crate::app) mod coll {
     }
     /// Local accounts (account ids).
     pub const LOCAL_ACCOUNTS: &str = "accounts:local";
+    /// An account's lists (list ids, keyed by id: creation order).
+    pub fn lists_of(account: u64) -> String {
+        format!("lists_of:{account}")
+    }
+    /// The accounts of a list (account ids, keyed by account id, as Mastodon pages them).
+    pub fn list_accounts(list: u64) -> String {
+        format!("list_accounts:{list}")
+    }
+    /// The lists (of any owner) an account is in (list ids): what fan-out reads.
+    pub fn lists_with(account: u64) -> String {
+        format!("lists_with:{account}")
+    }
+    /// A list's timeline (status ids).
+    pub fn list_timeline(list: u64) -> String {
+        format!("list_timeline:{list}")
+    }
+    /// An account's conversations (conversation ids, keyed by their last status id).
+    pub fn conversations(account: u64) -> String {
+        format!("conversations_of:{account}")
+    }
     /// Uploaded media not attached to a status yet (media ids, keyed by id, so by upload
     /// time): what the cleanup job sweeps.
     pub const UNATTACHED_MEDIA: &str = "media:unattached";
@@ -164,6 +191,10 @@ pub enum List {
     Notifications(u64),
     /// Local accounts.
     LocalAccounts,
+    /// A list's timeline (statuses).
+    ListTimeline(u64),
+    /// The accounts of a list.
+    ListAccounts(u64),
 }
 
 impl List {
@@ -188,6 +219,8 @@ impl List {
             List::Mutes(a) => coll::mutes(*a),
             List::Notifications(a) => coll::notifications(*a),
             List::LocalAccounts => coll::LOCAL_ACCOUNTS.to_owned(),
+            List::ListTimeline(l) => coll::list_timeline(*l),
+            List::ListAccounts(l) => coll::list_accounts(*l),
         }
     }
 }

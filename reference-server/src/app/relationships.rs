@@ -239,6 +239,9 @@ impl App {
             }
         }
         self.store().apply(&batch).await?;
+        if self.account(follower).await.is_ok_and(|a| a.is_local()) {
+            self.unlist_unfollowed(follower, target).await?;
+        }
         Ok(Some(rec))
     }
 

@@ -432,6 +432,7 @@ impl App {
         }
         // Who may have shown it, worked out while the author's records are all there.
         let (streams, author_local) = self.streams_of(s).await?;
+        self.remove_from_conversations(s).await?;
         store.apply(&batch).await?;
         if s.reblog_of_id.is_none() {
             self.remove_status_media(s).await?;

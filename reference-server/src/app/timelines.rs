@@ -64,6 +64,10 @@ impl App {
         for m in &s.mentions {
             homes.insert(*m);
         }
+        // Lists holding the author: their owners' home timelines skip it when one of them is
+        // exclusive, and their timelines get it (after the home filters).
+        let lists = self.lists_with(author.id).await?;
+        let mut eligible: BTreeSet<u64> = BTreeSet::new();
         for h in homes {
             let Ok(acc) = self.account(h).await else {
                 continue;
@@ -84,12 +88,18 @@ impl App {
                     }
                 }
             }
+            eligible.insert(h);
+            if h != author.id && lists.iter().any(|l| l.account_id == h && l.exclusive) {
+                continue;
+            }
             store.insert(&coll::home(h), &item).await?;
             self.emit(Event::Update {
                 stream: format!("user:{h}"),
                 status_id: s.id,
             });
         }
+        self.fan_out_to_lists(s, &lists, &eligible).await?;
+        self.add_to_conversations(s).await?;
         if !is_reblog {
             for m in &s.mentions {
                 self.notify(*m, NotificationType::Mention, s.account_id, Some(s.id))
@@ -102,6 +112,8 @@ impl App {
     /// The streams that may have shown a status (without `hashtag:local`, which the
     /// streaming API derives from `hashtag:{tag}`): the author's home stream (if local),
     /// local followers' home streams (unless direct), mentioned local accounts' home streams,
+    /// the `direct` streams of a direct status's local participants, the streams of the lists
+    /// holding the author of another,
     /// and for public statuses other than boosts the public streams and its hashtags', as
     /// Mastodon publishes `status.update` and `delete`; and whether the author is local.
     pub(crate) async fn streams_of(&self, s: &Status) -> Result<(Vec<String>, bool), Error> {
@@ -130,6 +142,20 @@ impl App {
         for m in &s.mentions {
             if self.account(*m).await.is_ok_and(|a| a.is_local()) {
                 streams.push(format!("user:{m}"));
+            }
+        }
+        if s.visibility == StatusVisibility::Direct {
+            // The `direct` streams of its local participants.
+            let participants: Vec<String> = streams
+                .iter()
+                .filter_map(|u| u.strip_prefix("user:"))
+                .map(|a| format!("direct:{a}"))
+                .collect();
+            streams.extend(participants);
+        } else {
+            // The lists that may hold it.
+            for l in self.lists_with(s.account_id).await? {
+                streams.push(format!("list:{}", l.id));
             }
         }
         if s.visibility == StatusVisibility::Public && s.reblog_of_id.is_none() {

@@ -1,6 +1,7 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`].
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`], [`list`],
+//! [`conversation`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -9,12 +10,16 @@
 //! load and build in one step and return the JSON the handlers answer with.
 
 pub(crate) mod account;
+pub(crate) mod conversation;
+pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod relationship;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
+pub(crate) use conversation::Conversation;
+pub(crate) use list::List;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use relationship::Relationship;
@@ -150,4 +155,32 @@ pub(crate) async fn notifications(
 pub(crate) fn tag(app: &App, name: &str, following: Option<bool>) -> Value {
     // A struct of strings, booleans and an empty list always serializes.
     serde_json::to_value(Tag::new(app, name, following)).unwrap_or(Value::Null)
+}
+
+/// Mastodon's `List`.
+pub(crate) fn list(l: &app::UserList) -> Value {
+    // A struct of strings and a boolean always serializes.
+    serde_json::to_value(List::from(l)).unwrap_or(Value::Null)
+}
+
+/// `owner`'s conversations, from records read together.
+pub(crate) async fn conversations(
+    app: &App,
+    owner: u64,
+    list: &[app::Conversation],
+) -> Result<Value, Error> {
+    let l = app.load_conversations(owner, list).await?;
+    let out: Vec<Conversation> = list
+        .iter()
+        .map(|c| Conversation::from_loaded(app, c, &l))
+        .collect();
+    to_json(&out)
+}
+
+/// Mastodon's `Conversation`.
+pub(crate) async fn conversation(app: &App, c: &app::Conversation) -> Result<Value, Error> {
+    let l = app
+        .load_conversations(c.account_id, std::slice::from_ref(c))
+        .await?;
+    to_json(&Conversation::from_loaded(app, c, &l))
 }
