@@ -256,7 +256,7 @@ async fn accounts_are_added_removed_and_paged() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 
     // Paging: by account id, newest first, with Link headers; limit=0 is everything.
-    let mut members = vec![carol.id, dave.id, locked.id];
+    let mut members = [carol.id, dave.id, locked.id];
     members.sort_unstable_by(|a, b| b.cmp(a));
     let all = get(&app, &format!("{accounts_path}?limit=0"), Some(&ta)).await;
     assert_eq!(

@@ -260,8 +260,30 @@ async fn over_loopback_errors_sse_and_websocket() {
     let anon = raw_get(addr, "/api/v1/streaming/user", "}").await;
     assert!(anon.starts_with("HTTP/1.1 401"), "{anon}");
     assert!(anon.contains("Missing access token"));
-    let unknown = raw_get(addr, "/api/v1/streaming/list?list=1", "}").await;
+    let unknown = raw_get(addr, "/api/v1/streaming/nonsense", "}").await;
     assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
+    // A list stream needs a list id, a user, and the user's own list.
+    let no_list = raw_get(
+        addr,
+        &format!("/api/v1/streaming/list?access_token={ta}"),
+        "}",
+    )
+    .await;
+    assert!(no_list.starts_with("HTTP/1.1 400"), "{no_list}");
+    assert!(no_list.contains("Unknown stream type"), "{no_list}");
+    let anon_list = raw_get(addr, "/api/v1/streaming/list?list=1", "}").await;
+    assert!(anon_list.starts_with("HTTP/1.1 401"), "{anon_list}");
+    let others = raw_get(
+        addr,
+        &format!("/api/v1/streaming/list?list=1&access_token={ta}"),
+        "}",
+    )
+    .await;
+    assert!(others.starts_with("HTTP/1.1 401"), "{others}");
+    assert!(
+        others.contains("{\"error\":\"Not authorized to stream this list\"}"),
+        "{others}"
+    );
     let health = raw_get(addr, "/api/v1/streaming/health", "OK").await;
     assert!(
         health.starts_with("HTTP/1.1 200") && health.ends_with("OK"),
