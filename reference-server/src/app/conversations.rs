@@ -32,7 +32,7 @@ pub struct Conversation {
     pub participants: Vec<u64>,
     /// Its statuses, in the order they arrived.
     pub status_ids: Vec<u64>,
-    /// The newest status.
+    /// The status that arrived last.
     pub last_status_id: u64,
     /// The newest status came from someone else and was not read yet.
     pub unread: bool,
@@ -119,7 +119,9 @@ impl App {
             return Ok(());
         }
         c.status_ids.push(s.id);
-        c.last_status_id = c.last_status_id.max(s.id);
+        // The last to arrive, as Mastodon's `status_ids.last` (a remote status's id comes
+        // from its `published` time, which may sort it before what it answers).
+        c.last_status_id = s.id;
         c.unread = s.account_id != recipient;
         let batch = WriteBatch::new()
             .kv_put(ns::CONVERSATIONS, c.id.to_string(), serde_json::to_vec(&c)?)
@@ -155,7 +157,7 @@ impl App {
                 continue;
             };
             c.status_ids.retain(|x| *x != s.id);
-            let batch = match c.status_ids.iter().max() {
+            let batch = match c.status_ids.last() {
                 None => WriteBatch::new()
                     .kv_delete(ns::CONVERSATIONS, id.clone())
                     .kv_delete(ns::CONVERSATION_BY_KEY, k)
