@@ -11,7 +11,7 @@ fills in and submits the sign-in form, reads `code` and `state` from the redirec
 each visibility and a content warning; reply; favourite; boost; search and resolve bob on the
 second instance and follow him; read home, public and tag timelines and notifications; upload
 an image with a description and a focal point and post it, filter with `only_media`, set an
-avatar; edit and delete; receive a live `update` on the streaming API. Every step checks the returned
+avatar; lists and conversations; edit and delete; receive a live `update` on the streaming API. Every step checks the returned
 entities' fields. Exit status 0 on success; an AssertionError (with context) otherwise.
 Every wait is bounded.
 """
@@ -166,6 +166,62 @@ class Collector(StreamListener):
         self.event.set()
 
 
+def lists_and_conversations(api, bob, args, me, bob_acc, a_domain, b_domain):
+    """Lists (CRUD, accounts, a remote member's post in the list timeline, errors) and
+    conversations (a direct message from the other instance, read, hidden)."""
+    step("lists")
+    lst = api.list_create("From B", replies_policy="followed", exclusive=False)
+    assert lst.title == "From B" and lst.replies_policy == "followed", lst
+    assert lst.exclusive is False, lst
+    assert lst.id in [x.id for x in api.lists()], api.lists()
+    api.list_accounts_add(lst.id, [bob_acc.id])
+    members = api.list_accounts(lst.id)
+    assert [m.acct for m in members] == [f"bob@{b_domain}"], members
+    assert [x.id for x in api.account_lists(bob_acc.id)] == [lst.id]
+    renamed = api.list_update(lst.id, "Friends on B", replies_policy="list", exclusive=True)
+    assert renamed.title == "Friends on B" and renamed.exclusive is True, renamed
+    assert api.list(lst.id).replies_policy == "list"
+    try:
+        api.list_accounts_add(lst.id, [me.id, bob_acc.id])
+        raise AssertionError("an account was added twice")
+    except AssertionError:
+        raise
+    except Exception as e:  # Mastodon.py's API error for the 422
+        assert "already been taken" in str(e), e
+    listed = bob.status_post("For alice's list")
+    got = poll(
+        "bob's post in the list timeline",
+        lambda: [s for s in api.timeline_list(lst.id, limit=40) if s.uri == listed.uri],
+    )
+    assert got[0].account.acct == f"bob@{b_domain}", got[0].account
+    api.list_accounts_delete(lst.id, [bob_acc.id])
+    assert list(api.list_accounts(lst.id)) == []
+    api.list_delete(lst.id)
+    try:
+        api.list(lst.id)
+        raise AssertionError("a deleted list is still there")
+    except MastodonNotFoundError:
+        pass
+
+    step("conversations")
+    dm = bob.status_post(f"@{args.user}@{a_domain} just for you", visibility="direct")
+    conv = poll(
+        "bob's direct message is a conversation",
+        lambda: [c for c in api.conversations() if c.last_status and c.last_status.uri == dm.uri],
+    )[0]
+    assert conv.unread is True, conv
+    assert [a.acct for a in conv.accounts] == [f"bob@{b_domain}"], conv.accounts
+    read = api.conversations_read(conv.id)
+    assert read.id == conv.id and read.unread is False, read
+    hidden = requests.delete(
+        f"{args.a}/api/v1/conversations/{conv.id}",
+        headers={"Authorization": f"Bearer {api.access_token}"},
+        timeout=TIMEOUT,
+    )
+    assert hidden.status_code == 200 and hidden.json() == {}, hidden.text
+    assert conv.id not in [c.id for c in api.conversations()]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", required=True)
@@ -301,6 +357,8 @@ def main():
     assert favn.status.id == pub.id, favn
     only = api.notifications(types=["favourite"])
     assert only and all(n.type == "favourite" for n in only), only
+
+    lists_and_conversations(api, bob, args, me, bob_acc, a_domain, b_domain)
 
     step("media: upload with description and focus, post it, set an avatar")
     media = api.media_post(

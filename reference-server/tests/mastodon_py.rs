@@ -3,7 +3,9 @@
 //! does the authorization-code flow through the sign-in form, posts, replies, favourites,
 //! boosts, follows a user on the second instance, reads timelines and notifications,
 //! searches and resolves, uploads an image with a description and a focal point, posts it
-//! and filters with `only_media`, sets an avatar, edits and deletes, and receives a live
+//! and filters with `only_media`, sets an avatar, manages a list (with the remote user's
+//! post in its timeline) and reads and hides a conversation started from the other
+//! instance, edits and deletes, and receives a live
 //! streaming `update`; it
 //! checks the entities' fields and exits non-zero on any mismatch.
 //!
