@@ -83,7 +83,7 @@ async fn delete(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     ok(json!({}))
 }
 
-/// `GET /api/v1/lists/:id/accounts`: paged with `Link` (40 by default and at most; `limit=0`
+/// `GET /api/v1/lists/:id/accounts`: paged with `Link` (40 by default, at most 80; `limit=0`
 /// answers every account without paging, as Mastodon).
 async fn accounts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let me = ctx.user("read:lists")?;
@@ -92,7 +92,7 @@ async fn accounts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let req = if unlimited {
         PageRequest::newest(usize::MAX)
     } else {
-        ctx.p.page(40, 40)?
+        ctx.p.page(40, 80)?
     };
     let (list, page) = if unlimited {
         ctx.app.list(me, id).await?;
