@@ -709,3 +709,91 @@ async fn a_remote_tagged_status_reaches_hashtag_but_not_hashtag_local() {
         local["id"]
     );
 }
+
+#[tokio::test]
+async fn websocket_list_and_direct_subscriptions() {
+    let app = instance().await;
+    let (_, ta) = user(&app, "alice").await;
+    let (bob, tb) = user(&app, "bob").await;
+    let (_, tc) = user(&app, "carol").await;
+    let mut lists = Vec::new();
+    for t in [&ta, &tc] {
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/accounts/{}/follow", bob.id),
+            Some(t),
+        )
+        .await;
+        let l = json(
+            &app,
+            Method::POST,
+            "/api/v1/lists",
+            Some(t),
+            json!({"title": "b"}),
+        )
+        .await;
+        let id = l.body["id"].as_str().unwrap().to_owned();
+        json(
+            &app,
+            Method::POST,
+            &format!("/api/v1/lists/{id}/accounts"),
+            Some(t),
+            json!({"account_ids": [bob.id.to_string()]}),
+        )
+        .await;
+        lists.push(id);
+    }
+    let (mine, carols) = (&lists[0], &lists[1]);
+    let addr = serve(app.clone()).await;
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/streaming?access_token={ta}"))
+            .await
+            .unwrap();
+    // Someone else's list is refused; one's own (the id as a number) and `direct` are taken.
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "stream": "list", "list": carols}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let own = json!({"type": "subscribe", "stream": "list", "list": mine.parse::<u64>().unwrap()});
+    ws.send(Message::Text(own.to_string())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "stream": "direct"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let mut next_text = async || loop {
+        let m = tokio::time::timeout(Duration::from_secs(2), ws.next())
+            .await
+            .expect("a message within 2 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            return serde_json::from_str::<Value>(&t).unwrap();
+        }
+    };
+    let err = next_text().await;
+    assert_eq!(
+        err,
+        json!({"error": "Not authorized to stream this list", "status": 401})
+    );
+    let s = post(&app, &tb, json!({"status": "listed"})).await;
+    let m = next_text().await;
+    assert_eq!(m["event"], "update");
+    assert_eq!(m["stream"], json!(["list", mine]));
+    let payload: Value = serde_json::from_str(m["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["id"], s["id"]);
+    let d = post(
+        &app,
+        &tb,
+        json!({"status": "@alice psst", "visibility": "direct"}),
+    )
+    .await;
+    let m = next_text().await;
+    assert_eq!(m["event"], "conversation");
+    assert_eq!(m["stream"], json!(["direct"]));
+    let payload: Value = serde_json::from_str(m["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["last_status"]["id"], d["id"]);
+    assert_eq!(payload["unread"], true);
+}
