@@ -49,6 +49,7 @@ mod accounts;
 mod entities;
 mod follows;
 mod instance;
+mod markers;
 mod media;
 mod multipart;
 mod notifications;
@@ -56,6 +57,7 @@ pub mod oauth;
 mod paging;
 mod params;
 mod responses;
+mod scheduled;
 mod search;
 mod secrets;
 mod statuses;
@@ -384,6 +386,15 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             Err(ApiError::not_found())
         }
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
+        (&M::GET, A::Bookmarks) => timelines::bookmarks(ctx).await,
+        // Scheduled statuses.
+        (&M::GET, A::ScheduledStatuses) => scheduled::list(ctx).await,
+        (&M::GET, A::ScheduledStatus) => scheduled::get(ctx, id).await,
+        (&M::PUT, A::ScheduledStatus) => scheduled::update(ctx, id).await,
+        (&M::DELETE, A::ScheduledStatus) => scheduled::delete(ctx, id).await,
+        // Read markers.
+        (&M::GET, A::Markers) => markers::get(ctx).await,
+        (&M::POST, A::Markers) => markers::set(ctx).await,
         // Notifications.
         (&M::GET, A::Notifications) => notifications::notifications(ctx).await,
         (&M::GET, A::V2Notifications) => notifications::grouped_notifications(ctx).await,
@@ -420,27 +431,17 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             &M::GET,
             A::Lists
             | A::Filters
-            | A::Bookmarks
             | A::Conversations
             | A::DomainBlocks
             | A::Endorsements
             | A::FeaturedTags
             | A::FollowedTags
-            | A::ScheduledStatuses
             | A::Announcements
             | A::Suggestions
             | A::FeaturedTagSuggestions,
         ) => {
             ctx.user("read")?;
             ok(json!([]))
-        }
-        (&M::GET, A::Markers) => {
-            ctx.user("read:statuses")?;
-            ok(json!({}))
-        }
-        (&M::POST, A::Markers) => {
-            ctx.user("write:statuses")?;
-            ok(json!({}))
         }
         (
             &M::GET,

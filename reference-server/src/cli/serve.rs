@@ -301,6 +301,7 @@ async fn serve(config: Config) -> Result<(), Error> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sweeper = tokio::spawn(sweep_media(app.clone(), stop_rx.clone()));
+    let publisher = tokio::spawn(publish_scheduled(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -351,6 +352,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     };
     tokio::join!(public, admin_server, signals);
     let _ = sweeper.await;
+    let _ = publisher.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -387,6 +389,26 @@ async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// How often the scheduled statuses that are due are looked for.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// Posts the scheduled statuses that are due ([`App::publish_due_scheduled`]) now and every
+/// [`PUBLISH_EVERY`], until `stop` turns true. What was due while the server was stopped is
+/// posted at the first run.
+async fn publish_scheduled(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match app.publish_due_scheduled().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(posted = n, "scheduled statuses posted"),
+            Err(e) => tracing::warn!(error = %e, "posting scheduled statuses failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PUBLISH_EVERY) => {}
             _ = stop.wait_for(|v| *v) => return,
         }
     }
