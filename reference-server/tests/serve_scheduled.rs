@@ -1,6 +1,7 @@
 //! Scheduled statuses survive a restart of the real `woolly serve`: a status scheduled a few
 //! seconds ahead, the server stopped before it is due and started again after, is posted
-//! (once) by the restarted server; one scheduled far ahead is still listed.
+//! (once) by the restarted server; one scheduled far ahead is still listed. The first run
+//! lowers the lead time with `--schedule-min-lead-seconds`, the second keeps the file's.
 
 #![allow(clippy::unwrap_used)]
 
@@ -24,11 +25,12 @@ fn a_scheduled_status_is_posted_after_a_restart() {
         "sched",
         "127.0.0.1",
         common::free_port("127.0.0.1"),
-        "schedule_min_lead_seconds = 0",
+        "schedule_min_lead_seconds = 600",
     );
     w.create_account("alice", false);
     let token = w.create_token("alice");
-    w.start();
+    // The flag wins over the file's 600 s.
+    w.start_with(&["--schedule-min-lead-seconds", "0"]);
     let api = w.api(&token);
     let me = api.me();
     let statuses_path = format!("/api/v1/accounts/{}/statuses", me["id"].as_str().unwrap());

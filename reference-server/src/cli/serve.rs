@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// trusted anyway.
     #[arg(long, value_name = "PEMFILE")]
     pub extra_ca: Option<PathBuf>,
+    /// How far ahead a scheduled status must be, in seconds (default 300; also
+    /// `WOOLLY_SCHEDULE_MIN_LEAD_SECONDS`).
+    #[arg(long, value_name = "SECONDS")]
+    pub schedule_min_lead_seconds: Option<u64>,
 }
 
 /// Loads the configuration: defaults, then the file (`--config`, else `WOOLLY_CONFIG` from
@@ -100,6 +104,9 @@ where
     }
     if let Some(ca) = &args.extra_ca {
         config.extra_ca = Some(ca.clone());
+    }
+    if let Some(s) = args.schedule_min_lead_seconds {
+        config.schedule_min_lead_seconds = s;
     }
     config.validate().map_err(|e| Error::Config(e.0))?;
     Ok(config)
