@@ -11,7 +11,8 @@ fills in and submits the sign-in form, reads `code` and `state` from the redirec
 each visibility and a content warning; reply; favourite; boost; search and resolve bob on the
 second instance and follow him; read home, public and tag timelines and notifications; upload
 an image with a description and a focal point and post it, filter with `only_media`, set an
-avatar; lists and conversations; edit and delete; receive a live `update` on the streaming API. Every step checks the returned
+avatar; lists and conversations; edit and delete; receive a live `update` on the streaming API;
+bookmarks, read markers and scheduled statuses (`saving`). Every step checks the returned
 entities' fields. Exit status 0 on success; an AssertionError (with context) otherwise.
 Every wait is bounded.
 """
@@ -436,9 +437,67 @@ def main():
     finally:
         handle.close()
 
+    saving(api, bob)
+
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0
+
+
+def saving(api, bob):
+    """Bookmarks (with paging), read markers and the unread count, scheduled statuses."""
+    import datetime
+
+    step("bookmarks")
+    saved = [api.status_post(f"Keep this {i}") for i in range(3)]
+    for st in saved:
+        marked = api.status_bookmark(st.id)
+        assert marked.bookmarked is True and marked.id == st.id, marked
+    first = api.bookmarks(limit=2)
+    assert [s.id for s in first] == [saved[2].id, saved[1].id], first
+    assert all(s.bookmarked for s in first)
+    rest = api.fetch_next(first)
+    assert rest is not None and [s.id for s in rest] == [saved[0].id], rest
+    gone = api.status_unbookmark(saved[1].id)
+    assert gone.bookmarked is False, gone
+    assert [s.id for s in api.bookmarks(limit=40)] == [saved[2].id, saved[0].id]
+
+    step("markers and the unread count")
+    assert api.markers_get(["home", "notifications"]) == {}
+    home = api.timeline_home(limit=1)
+    notes = api.notifications(limit=40)
+    assert len(notes) >= 2, notes
+    set_ = api.markers_set(["home", "notifications"], [home[0].id, notes[1].id])
+    assert set_.home.last_read_id == str(home[0].id) and set_.home.version == 0, set_
+    assert set_.notifications.last_read_id == str(notes[1].id), set_
+    got = api.markers_get(["home", "notifications"])
+    assert got.home.last_read_id == str(home[0].id), got
+    assert api.notifications_unread_count()["count"] == 1
+    again = api.markers_set("notifications", notes[0].id)
+    assert again.notifications.version == 1, again
+    assert api.notifications_unread_count()["count"] == 0
+
+    step("scheduled statuses")
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
+    sched = api.status_post("Scheduled by Mastodon.py", scheduled_at=when)
+    assert sched.params.text == "Scheduled by Mastodon.py", sched
+    assert abs((sched.scheduled_at - when).total_seconds()) < 1, (sched.scheduled_at, when)
+    listed = api.scheduled_statuses()
+    assert [s.id for s in listed] == [sched.id], listed
+    later = when + datetime.timedelta(days=1)
+    moved = api.scheduled_status_update(sched.id, later)
+    assert abs((moved.scheduled_at - later).total_seconds()) < 1, moved
+    assert api.scheduled_status(sched.id).params.text == "Scheduled by Mastodon.py"
+    try:
+        api.status_post("too soon", scheduled_at=datetime.datetime.now(datetime.timezone.utc)
+                        + datetime.timedelta(minutes=1))
+        raise AssertionError("a status scheduled a minute ahead was accepted")
+    except AssertionError:
+        raise
+    except Exception as e:
+        assert "must be in the future" in str(e), e
+    api.scheduled_status_delete(sched.id)
+    assert api.scheduled_statuses() == []
 
 
 if __name__ == "__main__":

@@ -99,6 +99,10 @@ pub struct Config {
     /// URL again); `0` keeps them. Default 7, the default of Mastodon's own cleanup command
     /// (`tootctl media remove --days`).
     pub media_cache_retention_days: u64,
+    /// How far ahead a scheduled status must be, in seconds (`scheduled_at` sooner is refused
+    /// with `422`). Default 300, Mastodon's five minutes; tests and small instances may
+    /// lower it (0: any time not in the past).
+    pub schedule_min_lead_seconds: u64,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -136,6 +140,7 @@ impl Default for Config {
             s3_allow_http: false,
             s3_prefix: None,
             media_cache_retention_days: 7,
+            schedule_min_lead_seconds: 300,
             base_url_given: false,
             domain_given: false,
         }
@@ -240,6 +245,10 @@ impl Config {
                 "MEDIA_CACHE_RETENTION_DAYS" => {
                     self.media_cache_retention_days =
                         v.parse().map_err(|_| bad("a number of days"))?
+                }
+                "SCHEDULE_MIN_LEAD_SECONDS" => {
+                    self.schedule_min_lead_seconds =
+                        v.parse().map_err(|_| bad("a number of seconds"))?
                 }
                 _ => {}
             }
@@ -444,6 +453,25 @@ mod tests {
             .apply_env([(
                 "WOOLLY_MEDIA_CACHE_RETENTION_DAYS".to_owned(),
                 "a week".to_owned()
+            )])
+            .is_err());
+    }
+
+    #[test]
+    fn schedule_min_lead_reads_from_file_and_env() {
+        assert_eq!(Config::default().schedule_min_lead_seconds, 300);
+        let mut c: Config = toml::from_str("schedule_min_lead_seconds = 10").expect("toml");
+        assert_eq!(c.schedule_min_lead_seconds, 10);
+        c.apply_env([(
+            "WOOLLY_SCHEDULE_MIN_LEAD_SECONDS".to_owned(),
+            "0".to_owned(),
+        )])
+        .expect("env");
+        assert_eq!(c.schedule_min_lead_seconds, 0);
+        assert!(c
+            .apply_env([(
+                "WOOLLY_SCHEDULE_MIN_LEAD_SECONDS".to_owned(),
+                "soon".to_owned()
             )])
             .is_err());
     }

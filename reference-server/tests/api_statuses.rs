@@ -401,7 +401,7 @@ async fn threads_favourites_boosts_and_pins() {
     let bm = call(
         &app,
         Method::POST,
-        &format!("/api/v1/statuses/{rid}/bookmark"),
+        &format!("/api/v1/statuses/{rid}/translate"),
         Some(&tb),
     )
     .await;

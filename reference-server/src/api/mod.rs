@@ -51,6 +51,7 @@ mod entities;
 mod follows;
 mod instance;
 mod lists;
+mod markers;
 mod media;
 mod multipart;
 mod notifications;
@@ -58,6 +59,7 @@ pub mod oauth;
 mod paging;
 mod params;
 mod responses;
+mod scheduled;
 mod search;
 mod secrets;
 mod statuses;
@@ -384,6 +386,15 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::TimelineTag) => timelines::tag(ctx, path.param("tag")).await,
         (&M::GET, A::TimelineList) => timelines::list(ctx, id).await,
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
+        (&M::GET, A::Bookmarks) => timelines::bookmarks(ctx).await,
+        // Scheduled statuses.
+        (&M::GET, A::ScheduledStatuses) => scheduled::list(ctx).await,
+        (&M::GET, A::ScheduledStatus) => scheduled::get(ctx, id).await,
+        (&M::PUT, A::ScheduledStatus) => scheduled::update(ctx, id).await,
+        (&M::DELETE, A::ScheduledStatus) => scheduled::delete(ctx, id).await,
+        // Read markers.
+        (&M::GET, A::Markers) => markers::get(ctx).await,
+        (&M::POST, A::Markers) => markers::set(ctx).await,
         // Notifications.
         (&M::GET, A::Notifications) => notifications::notifications(ctx).await,
         (&M::GET, A::V2Notifications) => notifications::grouped_notifications(ctx).await,
@@ -419,26 +430,16 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (
             &M::GET,
             A::Filters
-            | A::Bookmarks
             | A::DomainBlocks
             | A::Endorsements
             | A::FeaturedTags
             | A::FollowedTags
-            | A::ScheduledStatuses
             | A::Announcements
             | A::Suggestions
             | A::FeaturedTagSuggestions,
         ) => {
             ctx.user("read")?;
             ok(json!([]))
-        }
-        (&M::GET, A::Markers) => {
-            ctx.user("read:statuses")?;
-            ok(json!({}))
-        }
-        (&M::POST, A::Markers) => {
-            ctx.user("write:statuses")?;
-            ok(json!({}))
         }
         (
             &M::GET,

@@ -5,7 +5,6 @@ use serde_json::json;
 use super::params::path_id;
 use super::responses::{ok, ApiError, ApiResult};
 use super::{entities, Ctx};
-use crate::app::List;
 use crate::app::Notification;
 
 /// The notifications of a page that pass the `types[]`, `exclude_types[]` and
@@ -140,11 +139,12 @@ pub(crate) async fn clear(ctx: &Ctx<'_>) -> ApiResult {
     ok(json!({}))
 }
 
-/// `GET /api/v1/notifications/unread_count` (no read markers are kept: every notification
-/// counts, up to `limit`, default 100, at most 1000).
+/// `GET /api/v1/notifications/unread_count`: the notifications newer than the
+/// `notifications` read marker (all of them without one), up to `limit`, default 100, at
+/// most 1000.
 pub(crate) async fn unread_count(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:notifications")?;
     let limit = ctx.p.u64("limit")?.map_or(100, |l| l.clamp(1, 1000));
-    let n = ctx.app.count(&List::Notifications(me)).await?;
-    ok(json!({ "count": n.min(limit) }))
+    let n = ctx.app.unread_notifications(me, limit as usize).await?;
+    ok(json!({ "count": n }))
 }

@@ -103,11 +103,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
             "Polls are not supported by this server",
         ));
     }
-    if p.nonempty("scheduled_at").is_some() {
-        return Err(ApiError::unprocessable(
-            "Scheduled statuses are not supported by this server",
-        ));
-    }
+    let scheduled_at = match p.nonempty("scheduled_at") {
+        Some(raw) => Some(super::scheduled::parse_scheduled_at(&raw)?),
+        None => None,
+    };
     let visibility = match p.nonempty("visibility") {
         Some(v) => Some(StatusVisibility::parse(&v).ok_or_else(|| {
             ApiError::unprocessable(format!(
@@ -137,6 +136,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         idempotency_key,
         media_ids,
     };
+    // A time in the past posts now, as on Mastodon; a future one schedules.
+    if let Some(at) = scheduled_at.filter(|at| *at > ctx.app.now().as_unix_millis()) {
+        return super::scheduled::schedule(ctx, me, new, at).await;
+    }
     let s = ctx.app.post_status(me, new).await?;
     if let Some(t) = &ctx.token {
         if ctx.app.status_application(s.id).await?.is_none() {
@@ -309,7 +312,8 @@ pub(crate) async fn source(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     }))
 }
 
-/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,pin,unpin}`.
+/// `POST /api/v1/statuses/:id/{favourite,unfavourite,reblog,unreblog,pin,unpin,bookmark,
+/// unbookmark,mute,unmute}`.
 pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
     let scope = match action {
         "favourite" | "unfavourite" => "write:favourites",
@@ -322,6 +326,15 @@ pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
     };
     let me = ctx.user(scope)?;
     let app = ctx.app;
+    if action == "unbookmark" {
+        // A bookmark is removed even when its status can no longer be seen.
+        let original = app.original_of(app.status(path_id(id)?).await?).await?;
+        if !app.is_bookmarked(me, original.id).await? {
+            visible(app, id, Some(me)).await?;
+        }
+        let s = app.unbookmark(me, original.id).await?;
+        return ok(entities::status(app, &s, Some(me)).await?);
+    }
     let s = visible(app, id, Some(me)).await?;
     let shown = match action {
         "favourite" => app.favourite(me, s.id).await?,
@@ -334,6 +347,9 @@ pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
         }
         "pin" => app.pin(me, s.id).await?,
         "unpin" => app.unpin(me, s.id).await?,
+        "bookmark" => app.bookmark(me, s.id).await?,
+        "mute" => app.mute_thread(me, s.id).await?,
+        "unmute" => app.unmute_thread(me, s.id).await?,
         other => {
             return Err(ApiError::unprocessable(format!(
                 "{other} is not supported by this server"

@@ -1,4 +1,4 @@
-//! Timelines (home, public, hashtag) and favourites.
+//! Timelines (home, public, hashtag), favourites and bookmarks.
 
 use fedi_storage::{CollectionItem, Page, PageRequest};
 
@@ -109,4 +109,11 @@ pub(crate) async fn list(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let id = super::params::path_id(id)?;
     ctx.app.list(me, id).await?;
     statuses_of(ctx, &List::ListTimeline(id), Some(me), |_| true).await
+}
+
+/// `GET /api/v1/bookmarks`: newest bookmark first, paged by bookmark id (`Link`); a status
+/// the viewer can no longer see is left out.
+pub(crate) async fn bookmarks(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:bookmarks")?;
+    statuses_of(ctx, &List::BookmarksOf(me), Some(me), |_| true).await
 }

@@ -12,7 +12,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::model::{
-    coll, ns, pair, Account, MediaAttachment, Notification, Status, StatusApplication,
+    bookmark_key, coll, ns, pair, thread_mute_key, Account, MediaAttachment, Notification, Status,
+    StatusApplication,
 };
 use super::App;
 use crate::error::Error;
@@ -50,6 +51,10 @@ pub struct ViewerFlags {
     pub reblogged: bool,
     /// For the viewer's own statuses: whether it is pinned (`None` for others').
     pub pinned: Option<bool>,
+    /// The viewer bookmarked it.
+    pub bookmarked: bool,
+    /// The viewer muted its conversation.
+    pub muted: bool,
 }
 
 /// The records, counts and flags a page of entities is built from (see the module
@@ -383,8 +388,8 @@ impl App {
             .collect())
     }
 
-    /// The viewer's favourites, boosts and (of its own statuses) pins among `statuses`: one
-    /// store call each.
+    /// The viewer's favourites, boosts, bookmarks, muted conversations and (of its own
+    /// statuses) pins among `statuses`: one store call each, made at once.
     async fn flags_of(
         &self,
         l: &Loaded,
@@ -405,9 +410,16 @@ impl App {
             .iter()
             .map(|m| (pinned_list.as_str(), m.as_str()))
             .collect();
-        let (favourites, reblogs, pins) = tokio::try_join!(
+        // Bookmarks and muted conversations share a namespace: one call for both.
+        let mut marks: Vec<String> = statuses.iter().map(|s| bookmark_key(me, *s)).collect();
+        marks.extend(statuses.iter().map(|id| match l.statuses.get(id) {
+            Some(s) => thread_mute_key(me, s),
+            None => String::new(),
+        }));
+        let (favourites, reblogs, marked, pins) = tokio::try_join!(
             self.exist_many(ns::FAVOURITES, &keys),
             self.exist_many(ns::REBLOGS, &keys),
+            self.exist_many(ns::VIEWER_MARKS, &marks),
             async {
                 if pairs.is_empty() {
                     return Ok(Vec::new());
@@ -421,15 +433,18 @@ impl App {
             .filter(|(_, k)| k.is_some())
             .map(|(id, _)| *id)
             .collect();
+        let n = statuses.len();
         Ok(statuses
             .iter()
-            .zip(favourites.iter().zip(&reblogs))
-            .map(|(id, (f, r))| {
+            .enumerate()
+            .map(|(i, id)| {
                 let own = l.statuses.get(id).is_some_and(|s| s.account_id == me);
                 let flags = ViewerFlags {
-                    favourited: *f,
-                    reblogged: *r,
+                    favourited: favourites.get(i).copied().unwrap_or(false),
+                    reblogged: reblogs.get(i).copied().unwrap_or(false),
                     pinned: own.then(|| pinned.contains(id)),
+                    bookmarked: marked.get(i).copied().unwrap_or(false),
+                    muted: marked.get(n + i).copied().unwrap_or(false),
                 };
                 (*id, flags)
             })

@@ -9,6 +9,9 @@
 //! - [`statuses`]: posting, editing, deleting, visibility, thread context.
 //! - [`interactions`]: favourites and reblogs.
 //! - [`pins`]: pinned statuses and `featured` collections.
+//! - [`bookmarks`]: bookmarked statuses; [`thread_mutes`]: muted conversations;
+//!   [`markers`]: read markers and unread counts; [`scheduled`]: scheduled statuses and the
+//!   job that posts them.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
@@ -38,11 +41,13 @@ use crate::error::Error;
 pub mod accounts;
 pub mod activitypub;
 pub mod batch;
+pub mod bookmarks;
 pub mod bulk;
 pub mod conversations;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;
+pub mod markers;
 pub mod media;
 pub mod model;
 pub mod notifications;
@@ -51,7 +56,9 @@ pub mod rebase;
 pub mod relationships;
 pub mod remote_media;
 pub mod render;
+pub mod scheduled;
 pub mod statuses;
+pub mod thread_mutes;
 pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
@@ -60,8 +67,8 @@ pub use conversations::Conversation;
 pub use lists::{ListChanges, RepliesPolicy, UserList};
 pub use media::{ProfileSlot, Upload};
 pub use model::{
-    Account, List, MediaAttachment, MediaState, Notification, NotificationType, Status,
-    StatusApplication, StatusVisibility,
+    Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType,
+    ScheduledParams, ScheduledStatus, Status, StatusApplication, StatusVisibility,
 };
 pub use relationships::Relationship;
 pub use statuses::NewStatus;

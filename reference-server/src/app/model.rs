@@ -53,6 +53,16 @@ pub(in crate::app) mod ns {
     /// `{account}:{thread}:{participants}` → conversation id (Mastodon's unique
     /// `AccountConversation` key).
     pub const CONVERSATION_BY_KEY: &str = "conversations.by_key";
+    /// A local account's private marks on statuses, in one namespace so that a page reads
+    /// the viewer's marks of all its statuses in one store call: `{account}:bookmark:{status}`
+    /// → [`Bookmark`](super::Bookmark) ([`bookmark_key`](super::bookmark_key)), and
+    /// `{account}:mute:{thread key}` → [`Reaction`](super::Reaction), a muted conversation
+    /// ([`thread_mute_key`](super::thread_mute_key)).
+    pub const VIEWER_MARKS: &str = "statuses.viewer_marks";
+    /// `{account}:{timeline}` → [`Marker`](super::Marker) (`home`, `notifications`).
+    pub const MARKERS: &str = "markers";
+    /// Scheduled status id → [`ScheduledStatus`](super::ScheduledStatus).
+    pub const SCHEDULED: &str = "scheduled_statuses";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -119,6 +129,17 @@ pub(in crate::app) mod coll {
     pub fn mutes(account: u64) -> String {
         format!("mutes_of:{account}")
     }
+    /// Statuses an account bookmarked (status ids, keyed by bookmark id).
+    pub fn bookmarks_of(account: u64) -> String {
+        format!("bookmarks_of:{account}")
+    }
+    /// An account's scheduled statuses (scheduled status ids, keyed by id).
+    pub fn scheduled_of(account: u64) -> String {
+        format!("scheduled_of:{account}")
+    }
+    /// Every scheduled status (ids), keyed by when it is due ([`due_key`](super::due_key)):
+    /// what the publishing job reads.
+    pub const SCHEDULED_DUE: &str = "scheduled:due";
     /// Local accounts (account ids).
     pub const LOCAL_ACCOUNTS: &str = "accounts:local";
     /// An account's lists (list ids, keyed by id: creation order).
@@ -173,6 +194,8 @@ pub enum List {
     Pinned(u64),
     /// Statuses an account favourited.
     FavouritesOf(u64),
+    /// Statuses an account bookmarked (keyed by bookmark id).
+    BookmarksOf(u64),
     /// Accepted followers of an account (accounts).
     Followers(u64),
     /// Accounts an account follows (accepted).
@@ -210,6 +233,7 @@ impl List {
             List::RepliesTo(s) => coll::replies(*s),
             List::Pinned(a) => coll::pinned(*a),
             List::FavouritesOf(a) => coll::favourites_of(*a),
+            List::BookmarksOf(a) => coll::bookmarks_of(*a),
             List::Followers(a) => coll::followers(*a),
             List::Following(a) => coll::following(*a),
             List::Requests(a) => coll::requests(*a),
@@ -650,6 +674,91 @@ pub struct Notification {
     pub status_id: Option<u64>,
     /// Created (ms).
     pub created_at: u64,
+}
+
+/// A bookmark of a status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bookmark {
+    /// Its id: the sort key of the bookmark list (Mastodon pages bookmarks by it).
+    pub id: u64,
+    /// Created (ms).
+    pub created_at: u64,
+}
+
+/// The conversation a status belongs to, as thread mutes name it: the thread's
+/// `conversation` IRI (a local thread's is its root's `/contexts/{id}`, a remote one's what
+/// its server sent or, failing that, its root's), else the status's own IRI (a root that
+/// names none).
+pub fn thread_key(s: &Status) -> String {
+    s.conversation.clone().unwrap_or_else(|| s.uri.clone())
+}
+
+/// The key of `account`'s bookmark of `status` in `ns::VIEWER_MARKS`.
+pub fn bookmark_key(account: u64, status: u64) -> String {
+    format!("{account}:bookmark:{status}")
+}
+
+/// The key of `account`'s mute of the conversation of `s` in `ns::VIEWER_MARKS`.
+pub fn thread_mute_key(account: u64, s: &Status) -> String {
+    format!("{account}:mute:{}", thread_key(s))
+}
+
+/// A read marker (Mastodon's `Marker`) of one timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// The id of the last status or notification read.
+    pub last_read_id: u64,
+    /// Incremented each time the marker moves (starts at 0).
+    pub version: u64,
+    /// Last updated (ms).
+    pub updated_at: u64,
+}
+
+/// What a scheduled status will post (Mastodon's `ScheduledStatus.params`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledParams {
+    /// The text.
+    pub text: String,
+    /// Media attachments, in order.
+    #[serde(default)]
+    pub media_ids: Vec<u64>,
+    /// Sensitive.
+    pub sensitive: bool,
+    /// Content warning.
+    pub spoiler_text: String,
+    /// Visibility (`None`: the default).
+    pub visibility: Option<StatusVisibility>,
+    /// The parent.
+    pub in_reply_to_id: Option<u64>,
+    /// Language.
+    pub language: Option<String>,
+    /// The `Idempotency-Key` it was scheduled with.
+    pub idempotency: Option<String>,
+}
+
+/// A status to be posted later by the publishing job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledStatus {
+    /// Id.
+    pub id: u64,
+    /// The author (local).
+    pub account_id: u64,
+    /// When to post it (ms).
+    pub scheduled_at: u64,
+    /// What to post.
+    pub params: ScheduledParams,
+    /// The application it was scheduled with.
+    #[serde(default)]
+    pub application: Option<StatusApplication>,
+    /// Its OAuth application's id, if any (`params.application_id`).
+    #[serde(default)]
+    pub application_id: Option<u64>,
+}
+
+/// The key of a scheduled status in [`coll::SCHEDULED_DUE`]: due time (ms) in the high 48
+/// bits, the id's low 16 bits below, so keys sort by due time and stay distinct.
+pub fn due_key(scheduled_at_ms: u64, id: u64) -> u64 {
+    (scheduled_at_ms << 16) | (id & 0xffff)
 }
 
 /// A pair key `{a}:{b}`.

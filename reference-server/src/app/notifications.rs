@@ -7,7 +7,8 @@ use super::{App, Event};
 use crate::error::Error;
 
 impl App {
-    /// Notifies local account `account_id` (unless it blocks or mutes `from`).
+    /// Notifies local account `account_id` (unless it blocks or mutes `from`, or muted the
+    /// conversation of the status it is about).
     pub(crate) async fn notify(
         &self,
         account_id: u64,
@@ -23,6 +24,14 @@ impl App {
         }
         if self.blocks(account_id, from).await? || self.mutes(account_id, from).await? {
             return Ok(());
+        }
+        if let Some(sid) = status_id {
+            match self.status(sid).await {
+                Ok(s) if self.thread_muted(account_id, &s).await? => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
         }
         let now = self.now_ms();
         let n = Notification {

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// trusted anyway.
     #[arg(long, value_name = "PEMFILE")]
     pub extra_ca: Option<PathBuf>,
+    /// How far ahead a scheduled status must be, in seconds (default 300; also
+    /// `WOOLLY_SCHEDULE_MIN_LEAD_SECONDS`).
+    #[arg(long, value_name = "SECONDS")]
+    pub schedule_min_lead_seconds: Option<u64>,
 }
 
 /// Loads the configuration: defaults, then the file (`--config`, else `WOOLLY_CONFIG` from
@@ -100,6 +104,9 @@ where
     }
     if let Some(ca) = &args.extra_ca {
         config.extra_ca = Some(ca.clone());
+    }
+    if let Some(s) = args.schedule_min_lead_seconds {
+        config.schedule_min_lead_seconds = s;
     }
     config.validate().map_err(|e| Error::Config(e.0))?;
     Ok(config)
@@ -301,6 +308,7 @@ async fn serve(config: Config) -> Result<(), Error> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sweeper = tokio::spawn(sweep_media(app.clone(), stop_rx.clone()));
+    let publisher = tokio::spawn(publish_scheduled(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -351,6 +359,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     };
     tokio::join!(public, admin_server, signals);
     let _ = sweeper.await;
+    let _ = publisher.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -387,6 +396,26 @@ async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// How often the scheduled statuses that are due are looked for.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// Posts the scheduled statuses that are due ([`App::publish_due_scheduled`]) now and every
+/// [`PUBLISH_EVERY`], until `stop` turns true. What was due while the server was stopped is
+/// posted at the first run.
+async fn publish_scheduled(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match app.publish_due_scheduled().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(posted = n, "scheduled statuses posted"),
+            Err(e) => tracing::warn!(error = %e, "posting scheduled statuses failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PUBLISH_EVERY) => {}
             _ = stop.wait_for(|v| *v) => return,
         }
     }

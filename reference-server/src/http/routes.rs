@@ -145,6 +145,8 @@ pub(crate) enum Api {
     FeaturedTagSuggestions,
     FollowedTags,
     ScheduledStatuses,
+    /// `/api/v1/scheduled_statuses/{id}`.
+    ScheduledStatus,
     Announcements,
     Suggestions,
     Markers,
@@ -337,6 +339,7 @@ const TABLE: &[(&str, Route)] = {
         ),
         ("/api/v1/followed_tags", R(A::FollowedTags)),
         ("/api/v1/scheduled_statuses", R(A::ScheduledStatuses)),
+        ("/api/v1/scheduled_statuses/{id}", R(A::ScheduledStatus)),
         ("/api/v1/announcements", R(A::Announcements)),
         ("/api/v1/suggestions", R(A::Suggestions)),
         ("/api/v1/markers", R(A::Markers)),

@@ -15,6 +15,7 @@ pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod relationship;
+pub(crate) mod scheduled_status;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
@@ -149,6 +150,23 @@ pub(crate) async fn notifications(
         .filter_map(|n| Notification::from_loaded(app, n, &l))
         .collect();
     to_json(&out)
+}
+
+/// `ScheduledStatus` entities of `list`, their media read in one store call.
+pub(crate) async fn scheduled_statuses(
+    app: &App,
+    list: &[app::ScheduledStatus],
+) -> Result<Vec<scheduled_status::ScheduledStatus>, Error> {
+    let ids: Vec<u64> = list
+        .iter()
+        .flat_map(|s| s.params.media_ids.iter().copied())
+        .collect();
+    let media: Vec<app::MediaAttachment> =
+        app.media_by_id(&ids).await?.into_iter().flatten().collect();
+    Ok(list
+        .iter()
+        .map(|s| scheduled_status::ScheduledStatus::new(app, s, &media))
+        .collect())
 }
 
 /// Mastodon's `Tag` (no usage history is kept); `following` only for a viewer.

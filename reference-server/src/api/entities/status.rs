@@ -69,10 +69,10 @@ pub(crate) struct Status {
     /// The viewer boosted it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reblogged: Option<bool>,
-    /// The viewer muted the conversation (never).
+    /// The viewer muted the conversation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
-    /// The viewer bookmarked it (never).
+    /// The viewer bookmarked it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bookmarked: Option<bool>,
     /// The viewer's own status is pinned.
@@ -202,6 +202,8 @@ impl Status {
         if l.viewer().is_some() {
             v.favourited = inner.favourited;
             v.reblogged = inner.reblogged;
+            v.bookmarked = inner.bookmarked;
+            v.muted = inner.muted;
         }
         v.reblog = Some(Box::new(inner));
         Some(v)
@@ -266,8 +268,8 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
         filtered: [],
         favourited: flags.map(|f| f.favourited),
         reblogged: flags.map(|f| f.reblogged),
-        muted: flags.map(|_| false),
-        bookmarked: flags.map(|_| false),
+        muted: flags.map(|f| f.muted),
+        bookmarked: flags.map(|f| f.bookmarked),
         pinned: flags.and_then(|f| f.pinned),
     })
 }

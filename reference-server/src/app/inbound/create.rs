@@ -154,7 +154,12 @@ impl App {
             edits: Vec::new(),
             local: false,
             activity_uri: None,
-            conversation: o.conversation.clone(),
+            // The thread's conversation: the one sent, else the parent's (so a thread mute
+            // covers replies from servers that send none), as Mastodon does.
+            conversation: o
+                .conversation
+                .clone()
+                .or_else(|| parent.as_ref().map(crate::app::model::thread_key)),
             media_ids: media.iter().map(|m| m.id).collect(),
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
