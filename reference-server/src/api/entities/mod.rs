@@ -1,6 +1,7 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`].
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`notification_group`] (grouped
+//! notifications, requests, policies), [`relationship`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -11,6 +12,7 @@
 pub(crate) mod account;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
+pub(crate) mod notification_group;
 pub(crate) mod relationship;
 pub(crate) mod status;
 
