@@ -500,3 +500,87 @@ async fn policies_filter_and_drop_and_replies_and_followed_accounts_pass() {
     );
     let _ = alice;
 }
+
+#[tokio::test]
+async fn new_followers_and_new_accounts_count_as_strangers_for_a_while() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use activitypub_core::engine::transport::memory::MemoryNetwork;
+    use fedi_storage::memory::MemoryStore;
+    use fedi_storage::{ManualClock, Timestamp};
+    use reference_server::Config;
+
+    let clock = ManualClock::new(Timestamp::from_unix_millis(1_800_000_000_000));
+    let app = App::with_clock(
+        Config {
+            base_url: BASE.into(),
+            ..Config::default()
+        },
+        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryNetwork::with_seed(7)),
+        Some(Arc::new(clock.clone())),
+    )
+    .await
+    .unwrap();
+    let (alice, ta) = user(&app, "alice").await;
+    let (bob, tb) = user(&app, "bob").await;
+    let p = json(
+        &app,
+        Method::PATCH,
+        "/api/v2/notifications/policy",
+        Some(&ta),
+        json!({"for_not_followers": "filter", "for_new_accounts": "filter"}),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    ok_call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", alice.id),
+        &tb,
+    )
+    .await;
+    let day = Duration::from_secs(24 * 3600);
+    // A follower of one day is not a follower yet (Mastodon's 3 days), and bob is new: the
+    // follow itself and his mention are filtered.
+    clock.advance(day);
+    post(&app, &tb, json!({"status": "@alice one day in"})).await;
+    assert_eq!(listed(&app, &ta, "").await.len(), 0);
+    let held = listed(&app, &ta, "?include_filtered=true").await;
+    let kinds: Vec<&str> = held.iter().map(|n| n["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["mention", "follow"]);
+    // Four days in, bob follows for long enough, but is still a new account.
+    clock.advance(day * 3);
+    post(&app, &tb, json!({"status": "@alice four days in"})).await;
+    assert_eq!(listed(&app, &ta, "").await.len(), 0);
+    // A new account alice follows is not a stranger.
+    ok_call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", bob.id),
+        &ta,
+    )
+    .await;
+    post(&app, &tb, json!({"status": "@alice followed"})).await;
+    assert_eq!(listed(&app, &ta, "").await.len(), 1);
+    // Past 30 days bob is no longer new; with alice no longer following him, only the
+    // follower condition applies, and he has followed for a month.
+    ok_call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/unfollow", bob.id),
+        &ta,
+    )
+    .await;
+    clock.advance(day * 30);
+    post(&app, &tb, json!({"status": "@alice a month on"})).await;
+    let shown = listed(&app, &ta, "").await;
+    assert_eq!(shown.len(), 2);
+    assert!(shown[0]["status"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("a month on"));
+    let reqs = get(&app, "/api/v1/notifications/requests", Some(&ta)).await;
+    assert_eq!(reqs.body[0]["notifications_count"], "2");
+}
