@@ -183,7 +183,17 @@ impl App {
             return Ok(Verdict::Accept);
         }
         let policy = self.notification_policy(recipient).await?;
-        if policy.is_all_accept() || self.notifications_permitted(recipient, sender.id).await? {
+        let direct_mention = kind == NotificationType::Mention
+            && status.is_some_and(|s| s.visibility == StatusVisibility::Direct);
+        // Only conditions whose action is not `accept` need reading (with the default policy,
+        // only direct mentions do).
+        let only_private = policy.for_not_following == PolicyAction::Accept
+            && policy.for_not_followers == PolicyAction::Accept
+            && policy.for_new_accounts == PolicyAction::Accept;
+        if policy.is_all_accept() || (only_private && !direct_mention) {
+            return Ok(Verdict::Accept);
+        }
+        if self.notifications_permitted(recipient, sender.id).await? {
             return Ok(Verdict::Accept);
         }
         let now = self.now_ms();
@@ -196,9 +206,8 @@ impl App {
             None => true,
         };
         let private_mention = match status {
-            Some(s) if kind == NotificationType::Mention => {
-                s.visibility == StatusVisibility::Direct
-                    && !self.in_reply_to_recipient(s, recipient, sender.id).await?
+            Some(s) if direct_mention && not_following => {
+                !self.in_reply_to_recipient(s, recipient, sender.id).await?
             }
             _ => false,
         };
