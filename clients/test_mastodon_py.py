@@ -221,6 +221,57 @@ def lists_and_conversations(api, bob, args, me, bob_acc, a_domain, b_domain):
     )
     assert hidden.status_code == 200 and hidden.json() == {}, hidden.text
     assert conv.id not in [c.id for c in api.conversations()]
+def grouped_notifications_and_requests(api, bob, user, a_domain, b_domain):
+    """Grouped notifications, the notification policy and requests (Mastodon 4.3)."""
+    step("grouped notifications, notification policy and requests")
+    res = api.grouped_notifications(limit=40)
+    by_type = {g.type: g for g in res.notification_groups}
+    assert {"favourite", "mention"} <= set(by_type), res.notification_groups
+    fav = by_type["favourite"]
+    assert fav.group_key.startswith("favourite-"), fav.group_key
+    assert fav.notifications_count >= 1 and fav.page_max_id, fav
+    named = {str(a.id) for a in res.accounts} | {str(a.id) for a in (res.partial_accounts or [])}
+    for g in res.notification_groups:
+        assert {str(i) for i in g.sample_account_ids} <= named, (g, named)
+    assert str(fav.status_id) in {str(s.id) for s in res.statuses}, res.statuses
+    assert len({str(s.id) for s in res.statuses}) == len(res.statuses), "statuses once each"
+    one = api.grouped_notification(fav.group_key)
+    assert [g.group_key for g in one.notification_groups] == [fav.group_key], one
+    who = api.grouped_notification_accounts(fav.group_key)
+    assert f"bob@{b_domain}" in [a.acct for a in who], who
+    assert api.unread_grouped_notifications_count() >= 2
+    first = api.grouped_notifications(limit=1, expand_accounts="full")
+    assert len(first.notification_groups) == 1 and first.partial_accounts is None, first
+    second = api.fetch_next(first)
+    assert second and len(second.notification_groups) == 1, second
+    assert second.notification_groups[0].group_key != first.notification_groups[0].group_key
+
+    policy = api.notifications_policy()
+    assert policy.for_private_mentions == "filter" and policy.for_not_following == "accept", policy
+    assert policy.summary.pending_requests_count == 0, policy.summary
+    updated = api.update_notifications_policy(for_new_accounts="filter")
+    assert updated.for_new_accounts == "filter", updated
+    api.update_notifications_policy(for_new_accounts="accept")
+
+    # bob does not follow alice: her private mention waits in a request on B.
+    dm = api.status_post(f"@bob@{b_domain} just between us", visibility="direct")
+    req = poll(
+        "B: bob's notification request from alice",
+        lambda: [r for r in bob.notification_requests() if r.account.acct == f"{user}@{a_domain}"],
+    )[0]
+    assert req.last_status.uri == dm.uri, req.last_status
+    assert str(req.notifications_count) == "1", req.notifications_count
+    assert bob.notification_request(req.id).id == req.id
+    assert bob.notifications_policy().summary.pending_requests_count == 1
+    assert not [n for n in bob.notifications(types=["mention"]) if n.status and n.status.uri == dm.uri]
+    bob.accept_notification_request(req.id)
+    assert bob.notifications_merged() is True
+    assert [n for n in bob.notifications(types=["mention"]) if n.status and n.status.uri == dm.uri]
+    assert bob.notification_requests() == []
+
+    api.dismiss_grouped_notification(fav.group_key)
+    after = api.grouped_notifications(limit=40)
+    assert fav.group_key not in [g.group_key for g in after.notification_groups], after
 
 
 def main():
@@ -358,6 +409,7 @@ def main():
     assert favn.status.id == pub.id, favn
     only = api.notifications(types=["favourite"])
     assert only and all(n.type == "favourite" for n in only), only
+    grouped_notifications_and_requests(api, bob, args.user, a_domain, b_domain)
 
     lists_and_conversations(api, bob, args, me, bob_acc, a_domain, b_domain)
 

@@ -47,6 +47,17 @@ const USER_ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/notifications/1", "read"),
     ("POST", "/api/v1/notifications/1/dismiss", "write"),
     ("POST", "/api/v1/notifications/clear", "write"),
+    ("GET", "/api/v2/notifications/follow-1", "read"),
+    ("GET", "/api/v2/notifications/follow-1/accounts", "read"),
+    ("POST", "/api/v2/notifications/follow-1/dismiss", "write"),
+    ("GET", "/api/v2/notifications/unread_count", "read"),
+    ("GET", "/api/v2/notifications/policy", "read"),
+    ("PATCH", "/api/v2/notifications/policy", "write"),
+    ("PUT", "/api/v1/notifications/policy", "write"),
+    ("GET", "/api/v1/notifications/requests", "read"),
+    ("GET", "/api/v1/notifications/requests/1", "read"),
+    ("POST", "/api/v1/notifications/requests/1/accept", "write"),
+    ("POST", "/api/v1/notifications/requests/accept", "write"),
     ("GET", "/api/v1/preferences", "read"),
     ("GET", "/api/v1/lists", "read"),
     ("GET", "/api/v1/markers", "read"),
@@ -143,6 +154,9 @@ const ID_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/v1/statuses/{id}/pin"),
     ("GET", "/api/v1/notifications/{id}"),
     ("POST", "/api/v1/notifications/{id}/dismiss"),
+    ("GET", "/api/v1/notifications/requests/{id}"),
+    ("POST", "/api/v1/notifications/requests/{id}/accept"),
+    ("POST", "/api/v1/notifications/requests/{id}/dismiss"),
 ];
 
 #[tokio::test]

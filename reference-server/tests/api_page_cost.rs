@@ -411,6 +411,17 @@ async fn a_page_costs_the_same_store_calls_for_20_and_40_entries() {
     );
     assert_bounded("notifications", small, large);
 
+    // Grouped notifications (v2): the groups' records are read together too.
+    let (small, g20) = cost(&f, "/api/v2/notifications?limit=20").await;
+    let (large, g40) = cost(&f, "/api/v2/notifications?limit=40").await;
+    assert_eq!(g20["notification_groups"].as_array().unwrap().len(), 20);
+    let groups = g40["notification_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 40);
+    assert!(groups
+        .iter()
+        .any(|g| g["group_key"].as_str().unwrap().starts_with("favourite-")));
+    assert_bounded("grouped notifications", small, large);
+
     // An account list (the reader's remote followers).
     let path = |n: u32| format!("/api/v1/accounts/{}/followers?limit={n}", f.reader.id);
     let (small, a20) = cost(&f, &path(20)).await;

@@ -11,6 +11,7 @@ use futures::{SinkExt, StreamExt};
 use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use reference_server::api::streaming::{self, Stream};
+use reference_server::app::notification_policy::{NotificationPolicy, PolicyAction};
 use reference_server::App;
 use serde_json::{json, Value};
 use support::*;
@@ -159,6 +160,12 @@ async fn private_statuses_stay_off_other_streams() {
     let app = instance().await;
     let (alice, ta) = user(&app, "alice").await;
     let (bob, _) = user(&app, "bob").await;
+    // Bob takes private mentions from strangers (Mastodon's default filters them).
+    let policy = NotificationPolicy {
+        for_private_mentions: PolicyAction::Accept,
+        ..NotificationPolicy::default()
+    };
+    app.set_notification_policy(bob.id, &policy).await.unwrap();
     let mut bobs = streaming::sse_response(
         app.clone(),
         Some(bob.id),

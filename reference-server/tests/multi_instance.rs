@@ -251,12 +251,35 @@ fn follows_visibility_and_locked_accounts() {
             assert_eq!(st["sensitive"], true);
         }
     }
-    // carol (mentioned non-follower): the direct post only, with a mention notification.
+    // carol (mentioned non-follower): the direct post only. Its mention comes from an
+    // account she does not follow, so (Mastodon 4.3's default policy) it waits in a
+    // notification request; accepted, it is listed.
     let d_on_c = poll("C: the direct post in carol's home", DELIVERY, || {
         carol.home_status(&du)
     });
     assert_eq!(d_on_c["visibility"], "direct");
     assert_eq!(d_on_c["account"]["acct"], a.handle("alice"));
+    let request = poll("C: a notification request from alice", DELIVERY, || {
+        let list = carol.get("/api/v1/notifications/requests").ok();
+        list.as_array()?
+            .iter()
+            .find(|r| r["account"]["acct"].as_str() == Some(&a.handle("alice")))
+            .cloned()
+    });
+    assert_eq!(request["last_status"]["uri"], du.as_str());
+    assert_eq!(request["notifications_count"], "1");
+    assert!(carol
+        .notification("mention", &a.handle("alice"), Some(&du))
+        .is_none());
+    carol
+        .post(
+            &format!(
+                "/api/v1/notifications/requests/{}/accept",
+                s(&request["id"])
+            ),
+            json!({}),
+        )
+        .ok();
     poll("C: carol's mention notification", DELIVERY, || {
         carol.notification("mention", &a.handle("alice"), Some(&du))
     });

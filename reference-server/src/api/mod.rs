@@ -49,11 +49,13 @@ mod accounts;
 mod conversations;
 mod entities;
 mod follows;
+mod grouped_notifications;
 mod instance;
 mod lists;
 mod markers;
 mod media;
 mod multipart;
+mod notification_requests;
 mod notifications;
 pub mod oauth;
 mod paging;
@@ -397,16 +399,38 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::POST, A::Markers) => markers::set(ctx).await,
         // Notifications.
         (&M::GET, A::Notifications) => notifications::notifications(ctx).await,
-        (&M::GET, A::V2Notifications) => notifications::grouped_notifications(ctx).await,
-        (&M::GET, A::NotificationsUnreadCount | A::V2NotificationsUnreadCount) => {
-            notifications::unread_count(ctx).await
+        (&M::GET, A::V2Notifications) => grouped_notifications::index(ctx).await,
+        (&M::GET, A::NotificationsUnreadCount) => notifications::unread_count(ctx).await,
+        (&M::GET, A::V2NotificationsUnreadCount) => grouped_notifications::unread_count(ctx).await,
+        (&M::GET, A::NotificationsPolicy) => notifications::policy(ctx, false).await,
+        (&M::GET, A::V2NotificationsPolicy) => notifications::policy(ctx, true).await,
+        (&M::PUT | &M::PATCH, A::NotificationsPolicy) => {
+            notifications::update_policy(ctx, false).await
         }
-        (&M::GET, A::NotificationsPolicy | A::V2NotificationsPolicy) => {
-            notifications::notification_policy(ctx)
+        (&M::PATCH | &M::PUT, A::V2NotificationsPolicy) => {
+            notifications::update_policy(ctx, true).await
         }
-        (&M::GET, A::NotificationsRequests) => {
-            ctx.user("read:notifications")?;
-            ok(json!([]))
+        (&M::GET, A::V2NotificationGroup) => {
+            grouped_notifications::show(ctx, path.param("group_key")).await
+        }
+        (&M::GET, A::V2NotificationGroupAccounts) => {
+            grouped_notifications::accounts(ctx, path.param("group_key")).await
+        }
+        (&M::POST, A::V2NotificationGroupDismiss) => {
+            grouped_notifications::dismiss(ctx, path.param("group_key")).await
+        }
+        (&M::GET, A::NotificationsRequests) => notification_requests::index(ctx).await,
+        (&M::GET, A::NotificationsRequestsMerged) => notification_requests::merged(ctx),
+        (&M::POST, A::NotificationsRequestsAccept) => notification_requests::bulk(ctx, true).await,
+        (&M::POST, A::NotificationsRequestsDismiss) => {
+            notification_requests::bulk(ctx, false).await
+        }
+        (&M::GET, A::NotificationRequest) => notification_requests::show(ctx, id).await,
+        (&M::POST, A::NotificationRequestAccept) => {
+            notification_requests::action(ctx, id, true).await
+        }
+        (&M::POST, A::NotificationRequestDismiss) => {
+            notification_requests::action(ctx, id, false).await
         }
         (&M::POST, A::NotificationsClear) => notifications::clear(ctx).await,
         (&M::GET, A::Notification) => notifications::notification(ctx, id).await,

@@ -1,39 +1,45 @@
-//! Notifications: listing (plain and grouped), one, dismissing, clearing, counting.
+//! Notifications (v1): listing, one, dismissing, clearing, counting; the notification
+//! policy (v1 and v2).
 
 use serde_json::json;
 
+use super::entities::notification_group::{PolicySummary, PolicyV1, PolicyV2};
 use super::params::path_id;
 use super::responses::{ok, ApiError, ApiResult};
 use super::{entities, Ctx};
+use crate::app::notification_groups::NotificationFilter;
+use crate::app::notification_policy::PolicyAction;
 use crate::app::Notification;
 
-/// The notifications of a page that pass the `types[]`, `exclude_types[]` and
-/// `account_id` filters, with the raw page (for `Link`).
+/// The filter of a list's `types[]`, `exclude_types[]`, `account_id` and `include_filtered`.
+pub(super) fn filter_of(ctx: &Ctx<'_>) -> Result<NotificationFilter, ApiError> {
+    let from = match ctx.p.nonempty("account_id") {
+        Some(a) => Some(path_id(&a).map_err(|_| ApiError::bad_request("account_id: not an id"))?),
+        None => None,
+    };
+    Ok(NotificationFilter {
+        types: ctx.p.list("types"),
+        exclude_types: ctx.p.list("exclude_types"),
+        from,
+        include_filtered: ctx.p.flag("include_filtered")?,
+    })
+}
+
+/// The notifications of a page that pass the filter ([`filter_of`]), with the raw page (for
+/// `Link`).
 async fn filtered_notifications(
     ctx: &Ctx<'_>,
     me: u64,
 ) -> Result<(Vec<Notification>, fedi_storage::Page), ApiError> {
     let req = ctx.p.page(40, 80)?;
-    let types = ctx.p.list("types");
-    let exclude = ctx.p.list("exclude_types");
-    let from = match ctx.p.nonempty("account_id") {
-        Some(a) => Some(path_id(&a).map_err(|_| ApiError::bad_request("account_id: not an id"))?),
-        None => None,
-    };
+    let filter = filter_of(ctx)?;
     let (list, page) = ctx.app.notifications_page(me, &req).await?;
-    let out = list
-        .into_iter()
-        .filter(|n| {
-            let kind = n.kind.as_str();
-            (types.is_empty() || types.iter().any(|t| t == kind))
-                && !exclude.iter().any(|t| t == kind)
-                && from.is_none_or(|f| f == n.from_account_id)
-        })
-        .collect();
+    let out = list.into_iter().filter(|n| filter.matches(n)).collect();
     Ok((out, page))
 }
 
-/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `account_id`).
+/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `account_id`,
+/// `include_filtered`).
 pub(crate) async fn notifications(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:notifications")?;
     let (list, page) = filtered_notifications(ctx, me).await?;
@@ -41,78 +47,74 @@ pub(crate) async fn notifications(ctx: &Ctx<'_>) -> ApiResult {
     ctx.paged(body, &page)
 }
 
-/// `GET /api/v2/notifications`: Mastodon 4.3's grouped notifications. Woolly does not
-/// group: every notification is its own group (`ungrouped-{id}`).
-pub(crate) async fn grouped_notifications(ctx: &Ctx<'_>) -> ApiResult {
-    let me = ctx.user("read:notifications")?;
-    let (list, page) = filtered_notifications(ctx, me).await?;
-    let loaded = ctx.app.load_notifications(me, &list).await?;
-    let mut accounts: Vec<entities::Account> = Vec::new();
-    let mut statuses: Vec<entities::Status> = Vec::new();
-    let mut groups = Vec::new();
-    for n in &list {
-        let Some(from) = loaded.account(n.from_account_id) else {
-            continue;
-        };
-        // A status gone, or whose author is, leaves the notification out (as in v1).
-        let status = match n.status_id {
-            Some(sid) => match loaded
-                .status(sid)
-                .and_then(|s| entities::Status::from_loaded(ctx.app, s, &loaded))
-            {
-                Some(s) => Some(s),
-                None => continue,
-            },
-            None => None,
-        };
-        let fid = from.id.to_string();
-        if !accounts.iter().any(|a| a.id == fid) {
-            accounts.push(entities::Account::from_loaded(ctx.app, from, &loaded));
-        }
-        let status_id = status.as_ref().map(|s| s.id.clone());
-        if let Some(s) = status {
-            if !statuses.iter().any(|x| x.id == s.id) {
-                statuses.push(s);
-            }
-        }
-        let at = crate::app::activitypub::rfc3339(n.created_at);
-        groups.push(json!({
-            "group_key": format!("ungrouped-{}", n.id),
-            "notifications_count": 1,
-            "type": n.kind.as_str(),
-            "most_recent_notification_id": n.id.to_string(),
-            "page_min_id": n.id.to_string(),
-            "page_max_id": n.id.to_string(),
-            "latest_page_notification_at": at,
-            "sample_account_ids": [fid],
-            "status_id": status_id,
-        }));
-    }
-    ctx.paged(
-        json!({
-            "accounts": entities::to_json(&accounts)?,
-            "statuses": entities::to_json(&statuses)?,
-            "notification_groups": groups,
-        }),
-        &page,
-    )
+/// The policy's `summary`.
+async fn summary(ctx: &Ctx<'_>, me: u64) -> Result<PolicySummary, ApiError> {
+    let (requests, held) = ctx.app.notification_requests_summary(me).await?;
+    Ok(PolicySummary {
+        pending_requests_count: requests,
+        pending_notifications_count: held,
+    })
 }
 
-/// `GET /api/v1/notifications/policy` (and v2): everything is accepted.
-pub(crate) fn notification_policy(ctx: &Ctx<'_>) -> ApiResult {
-    ctx.user("read:notifications")?;
-    ok(json!({
-        "for_not_following": "accept",
-        "for_not_followers": "accept",
-        "for_new_accounts": "accept",
-        "for_private_mentions": "accept",
-        "for_limited_accounts": "accept",
-        "filter_not_following": false,
-        "filter_not_followers": false,
-        "filter_new_accounts": false,
-        "filter_private_mentions": false,
-        "summary": { "pending_requests_count": 0, "pending_notifications_count": 0 },
-    }))
+/// `GET /api/v1/notifications/policy` (booleans) and `GET /api/v2/notifications/policy`.
+pub(crate) async fn policy(ctx: &Ctx<'_>, v2: bool) -> ApiResult {
+    let me = ctx.user("read:notifications")?;
+    let p = ctx.app.notification_policy(me).await?;
+    let sum = summary(ctx, me).await?;
+    if v2 {
+        ok(entities::to_json(&PolicyV2::new(&p, sum))?)
+    } else {
+        ok(entities::to_json(&PolicyV1::new(&p, sum))?)
+    }
+}
+
+/// `PUT`/`PATCH /api/v1/notifications/policy` (`filter_*` booleans: `filter` or `accept`)
+/// and `PATCH /api/v2/notifications/policy` (`for_*`: `accept`, `filter` or `drop`; another
+/// value is `422`). Fields not sent keep their value.
+pub(crate) async fn update_policy(ctx: &Ctx<'_>, v2: bool) -> ApiResult {
+    let me = ctx.user("write:notifications")?;
+    let mut p = ctx.app.notification_policy(me).await?;
+    {
+        let fields = [
+            ("not_following", &mut p.for_not_following),
+            ("not_followers", &mut p.for_not_followers),
+            ("new_accounts", &mut p.for_new_accounts),
+            ("private_mentions", &mut p.for_private_mentions),
+        ];
+        for (name, slot) in fields {
+            if v2 {
+                if let Some(v) = ctx.p.str(&format!("for_{name}")) {
+                    *slot = PolicyAction::parse(&v).ok_or_else(|| bad_action(name, &v))?;
+                }
+            } else if let Some(b) = ctx.p.bool(&format!("filter_{name}"))? {
+                *slot = if b {
+                    PolicyAction::Filter
+                } else {
+                    PolicyAction::Accept
+                };
+            }
+        }
+        if v2 {
+            if let Some(v) = ctx.p.str("for_limited_accounts") {
+                p.for_limited_accounts =
+                    PolicyAction::parse(&v).ok_or_else(|| bad_action("limited_accounts", &v))?;
+            }
+        }
+    }
+    ctx.app.set_notification_policy(me, &p).await?;
+    let sum = summary(ctx, me).await?;
+    if v2 {
+        ok(entities::to_json(&PolicyV2::new(&p, sum))?)
+    } else {
+        ok(entities::to_json(&PolicyV1::new(&p, sum))?)
+    }
+}
+
+fn bad_action(name: &str, value: &str) -> ApiError {
+    ApiError::unprocessable(format!(
+        "Validation failed: For {} {value:?} is not one of accept, filter, drop",
+        name.replace('_', " ")
+    ))
 }
 
 /// `GET /api/v1/notifications/:id`.

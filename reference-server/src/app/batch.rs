@@ -224,6 +224,38 @@ impl App {
         Ok(l)
     }
 
+    /// What notification groups and requests need: everything `notifications` need (as
+    /// [`App::load_notifications`]), and besides them the accounts `accounts` (groups'
+    /// sample accounts, requests' senders) and the statuses `statuses` (requests' last
+    /// statuses), as `owner` sees them.
+    pub async fn load_notifications_with(
+        &self,
+        owner: u64,
+        notifications: &[Notification],
+        accounts: &[u64],
+        statuses: &[u64],
+    ) -> Result<Loaded, Error> {
+        let mut l = Loaded {
+            viewer: Some(owner),
+            ..Loaded::default()
+        };
+        let plan = Plan {
+            statuses: notifications
+                .iter()
+                .filter_map(|n| n.status_id)
+                .chain(statuses.iter().copied())
+                .collect(),
+            shown_accounts: notifications
+                .iter()
+                .map(|n| n.from_account_id)
+                .chain(accounts.iter().copied())
+                .collect(),
+            ..Plan::default()
+        };
+        self.load(&mut l, plan).await?;
+        Ok(l)
+    }
+
     async fn load(&self, l: &mut Loaded, mut plan: Plan) -> Result<(), Error> {
         // The page's statuses, then the ones they boost: records not given yet, read at once.
         self.load_statuses_into(l, &plan.statuses).await?;

@@ -63,6 +63,18 @@ pub(in crate::app) mod ns {
     pub const MARKERS: &str = "markers";
     /// Scheduled status id → [`ScheduledStatus`](super::ScheduledStatus).
     pub const SCHEDULED: &str = "scheduled_statuses";
+    /// `{account}:{group_key}` → the notifications of a notification group.
+    pub const NOTIFICATION_GROUPS: &str = "notifications.groups";
+    /// `{account}:{type prefix}` → the hour bucket its newest group was given.
+    pub const NOTIFICATION_BUCKETS: &str = "notifications.group_buckets";
+    /// Account id → its notification policy.
+    pub const NOTIFICATION_POLICIES: &str = "notifications.policies";
+    /// Request id → a notification request.
+    pub const NOTIFICATION_REQUESTS: &str = "notifications.requests";
+    /// `{account}:{from}` → the id of the request of `from`'s notifications to `account`.
+    pub const NOTIFICATION_REQUEST_BY_SENDER: &str = "notifications.requests.by_sender";
+    /// `{account}:{from}` → when `account` accepted `from`'s filtered notifications (ms).
+    pub const NOTIFICATION_PERMISSIONS: &str = "notifications.permissions";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -120,6 +132,14 @@ pub(in crate::app) mod coll {
     /// An account's notifications (notification ids).
     pub fn notifications(account: u64) -> String {
         format!("notifications:{account}")
+    }
+    /// An account's notification requests (request ids, keyed by id).
+    pub fn notification_requests(account: u64) -> String {
+        format!("notification_requests:{account}")
+    }
+    /// An account's filtered notifications from one sender (notification ids).
+    pub fn filtered_notifications(account: u64, from: u64) -> String {
+        format!("notifications_filtered:{account}:{from}")
     }
     /// Accounts an account blocks.
     pub fn blocks(account: u64) -> String {
@@ -656,6 +676,38 @@ impl NotificationType {
             NotificationType::Status => "status",
         }
     }
+    /// Mastodon's name parsed.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "mention" => NotificationType::Mention,
+            "follow" => NotificationType::Follow,
+            "follow_request" => NotificationType::FollowRequest,
+            "favourite" => NotificationType::Favourite,
+            "reblog" => NotificationType::Reblog,
+            "update" => NotificationType::Update,
+            "status" => NotificationType::Status,
+            _ => return None,
+        })
+    }
+    /// Whether a notification policy may filter or drop it (Mastodon's `filterable`).
+    pub fn is_filterable(self) -> bool {
+        match self {
+            NotificationType::Mention
+            | NotificationType::Follow
+            | NotificationType::FollowRequest
+            | NotificationType::Favourite
+            | NotificationType::Reblog => true,
+            NotificationType::Update | NotificationType::Status => false,
+        }
+    }
+    /// Whether notifications of this type are given a group key (Mastodon 4.3 groups
+    /// favourites, boosts and follows).
+    pub fn is_groupable(self) -> bool {
+        matches!(
+            self,
+            NotificationType::Favourite | NotificationType::Reblog | NotificationType::Follow
+        )
+    }
 }
 
 /// A notification.
@@ -674,6 +726,13 @@ pub struct Notification {
     pub status_id: Option<u64>,
     /// Created (ms).
     pub created_at: u64,
+    /// The group it belongs to (favourites, boosts and follows that are not filtered; see
+    /// `app/notification_groups.rs`); `None`: a group of its own (`ungrouped-{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_key: Option<String>,
+    /// Held back by the notification policy: not listed (unless asked for) until accepted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub filtered: bool,
 }
 
 /// A bookmark of a status.

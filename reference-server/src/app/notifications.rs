@@ -1,14 +1,20 @@
-//! Notifications of local accounts.
+//! Notifications of local accounts: created (through the policy, into groups), read,
+//! dismissed.
 
 use fedi_storage::{CollectionStoreExt, Page, PageRequest, WriteBatch};
 
-use super::model::{coll, ns, Notification, NotificationType};
+use super::model::{coll, ns, Notification, NotificationType, Status};
+use super::notification_groups::lock_account;
+use super::notification_policy::Verdict;
 use super::{App, Event};
 use crate::error::Error;
 
 impl App {
     /// Notifies local account `account_id` (unless it blocks or mutes `from`, or muted the
-    /// conversation of the status it is about).
+    /// conversation of the status it is about), as its notification policy says
+    /// (`notification_policy.rs`): dropped, filtered (held in a request, not listed nor
+    /// streamed) or accepted; favourites, boosts and follows that are not filtered join their
+    /// group (`notification_groups.rs`).
     pub(crate) async fn notify(
         &self,
         account_id: u64,
@@ -25,31 +31,56 @@ impl App {
         if self.blocks(account_id, from).await? || self.mutes(account_id, from).await? {
             return Ok(());
         }
-        if let Some(sid) = status_id {
-            match self.status(sid).await {
-                Ok(s) if self.thread_muted(account_id, &s).await? => return Ok(()),
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
+        let status = match status_id {
+            Some(id) => self.get::<Status>(ns::STATUSES, &id.to_string()).await?,
+            None => None,
+        };
+        if let Some(s) = &status {
+            if self.thread_muted(account_id, s).await? {
+                return Ok(());
             }
         }
+        let Ok(sender) = self.account(from).await else {
+            return Ok(());
+        };
+        let mention = match kind {
+            NotificationType::Mention => status.as_ref(),
+            _ => None,
+        };
+        let verdict = self
+            .notification_verdict(account_id, kind, &sender, mention)
+            .await?;
+        if verdict == Verdict::Drop {
+            return Ok(());
+        }
+        let _guard = lock_account(account_id).await;
         let now = self.now_ms();
-        let n = Notification {
+        let mut n = Notification {
             id: self.inner.ids.next(now),
             kind,
             account_id,
             from_account_id: from,
             status_id,
             created_at: now,
+            group_key: None,
+            filtered: verdict == Verdict::Filter,
         };
-        let batch = WriteBatch::new()
+        let mut batch = WriteBatch::new();
+        if n.filtered {
+            batch = self.hold_filtered(batch, &n).await?;
+        } else if kind.is_groupable() {
+            batch = self.join_group(batch, &mut n).await?;
+        }
+        let batch = batch
             .kv_put(ns::NOTIFICATIONS, n.id.to_string(), serde_json::to_vec(&n)?)
             .insert(coll::notifications(account_id), n.id, n.id.to_string());
         self.store().apply(&batch).await?;
-        self.emit(Event::Notification {
-            account_id,
-            notification_id: n.id,
-        });
+        if !n.filtered {
+            self.emit(Event::Notification {
+                account_id,
+                notification_id: n.id,
+            });
+        }
         Ok(())
     }
 
@@ -101,26 +132,54 @@ impl App {
         Ok((out, page))
     }
 
-    /// Dismisses one notification.
+    /// Dismisses one notification (out of its group, or its request if filtered).
     pub async fn dismiss_notification(&self, account_id: u64, id: u64) -> Result<(), Error> {
-        self.notification(account_id, id).await?;
+        let _guard = lock_account(account_id).await;
+        let n = self.notification(account_id, id).await?;
         let batch = WriteBatch::new()
             .kv_delete(ns::NOTIFICATIONS, id.to_string())
             .remove(coll::notifications(account_id), id.to_string());
+        let batch = self.leave_group(batch, &n).await?;
+        let batch = self.release_filtered(batch, &n).await?;
         self.store().apply(&batch).await?;
         Ok(())
     }
 
-    /// Dismisses every notification.
+    /// Dismisses every notification, their groups with them (notification requests stay,
+    /// as on Mastodon).
     pub async fn clear_notifications(&self, account_id: u64) -> Result<(), Error> {
-        for item in self
+        let _guard = lock_account(account_id).await;
+        let items = self
             .store()
             .all_members(&coll::notifications(account_id), 500)
-            .await?
-        {
-            let batch = WriteBatch::new()
-                .kv_delete(ns::NOTIFICATIONS, item.member.clone())
-                .remove(coll::notifications(account_id), item.member);
+            .await?;
+        for chunk in items.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(|i| i.member.clone()).collect();
+            let found = self
+                .get_many::<Notification>(ns::NOTIFICATIONS, &keys)
+                .await?;
+            let mut batch = WriteBatch::new();
+            let mut groups = std::collections::BTreeSet::new();
+            for (key, n) in keys.into_iter().zip(found) {
+                batch = batch
+                    .kv_delete(ns::NOTIFICATIONS, key.clone())
+                    .remove(coll::notifications(account_id), key.clone());
+                let Some(n) = n.filter(|n| n.account_id == account_id) else {
+                    continue;
+                };
+                if let Some(g) = n.group_key {
+                    groups.insert(g);
+                }
+                if n.filtered {
+                    batch = batch.remove(
+                        coll::filtered_notifications(account_id, n.from_account_id),
+                        key,
+                    );
+                }
+            }
+            for g in groups {
+                batch = batch.kv_delete(ns::NOTIFICATION_GROUPS, format!("{account_id}:{g}"));
+            }
             self.store().apply(&batch).await?;
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`], [`list`],
-//! [`conversation`].
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`notification_group`] (grouped
+//! notifications, requests, policies), [`relationship`], [`list`], [`conversation`],
+//! [`scheduled_status`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -14,6 +15,7 @@ pub(crate) mod conversation;
 pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
+pub(crate) mod notification_group;
 pub(crate) mod relationship;
 pub(crate) mod scheduled_status;
 pub(crate) mod status;

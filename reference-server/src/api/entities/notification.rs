@@ -7,7 +7,7 @@ use crate::app::activitypub::rfc3339;
 use crate::app::model;
 use crate::app::{App, Loaded};
 
-/// Mastodon's `Notification` (each its own group: `ungrouped-{id}`).
+/// Mastodon's `Notification`.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Notification {
     /// Id.
@@ -17,8 +17,11 @@ pub(crate) struct Notification {
     pub kind: &'static str,
     /// Created (RFC 3339).
     pub created_at: String,
-    /// The group it belongs to (itself).
+    /// The group it belongs to (`ungrouped-{id}`: itself).
     pub group_key: String,
+    /// `true` for a notification the policy filtered (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<bool>,
     /// Who did it.
     pub account: Account,
     /// The status concerned, if any (absent otherwise).
@@ -40,7 +43,11 @@ impl Notification {
             id: n.id.to_string(),
             kind: n.kind.as_str(),
             created_at: rfc3339(n.created_at),
-            group_key: format!("ungrouped-{}", n.id),
+            group_key: n
+                .group_key
+                .clone()
+                .unwrap_or_else(|| format!("ungrouped-{}", n.id)),
+            filtered: n.filtered.then_some(true),
             account: Account::from_loaded(app, from, l),
             status,
         })
