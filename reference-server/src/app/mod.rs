@@ -9,6 +9,7 @@
 //! - [`statuses`]: posting, editing, deleting, visibility, thread context.
 //! - [`interactions`]: favourites and reblogs.
 //! - [`pins`]: pinned statuses and `featured` collections.
+//! - [`polls`]: polls, votes (local and from other servers), result updates and closing.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
@@ -43,6 +44,7 @@ pub mod media;
 pub mod model;
 pub mod notifications;
 pub mod pins;
+pub mod polls;
 pub mod rebase;
 pub mod relationships;
 pub mod remote_media;
@@ -54,9 +56,10 @@ pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
 pub use media::{ProfileSlot, Upload};
 pub use model::{
-    Account, List, MediaAttachment, MediaState, Notification, NotificationType, Status,
+    Account, List, MediaAttachment, MediaState, Notification, NotificationType, Poll, Status,
     StatusApplication, StatusVisibility,
 };
+pub use polls::{NewPoll, PollTally};
 pub use relationships::Relationship;
 pub use statuses::NewStatus;
 

@@ -1,6 +1,6 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`].
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`poll`], [`relationship`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -11,12 +11,14 @@
 pub(crate) mod account;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
+pub(crate) mod poll;
 pub(crate) mod relationship;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
+pub(crate) use poll::Poll;
 pub(crate) use relationship::Relationship;
 pub(crate) use status::{Status, StatusEdit, Tag};
 
@@ -80,6 +82,15 @@ pub(crate) async fn status(
     match Status::from_loaded(app, s, &l) {
         Some(v) => to_json(&v),
         None => Err(Error::NotFound(format!("status {}", s.id))),
+    }
+}
+
+/// Mastodon's `Poll` of status `s` as `viewer` sees it (not found if it has none).
+pub(crate) async fn poll(app: &App, s: &app::Status, viewer: Option<u64>) -> Result<Value, Error> {
+    let l = app.load_statuses(std::slice::from_ref(s), viewer).await?;
+    match Poll::from_loaded(s, &l, app.now_ms()) {
+        Some(p) => to_json(&p),
+        None => Err(Error::NotFound(format!("poll {}", s.id))),
     }
 }
 
