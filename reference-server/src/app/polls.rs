@@ -543,9 +543,22 @@ impl App {
             AnyObject::Object(note),
         );
         let mut audience = self.audience_of(s).await?;
-        let voters = self.poll_voter_accounts(s.id).await?;
-        for v in voters.iter().filter(|a| !a.is_local()) {
-            audience = audience.actor(v.actor.clone());
+        // Remote voters by inbox, shared ones once: thousands of voters on one server are
+        // one delivery, and no per-actor lookups.
+        let mut inboxes = std::collections::BTreeSet::new();
+        for v in self.poll_voter_accounts(s.id).await? {
+            if v.is_local() {
+                continue;
+            }
+            match v.shared_inbox.or(v.inbox) {
+                Some(i) => {
+                    inboxes.insert(i);
+                }
+                None => audience = audience.actor(v.actor),
+            }
+        }
+        for i in inboxes {
+            audience = audience.inbox(i);
         }
         self.federate(&author, &serde_json::to_vec(&update)?, audience)
             .await
