@@ -1,7 +1,8 @@
 //! Polls across two instances in process on one in-memory network (sharing a manual clock):
 //! the `Question` followers receive, votes sent back as `Note`s to the author only and
 //! counted there (never as statuses), one coalesced `Update(Question)` for several votes, the
-//! closing `Update` and the `poll` notifications on both sides.
+//! closing `Update` and the `poll` notifications on both sides; and hand-signed remote votes:
+//! counted once per voter and option, one option in a one-choice poll, none after the end.
 
 #![allow(clippy::unwrap_used)]
 
@@ -310,4 +311,167 @@ async fn a_poll_is_answered_from_another_instance_and_results_reach_both() {
         assert_eq!(polls.len(), 1, "{n}");
         assert_eq!(polls[0]["status"]["uri"], uri.as_str());
     }
+}
+
+/// Remote actors `names` on `host` (served on `net`, each with an Ed25519 key), for
+/// hand-made deliveries.
+fn remote_actor(
+    net: &MemoryNetwork,
+    host: &str,
+    names: &[&str],
+) -> Vec<(String, http_sig::PrivateKey)> {
+    let mut docs = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for name in names {
+        let key = http_sig::PrivateKey::generate_ed25519().unwrap();
+        let iri = format!("http://{host}/users/{name}");
+        docs.insert(
+            format!("/users/{name}"),
+            json!({
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "id": iri, "type": "Person", "preferredUsername": name,
+                "inbox": format!("{iri}/inbox"),
+                "publicKey": {"id": format!("{iri}#main-key"), "owner": iri,
+                    "publicKeyPem": key.public_key().to_pem().unwrap()}
+            })
+            .to_string(),
+        );
+        out.push((iri, key));
+    }
+    let docs = Arc::new(docs);
+    net.serve(host, move |req: Request<Bytes>| {
+        let doc = docs.get(req.uri().path()).cloned();
+        async move {
+            match doc {
+                Some(d) => http::Response::builder()
+                    .header("content-type", "application/activity+json")
+                    .body(Bytes::from(d))
+                    .unwrap(),
+                None => http::Response::builder()
+                    .status(StatusCode::ACCEPTED)
+                    .body(Bytes::new())
+                    .unwrap(),
+            }
+        }
+    });
+    out
+}
+
+/// Delivers a vote `Note` (`name`, `inReplyTo` the question) from `actor`, signed at the
+/// app's time; `n` makes the ids unique.
+async fn deliver_vote(
+    app: &App,
+    actor: &(String, http_sig::PrivateKey),
+    question: &str,
+    name: &str,
+    n: u32,
+) {
+    let (iri, key) = actor;
+    let vote = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{iri}#votes/{n}/activity"), "type": "Create", "actor": iri,
+        "to": ["http://wool.test/users/alice"],
+        "object": {"id": format!("{iri}#votes/{n}"), "type": "Note", "name": name,
+            "attributedTo": iri, "to": ["http://wool.test/users/alice"], "inReplyTo": question},
+    });
+    let body = vote.to_string().into_bytes();
+    let (mut parts, ()) = Request::post("http://wool.test/inbox")
+        .header("content-type", "application/activity+json")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let at = std::time::UNIX_EPOCH + Duration::from_millis(app.now().as_unix_millis());
+    http_sig::sign_request(
+        &mut parts,
+        &body,
+        key,
+        &http_sig::SignOptions::cavage(format!("{iri}#main-key")),
+        at,
+    )
+    .unwrap();
+    let resp = Router::new(app.clone())
+        .handle(Request::from_parts(parts, Bytes::from(body)), None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    pump(&[app]).await;
+    assert!(
+        app.status_by_uri(&format!("{iri}#votes/{n}"))
+            .await
+            .unwrap()
+            .is_none(),
+        "a vote is never a status"
+    );
+}
+
+#[tokio::test]
+async fn remote_votes_count_once_per_voter_and_option_and_only_while_open() {
+    let net = MemoryNetwork::new();
+    let clock = ManualClock::new(Timestamp::now());
+    let (a, _) = instance(&net, "wool.test", &clock).await;
+    let (_alice, ta) = local_user(&a, "alice").await;
+    let voters = remote_actor(&net, "voters.test", &["v1", "v2", "v3"]);
+    let mut polls = Vec::new();
+    for multiple in [false, true] {
+        let (status, s) = api(
+            &a,
+            Method::POST,
+            "/api/v1/statuses",
+            &ta,
+            json!({"status": "?", "poll": {"options": ["a", "b"], "expires_in": 300, "multiple": multiple}}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        polls.push((
+            s["id"].as_str().unwrap().to_owned(),
+            s["uri"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let counts = |p: Value| -> (Vec<u64>, Value) {
+        (
+            p["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["votes_count"].as_u64().unwrap())
+                .collect(),
+            p["voters_count"].clone(),
+        )
+    };
+    let get = |id: String| {
+        let a = a.clone();
+        let ta = ta.clone();
+        async move {
+            api(
+                &a,
+                Method::GET,
+                &format!("/api/v1/polls/{id}"),
+                &ta,
+                Value::Null,
+            )
+            .await
+            .1
+        }
+    };
+    // One choice: v1's "a" twice (two activities), then "b": counted once, "b" ignored.
+    let (one, one_uri) = &polls[0];
+    deliver_vote(&a, &voters[0], one_uri, "a", 1).await;
+    deliver_vote(&a, &voters[0], one_uri, "a", 2).await;
+    deliver_vote(&a, &voters[0], one_uri, "b", 3).await;
+    deliver_vote(&a, &voters[1], one_uri, "b", 4).await;
+    assert_eq!(counts(get(one.clone()).await), (vec![1, 1], Value::Null));
+    // Several choices: v1 picks both (one Note each), again "a": two votes, one voter.
+    let (many, many_uri) = &polls[1];
+    deliver_vote(&a, &voters[0], many_uri, "a", 5).await;
+    deliver_vote(&a, &voters[0], many_uri, "b", 6).await;
+    deliver_vote(&a, &voters[0], many_uri, "a", 7).await;
+    assert_eq!(counts(get(many.clone()).await), (vec![1, 1], json!(1)));
+    // After the end nothing counts.
+    clock.advance(Duration::from_secs(301));
+    deliver_vote(&a, &voters[2], one_uri, "a", 8).await;
+    deliver_vote(&a, &voters[2], many_uri, "b", 9).await;
+    assert_eq!(counts(get(one.clone()).await), (vec![1, 1], Value::Null));
+    assert_eq!(counts(get(many.clone()).await), (vec![1, 1], json!(1)));
+    // One coalesced update per poll was queued, and each poll closes once.
+    assert_eq!(a.run_poll_jobs(10).await.unwrap(), 4);
+    assert_eq!(a.run_poll_jobs(10).await.unwrap(), 0);
 }
