@@ -14,6 +14,9 @@
 //!
 //! - Media: a Woolly attachment as Fedify's vocabulary reads it, and a Fedify post with a
 //!   picture served by the peer shown (and cached) by Woolly.
+//! - Polls: a Woolly poll as Fedify's vocabulary reads the `Question` (options with
+//!   `replies.totalItems`, `votersCount`, `endTime`); Fedify votes (a `Create(Note)` with the
+//!   option's `name`), Woolly counts it and Fedify receives the result `Update`.
 //!
 //! Fedify's `acct:` WebFinger lookups assume https, so the peers are handed actor URLs.
 
