@@ -221,6 +221,8 @@ def lists_and_conversations(api, bob, args, me, bob_acc, a_domain, b_domain):
     )
     assert hidden.status_code == 200 and hidden.json() == {}, hidden.text
     assert conv.id not in [c.id for c in api.conversations()]
+
+
 def grouped_notifications_and_requests(api, bob, user, a_domain, b_domain):
     """Grouped notifications, the notification policy and requests (Mastodon 4.3)."""
     step("grouped notifications, notification policy and requests")
@@ -272,6 +274,39 @@ def grouped_notifications_and_requests(api, bob, user, a_domain, b_domain):
     api.dismiss_grouped_notification(fav.group_key)
     after = api.grouped_notifications(limit=40)
     assert fav.group_key not in [g.group_key for g in after.notification_groups], after
+
+
+def check_polls(api, bob):
+    """A poll made with Mastodon.py on A, read and voted in from B, counted on A."""
+    step("polls: create, read, vote from the other instance")
+    st = api.status_post(
+        "Mastodon.py asks: which ones?",
+        poll=api.make_poll(["one", "two", "three"], expires_in=600, multiple=True),
+    )
+    assert [o.title for o in st.poll.options] == ["one", "two", "three"], st.poll
+    assert st.poll.multiple is True and st.poll.expired is False, st.poll
+    assert st.poll.votes_count == 0 and st.poll.voters_count == 0, st.poll
+    assert str(st.poll.id) == str(st.id), st.poll
+    assert api.poll(st.poll.id).options[1].votes_count == 0
+    found = bob.search_v2(st.uri, resolve=True, result_type="statuses").statuses
+    assert found and found[0].poll is not None, found
+    on_b = found[0].poll
+    assert [o.title for o in on_b.options] == ["one", "two", "three"], on_b
+    voted = bob.poll_vote(on_b.id, [0, 2])
+    assert voted.voted is True and list(voted.own_votes) == [0, 2], voted
+    try:
+        bob.poll_vote(on_b.id, [1])
+        raise AssertionError("a second vote was accepted")
+    except AssertionError:
+        raise
+    except Exception as e:  # Mastodon.py's API error for the 422
+        assert "422" in str(e) or "already voted" in str(e), e
+    counted = poll(
+        "A counts bob's votes",
+        lambda: (lambda p: p if p.votes_count == 2 else None)(api.poll(st.poll.id)),
+    )
+    assert [o.votes_count for o in counted.options] == [1, 0, 1], counted
+    assert counted.voters_count == 1, counted
 
 
 def main():
@@ -407,6 +442,7 @@ def main():
     assert mention.status.uri == bpost.uri, mention
     favn = [n for n in notes if n.type == "favourite"][0]
     assert favn.status.id == pub.id, favn
+    check_polls(api, bob)
     only = api.notifications(types=["favourite"])
     assert only and all(n.type == "favourite" for n in only), only
     grouped_notifications_and_requests(api, bob, args.user, a_domain, b_domain)

@@ -24,11 +24,18 @@
 //   POST /control/like      {"object": url}                      → {"id": likeId}
 //   POST /control/announce  {"object": url}                      → {"id": announceId}
 //   POST /control/undo      {"activity": id}  (a Like, Announce or Follow sent before)
+//   POST /control/vote      {"question": url, "choice": optionName}
+//                            looks the Question up, checks the option is one of its
+//                            oneOf/anyOf, and sends the author a Create(Note) with that
+//                            `name` and `inReplyTo` the question, addressed to the author
+//                                                                → {"id": createId}
 //   GET  /control/received   → every activity an inbox listener got (after Fedify verified
 //                              its signature), with the scheme the delivery was signed with,
 //                              and for a Create/Update the attachments of its object as
 //                              Fedify's vocabulary reads them (type, url, mediaType, name,
-//                              width, height)
+//                              width, height), and for a Question its poll as Fedify's
+//                              vocabulary reads it (`question`: multiple, options with
+//                              name and replies' totalItems, voters, endTime, closed)
 //   GET  /control/deliveries → every POST to an inbox: scheme, HTTP status Fedify answered
 //   GET  /control/outgoing   → every delivery Fedify made: inbox URL, scheme, status
 //   GET  /control/followers  → actor URLs following `fed`
@@ -57,6 +64,7 @@ import {
   Note,
   Person,
   PUBLIC_COLLECTION,
+  Question,
   Reject,
   Tombstone,
   Undo,
@@ -182,9 +190,41 @@ async function attachmentsOf(ctx, activity) {
   return out;
 }
 
+// The poll of a Create's or Update's Question, as Fedify's vocabulary reads it.
+async function questionOf(ctx, activity) {
+  if (!(activity instanceof Create || activity instanceof Update)) return null;
+  const q = await activity.getObject(ctx);
+  if (!(q instanceof Question)) return null;
+  return await pollOf(ctx, q);
+}
+
+async function pollOf(ctx, q) {
+  const options = [];
+  let multiple = false;
+  for (const [list, many] of [
+    [q.getExclusiveOptions(ctx), false],
+    [q.getInclusiveOptions(ctx), true],
+  ]) {
+    for await (const o of list) {
+      if (many) multiple = true;
+      const replies = await o.getReplies(ctx);
+      options.push({ name: o.name?.toString() ?? null, totalItems: replies?.totalItems ?? null });
+    }
+  }
+  const closed = q.closed;
+  return {
+    multiple,
+    options,
+    voters: q.voters ?? null,
+    endTime: q.endTime?.toString() ?? null,
+    closed: closed == null ? null : closed.toString(),
+  };
+}
+
 async function record(ctx, activity) {
   const json = await activity.toJsonLd({ contextLoader: ctx.contextLoader });
   received.push({
+    question: await questionOf(ctx, activity),
     attachments: await attachmentsOf(ctx, activity),
     type: json.type ?? null,
     id: activity.id?.href ?? null,
@@ -410,6 +450,30 @@ const control = {
       });
     }
     return { id: announce.id.href };
+  },
+  async vote(ctx, body) {
+    const question = await lookup(ctx, body.question);
+    if (!(question instanceof Question)) throw new Error(`${body.question} is not a Question`);
+    const poll = await pollOf(ctx, question);
+    if (!poll.options.some((o) => o.name === body.choice)) {
+      throw new Error(`${body.choice} is not an option of ${body.question}`);
+    }
+    const author = await actorOf(ctx, question);
+    const id = new URL(`#votes/${randomUUID()}`, ctx.getActorUri(USER));
+    const create = new Create({
+      id: new URL(`${id.href}/activity`),
+      actor: ctx.getActorUri(USER),
+      to: author.id,
+      object: new Note({
+        id,
+        attribution: ctx.getActorUri(USER),
+        to: author.id,
+        name: body.choice,
+        replyTarget: question.id,
+      }),
+    });
+    await ctx.sendActivity({ identifier: USER }, author, create);
+    return { id: create.id.href };
   },
   async undo(ctx, body) {
     const entry = sent.get(body.activity);

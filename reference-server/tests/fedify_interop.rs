@@ -14,6 +14,9 @@
 //!
 //! - Media: a Woolly attachment as Fedify's vocabulary reads it, and a Fedify post with a
 //!   picture served by the peer shown (and cached) by Woolly.
+//! - Polls: a Woolly poll as Fedify's vocabulary reads the `Question` (options with
+//!   `replies.totalItems`, `votersCount`, `endTime`); Fedify votes (a `Create(Note)` with the
+//!   option's `name`), Woolly counts it and Fedify receives the result `Update`.
 //!
 //! Fedify's `acct:` WebFinger lookups assume https, so the peers are handed actor URLs.
 
@@ -612,4 +615,61 @@ fn media_crosses_both_ways_with_fedify() {
         url.starts_with(&a.base).then_some(url)
     });
     assert_eq!(dimensions(&bytes_of(&cached)), (90, 30));
+}
+
+#[test]
+fn fedify_receives_a_question_and_votes_on_it() {
+    let (servers, tokens) = cluster(&[("A", "127.0.0.2", &[("alice", false)])]);
+    let a = &servers[0];
+    let alice = a.api(&tokens[0][0]);
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+    f.control("follow", json!({"target": a.actor("alice")}));
+    poll("[F1] Accept from alice", DELIVERY, || {
+        f.list("following")
+            .contains(&json!(a.actor("alice")))
+            .then_some(())
+    });
+
+    // Fedify's vocabulary reads alice's poll as a Question with its options.
+    let st = alice.post_status(
+        "Red or blue?",
+        json!({"poll": {"options": ["red", "blue"], "expires_in": 600}}),
+    );
+    let uri = s(&st["uri"]);
+    let c = poll("[F1] alice's Question", DELIVERY, || {
+        f.received("Create", Some(&uri))
+    });
+    let q = &c["question"];
+    assert_eq!(q["multiple"], false, "{c}");
+    assert_eq!(
+        q["options"],
+        json!([{"name": "red", "totalItems": 0}, {"name": "blue", "totalItems": 0}])
+    );
+    assert_eq!(q["voters"], 0);
+    assert!(q["endTime"].is_string(), "{q}");
+    assert_eq!(q["closed"], Value::Null);
+
+    // Fedify votes; Woolly counts it and sends the results back (coalesced).
+    f.control("vote", json!({"question": uri, "choice": "blue"}));
+    let id = s(&st["id"]);
+    let p = poll("A: F1's vote counted", DELIVERY, || {
+        let p = alice.get(&format!("/api/v1/polls/{id}")).ok();
+        (p["votes_count"] == 1).then_some(p)
+    });
+    assert_eq!(
+        p["options"],
+        json!([{"title": "red", "votes_count": 0}, {"title": "blue", "votes_count": 1}])
+    );
+    let u = poll("[F1] the result Update", DELIVERY, || {
+        f.received("Update", Some(&uri))
+    });
+    assert_eq!(
+        u["question"]["options"],
+        json!([{"name": "red", "totalItems": 0}, {"name": "blue", "totalItems": 1}]),
+        "{u}"
+    );
+    assert_eq!(u["question"]["voters"], 1);
+    // The vote did not become a status.
+    let public = alice.timeline("/api/v1/timelines/public");
+    assert_eq!(public.len(), 1, "{public:?}");
 }

@@ -49,10 +49,10 @@ fn limits(app: &App) -> (Value, Value, Value, Value) {
         "video_matrix_limit": l.video_pixels,
     });
     let polls = json!({
-        "max_options": 0,
-        "max_characters_per_option": 0,
-        "min_expiration": 0,
-        "max_expiration": 0,
+        "max_options": crate::app::polls::MAX_OPTIONS,
+        "max_characters_per_option": crate::app::polls::MAX_OPTION_CHARS,
+        "min_expiration": crate::app::polls::MIN_EXPIRATION_SECS,
+        "max_expiration": crate::app::polls::MAX_EXPIRATION_SECS,
     });
     let accounts = json!({
         "max_featured_tags": 0,

@@ -60,6 +60,7 @@ mod notifications;
 pub mod oauth;
 mod paging;
 mod params;
+mod polls;
 mod responses;
 mod scheduled;
 mod search;
@@ -507,7 +508,8 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             "write:reports",
             "Reports are not supported by this server",
         ),
-        (&M::GET, A::Poll) => Err(ApiError::not_found()),
+        (&M::GET, A::Poll) => polls::get(ctx, id).await,
+        (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
     }
 }

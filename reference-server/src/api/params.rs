@@ -114,6 +114,11 @@ impl Params {
         Ok(Params(map, Vec::new()))
     }
 
+    /// Parameters nested under one key (`poll[…]`), read with the same rules.
+    pub(crate) fn nested(map: Map<String, Value>) -> Params {
+        Params(map, Vec::new())
+    }
+
     /// Adds the text fields of a multipart body read elsewhere (a streamed upload), as a
     /// collected body's would be.
     pub(crate) fn add_text(&mut self, fields: Vec<(String, String)>) {

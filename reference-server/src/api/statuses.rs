@@ -93,20 +93,44 @@ fn media_attributes(ctx: &Ctx<'_>) -> Result<Vec<MediaAttribute>, ApiError> {
     Ok(out)
 }
 
+/// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, `poll[hide_totals]` (form) or
+/// `{"poll": {…}}` (JSON); `None` when no poll is sent. Limits are checked by the app (`422`).
+fn new_poll(ctx: &Ctx<'_>) -> Result<Option<crate::app::NewPoll>, ApiError> {
+    let fields = match ctx.p.get("poll") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(ApiError::unprocessable("poll: not an object")),
+    };
+    let p = super::params::Params::nested(fields);
+    let expires_in = p
+        .u64("expires_in")
+        .map_err(|_| ApiError::unprocessable("Validation failed: Poll expires in is not a number"))?
+        .ok_or_else(|| {
+            ApiError::unprocessable("Validation failed: Poll expires in can't be blank")
+        })?;
+    Ok(Some(crate::app::NewPoll {
+        options: p.list("options"),
+        expires_in,
+        multiple: p.flag("multiple")?,
+        hide_totals: p.flag("hide_totals")?,
+    }))
+}
+
 /// `POST /api/v1/statuses`.
 pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("write:statuses")?;
     let p = &ctx.p;
     let media_ids = media_ids(ctx)?.unwrap_or_default();
-    if p.get("poll").is_some() {
-        return Err(ApiError::unprocessable(
-            "Polls are not supported by this server",
-        ));
-    }
+    let poll = new_poll(ctx)?;
     let scheduled_at = match p.nonempty("scheduled_at") {
         Some(raw) => Some(super::scheduled::parse_scheduled_at(&raw)?),
         None => None,
     };
+    if poll.is_some() && scheduled_at.is_some() {
+        return Err(ApiError::unprocessable(
+            "Scheduled statuses with a poll are not supported by this server",
+        ));
+    }
     let visibility = match p.nonempty("visibility") {
         Some(v) => Some(StatusVisibility::parse(&v).ok_or_else(|| {
             ApiError::unprocessable(format!(
@@ -135,6 +159,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         language: p.nonempty("language"),
         idempotency_key,
         media_ids,
+        poll,
     };
     // A time in the past posts now, as on Mastodon; a future one schedules.
     if let Some(at) = scheduled_at.filter(|at| *at > ctx.app.now().as_unix_millis()) {

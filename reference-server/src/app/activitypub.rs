@@ -119,6 +119,7 @@ impl App {
         if let Some(at) = status.edited_at {
             note.updated = Some(XsdDateTime::new_unchecked(rfc3339(at)));
         }
+        self.add_question(&mut note, status).await?;
         Ok(note)
     }
 

@@ -15,6 +15,7 @@ use super::model::{
     bookmark_key, coll, ns, pair, thread_mute_key, Account, MediaAttachment, Notification, Status,
     StatusApplication,
 };
+use super::polls::PollTally;
 use super::App;
 use crate::error::Error;
 
@@ -70,6 +71,8 @@ pub struct Loaded {
     flags: HashMap<u64, ViewerFlags>,
     applications: HashMap<u64, StatusApplication>,
     media: HashMap<u64, MediaAttachment>,
+    polls: HashMap<u64, PollTally>,
+    own_votes: HashMap<u64, Vec<usize>>,
 }
 
 impl Loaded {
@@ -109,6 +112,14 @@ impl Loaded {
     /// A media attachment of a loaded status.
     pub fn media(&self, id: u64) -> Option<&MediaAttachment> {
         self.media.get(&id)
+    }
+    /// The counts of a loaded status's poll.
+    pub fn poll_tally(&self, status_id: u64) -> Option<&PollTally> {
+        self.polls.get(&status_id)
+    }
+    /// The options the viewer chose in a loaded status's poll (`None`: no vote).
+    pub fn own_votes(&self, status_id: u64) -> Option<&[usize]> {
+        self.own_votes.get(&status_id).map(Vec::as_slice)
     }
 }
 
@@ -306,13 +317,29 @@ impl App {
             .filter_map(|id| l.statuses.get(id))
             .flat_map(|s| s.media_ids.iter().copied())
             .collect();
-        let (counts, last, flags, applications, media) = tokio::try_join!(
+        // Polls: their counts and the viewer's votes, one call each (none without polls).
+        let with_polls: Vec<&Status> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id))
+            .filter(|s| s.poll.is_some())
+            .collect();
+        let poll_ids: Vec<u64> = with_polls.iter().map(|s| s.id).collect();
+        let (counts, last, flags, applications, media, polls, own_votes) = tokio::try_join!(
             self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
             self.last_statuses_of(&shown_accounts),
             self.flags_of(l, &shown_statuses),
             self.applications_of(&shown_statuses),
             self.media_by_id(&media_ids),
+            self.poll_tallies(&with_polls),
+            async {
+                match l.viewer {
+                    Some(v) if !poll_ids.is_empty() => self.own_poll_votes(&poll_ids, v).await,
+                    _ => Ok(HashMap::new()),
+                }
+            },
         )?;
+        l.polls = polls;
+        l.own_votes = own_votes;
         l.media = media.into_iter().flatten().map(|m| (m.id, m)).collect();
         for ((id, mut c), last) in shown_accounts.iter().zip(counts.accounts).zip(last) {
             c.last_status_at = last;

@@ -12,6 +12,7 @@
 //! - [`bookmarks`]: bookmarked statuses; [`thread_mutes`]: muted conversations;
 //!   [`markers`]: read markers and unread counts; [`scheduled`]: scheduled statuses and the
 //!   job that posts them.
+//! - [`polls`]: polls, votes (local and from other servers), result updates and closing.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
@@ -55,6 +56,7 @@ pub mod notification_policy;
 pub mod notification_requests;
 pub mod notifications;
 pub mod pins;
+pub mod polls;
 pub mod rebase;
 pub mod relationships;
 pub mod remote_media;
@@ -70,9 +72,10 @@ pub use conversations::Conversation;
 pub use lists::{ListChanges, RepliesPolicy, UserList};
 pub use media::{ProfileSlot, Upload};
 pub use model::{
-    Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType,
+    Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType, Poll,
     ScheduledParams, ScheduledStatus, Status, StatusApplication, StatusVisibility,
 };
+pub use polls::{NewPoll, PollTally};
 pub use relationships::Relationship;
 pub use statuses::NewStatus;
 

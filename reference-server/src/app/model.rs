@@ -75,6 +75,13 @@ pub(in crate::app) mod ns {
     pub const NOTIFICATION_REQUEST_BY_SENDER: &str = "notifications.requests.by_sender";
     /// `{account}:{from}` → when `account` accepted `from`'s filtered notifications (ms).
     pub const NOTIFICATION_PERMISSIONS: &str = "notifications.permissions";
+    /// `{status}:{account}` → the option indexes a local account chose in a poll (JSON).
+    pub const POLL_VOTES: &str = "polls.votes";
+    /// Status id → `1` while a coalesced `Update(Question)` of its poll is queued.
+    pub const POLL_UPDATE_PENDING: &str = "polls.update_pending";
+    /// Status id → `1` once the closing job of a remote poll (for its local voters) is
+    /// queued.
+    pub const POLL_CLOSE_QUEUED: &str = "polls.close_queued";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -185,6 +192,15 @@ pub(in crate::app) mod coll {
     /// Uploaded media not attached to a status yet (media ids, keyed by id, so by upload
     /// time): what the cleanup job sweeps.
     pub const UNATTACHED_MEDIA: &str = "media:unattached";
+    /// Accounts (ids) that voted for option `option` of the poll of `status` (local polls).
+    pub fn poll_option(status: u64, option: usize) -> String {
+        format!("poll_votes:{status}:{option}")
+    }
+    /// Accounts (ids) that voted in the poll of `status` (local polls; remote polls: the
+    /// local voters).
+    pub fn poll_voters(status: u64) -> String {
+        format!("poll_voters:{status}")
+    }
     /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`), keyed by
     /// the time they were cached: what the cache cleanup sweeps.
     pub const CACHED_MEDIA: &str = "media:cached";
@@ -516,6 +532,41 @@ pub struct Status {
     /// Media attachments, in order ([`MediaAttachment`] ids).
     #[serde(default)]
     pub media_ids: Vec<u64>,
+    /// Its poll, if it has one (the poll's id is the status's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Poll>,
+}
+
+/// A poll, kept in its status's record. A local poll's votes are counted in the store's
+/// collections (one per option, one of voters: a voter counts once per option whatever is
+/// sent twice); a remote poll's counts are what its server last sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    /// The options' titles, in order.
+    pub options: Vec<String>,
+    /// Several options may be chosen (`anyOf`), else one (`oneOf`).
+    pub multiple: bool,
+    /// Counts are hidden until the poll ends.
+    #[serde(default)]
+    pub hide_totals: bool,
+    /// When it ends (ms), if it does.
+    pub expires_at: Option<u64>,
+    /// Remote polls: the votes per option as last received (empty for local polls).
+    #[serde(default)]
+    pub counts: Vec<u64>,
+    /// Remote polls: `votersCount` as last received.
+    #[serde(default)]
+    pub voters_count: Option<u64>,
+    /// Remote polls: when its server said it closed (ms).
+    #[serde(default)]
+    pub closed_at: Option<u64>,
+}
+
+impl Poll {
+    /// Whether it has ended at `now_ms`.
+    pub fn expired(&self, now_ms: u64) -> bool {
+        self.closed_at.is_some() || self.expires_at.is_some_and(|e| e <= now_ms)
+    }
 }
 
 /// Where a media attachment is in its processing.
@@ -661,6 +712,8 @@ pub enum NotificationType {
     Update,
     /// Someone you enabled notifications for posted.
     Status,
+    /// A poll you voted in or created has ended.
+    Poll,
 }
 
 impl NotificationType {
@@ -674,6 +727,7 @@ impl NotificationType {
             NotificationType::Reblog => "reblog",
             NotificationType::Update => "update",
             NotificationType::Status => "status",
+            NotificationType::Poll => "poll",
         }
     }
     /// Mastodon's name parsed.
@@ -697,7 +751,7 @@ impl NotificationType {
             | NotificationType::FollowRequest
             | NotificationType::Favourite
             | NotificationType::Reblog => true,
-            NotificationType::Update | NotificationType::Status => false,
+            NotificationType::Update | NotificationType::Status | NotificationType::Poll => false,
         }
     }
     /// Whether notifications of this type are given a group key (Mastodon 4.3 groups

@@ -10,8 +10,8 @@ use super::{App, Event};
 use crate::error::Error;
 
 impl App {
-    /// Notifies local account `account_id` (unless it blocks or mutes `from`, or muted the
-    /// conversation of the status it is about), as its notification policy says
+    /// Notifies local account `account_id` (unless it is `from`, blocks or mutes `from`, or
+    /// muted the conversation of the status it is about), as its notification policy says
     /// (`notification_policy.rs`): dropped, filtered (held in a request, not listed nor
     /// streamed) or accepted; favourites, boosts and follows that are not filtered join their
     /// group (`notification_groups.rs`).
@@ -22,13 +22,30 @@ impl App {
         from: u64,
         status_id: Option<u64>,
     ) -> Result<(), Error> {
+        if account_id == from {
+            return Ok(());
+        }
+        self.notify_allowing_self(account_id, kind, from, status_id)
+            .await
+    }
+
+    /// [`App::notify`], also when `from` is `account_id` (a poll's end, to its author).
+    pub(crate) async fn notify_allowing_self(
+        &self,
+        account_id: u64,
+        kind: NotificationType,
+        from: u64,
+        status_id: Option<u64>,
+    ) -> Result<(), Error> {
         let Ok(acc) = self.account(account_id).await else {
             return Ok(());
         };
-        if !acc.is_local() || account_id == from {
+        if !acc.is_local() {
             return Ok(());
         }
-        if self.blocks(account_id, from).await? || self.mutes(account_id, from).await? {
+        if account_id != from
+            && (self.blocks(account_id, from).await? || self.mutes(account_id, from).await?)
+        {
             return Ok(());
         }
         let status = match status_id {

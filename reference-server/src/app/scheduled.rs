@@ -271,6 +271,7 @@ impl App {
                 language: s.params.language.clone(),
                 idempotency_key: Some(format!("scheduled-{}", s.id)),
                 media_ids: s.params.media_ids.clone(),
+                poll: None,
             };
             match self.post_status(s.account_id, new).await {
                 Ok(status) => {

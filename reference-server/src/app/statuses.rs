@@ -37,6 +37,8 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
     /// Media attachments (uploads of the author's not attached yet), in order.
     pub media_ids: Vec<u64>,
+    /// A poll (not with media).
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// Whether `viewer` may see `status`, given whether its author blocks the viewer and whether
@@ -188,6 +190,15 @@ impl App {
             }
         }
         let chars = new.text.chars().count() + new.spoiler_text.chars().count();
+        let poll = match &new.poll {
+            Some(_) if !new.media_ids.is_empty() => {
+                return Err(Error::Unprocessable(
+                    "Validation failed: Cannot attach files to a post with a poll".into(),
+                ))
+            }
+            Some(p) => Some(p.validate(self.now_ms())?),
+            None => None,
+        };
         let media = self
             .media_for_status(account_id, &new.media_ids, None)
             .await?;
@@ -281,6 +292,7 @@ impl App {
                 .and_then(|p| p.conversation.clone())
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
             media_ids: media.iter().map(|m| m.id).collect(),
+            poll,
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -293,6 +305,7 @@ impl App {
                 )
                 .await?;
         }
+        self.schedule_poll_close(&status).await?;
         self.distribute(&status).await?;
         let create = self.create_document(&status).await?;
         if let Some(AnyObject::Object(note)) = create.first_object().and_then(|o| o.object()) {

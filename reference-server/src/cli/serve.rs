@@ -309,6 +309,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sweeper = tokio::spawn(sweep_media(app.clone(), stop_rx.clone()));
     let publisher = tokio::spawn(publish_scheduled(app.clone(), stop_rx.clone()));
+    let poll_jobs = tokio::spawn(run_poll_jobs(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -360,6 +361,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     tokio::join!(public, admin_server, signals);
     let _ = sweeper.await;
     let _ = publisher.await;
+    let _ = poll_jobs.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -371,6 +373,30 @@ async fn serve(config: Config) -> Result<(), Error> {
     store.flush().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the poll jobs that are due are looked for.
+const POLL_JOBS_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs the durable poll jobs (result updates, closings: [`App::run_poll_jobs`]) as they fall
+/// due, until `stop` turns true.
+async fn run_poll_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let busy = match app.run_poll_jobs(100).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "running poll jobs failed");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL_JOBS_EVERY) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
 }
 
 /// How often unattached uploads older than a day are swept.

@@ -166,6 +166,7 @@ pub(crate) enum Api {
     MediaItem,
     Reports,
     Poll,
+    PollVotes,
     V2Instance,
     V2Search,
     V2Notifications,
@@ -388,6 +389,7 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/profile/header", R(A::ProfileHeader)),
         ("/api/v1/reports", R(A::Reports)),
         ("/api/v1/polls/{id}", R(A::Poll)),
+        ("/api/v1/polls/{id}/votes", R(A::PollVotes)),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),

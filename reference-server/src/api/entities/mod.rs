@@ -1,6 +1,6 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`notification_group`] (grouped
+//! `StatusEdit`), [`media_attachment`], [`notification`], [`poll`], [`notification_group`] (grouped
 //! notifications, requests, policies), [`relationship`], [`list`], [`conversation`],
 //! [`scheduled_status`].
 //!
@@ -16,6 +16,7 @@ pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod notification_group;
+pub(crate) mod poll;
 pub(crate) mod relationship;
 pub(crate) mod scheduled_status;
 pub(crate) mod status;
@@ -25,6 +26,7 @@ pub(crate) use conversation::Conversation;
 pub(crate) use list::List;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
+pub(crate) use poll::Poll;
 pub(crate) use relationship::Relationship;
 pub(crate) use status::{Status, StatusEdit, Tag};
 
@@ -88,6 +90,15 @@ pub(crate) async fn status(
     match Status::from_loaded(app, s, &l) {
         Some(v) => to_json(&v),
         None => Err(Error::NotFound(format!("status {}", s.id))),
+    }
+}
+
+/// Mastodon's `Poll` of status `s` as `viewer` sees it (not found if it has none).
+pub(crate) async fn poll(app: &App, s: &app::Status, viewer: Option<u64>) -> Result<Value, Error> {
+    let l = app.load_statuses(std::slice::from_ref(s), viewer).await?;
+    match Poll::from_loaded(s, &l, app.now_ms()) {
+        Some(p) => to_json(&p),
+        None => Err(Error::NotFound(format!("poll {}", s.id))),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, MediaAttachment, Nothing};
+use super::{Account, MediaAttachment, Nothing, Poll};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -59,8 +59,8 @@ pub(crate) struct Status {
     pub emojis: Nothing,
     /// Preview card: none (always `null`).
     pub card: (),
-    /// Poll: none (always `null`).
-    pub poll: (),
+    /// Its poll.
+    pub poll: Option<Poll>,
     /// Filter results: none.
     pub filtered: Nothing,
     /// The viewer favourited it.
@@ -264,7 +264,7 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
             .collect(),
         emojis: [],
         card: (),
-        poll: (),
+        poll: Poll::from_loaded(s, l, app.now_ms()),
         filtered: [],
         favourited: flags.map(|f| f.favourited),
         reblogged: flags.map(|f| f.reblogged),

@@ -13,6 +13,10 @@ impl App {
     /// A `Create` of an object.
     pub(super) async fn on_create(&self, a: &InboxActivity, actor: &Account) -> Result<(), Error> {
         if let Some(AnyObject::Object(o)) = &a.object {
+            // A vote in a local poll is counted, never stored as a status.
+            if self.receive_poll_vote(o, actor).await? {
+                return Ok(());
+            }
             self.ingest_remote_status(o, Some(actor)).await?;
         }
         Ok(())
@@ -161,6 +165,7 @@ impl App {
                 .clone()
                 .or_else(|| parent.as_ref().map(crate::app::model::thread_key)),
             media_ids: media.iter().map(|m| m.id).collect(),
+            poll: crate::app::polls::remote_poll(o),
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
         // tombstoned post, but only after them, so look first when there are any (a post

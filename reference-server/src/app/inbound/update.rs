@@ -38,6 +38,26 @@ impl App {
         if s.account_id != actor.id {
             return Err(Error::Forbidden("not the author".into()));
         }
+        // New poll counts with the same text are not an edit (as on Mastodon): only the
+        // poll changes, with no version kept and no one notified.
+        let poll = crate::app::polls::remote_poll(o);
+        if let (Some(p), Some(post)) = (&poll, activitypub_core::media::as_post(o)) {
+            let spoiler = post
+                .content_warning
+                .as_deref()
+                .map(render::strip_html)
+                .unwrap_or_default();
+            if s.poll.is_some()
+                && render::sanitize(&post.content_html) == s.content
+                && spoiler == s.spoiler_text
+            {
+                s.poll = Some(p.clone());
+                self.save_status(&s).await?;
+                self.announce_edit(&s).await?;
+                return Ok(());
+            }
+        }
+        s.poll = poll;
         s.edits.push(Edit {
             content: s.content.clone(),
             spoiler_text: s.spoiler_text.clone(),
