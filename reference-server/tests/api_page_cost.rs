@@ -127,6 +127,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         activity_uri: Some(format!("{uri}/activity")),
         conversation: None,
         media_ids: Vec::new(),
+        card_url: None,
     }
 }
 

@@ -181,6 +181,23 @@ pub(crate) async fn get(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     ok(entities::status(ctx.app, &s, viewer).await?)
 }
 
+/// `GET /api/v1/statuses/:id/card` (deprecated by Mastodon, still answered): the status's
+/// preview card, or `{}` when it has none.
+pub(crate) async fn card(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    let l = ctx
+        .app
+        .load_statuses(std::slice::from_ref(&s), viewer)
+        .await?;
+    match s.card_url.as_deref().and_then(|u| l.card(u)) {
+        Some(c) => ok(entities::to_json(&entities::PreviewCard::new(
+            ctx.app, c, &l,
+        ))?),
+        None => ok(json!({})),
+    }
+}
+
 /// `DELETE /api/v1/statuses/:id`: the deleted status, with its `text` (for redrafting).
 pub(crate) async fn delete(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let me = ctx.user("write:statuses")?;

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::cards::PreviewCard;
 use super::model::{
     coll, ns, pair, Account, MediaAttachment, Notification, Status, StatusApplication,
 };
@@ -65,6 +66,7 @@ pub struct Loaded {
     flags: HashMap<u64, ViewerFlags>,
     applications: HashMap<u64, StatusApplication>,
     media: HashMap<u64, MediaAttachment>,
+    cards: HashMap<String, PreviewCard>,
 }
 
 impl Loaded {
@@ -104,6 +106,10 @@ impl Loaded {
     /// A media attachment of a loaded status.
     pub fn media(&self, id: u64) -> Option<&MediaAttachment> {
         self.media.get(&id)
+    }
+    /// The preview card of a loaded status (by its `card_url`).
+    pub fn card(&self, url: &str) -> Option<&PreviewCard> {
+        self.cards.get(url)
     }
 }
 
@@ -215,6 +221,25 @@ impl App {
             if let Some(s) = l.statuses.get(id) {
                 plan.shown_accounts.insert(s.account_id);
                 plan.named_accounts.extend(&s.mentions);
+            }
+        }
+        // Their preview cards (one call, only when some has one), whose attributed authors
+        // are shown too.
+        let card_urls: Vec<String> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id)?.card_url.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for card in self
+            .cards_by_url(&card_urls)
+            .await?
+            .into_iter()
+            .zip(&card_urls)
+        {
+            if let (Some(c), url) = card {
+                plan.shown_accounts.extend(c.author_account_id);
+                l.cards.insert(url.clone(), c);
             }
         }
         // Every account the entities show or name, read at once.

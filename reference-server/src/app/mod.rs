@@ -11,6 +11,8 @@
 //! - [`pins`]: pinned statuses and `featured` collections.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
+//! - [`cards`]: link preview cards, made in the background from the linked pages and
+//!   cached per URL.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
 //!   (attachments, avatars, headers) with its retention.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
@@ -37,6 +39,7 @@ pub mod accounts;
 pub mod activitypub;
 pub mod batch;
 pub mod bulk;
+pub mod cards;
 pub mod inbound;
 pub mod interactions;
 pub mod media;

@@ -46,6 +46,8 @@ pub(in crate::app) mod ns {
     pub const STATUS_APPS: &str = "api.status_app";
     /// Media attachment id → [`MediaAttachment`](super::MediaAttachment).
     pub const MEDIA: &str = "media";
+    /// Linked URL → [`PreviewCard`](crate::app::cards::PreviewCard).
+    pub const CARDS: &str = "cards";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -117,7 +119,8 @@ pub(in crate::app) mod coll {
     /// Uploaded media not attached to a status yet (media ids, keyed by id, so by upload
     /// time): what the cleanup job sweeps.
     pub const UNATTACHED_MEDIA: &str = "media:unattached";
-    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`), keyed by
+    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`,
+    /// `card:{url}`), keyed by
     /// the time they were cached: what the cache cleanup sweeps.
     pub const CACHED_MEDIA: &str = "media:cached";
 }
@@ -439,6 +442,10 @@ pub struct Status {
     /// Media attachments, in order ([`MediaAttachment`] ids).
     #[serde(default)]
     pub media_ids: Vec<u64>,
+    /// The linked URL whose preview card it shows (the key of its
+    /// [`PreviewCard`](crate::app::cards::PreviewCard)), once the card is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_url: Option<String>,
 }
 
 /// Where a media attachment is in its processing.

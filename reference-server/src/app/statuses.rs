@@ -281,6 +281,7 @@ impl App {
                 .and_then(|p| p.conversation.clone())
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
             media_ids: media.iter().map(|m| m.id).collect(),
+            card_url: None,
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -305,6 +306,7 @@ impl App {
             self.audience_of(&status).await?,
         )
         .await?;
+        self.schedule_card(&status);
         Ok(status)
     }
 
@@ -540,7 +542,12 @@ impl App {
             let m = self.media_attachment(id).await?;
             self.describe_media(m, description, focus).await?;
         }
+        // A new text may link elsewhere: its card is looked for again.
+        if s.edits.last().is_some_and(|e| e.content != s.content) || !s.media_ids.is_empty() {
+            s.card_url = None;
+        }
         self.save_status(&s).await?;
+        self.schedule_card(&s);
         self.announce_edit(&s).await?;
         let note = self.note_document(&s).await?;
         self.store_local_document(&s.uri, &serde_json::to_value(&note)?)

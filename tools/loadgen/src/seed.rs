@@ -192,6 +192,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             activity_uri: Some(format!("{uri}/activity")),
             conversation: Some(format!("{uri}#conversation")),
             media_ids: Vec::new(),
+            card_url: None,
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;

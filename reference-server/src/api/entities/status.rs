@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, MediaAttachment, Nothing};
+use super::{Account, MediaAttachment, Nothing, PreviewCard};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -57,8 +57,8 @@ pub(crate) struct Status {
     pub tags: Vec<StatusTag>,
     /// Custom emojis: none are kept.
     pub emojis: Nothing,
-    /// Preview card: none (always `null`).
-    pub card: (),
+    /// The preview card of its first link, once made.
+    pub card: Option<PreviewCard>,
     /// Poll: none (always `null`).
     pub poll: (),
     /// Filter results: none.
@@ -261,7 +261,11 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
             })
             .collect(),
         emojis: [],
-        card: (),
+        card: s
+            .card_url
+            .as_deref()
+            .and_then(|u| l.card(u))
+            .map(|c| PreviewCard::new(app, c, l)),
         poll: (),
         filtered: [],
         favourited: flags.map(|f| f.favourited),

@@ -156,6 +156,7 @@ impl App {
             activity_uri: None,
             conversation: o.conversation.clone(),
             media_ids: media.iter().map(|m| m.id).collect(),
+            card_url: None,
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
         // tombstoned post, but only after them, so look first when there are any (a post
@@ -173,6 +174,7 @@ impl App {
         }
         self.schedule_media_cache(&media);
         self.distribute(&status).await?;
+        self.schedule_card(&status);
         Ok(Some(status))
     }
 
