@@ -128,6 +128,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         conversation: None,
         media_ids: Vec::new(),
         card_url: None,
+        quote: None,
     }
 }
 

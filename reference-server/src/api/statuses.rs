@@ -120,6 +120,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         Some(s) => Some(path_id(&s)?),
         None => None,
     };
+    let quoted_status_id = match p.nonempty("quoted_status_id") {
+        Some(s) => Some(path_id(&s)?),
+        None => None,
+    };
     let idempotency_key = ctx
         .req
         .headers()
@@ -136,6 +140,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         language: p.nonempty("language"),
         idempotency_key,
         media_ids,
+        quoted_status_id,
     };
     let s = ctx.app.post_status(me, new).await?;
     if let Some(t) = &ctx.token {

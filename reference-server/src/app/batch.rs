@@ -208,10 +208,19 @@ impl App {
             .filter_map(|id| l.statuses.get(id)?.reblog_of_id)
             .collect();
         self.load_statuses_into(l, &boosted).await?;
+        // The statuses they quote (one call, only when some quote one).
+        let quoted: Vec<u64> = plan
+            .statuses
+            .iter()
+            .chain(&boosted)
+            .filter_map(|id| l.statuses.get(id)?.quote.as_ref()?.status_id)
+            .collect();
+        self.load_statuses_into(l, &quoted).await?;
         let shown_statuses: Vec<u64> = plan
             .statuses
             .iter()
             .chain(&boosted)
+            .chain(&quoted)
             .filter(|id| l.statuses.contains_key(id))
             .copied()
             .collect::<BTreeSet<_>>()

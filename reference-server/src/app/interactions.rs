@@ -184,6 +184,7 @@ impl App {
             conversation: None,
             media_ids: Vec::new(),
             card_url: None,
+            quote: None,
         };
         self.save_status(&reblog).await?;
         let batch = WriteBatch::new()

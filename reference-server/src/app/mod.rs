@@ -15,6 +15,7 @@
 //!   cached per URL.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
 //!   (attachments, avatars, headers) with its retention.
+//! - [`quotes`]: quote posts (Mastodon 4.5, FEP-044f), incoming and local.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`notifications`]: notifications of local accounts.
@@ -46,6 +47,7 @@ pub mod media;
 pub mod model;
 pub mod notifications;
 pub mod pins;
+pub mod quotes;
 pub mod rebase;
 pub mod relationships;
 pub mod remote_media;

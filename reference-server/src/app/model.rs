@@ -446,6 +446,9 @@ pub struct Status {
     /// [`PreviewCard`](crate::app::cards::PreviewCard)), once the card is made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_url: Option<String>,
+    /// The post it quotes, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<crate::app::quotes::Quote>,
 }
 
 /// Where a media attachment is in its processing.

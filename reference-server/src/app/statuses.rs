@@ -37,6 +37,8 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
     /// Media attachments (uploads of the author's not attached yet), in order.
     pub media_ids: Vec<u64>,
+    /// The status it quotes.
+    pub quoted_status_id: Option<u64>,
 }
 
 /// Whether `viewer` may see `status`, given whether its author blocks the viewer and whether
@@ -239,7 +241,14 @@ impl App {
                 })
                 .map(|a| a.url.clone())
         };
-        let content = render::render(&new.text, by_name, |t| self.tag_url(t));
+        let mut content = render::render(&new.text, by_name, |t| self.tag_url(t));
+        let quote = match new.quoted_status_id {
+            Some(q) => Some(self.local_quote(account_id, q).await?),
+            None => None,
+        };
+        if let Some((_, quoted)) = &quote {
+            content.push_str(&super::quotes::inline_fallback(&quoted.url));
+        }
         let tags = render::hashtags(&new.text);
         let now = self.now_ms();
         let id = self.inner.ids.next(now);
@@ -282,6 +291,7 @@ impl App {
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
             media_ids: media.iter().map(|m| m.id).collect(),
             card_url: None,
+            quote: quote.as_ref().map(|(q, _)| q.clone()),
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -519,6 +529,17 @@ impl App {
             },
             |t| self.tag_url(t),
         );
+        if let Some(q) = &s.quote {
+            let url = match q.status_id {
+                Some(id) => self
+                    .status(id)
+                    .await
+                    .map(|qs| qs.url)
+                    .unwrap_or(q.uri.clone()),
+                None => q.uri.clone(),
+            };
+            s.content.push_str(&super::quotes::inline_fallback(&url));
+        }
         s.text = Some(text.to_owned());
         if let Some(cw) = spoiler_text {
             s.spoiler_text = cw;

@@ -193,6 +193,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             conversation: Some(format!("{uri}#conversation")),
             media_ids: Vec::new(),
             card_url: None,
+            quote: None,
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;
