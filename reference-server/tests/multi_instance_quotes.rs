@@ -1,7 +1,10 @@
 //! Quotes across two real `woolly serve` processes (on 127.0.0.2 and .3): bob on B quotes
 //! alice's public post from A; the quote reaches A as a quote (Mastodon 4.5's `quote` with
 //! the quoted status, accepted since the quoted post is A's own public post), with the
-//! inline `RE:` fallback in the content for clients that do not show quotes.
+//! inline `RE:` fallback in the content for clients that do not show quotes. B's quote is
+//! pending until A answers B's `QuoteRequest` with an `Accept` whose `result` is a
+//! `QuoteAuthorization` served by A; then it is accepted on B too, and B's `Note` names the
+//! authorization.
 
 #![allow(clippy::unwrap_used)]
 
@@ -47,9 +50,28 @@ fn a_quote_arrives_as_a_quote() {
         bob.home_status(&p_uri)
     });
     let quote = bob.post_status("Quoting alice", json!({"quoted_status_id": s(&p_b["id"])}));
-    // On B the quote of a remote post waits for an approval (no QuoteRequest flow yet).
+    // On B the quote of a remote post waits for A's approval, asked with a QuoteRequest.
     assert_eq!(quote["quote"]["state"], "pending", "{}", quote["quote"]);
     let q_uri = s(&quote["uri"]);
+    let q_id = s(&quote["id"]);
+    let approved = poll("B: A approves bob's quote", DELIVERY, || {
+        let v = bob.get(&format!("/api/v1/statuses/{q_id}")).ok();
+        (v["quote"]["state"] == "accepted").then_some(v)
+    });
+    assert_eq!(approved["quote"]["quoted_status"]["uri"], p_uri.as_str());
+    // B's Note names the authorization, which A serves.
+    let note = b.anon().fetch_ap(&q_uri).ok();
+    assert_eq!(note["quote"], p_uri.as_str(), "{note}");
+    let auth_iri = s(&note["quoteAuthorization"]);
+    assert!(
+        auth_iri.starts_with(&format!("{p_uri}/quote_authorizations/")),
+        "{auth_iri}"
+    );
+    let auth = a.anon().fetch_ap(&auth_iri).ok();
+    assert_eq!(auth["type"], "QuoteAuthorization");
+    assert_eq!(auth["attributedTo"], a.actor("alice").as_str());
+    assert_eq!(auth["interactingObject"], q_uri.as_str());
+    assert_eq!(auth["interactionTarget"], p_uri.as_str());
 
     let q_a = poll("A: bob's quote in alice's home", DELIVERY, || {
         alice.home_status(&q_uri)

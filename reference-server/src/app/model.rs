@@ -48,6 +48,8 @@ pub(in crate::app) mod ns {
     pub const MEDIA: &str = "media";
     /// Linked URL → [`PreviewCard`](crate::app::cards::PreviewCard).
     pub const CARDS: &str = "cards";
+    /// `{status}:{authorization id}` → [`QuoteAuthorizationRecord`](crate::app::quotes::QuoteAuthorizationRecord).
+    pub const QUOTE_AUTHORIZATIONS: &str = "quotes.authorizations";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).

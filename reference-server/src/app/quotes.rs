@@ -17,15 +17,50 @@
 //!   Mastodon's inline fallback (`<p class="quote-inline">RE: <a …>url</a></p>`), and the
 //!   outgoing `Note` carries `quote`, `quoteUri` and `_misskey_quote` (see
 //!   [`App::note_document`]). A quote of a post of this instance is accepted at once; of a
-//!   remote one, it stays pending (the `QuoteRequest` flow is not implemented yet).
+//!   remote one, it is pending until the quoted post's server answers the `QuoteRequest`
+//!   sent to it ([`App::send_quote_request`]); an `Accept` whose `QuoteAuthorization` checks
+//!   out accepts it and sends the note's `Update`.
+//! - Answering: a `QuoteRequest` for a post of this instance is approved when the policy
+//!   above allows the requester, with a `QuoteAuthorization` served at
+//!   `{post IRI}/quote_authorizations/{id}` ([`App::quote_authorization_document`]).
 
+use activitypub_core::engine::{InboxActivity, Recipients};
 use activitypub_core::{AnyObject, Object};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::model::{Account, Status, StatusVisibility};
+use super::model::{ns, Account, Status, StatusVisibility};
 use super::{host_of, App};
 use crate::error::Error;
+
+/// What the id of a `QuoteRequest` this instance sends ends with (after the quoting post's
+/// IRI), so that its `Accept` or `Reject` is told from a follow's.
+pub const QUOTE_REQUEST_SUFFIX: &str = "#quote_request";
+
+/// The JSON-LD terms of the quote activities and objects (FEP-044f).
+fn quote_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        {
+            "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+            "gts": "https://gotosocial.org/ns#",
+            "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+            "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"}
+        }
+    ])
+}
+
+/// A quote of a local post this instance approved (what its `QuoteAuthorization` says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteAuthorizationRecord {
+    /// The quoting post's IRI.
+    pub interacting_object: String,
+    /// Who quotes.
+    pub quoter: String,
+    /// When (ms).
+    pub created_at: u64,
+}
 
 /// Where a quote stands (Mastodon's `Quote#state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +210,12 @@ impl App {
     /// Checks a `quoteAuthorization` of `post_uri` quoting `quoted`: accepted when it is a
     /// `QuoteAuthorization` on the server of, and attributed to, the quoted post's author,
     /// naming both posts; rejected when it cannot be read (as Mastodon); pending otherwise.
-    async fn verify_authorization(&self, iri: &str, post_uri: &str, quoted: &Status) -> QuoteState {
+    pub(crate) async fn verify_authorization(
+        &self,
+        iri: &str,
+        post_uri: &str,
+        quoted: &Status,
+    ) -> QuoteState {
         let Ok(author) = self.account(quoted.account_id).await else {
             return QuoteState::Pending;
         };
@@ -232,6 +272,201 @@ impl App {
             },
             q,
         ))
+    }
+}
+
+impl App {
+    /// Asks the author of the remote post `quoted` to approve `status`'s quote of it.
+    pub(crate) async fn send_quote_request(
+        &self,
+        author: &Account,
+        status: &Status,
+        quoted: &Status,
+    ) -> Result<(), Error> {
+        let quoted_author = self.account(quoted.account_id).await?;
+        let request = json!({
+            "@context": quote_context(),
+            "id": format!("{}{QUOTE_REQUEST_SUFFIX}", status.uri),
+            "type": "QuoteRequest",
+            "actor": author.actor,
+            "object": quoted.uri,
+            "instrument": status.uri,
+        });
+        self.federate(
+            author,
+            &serde_json::to_vec(&request)?,
+            Recipients::new().actor(quoted_author.actor),
+        )
+        .await
+    }
+
+    /// A `QuoteRequest` for a post of this instance: approved (an `Accept` whose `result` is a
+    /// `QuoteAuthorization` served here) when the post may be quoted by the requester, else
+    /// `Reject`ed. Requests for other servers' posts are ignored.
+    pub(super) async fn on_quote_request(
+        &self,
+        a: &InboxActivity,
+        actor: &Account,
+        object_id: Option<String>,
+    ) -> Result<(), Error> {
+        let Some(quoted) = object_id else {
+            return Ok(());
+        };
+        let Some(q) = self.status_by_uri(&quoted).await? else {
+            return Ok(());
+        };
+        if !q.local {
+            return Ok(());
+        }
+        let activity = serde_json::to_value(&a.activity)?;
+        let request_id = activity["id"].as_str().unwrap_or_default().to_owned();
+        let instrument = match &activity["instrument"] {
+            Value::String(s) => s.clone(),
+            Value::Object(m) => m
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        };
+        let author = self.account(q.account_id).await?;
+        let approve = !instrument.is_empty()
+            && host_of(&instrument) == host_of(&actor.actor)
+            && quotable_by(&q, actor.id)
+            && !self.blocks(q.account_id, actor.id).await?;
+        let answer = if approve {
+            let qid = self.inner.ids.next(self.now_ms());
+            let record = QuoteAuthorizationRecord {
+                interacting_object: instrument,
+                quoter: actor.actor.clone(),
+                created_at: self.now_ms(),
+            };
+            self.put(
+                ns::QUOTE_AUTHORIZATIONS,
+                &format!("{}:{qid}", q.id),
+                &record,
+            )
+            .await?;
+            let iri = format!("{}/quote_authorizations/{qid}", q.uri);
+            json!({
+                "@context": quote_context(),
+                "id": format!("{iri}#accept"),
+                "type": "Accept",
+                "actor": author.actor,
+                "object": request_id,
+                "result": iri,
+            })
+        } else {
+            json!({
+                "@context": quote_context(),
+                "id": format!("{}#reject/{}", q.uri, self.inner.ids.next(self.now_ms())),
+                "type": "Reject",
+                "actor": author.actor,
+                "object": request_id,
+            })
+        };
+        self.federate(
+            &author,
+            &serde_json::to_vec(&answer)?,
+            Recipients::new().actor(actor.actor.clone()),
+        )
+        .await
+    }
+
+    /// The `Accept` or `Reject` of a `QuoteRequest` a local post sent: an approval is checked
+    /// (the `QuoteAuthorization` in `result` is fetched and must name both posts) and kept,
+    /// and the post's `Update` carries it; a refusal marks the quote rejected.
+    pub(super) async fn on_quote_answer(
+        &self,
+        a: &InboxActivity,
+        actor: &Account,
+        request: &str,
+        accepted: bool,
+    ) -> Result<(), Error> {
+        let uri = request.trim_end_matches(QUOTE_REQUEST_SUFFIX);
+        let Some(mut s) = self.status_by_uri(uri).await? else {
+            return Ok(());
+        };
+        let Some(mut q) = s.quote.clone().filter(|_| s.local) else {
+            return Ok(());
+        };
+        let Some(quoted) = q.status_id else {
+            return Ok(());
+        };
+        let quoted = self.status(quoted).await?;
+        if quoted.account_id != actor.id || q.state != QuoteState::Pending {
+            return Ok(());
+        }
+        if accepted {
+            let activity = serde_json::to_value(&a.activity)?;
+            let Some(result) = (match &activity["result"] {
+                Value::String(r) => Some(r.clone()),
+                Value::Object(m) => m.get("id").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            }) else {
+                return Ok(());
+            };
+            if self.verify_authorization(&result, &s.uri, &quoted).await != QuoteState::Accepted {
+                return Ok(());
+            }
+            q.state = QuoteState::Accepted;
+            q.authorization = Some(result);
+        } else {
+            q.state = QuoteState::Rejected;
+        }
+        s.quote = Some(q);
+        self.save_status(&s).await?;
+        self.announce_edit(&s).await?;
+        if s.quote
+            .as_ref()
+            .is_some_and(|q| q.state == QuoteState::Accepted)
+        {
+            let author = self.account(s.account_id).await?;
+            let note = self.note_document(&s).await?;
+            self.store_local_document(&s.uri, &serde_json::to_value(&note)?)
+                .await?;
+            let update = activitypub_core::builder::update(
+                &super::activitypub::oid(&format!("{}#updates/quote", s.uri))?,
+                &super::activitypub::oid(&author.actor)?,
+                AnyObject::Object(note),
+            );
+            self.federate(
+                &author,
+                &serde_json::to_vec(&update)?,
+                self.audience_of(&s).await?,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The `QuoteAuthorization` `qid` given for a quote of local status `id` of `account`.
+    pub async fn quote_authorization_document(
+        &self,
+        account: &Account,
+        id: u64,
+        qid: u64,
+    ) -> Result<Option<Value>, Error> {
+        let Some(r) = self
+            .get::<QuoteAuthorizationRecord>(ns::QUOTE_AUTHORIZATIONS, &format!("{id}:{qid}"))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let s = match self.status(id).await {
+            Ok(s) if s.local && s.account_id == account.id => s,
+            Ok(_) => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(json!({
+            "@context": quote_context(),
+            "id": format!("{}/quote_authorizations/{qid}", s.uri),
+            "type": "QuoteAuthorization",
+            "attributedTo": account.actor,
+            "interactingObject": r.interacting_object,
+            "interactionTarget": s.uri,
+        })))
     }
 }
 

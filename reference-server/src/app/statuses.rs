@@ -317,6 +317,11 @@ impl App {
         )
         .await?;
         self.schedule_card(&status);
+        if let Some((q, quoted)) = &quote {
+            if q.state == super::quotes::QuoteState::Pending && !quoted.local {
+                self.send_quote_request(&author, &status, quoted).await?;
+            }
+        }
         Ok(status)
     }
 
