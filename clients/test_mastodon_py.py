@@ -166,6 +166,20 @@ class Collector(StreamListener):
         self.event.set()
 
 
+def quote_posts(api):
+    """Mastodon 4.5 quotes: `quoted_status_id`, the `quote` and `quote_approval` entities."""
+    step("quote posts")
+    orig = api.status_post("Worth quoting")
+    assert orig.quote is None, orig.quote
+    assert list(orig.quote_approval.automatic) == ["public"], orig.quote_approval
+    q = api.status_post("Quoting it", quoted_status_id=orig.id)
+    assert q.quote.state == "accepted", q.quote
+    assert q.quote.quoted_status.id == orig.id, q.quote
+    assert "quote-inline" in q.content, q.content
+    again = api.status(q.id)
+    assert again.quote.quoted_status.content == orig.content, again.quote
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", required=True)
@@ -378,6 +392,7 @@ def main():
     finally:
         handle.close()
 
+    quote_posts(api)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0
