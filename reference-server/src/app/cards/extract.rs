@@ -390,6 +390,40 @@ mod tests {
     }
 
     #[test]
+    fn truncated_and_random_input_never_panics() {
+        let page = "<html lang=en><head><title>T &amp; &#x263a; &#99999999; &bogus;</title>\
+            <meta property=\"og:title og:description\" content=\"x\"><meta charset=\"koi8-r\">\
+            <link rel=\"alternate canonical\" type=\"application/json+oembed\" href=\"/o\">\
+            </head><body><p class=\"quote-inline\"><a href=\"https://a.test/\">a</a></p>\
+            <a href=\"https://b.test/x\" rel=\"tag\">b</a><a href=\"http://[::1\">c</a></body>";
+        for end in 0..=page.len() {
+            let bytes = &page.as_bytes()[..end];
+            let _ = page_details(bytes, Some("utf-8"));
+            let _ = page_details(bytes, Some("no-such-charset"));
+            let _ = oembed(bytes);
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let _ = first_link(text, &[], "wool.test");
+                let _ = collapse(text);
+            }
+        }
+        // Pseudo-random bytes (a fixed linear congruential sequence).
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in [1usize, 7, 64, 513, 4096] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    (x >> 56) as u8
+                })
+                .collect();
+            let _ = page_details(&bytes, None);
+            let _ = oembed(&bytes);
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = first_link(&text, &[], "wool.test");
+            let _ = collapse(&text);
+        }
+    }
+
+    #[test]
     fn oembed_answers_are_checked() {
         let v = oembed(br#"{"version":"1.0","type":"video","title":"T","html":"<iframe src=\"https://v.test/e/1\" width=\"480\"></iframe><script>x</script>","width":480,"height":"270"}"#).unwrap();
         assert_eq!(v.kind, "video");
