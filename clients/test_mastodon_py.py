@@ -307,6 +307,18 @@ def check_polls(api, bob):
     )
     assert [o.votes_count for o in counted.options] == [1, 0, 1], counted
     assert counted.voters_count == 1, counted
+def quote_posts(api):
+    """Mastodon 4.5 quotes: `quoted_status_id`, the `quote` and `quote_approval` entities."""
+    step("quote posts")
+    orig = api.status_post("Worth quoting")
+    assert orig.quote is None, orig.quote
+    assert list(orig.quote_approval.automatic) == ["public"], orig.quote_approval
+    q = api.status_post("Quoting it", quoted_status_id=orig.id)
+    assert q.quote.state == "accepted", q.quote
+    assert q.quote.quoted_status.id == orig.id, q.quote
+    assert "quote-inline" in q.content, q.content
+    again = api.status(q.id)
+    assert again.quote.quoted_status.content == orig.content, again.quote
 
 
 def main():
@@ -527,6 +539,7 @@ def main():
 
     saving(api, bob)
 
+    quote_posts(api)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0

@@ -365,6 +365,9 @@ const control = {
       url: noteId,
       summary: body.summary ?? null,
       sensitive: body.summary ? true : null,
+      // A quote post (FEP-044f `quote`, with Misskey's `quoteUrl`).
+      quote: body.quote ? new URL(body.quote) : null,
+      quoteUrl: body.quote ? new URL(body.quote) : null,
     });
     notes.set(noteId.href, note);
     const create = new Create({

@@ -128,6 +128,8 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         conversation: None,
         media_ids: Vec::new(),
         poll: None,
+        card_url: None,
+        quote: None,
     }
 }
 
@@ -166,7 +168,8 @@ fn remote_media(id: u64, author: &Account) -> MediaAttachment {
 /// one by bob, a remote status with a mention and two attachments, a remote boost of alice's
 /// status, and either
 /// the reader's boost of alice's status or the reader's own status (some pinned, favourited
-/// by alice and boosted by bob). 45 remote accounts follow the reader.
+/// by alice and boosted by bob), and a remote status with a preview card quoting alice's
+/// status. 45 remote accounts follow the reader.
 struct Fixture {
     app: App,
     store: Arc<CountingStore<MemoryStore>>,
@@ -254,7 +257,45 @@ async fn fixture() -> Fixture {
                 .unwrap();
             with_media.media_ids.push(m.id);
         }
+        // A remote status with a preview card that quotes alice's status.
+        let mut with_card = remote_status(ids.next(), origin, Vec::new(), None);
+        let url = format!("https://news.example/{k}");
+        let card = reference_server::app::cards::PreviewCard {
+            url: url.clone(),
+            title: format!("News {k}"),
+            description: "A page".into(),
+            language: None,
+            kind: reference_server::app::cards::CardKind::Link,
+            author_name: String::new(),
+            author_url: String::new(),
+            provider_name: "News".into(),
+            provider_url: String::new(),
+            html: String::new(),
+            width: 0,
+            height: 0,
+            image_remote_url: Some(format!("{url}.png")),
+            image: None,
+            image_description: String::new(),
+            embed_url: String::new(),
+            blurhash: None,
+            published_at: None,
+            author_account_id: None,
+            fetched_at: 1_700_000_000_000,
+        };
+        store
+            .kv_put_json("cards", url.as_bytes(), &card)
+            .await
+            .unwrap();
+        with_card.card_url = Some(url);
+        with_card.quote = Some(reference_server::app::quotes::Quote {
+            uri: a["uri"].as_str().unwrap().to_owned(),
+            status_id: Some(original),
+            state: reference_server::app::quotes::QuoteState::Accepted,
+            authorization: None,
+        });
         let bulk = Bulk::new()
+            .received_status(&with_card, &[reader.id])
+            .unwrap()
             .received_status(&with_media, &[reader.id])
             .unwrap()
             .received_status(
@@ -379,6 +420,10 @@ async fn a_page_costs_the_same_store_calls_for_20_and_40_entries() {
     assert!(list.iter().any(|s| s["favourited"] == true));
     assert!(list.iter().any(|s| s["reblogged"] == true));
     assert!(list.iter().any(|s| s["pinned"] == true));
+    assert!(list.iter().any(|s| s["card"]["title"].is_string()));
+    assert!(list.iter().any(
+        |s| s["quote"]["state"] == "accepted" && s["quote"]["quoted_status"]["id"].is_string()
+    ));
     assert!(list.iter().any(|s| s["pinned"] == false));
     assert!(list.iter().any(|s| plain(s)["favourites_count"] == 1));
     assert!(list.iter().any(|s| !plain(s)["application"].is_null()));

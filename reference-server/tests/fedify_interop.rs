@@ -673,3 +673,51 @@ fn fedify_receives_a_question_and_votes_on_it() {
     let public = alice.timeline("/api/v1/timelines/public");
     assert_eq!(public.len(), 1, "{public:?}");
 }
+
+/// A Fedify post quoting a Woolly post (Fedify's `quote` and `quoteUrl`) arrives intact: bob's
+/// home shows it with Mastodon 4.5's `quote`, accepted (the quoted post is this instance's
+/// public post) and holding the quoted status.
+#[test]
+fn a_fedify_quote_arrives_intact() {
+    let (servers, tokens) = cluster(&[("A", "127.0.0.2", &[("alice", false), ("bob", false)])]);
+    let a = &servers[0];
+    let alice = a.api(&tokens[0][0]);
+    let bob = a.api(&tokens[0][1]);
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+    let r = bob
+        .get_q(
+            "/api/v2/search",
+            &[("q", &f.actor()), ("resolve", "true"), ("type", "accounts")],
+        )
+        .ok();
+    let id = s(&r["accounts"][0]["id"]);
+    bob.post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
+        .ok();
+    poll("bob follows F1", DELIVERY, || {
+        (bob.relationship(&id)["following"] == true).then_some(())
+    });
+    let original = alice.post_status("Quote me, Fedify", json!({}));
+    let o_uri = s(&original["uri"]);
+    let n = f.control(
+        "post",
+        json!({
+            "content": format!("<p>Quoting alice</p><p class=\"quote-inline\">RE: <a href=\"{o_uri}\">{o_uri}</a></p>"),
+            "visibility": "public",
+            "quote": o_uri,
+        }),
+    );
+    let note_uri = s(&n["id"]);
+    let st = poll("F1's quote in bob's home", DELIVERY, || {
+        bob.home_status(&note_uri)
+    });
+    assert_eq!(st["quote"]["state"], "accepted", "{st}");
+    let quoted = &st["quote"]["quoted_status"];
+    assert_eq!(quoted["id"], original["id"]);
+    assert_eq!(quoted["uri"], o_uri.as_str());
+    assert_eq!(quoted["content"], original["content"]);
+    assert!(
+        s(&st["content"]).contains("<p class=\"quote-inline\">RE: "),
+        "{}",
+        st["content"]
+    );
+}

@@ -96,6 +96,11 @@ fn only_mastodons_classes_and_translate_no_are_kept() {
         sanitize("<span class=\"btn\">x</span><p class=\"mention\">y</p>"),
         "<span>x</span><p>y</p>"
     );
+    // A quote's fallback paragraph keeps its class (Mastodon 4.4+), and only that one.
+    assert_eq!(
+        sanitize("<p class=\"quote-inline mention\">RE: x</p>"),
+        "<p class=\"quote-inline\">RE: x</p>"
+    );
 }
 
 #[test]

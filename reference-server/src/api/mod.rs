@@ -378,10 +378,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::StatusRebloggedBy) => statuses::who(ctx, id, false).await,
         (&M::GET, A::StatusHistory) => statuses::history(ctx, id).await,
         (&M::GET, A::StatusSource) => statuses::source(ctx, id).await,
-        (&M::GET, A::StatusCard) => {
-            statuses::get(ctx, id).await?;
-            ok(json!({}))
-        }
+        (&M::GET, A::StatusCard) => statuses::card(ctx, id).await,
         (&M::POST, A::StatusAction) => statuses::action(ctx, id, path.param("action")).await,
         // Timelines.
         (&M::GET, A::TimelineHome) => timelines::home(ctx).await,

@@ -143,6 +143,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         Some(s) => Some(path_id(&s)?),
         None => None,
     };
+    let quoted_status_id = match p.nonempty("quoted_status_id") {
+        Some(s) => Some(path_id(&s)?),
+        None => None,
+    };
     let idempotency_key = ctx
         .req
         .headers()
@@ -160,6 +164,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         idempotency_key,
         media_ids,
         poll,
+        quoted_status_id,
     };
     // A time in the past posts now, as on Mastodon; a future one schedules.
     if let Some(at) = scheduled_at.filter(|at| *at > ctx.app.now().as_unix_millis()) {
@@ -207,6 +212,23 @@ pub(crate) async fn get(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let viewer = ctx.viewer("read:statuses")?;
     let s = visible(ctx.app, id, viewer).await?;
     ok(entities::status(ctx.app, &s, viewer).await?)
+}
+
+/// `GET /api/v1/statuses/:id/card` (deprecated by Mastodon, still answered): the status's
+/// preview card, or `{}` when it has none.
+pub(crate) async fn card(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let viewer = ctx.viewer("read:statuses")?;
+    let s = visible(ctx.app, id, viewer).await?;
+    let l = ctx
+        .app
+        .load_statuses(std::slice::from_ref(&s), viewer)
+        .await?;
+    match s.card_url.as_deref().and_then(|u| l.card(u)) {
+        Some(c) => ok(entities::to_json(&entities::PreviewCard::new(
+            ctx.app, c, &l,
+        ))?),
+        None => ok(json!({})),
+    }
 }
 
 /// `DELETE /api/v1/statuses/:id`: the deleted status, with its `text` (for redrafting).

@@ -116,6 +116,18 @@ impl App {
             }
         }
         let mut note = b.build();
+        if let Some(q) = &status.quote {
+            // FEP-044f's `quote`, with the older spellings Misskey and Fedibird read.
+            note.quote = Some(q.uri.clone());
+            note.quote_uri = Some(q.uri.clone());
+            note.misskey_quote = Some(q.uri.clone());
+            if let Some(auth) = &q.authorization {
+                note.extra.insert(
+                    "quoteAuthorization".into(),
+                    serde_json::Value::String(auth.clone()),
+                );
+            }
+        }
         if let Some(at) = status.edited_at {
             note.updated = Some(XsdDateTime::new_unchecked(rfc3339(at)));
         }

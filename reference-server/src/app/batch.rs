@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::cards::PreviewCard;
 use super::model::{
     bookmark_key, coll, ns, pair, thread_mute_key, Account, MediaAttachment, Notification, Status,
     StatusApplication,
@@ -73,6 +74,7 @@ pub struct Loaded {
     media: HashMap<u64, MediaAttachment>,
     polls: HashMap<u64, PollTally>,
     own_votes: HashMap<u64, Vec<usize>>,
+    cards: HashMap<String, PreviewCard>,
 }
 
 impl Loaded {
@@ -120,6 +122,10 @@ impl Loaded {
     /// The options the viewer chose in a loaded status's poll (`None`: no vote).
     pub fn own_votes(&self, status_id: u64) -> Option<&[usize]> {
         self.own_votes.get(&status_id).map(Vec::as_slice)
+    }
+    /// The preview card of a loaded status (by its `card_url`).
+    pub fn card(&self, url: &str) -> Option<&PreviewCard> {
+        self.cards.get(url)
     }
 }
 
@@ -276,10 +282,19 @@ impl App {
             .filter_map(|id| l.statuses.get(id)?.reblog_of_id)
             .collect();
         self.load_statuses_into(l, &boosted).await?;
+        // The statuses they quote (one call, only when some quote one).
+        let quoted: Vec<u64> = plan
+            .statuses
+            .iter()
+            .chain(&boosted)
+            .filter_map(|id| l.statuses.get(id)?.quote.as_ref()?.status_id)
+            .collect();
+        self.load_statuses_into(l, &quoted).await?;
         let shown_statuses: Vec<u64> = plan
             .statuses
             .iter()
             .chain(&boosted)
+            .chain(&quoted)
             .filter(|id| l.statuses.contains_key(id))
             .copied()
             .collect::<BTreeSet<_>>()
@@ -289,6 +304,25 @@ impl App {
             if let Some(s) = l.statuses.get(id) {
                 plan.shown_accounts.insert(s.account_id);
                 plan.named_accounts.extend(&s.mentions);
+            }
+        }
+        // Their preview cards (one call, only when some has one), whose attributed authors
+        // are shown too.
+        let card_urls: Vec<String> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id)?.card_url.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for card in self
+            .cards_by_url(&card_urls)
+            .await?
+            .into_iter()
+            .zip(&card_urls)
+        {
+            if let (Some(c), url) = card {
+                plan.shown_accounts.extend(c.author_account_id);
+                l.cards.insert(url.clone(), c);
             }
         }
         // Every account the entities show or name, read at once.

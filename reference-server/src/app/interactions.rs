@@ -184,6 +184,8 @@ impl App {
             conversation: None,
             media_ids: Vec::new(),
             poll: None,
+            card_url: None,
+            quote: None,
         };
         self.save_status(&reblog).await?;
         let batch = WriteBatch::new()

@@ -15,8 +15,11 @@
 //! - [`polls`]: polls, votes (local and from other servers), result updates and closing.
 //! - [`media`]: uploads, their processing and files, attachments, avatars and headers, the
 //!   cleanup of unattached uploads.
+//! - [`cards`]: link preview cards, made in the background from the linked pages and
+//!   cached per URL.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
 //!   (attachments, avatars, headers) with its retention.
+//! - [`quotes`]: quote posts (Mastodon 4.5, FEP-044f), incoming and local.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
@@ -45,6 +48,7 @@ pub mod batch;
 pub mod bookmarks;
 pub mod bulk;
 pub mod conversations;
+pub mod cards;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;
@@ -57,6 +61,7 @@ pub mod notification_requests;
 pub mod notifications;
 pub mod pins;
 pub mod polls;
+pub mod quotes;
 pub mod rebase;
 pub mod relationships;
 pub mod remote_media;

@@ -82,6 +82,10 @@ pub(in crate::app) mod ns {
     /// Status id → `1` once the closing job of a remote poll (for its local voters) is
     /// queued.
     pub const POLL_CLOSE_QUEUED: &str = "polls.close_queued";
+    /// Linked URL → [`PreviewCard`](crate::app::cards::PreviewCard).
+    pub const CARDS: &str = "cards";
+    /// `{status}:{authorization id}` → [`QuoteAuthorizationRecord`](crate::app::quotes::QuoteAuthorizationRecord).
+    pub const QUOTE_AUTHORIZATIONS: &str = "quotes.authorizations";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -201,7 +205,8 @@ pub(in crate::app) mod coll {
     pub fn poll_voters(status: u64) -> String {
         format!("poll_voters:{status}")
     }
-    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`), keyed by
+    /// Cached remote files (`media:{id}`, `avatar:{account}`, `header:{account}`,
+    /// `card:{url}`), keyed by
     /// the time they were cached: what the cache cleanup sweeps.
     pub const CACHED_MEDIA: &str = "media:cached";
 }
@@ -535,7 +540,15 @@ pub struct Status {
     /// Its poll, if it has one (the poll's id is the status's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<Poll>,
+    /// The linked URL whose preview card it shows (the key of its
+    /// [`PreviewCard`](crate::app::cards::PreviewCard)), once the card is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_url: Option<String>,
+    /// The post it quotes, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<crate::app::quotes::Quote>,
 }
+
 
 /// A poll, kept in its status's record. A local poll's votes are counted in the store's
 /// collections (one per option, one of voters: a voter counts once per option whatever is

@@ -79,6 +79,8 @@ enum Cached {
     Media(u64),
     /// A remote account's avatar or header.
     Profile(u64, ProfileSlot),
+    /// The image of the preview card of a URL.
+    Card(String),
 }
 
 impl Cached {
@@ -87,10 +89,14 @@ impl Cached {
             Cached::Media(id) => format!("media:{id}"),
             Cached::Profile(id, ProfileSlot::Avatar) => format!("avatar:{id}"),
             Cached::Profile(id, ProfileSlot::Header) => format!("header:{id}"),
+            Cached::Card(url) => format!("card:{url}"),
         }
     }
     fn parse(member: &str) -> Option<Cached> {
         let (what, id) = member.split_once(':')?;
+        if what == "card" {
+            return Some(Cached::Card(id.to_owned()));
+        }
         let id = id.parse().ok()?;
         Some(match what {
             "media" => Cached::Media(id),
@@ -102,9 +108,11 @@ impl Cached {
 }
 
 /// A fetched remote file.
-struct Fetched {
-    bytes: Bytes,
-    sniffed: crate::media::MediaType,
+pub(in crate::app) struct Fetched {
+    /// Its bytes.
+    pub(in crate::app) bytes: Bytes,
+    /// What they are.
+    pub(in crate::app) sniffed: crate::media::MediaType,
 }
 
 impl App {
@@ -377,11 +385,74 @@ impl App {
     /// Fetches a remote file through the engine's transport (its address policy), unsigned,
     /// following at most [`MAX_REDIRECTS`] redirects, within `limit` bytes; checks the status,
     /// the declared type and the bytes.
-    async fn fetch_remote_file(&self, url: &str, limit: u64) -> Result<Fetched, Error> {
+    pub(in crate::app) async fn fetch_remote_file(
+        &self,
+        url: &str,
+        limit: u64,
+    ) -> Result<Fetched, Error> {
         let refuse = |why: String| Error::Unprocessable(format!("remote media {url}: {why}"));
+        let (_, response) = self
+            .fetch_unsigned(url, "image/*, video/*, audio/*", limit, FETCH_TIMEOUT)
+            .await?;
+        let status = response.status();
+        if status != http::StatusCode::OK {
+            return Err(refuse(format!("answered {status}")));
+        }
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let top = declared.split('/').next().unwrap_or("");
+        if !matches!(top, "image" | "video" | "audio") || declared.contains("svg") {
+            return Err(refuse(format!(
+                "type {declared:?} is not image, video or audio"
+            )));
+        }
+        let bytes = response.into_body();
+        if bytes.len() as u64 > limit {
+            return Err(Error::MediaTooLarge { limit });
+        }
+        let sniffed = crate::media::sniff(&bytes)?;
+        let family = if sniffed.is_image() {
+            "image"
+        } else if sniffed.is_audio() {
+            "audio"
+        } else {
+            "video"
+        };
+        // Audio in a video container (Ogg, WebM) is declared either way.
+        let consistent = family == top || (family != "image" && top != "image");
+        if !sniffed.is_supported() || !consistent {
+            return Err(refuse(format!(
+                "declared {declared:?}, its bytes are {}",
+                sniffed.mime()
+            )));
+        }
+        Ok(Fetched { bytes, sniffed })
+    }
+
+    /// A `GET` of `url` through the engine's transport (so through its connect-time address
+    /// policy), unsigned, without cookies, accepting `accept`, following at most
+    /// [`MAX_REDIRECTS`] redirects itself (each hop checked again), within `limit` bytes and
+    /// `timeout` per hop. Returns the final URL and its answer, whatever its status (other
+    /// than a redirect).
+    pub(in crate::app) async fn fetch_unsigned(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: u64,
+        timeout: Duration,
+    ) -> Result<(url::Url, http::Response<Bytes>), Error> {
+        let refuse = |why: String| Error::Unprocessable(format!("fetching {url}: {why}"));
         let mut current = url::Url::parse(url).map_err(|e| refuse(e.to_string()))?;
         let options = activitypub_core::engine::SendOptions::new(
-            FETCH_TIMEOUT,
+            timeout,
             usize::try_from(limit).unwrap_or(usize::MAX),
         );
         for _ in 0..=MAX_REDIRECTS {
@@ -393,7 +464,7 @@ impl App {
                     http::header::USER_AGENT,
                     self.engine().config().user_agent.as_str(),
                 )
-                .header(http::header::ACCEPT, "image/*, video/*, audio/*")
+                .header(http::header::ACCEPT, accept)
                 .body(Bytes::new())
                 .map_err(|e| refuse(e.to_string()))?;
             let response = self.engine().transport().send(request, &options).await?;
@@ -408,52 +479,13 @@ impl App {
                 current = next;
                 continue;
             }
-            if status != http::StatusCode::OK {
-                return Err(refuse(format!("answered {status}")));
-            }
-            let declared = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            let top = declared.split('/').next().unwrap_or("");
-            if !matches!(top, "image" | "video" | "audio") || declared.contains("svg") {
-                return Err(refuse(format!(
-                    "type {declared:?} is not image, video or audio"
-                )));
-            }
-            let bytes = response.into_body();
-            if bytes.len() as u64 > limit {
-                return Err(Error::MediaTooLarge { limit });
-            }
-            let sniffed = crate::media::sniff(&bytes)?;
-            let family = if sniffed.is_image() {
-                "image"
-            } else if sniffed.is_audio() {
-                "audio"
-            } else {
-                "video"
-            };
-            // Audio in a video container (Ogg, WebM) is declared either way.
-            let consistent = family == top || (family != "image" && top != "image");
-            if !sniffed.is_supported() || !consistent {
-                return Err(refuse(format!(
-                    "declared {declared:?}, its bytes are {}",
-                    sniffed.mime()
-                )));
-            }
-            return Ok(Fetched { bytes, sniffed });
+            return Ok((current, response));
         }
         Err(refuse(format!("more than {MAX_REDIRECTS} redirects")))
     }
 
     /// Processes fetched bytes on the pool (through a temporary file in the work directory).
-    async fn process_bytes(
+    pub(in crate::app) async fn process_bytes(
         &self,
         bytes: &[u8],
         purpose: Purpose,
@@ -483,7 +515,8 @@ impl App {
         })
     }
 
-    async fn delete_keys(&self, keys: Vec<String>) {
+    /// Deletes files of the media store (a failure is logged).
+    pub(in crate::app) async fn delete_keys(&self, keys: Vec<String>) {
         for key in keys {
             let key = key.as_str();
             if let Ok(k) = MediaKey::new(key) {
@@ -557,6 +590,7 @@ impl App {
                             }
                         }
                     }
+                    Some(Cached::Card(url)) => self.uncache_card_image(&url).await?,
                     None => {}
                 }
                 self.store()
@@ -565,6 +599,11 @@ impl App {
                 cleared += 1;
             }
         }
+    }
+
+    /// The member of the cache list that names the cached image of the card of `url`.
+    pub(in crate::app) fn card_cache_member(url: &str) -> String {
+        Cached::Card(url.to_owned()).member()
     }
 
     /// The write of an account record (without its indexes, which do not change here).

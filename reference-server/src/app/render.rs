@@ -327,18 +327,23 @@ pub const LINK_REL: &str = "nofollow noopener noreferrer";
 const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
 
 /// Whether Mastodon keeps a class: microformats (`h-*`, `p-*`, `u-*`, `dt-*`, `e-*`) and
-/// `mention`, `hashtag`, `ellipsis`, `invisible`.
+/// `mention`, `hashtag`, `ellipsis`, `invisible`, and `quote-inline` (Mastodon 4.4+: a quote's
+/// `RE:` fallback, which clients hide when they show the quote; the one class kept on `p`).
 fn allowed_class(class: &str) -> bool {
     ["h-", "p-", "u-", "dt-", "e-"]
         .iter()
         .any(|p| class.starts_with(p))
-        || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible")
+        || matches!(
+            class,
+            "mention" | "hashtag" | "ellipsis" | "invisible" | "quote-inline"
+        )
 }
 
 /// Filters the values of the attributes the sanitizer lets through: only Mastodon's classes;
-/// `translate` only as `no` (what Mastodon keeps, for the names in mentions).
+/// `translate` only as `no` (what Mastodon keeps, for the names in mentions); on a `p` only
+/// `quote-inline`.
 fn filter_attribute<'u>(
-    _element: &str,
+    element: &str,
     attribute: &str,
     value: &'u str,
 ) -> Option<std::borrow::Cow<'u, str>> {
@@ -346,7 +351,13 @@ fn filter_attribute<'u>(
         "class" => {
             let kept: Vec<&str> = value
                 .split(['\t', '\n', '\x0c', '\r', ' '])
-                .filter(|c| allowed_class(c))
+                .filter(|c| {
+                    if element == "p" {
+                        *c == "quote-inline"
+                    } else {
+                        allowed_class(c)
+                    }
+                })
                 .collect();
             (!kept.is_empty()).then(|| kept.join(" ").into())
         }
@@ -362,6 +373,8 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         let tag_attributes = [
             ("a", ["href", "class", "translate"].as_slice()),
             ("span", &["class", "translate"]),
+            // A quote's fallback paragraph (`<p class="quote-inline">`, Mastodon 4.4+).
+            ("p", &["class"]),
             ("ol", &["start", "reversed"]),
             ("li", &["value"]),
         ]

@@ -272,6 +272,7 @@ impl App {
                 idempotency_key: Some(format!("scheduled-{}", s.id)),
                 media_ids: s.params.media_ids.clone(),
                 poll: None,
+                quoted_status_id: None,
             };
             match self.post_status(s.account_id, new).await {
                 Ok(status) => {

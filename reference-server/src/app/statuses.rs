@@ -39,6 +39,8 @@ pub struct NewStatus {
     pub media_ids: Vec<u64>,
     /// A poll (not with media).
     pub poll: Option<super::polls::NewPoll>,
+    /// The status it quotes.
+    pub quoted_status_id: Option<u64>,
 }
 
 /// Whether `viewer` may see `status`, given whether its author blocks the viewer and whether
@@ -250,7 +252,14 @@ impl App {
                 })
                 .map(|a| a.url.clone())
         };
-        let content = render::render(&new.text, by_name, |t| self.tag_url(t));
+        let mut content = render::render(&new.text, by_name, |t| self.tag_url(t));
+        let quote = match new.quoted_status_id {
+            Some(q) => Some(self.local_quote(account_id, q).await?),
+            None => None,
+        };
+        if let Some((_, quoted)) = &quote {
+            content.push_str(&super::quotes::inline_fallback(&quoted.url));
+        }
         let tags = render::hashtags(&new.text);
         let now = self.now_ms();
         let id = self.inner.ids.next(now);
@@ -293,6 +302,8 @@ impl App {
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
             media_ids: media.iter().map(|m| m.id).collect(),
             poll,
+            card_url: None,
+            quote: quote.as_ref().map(|(q, _)| q.clone()),
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -318,6 +329,12 @@ impl App {
             self.audience_of(&status).await?,
         )
         .await?;
+        self.schedule_card(&status);
+        if let Some((q, quoted)) = &quote {
+            if q.state == super::quotes::QuoteState::Pending && !quoted.local {
+                self.send_quote_request(&author, &status, quoted).await?;
+            }
+        }
         Ok(status)
     }
 
@@ -531,6 +548,17 @@ impl App {
             },
             |t| self.tag_url(t),
         );
+        if let Some(q) = &s.quote {
+            let url = match q.status_id {
+                Some(id) => self
+                    .status(id)
+                    .await
+                    .map(|qs| qs.url)
+                    .unwrap_or(q.uri.clone()),
+                None => q.uri.clone(),
+            };
+            s.content.push_str(&super::quotes::inline_fallback(&url));
+        }
         s.text = Some(text.to_owned());
         if let Some(cw) = spoiler_text {
             s.spoiler_text = cw;
@@ -554,7 +582,12 @@ impl App {
             let m = self.media_attachment(id).await?;
             self.describe_media(m, description, focus).await?;
         }
+        // A new text may link elsewhere: its card is looked for again.
+        if s.edits.last().is_some_and(|e| e.content != s.content) || !s.media_ids.is_empty() {
+            s.card_url = None;
+        }
         self.save_status(&s).await?;
+        self.schedule_card(&s);
         self.announce_edit(&s).await?;
         let note = self.note_document(&s).await?;
         self.store_local_document(&s.uri, &serde_json::to_value(&note)?)

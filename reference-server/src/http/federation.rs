@@ -553,6 +553,31 @@ impl<'a> Federation<'a> {
         }
     }
 
+    /// A `QuoteAuthorization` this instance gave for a quote of one of its posts (public, as
+    /// Mastodon serves them); 404 when there is none.
+    pub(crate) async fn quote_authorization(
+        &self,
+        name: &str,
+        id: &str,
+        qid: &str,
+    ) -> Response<Bytes> {
+        let Some(account) = self.local(name).await else {
+            return not_found();
+        };
+        let (Ok(id), Ok(qid)) = (id.parse::<u64>(), qid.parse::<u64>()) else {
+            return not_found();
+        };
+        match self
+            .app
+            .quote_authorization_document(&account, id, qid)
+            .await
+        {
+            Ok(Some(doc)) => ap(StatusCode::OK, &doc),
+            Ok(None) => not_found(),
+            Err(e) => internal(&e),
+        }
+    }
+
     async fn gone_or_missing(&self, account: &Account, id: u64) -> Response<Bytes> {
         let iri = self.app.status_iri(&account.username, id);
         match self.app.store().tombstone(&iri).await {

@@ -258,6 +258,9 @@ async fn site(app: &App, request: Request<Bytes>, site: Site, m: &Matched) -> Re
             }
             (Site::UserStatus | Site::AtUserStatus, true, _) => pages::status(app, name, id).await,
             (Site::UserStatusActivity, true, _) => f.status(&request, name, id, true).await,
+            (Site::QuoteAuthorization, true, _) => {
+                f.quote_authorization(name, id, m.param("qid")).await
+            }
             (Site::Tag, true, _) => pages::tag(app, m.param("tag")).await,
             (Site::Media, true, _) => media::serve(app, &request, m.param("key")).await,
             (Site::MissingAvatar, true, _) => media::missing(&request, true),

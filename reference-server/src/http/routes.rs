@@ -52,6 +52,8 @@ pub(crate) enum Site {
     UserStatus,
     /// `/users/{name}/statuses/{id}/activity`.
     UserStatusActivity,
+    /// `/users/{name}/statuses/{id}/quote_authorizations/{qid}`: a `QuoteAuthorization`.
+    QuoteAuthorization,
     /// `/@{name}`: profile page or actor.
     AtUser,
     /// `/@{name}/{id}`: status page or status.
@@ -223,6 +225,10 @@ const TABLE: &[(&str, Route)] = {
         (
             "/users/{name}/statuses/{id}/activity",
             S(Site::UserStatusActivity),
+        ),
+        (
+            "/users/{name}/statuses/{id}/quote_authorizations/{qid}",
+            S(Site::QuoteAuthorization),
         ),
         ("/@{name}", S(Site::AtUser)),
         ("/@{name}/{id}", S(Site::AtUserStatus)),

@@ -193,6 +193,8 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             conversation: Some(format!("{uri}#conversation")),
             media_ids: Vec::new(),
             poll: None,
+            card_url: None,
+            quote: None,
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;

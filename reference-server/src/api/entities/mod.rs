@@ -1,8 +1,8 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`poll`], [`notification_group`] (grouped
-//! notifications, requests, policies), [`relationship`], [`list`], [`conversation`],
-//! [`scheduled_status`].
+//! `StatusEdit`), [`card`] (`PreviewCard`), [`media_attachment`], [`notification`], [`poll`],
+//! [`notification_group`] (grouped notifications, requests, policies), [`relationship`],
+//! [`list`], [`conversation`], [`scheduled_status`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -13,6 +13,7 @@
 pub(crate) mod account;
 pub(crate) mod conversation;
 pub(crate) mod list;
+pub(crate) mod card;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod notification_group;
@@ -24,6 +25,7 @@ pub(crate) mod status;
 pub(crate) use account::{Account, CredentialAccount};
 pub(crate) use conversation::Conversation;
 pub(crate) use list::List;
+pub(crate) use card::PreviewCard;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use poll::Poll;

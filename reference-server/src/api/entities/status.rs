@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, MediaAttachment, Nothing, Poll};
+use super::{Account, MediaAttachment, Nothing, Poll, PreviewCard};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -57,10 +57,15 @@ pub(crate) struct Status {
     pub tags: Vec<StatusTag>,
     /// Custom emojis: none are kept.
     pub emojis: Nothing,
-    /// Preview card: none (always `null`).
-    pub card: (),
+    /// The preview card of its first link, once made.
+    pub card: Option<PreviewCard>,
     /// Its poll.
     pub poll: Option<Poll>,
+    /// The post it quotes (Mastodon 4.5): `{state, quoted_status}`, or inside a quoted status
+    /// `{state, quoted_status_id}`.
+    pub quote: Option<Quote>,
+    /// Who may quote it (Mastodon 4.5).
+    pub quote_approval: QuoteApproval,
     /// Filter results: none.
     pub filtered: Nothing,
     /// The viewer favourited it.
@@ -78,6 +83,38 @@ pub(crate) struct Status {
     /// The viewer's own status is pinned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
+}
+
+/// Mastodon's `Quote` (`quoted_status` only when accepted and visible) or, inside a quoted
+/// status, its `ShallowQuote`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Quote {
+    /// `Quote`.
+    Full {
+        /// `pending`, `accepted`, …
+        state: &'static str,
+        /// The quoted status.
+        quoted_status: Option<Box<Status>>,
+    },
+    /// `ShallowQuote`.
+    Shallow {
+        /// `pending`, `accepted`, …
+        state: &'static str,
+        /// The quoted status's id.
+        quoted_status_id: Option<String>,
+    },
+}
+
+/// Mastodon's `QuoteApproval`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct QuoteApproval {
+    /// Who gets their quotes approved at once (`public`, `followers`, …).
+    pub automatic: Vec<&'static str>,
+    /// Who gets their quotes reviewed.
+    pub manual: Vec<&'static str>,
+    /// How the policy applies to the viewer: `automatic`, `manual`, `denied` or `unknown`.
+    pub current_user: &'static str,
 }
 
 /// A mentioned account.
@@ -190,10 +227,10 @@ impl Status {
     /// a boost the boosted status or its author, is unknown.
     pub(crate) fn from_loaded(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
         let Some(of) = s.reblog_of_id else {
-            return plain(app, s, l);
+            return plain(app, s, l, true);
         };
-        let inner = plain(app, l.status(of)?, l)?;
-        let mut v = plain(app, s, l)?;
+        let inner = plain(app, l.status(of)?, l, true)?;
+        let mut v = plain(app, s, l, true)?;
         v.content = String::new();
         v.spoiler_text = String::new();
         v.mentions = Vec::new();
@@ -210,8 +247,9 @@ impl Status {
     }
 }
 
-/// The entity of `s` itself (a boost without what it boosts).
-fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
+/// The entity of `s` itself (a boost without what it boosts); `full_quote`: its quote with
+/// the quoted status (else, inside a quoted status, a shallow quote).
+fn plain(app: &App, s: &model::Status, l: &Loaded, full_quote: bool) -> Option<Status> {
     let author = l.account(s.account_id)?;
     let counts = l.status_counts(s.id);
     let flags = l.flags(s.id);
@@ -263,8 +301,14 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
             })
             .collect(),
         emojis: [],
-        card: (),
+        card: s
+            .card_url
+            .as_deref()
+            .and_then(|u| l.card(u))
+            .map(|c| PreviewCard::new(app, c, l)),
         poll: Poll::from_loaded(s, l, app.now_ms()),
+        quote: s.quote.as_ref().map(|q| quote(app, q, l, full_quote)),
+        quote_approval: quote_approval(s, l.viewer()),
         filtered: [],
         favourited: flags.map(|f| f.favourited),
         reblogged: flags.map(|f| f.reblogged),
@@ -272,4 +316,52 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
         bookmarked: flags.map(|f| f.bookmarked),
         pinned: flags.and_then(|f| f.pinned),
     })
+}
+
+/// The quote of a status as `l`'s viewer sees it.
+fn quote(app: &App, q: &crate::app::quotes::Quote, l: &Loaded, full: bool) -> Quote {
+    let state = q.state.as_str();
+    if !full {
+        return Quote::Shallow {
+            state,
+            quoted_status_id: q.status_id.map(|i| i.to_string()),
+        };
+    }
+    let viewer = l.viewer();
+    let quoted_status = q
+        .status_id
+        .filter(|_| q.state == crate::app::quotes::QuoteState::Accepted)
+        .and_then(|id| l.status(id))
+        .filter(|qs| {
+            qs.visibility.is_boostable()
+                || viewer.is_some_and(|v| v == qs.account_id || qs.mentions.contains(&v))
+        })
+        .and_then(|qs| plain(app, qs, l, false))
+        .map(Box::new);
+    Quote::Full {
+        state,
+        quoted_status,
+    }
+}
+
+/// Who may quote `s` and what that means for `viewer` (Woolly's policy: public and unlisted
+/// posts by anyone, the author's own unless direct; other servers' policies are not kept).
+fn quote_approval(s: &model::Status, viewer: Option<u64>) -> QuoteApproval {
+    let open = s.reblog_of_id.is_none() && s.visibility.is_boostable();
+    let current_user = match viewer {
+        Some(v) if crate::app::quotes::quotable_by(s, v) && (s.local || v == s.account_id) => {
+            "automatic"
+        }
+        Some(_) if s.local => "denied",
+        _ => "unknown",
+    };
+    QuoteApproval {
+        automatic: if open && s.local {
+            vec!["public"]
+        } else {
+            Vec::new()
+        },
+        manual: Vec::new(),
+        current_user,
+    }
 }

@@ -30,6 +30,17 @@ impl App {
         o: &Object,
         author_hint: Option<&Account>,
     ) -> Result<Option<Status>, Error> {
+        self.ingest_remote_status_at(o, author_hint, 0).await
+    }
+
+    /// [`App::ingest_remote_status`] of a post met at `depth` quotes away from a received one
+    /// (a quoted post's own quoted post is not fetched).
+    pub(crate) async fn ingest_remote_status_at(
+        &self,
+        o: &Object,
+        author_hint: Option<&Account>,
+        depth: u32,
+    ) -> Result<Option<Status>, Error> {
         let Some(uri) = o.id.as_ref().map(|i| i.as_str().to_owned()) else {
             return Ok(None);
         };
@@ -124,6 +135,7 @@ impl App {
             .unwrap_or(now);
         let id = self.inner.ids.at(published, now);
         let media = self.remote_attachments(&post_media(&post, o), author.id, id, &[]);
+        let quote = self.incoming_quote(o, &author, depth == 0).await?;
         let status = Status {
             id,
             uri: uri.clone(),
@@ -166,6 +178,8 @@ impl App {
                 .or_else(|| parent.as_ref().map(crate::app::model::thread_key)),
             media_ids: media.iter().map(|m| m.id).collect(),
             poll: crate::app::polls::remote_poll(o),
+            card_url: None,
+            quote,
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
         // tombstoned post, but only after them, so look first when there are any (a post
@@ -183,6 +197,7 @@ impl App {
         }
         self.schedule_media_cache(&media);
         self.distribute(&status).await?;
+        self.schedule_card(&status);
         Ok(Some(status))
     }
 

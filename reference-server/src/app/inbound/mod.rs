@@ -91,6 +91,19 @@ impl App {
             .first_object()
             .and_then(|o| o.id())
             .map(str::to_owned);
+        if a.kind() == "QuoteRequest" {
+            return self.on_quote_request(&a, &actor, object_id).await;
+        }
+        if a.kind() == "Accept" || a.kind() == "Reject" {
+            if let Some(request) = object_id
+                .as_deref()
+                .filter(|o| o.ends_with(super::quotes::QUOTE_REQUEST_SUFFIX))
+            {
+                return self
+                    .on_quote_answer(&a, &actor, request, a.kind() == "Accept")
+                    .await;
+            }
+        }
         let kind = Kind::from_name(a.kind());
         tracing::debug!(kind = kind.as_str(), actor = %actor.actor, "inbound activity");
         match kind {

@@ -93,8 +93,13 @@ impl App {
         );
         s.media_ids = media.iter().map(|m| m.id).collect();
         self.save_media_records(&media).await?;
+        // A new text may link elsewhere: its card is looked for again.
+        if s.edits.last().is_some_and(|e| e.content != s.content) || !s.media_ids.is_empty() {
+            s.card_url = None;
+        }
         self.save_status(&s).await?;
         self.schedule_media_cache(&media);
+        self.schedule_card(&s);
         self.announce_edit(&s).await?;
         // Those who boosted it hear of the edit.
         for r in fedi_storage::CollectionStoreExt::all_members(
