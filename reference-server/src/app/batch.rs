@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::model::{
     coll, ns, pair, Account, MediaAttachment, Notification, Status, StatusApplication,
 };
-use super::App;
+use super::{App, CustomEmoji};
 use crate::error::Error;
 
 /// An account's counts, as the client API shows them.
@@ -65,6 +65,7 @@ pub struct Loaded {
     flags: HashMap<u64, ViewerFlags>,
     applications: HashMap<u64, StatusApplication>,
     media: HashMap<u64, MediaAttachment>,
+    emojis: HashMap<String, CustomEmoji>,
 }
 
 impl Loaded {
@@ -104,6 +105,10 @@ impl Loaded {
     /// A media attachment of a loaded status.
     pub fn media(&self, id: u64) -> Option<&MediaAttachment> {
         self.media.get(&id)
+    }
+    /// A custom emoji a loaded status or account shows, by record key.
+    pub fn emoji(&self, key: &str) -> Option<&CustomEmoji> {
+        self.emojis.get(key)
     }
 }
 
@@ -243,14 +248,31 @@ impl App {
             .filter_map(|id| l.statuses.get(id))
             .flat_map(|s| s.media_ids.iter().copied())
             .collect();
-        let (counts, last, flags, applications, media) = tokio::try_join!(
+        // The custom emoji the statuses and accounts show: one call, only when there are any.
+        let emoji_keys: Vec<String> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id))
+            .flat_map(|s| s.emojis.iter())
+            .chain(
+                shown_accounts
+                    .iter()
+                    .filter_map(|id| l.accounts.get(id))
+                    .flat_map(|a| a.emojis.iter()),
+            )
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (counts, last, flags, applications, media, emojis) = tokio::try_join!(
             self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
             self.last_statuses_of(&shown_accounts),
             self.flags_of(l, &shown_statuses),
             self.applications_of(&shown_statuses),
             self.media_by_id(&media_ids),
+            self.emojis_by_key(&emoji_keys),
         )?;
         l.media = media.into_iter().flatten().map(|m| (m.id, m)).collect();
+        l.emojis = emojis.into_iter().flatten().map(|e| (e.key(), e)).collect();
         for ((id, mut c), last) in shown_accounts.iter().zip(counts.accounts).zip(last) {
             c.last_status_at = last;
             l.account_counts.insert(*id, c);

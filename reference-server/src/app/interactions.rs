@@ -183,6 +183,7 @@ impl App {
             activity_uri: Some(uri),
             conversation: None,
             media_ids: Vec::new(),
+            emojis: Vec::new(),
         };
         self.save_status(&reblog).await?;
         let batch = WriteBatch::new()

@@ -13,6 +13,8 @@
 //!   cleanup of unattached uploads.
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
 //!   (attachments, avatars, headers) with its retention.
+//! - [`emoji`]: custom emoji, the instance's own and other servers' (kept per domain,
+//!   cached like remote media).
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`notifications`]: notifications of local accounts.
@@ -37,6 +39,7 @@ pub mod accounts;
 pub mod activitypub;
 pub mod batch;
 pub mod bulk;
+pub mod emoji;
 pub mod inbound;
 pub mod interactions;
 pub mod media;
@@ -52,6 +55,7 @@ pub mod timelines;
 
 pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
+pub use emoji::CustomEmoji;
 pub use media::{ProfileSlot, Upload};
 pub use model::{
     Account, List, MediaAttachment, MediaState, Notification, NotificationType, Status,

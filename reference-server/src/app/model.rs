@@ -283,6 +283,10 @@ pub struct Account {
     /// Gone (the actor was deleted).
     #[serde(default)]
     pub deleted: bool,
+    /// The custom emoji its display name, bio and fields show (keys of
+    /// [`CustomEmoji`](super::CustomEmoji) records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
 }
 
 impl Account {
@@ -439,6 +443,9 @@ pub struct Status {
     /// Media attachments, in order ([`MediaAttachment`] ids).
     #[serde(default)]
     pub media_ids: Vec<u64>,
+    /// The custom emoji it shows (keys of [`CustomEmoji`](super::CustomEmoji) records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
 }
 
 /// Where a media attachment is in its processing.

@@ -79,6 +79,8 @@ enum Cached {
     Media(u64),
     /// A remote account's avatar or header.
     Profile(u64, ProfileSlot),
+    /// A remote custom emoji's image (its record key, [`super::emoji::emoji_key`]).
+    Emoji(String),
 }
 
 impl Cached {
@@ -87,10 +89,14 @@ impl Cached {
             Cached::Media(id) => format!("media:{id}"),
             Cached::Profile(id, ProfileSlot::Avatar) => format!("avatar:{id}"),
             Cached::Profile(id, ProfileSlot::Header) => format!("header:{id}"),
+            Cached::Emoji(key) => format!("emoji:{key}"),
         }
     }
     fn parse(member: &str) -> Option<Cached> {
         let (what, id) = member.split_once(':')?;
+        if what == "emoji" {
+            return Some(Cached::Emoji(id.to_owned()));
+        }
         let id = id.parse().ok()?;
         Some(match what {
             "media" => Cached::Media(id),
@@ -102,9 +108,9 @@ impl Cached {
 }
 
 /// A fetched remote file.
-struct Fetched {
-    bytes: Bytes,
-    sniffed: crate::media::MediaType,
+pub(super) struct Fetched {
+    pub(super) bytes: Bytes,
+    pub(super) sniffed: crate::media::MediaType,
 }
 
 impl App {
@@ -377,7 +383,7 @@ impl App {
     /// Fetches a remote file through the engine's transport (its address policy), unsigned,
     /// following at most [`MAX_REDIRECTS`] redirects, within `limit` bytes; checks the status,
     /// the declared type and the bytes.
-    async fn fetch_remote_file(&self, url: &str, limit: u64) -> Result<Fetched, Error> {
+    pub(super) async fn fetch_remote_file(&self, url: &str, limit: u64) -> Result<Fetched, Error> {
         let refuse = |why: String| Error::Unprocessable(format!("remote media {url}: {why}"));
         let mut current = url::Url::parse(url).map_err(|e| refuse(e.to_string()))?;
         let options = activitypub_core::engine::SendOptions::new(
@@ -464,7 +470,7 @@ impl App {
     }
 
     /// Stores bytes as they are under `key`.
-    async fn put_bytes(
+    pub(super) async fn put_bytes(
         &self,
         key: &str,
         bytes: Bytes,
@@ -483,7 +489,7 @@ impl App {
         })
     }
 
-    async fn delete_keys(&self, keys: Vec<String>) {
+    pub(super) async fn delete_keys(&self, keys: Vec<String>) {
         for key in keys {
             let key = key.as_str();
             if let Ok(k) = MediaKey::new(key) {
@@ -557,6 +563,7 @@ impl App {
                             }
                         }
                     }
+                    Some(Cached::Emoji(key)) => self.uncache_emoji(&key).await?,
                     None => {}
                 }
                 self.store()

@@ -241,6 +241,9 @@ impl App {
         };
         let content = render::render(&new.text, by_name, |t| self.tag_url(t));
         let tags = render::hashtags(&new.text);
+        let emojis = self
+            .local_emoji_keys_in(&[&new.spoiler_text, &new.text])
+            .await?;
         let now = self.now_ms();
         let id = self.inner.ids.next(now);
         let uri = self.status_iri(&author.username, id);
@@ -281,6 +284,7 @@ impl App {
                 .and_then(|p| p.conversation.clone())
                 .or_else(|| Some(format!("{}/contexts/{id}", self.base()))),
             media_ids: media.iter().map(|m| m.id).collect(),
+            emojis,
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -528,6 +532,7 @@ impl App {
             s.language = language;
         }
         s.edited_at = Some(self.now_ms());
+        s.emojis = self.local_emoji_keys_in(&[&s.spoiler_text, text]).await?;
         if let Some(media) = media {
             s.media_ids = media.iter().map(|m| m.id).collect();
             self.take_media(&s, media).await?;

@@ -131,6 +131,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             created_at: acct_base + i,
             discoverable: false,
             deleted: false,
+            emojis: Vec::new(),
         };
         let follow_uri = format!("{}#follows/{}", me.actor, id);
         let rec = FollowRecord {
@@ -192,6 +193,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             activity_uri: Some(format!("{uri}/activity")),
             conversation: Some(format!("{uri}#conversation")),
             media_ids: Vec::new(),
+            emojis: Vec::new(),
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;

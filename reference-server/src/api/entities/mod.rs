@@ -1,6 +1,6 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`media_attachment`], [`notification`], [`relationship`].
+//! `StatusEdit`), [`custom_emoji`], [`media_attachment`], [`notification`], [`relationship`].
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -9,12 +9,14 @@
 //! load and build in one step and return the JSON the handlers answer with.
 
 pub(crate) mod account;
+pub(crate) mod custom_emoji;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod relationship;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
+pub(crate) use custom_emoji::CustomEmoji;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use relationship::Relationship;

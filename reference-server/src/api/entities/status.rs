@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, MediaAttachment, Nothing};
+use super::{Account, CustomEmoji, MediaAttachment, Nothing};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -55,8 +55,8 @@ pub(crate) struct Status {
     pub mentions: Vec<Mention>,
     /// Hashtags.
     pub tags: Vec<StatusTag>,
-    /// Custom emojis: none are kept.
-    pub emojis: Nothing,
+    /// The custom emoji of the content and content warning.
+    pub emojis: Vec<CustomEmoji>,
     /// Preview card: none (always `null`).
     pub card: (),
     /// Poll: none (always `null`).
@@ -260,7 +260,7 @@ fn plain(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
                 url: app.tag_url(t),
             })
             .collect(),
-        emojis: [],
+        emojis: CustomEmoji::of_keys(app, &s.emojis, l),
         card: (),
         poll: (),
         filtered: [],

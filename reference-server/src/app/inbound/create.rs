@@ -120,6 +120,7 @@ impl App {
             .unwrap_or(now);
         let id = self.inner.ids.at(published, now);
         let media = self.remote_attachments(&post_media(&post, o), author.id, id, &[]);
+        let emojis = self.remote_status_emojis(o, &author, &post).await?;
         let status = Status {
             id,
             uri: uri.clone(),
@@ -156,6 +157,7 @@ impl App {
             activity_uri: None,
             conversation: o.conversation.clone(),
             media_ids: media.iter().map(|m| m.id).collect(),
+            emojis,
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
         // tombstoned post, but only after them, so look first when there are any (a post
@@ -174,6 +176,24 @@ impl App {
         self.schedule_media_cache(&media);
         self.distribute(&status).await?;
         Ok(Some(status))
+    }
+
+    /// The custom emoji a remote post shows (its `Emoji` tags that its content or content
+    /// warning names), recorded under its author's domain.
+    pub(crate) async fn remote_status_emojis(
+        &self,
+        o: &Object,
+        author: &Account,
+        post: &PostView,
+    ) -> Result<Vec<String>, Error> {
+        let found = activitypub_core::media::emoji::emojis(o);
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let domain = author.domain.clone().unwrap_or_default();
+        let cw = post.content_warning.clone().unwrap_or_default();
+        self.remote_emoji_keys(&domain, &found, &[&post.content_html, &cw])
+            .await
     }
 
     async fn save_remote_status(&self, s: &Status) -> Result<(), Error> {
