@@ -73,7 +73,9 @@ fn every_emoji_tag_of_the_corpus_is_read() {
                 .filter(|t| t["type"] == "Emoji")
                 .filter_map(|t| {
                     let code = t["name"].as_str()?.trim_matches(':').to_owned();
-                    let url = url::Url::parse(t["icon"]["url"].as_str()?).ok()?.to_string();
+                    let url = url::Url::parse(t["icon"]["url"].as_str()?)
+                        .ok()?
+                        .to_string();
                     is_shortcode(&code).then_some((code, url))
                 })
                 .collect();

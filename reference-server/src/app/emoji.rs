@@ -339,8 +339,19 @@ impl App {
             return Err(Error::UnsupportedMedia(mime.into()));
         }
         let n = self.inner.ids.next(self.now_ms());
+        // A domain may carry a port (`host:8443`): media keys keep to `[A-Za-z0-9._-]`.
+        let dir: String = domain
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         let file_key = format!(
-            "cache/custom_emojis/{domain}/{}/{n}.{}",
+            "cache/custom_emojis/{dir}/{}/{n}.{}",
             e.shortcode,
             fetched.sniffed.extension()
         );
