@@ -166,6 +166,20 @@ class Collector(StreamListener):
         self.event.set()
 
 
+def check_custom_emojis(anon, api):
+    """`custom_emojis()` lists the emoji the driver added (`woolly emoji add woolly_sheep`),
+    and a toot naming it carries it in `emojis`."""
+    step("custom emoji")
+    emojis = anon.custom_emojis()
+    sheep = [e for e in emojis if e.shortcode == "woolly_sheep"]
+    assert sheep, emojis
+    assert sheep[0].url and sheep[0].url == sheep[0].static_url, sheep[0]
+    assert sheep[0].visible_in_picker is True, sheep[0]
+    st = api.status_post("Baa :woolly_sheep:", visibility="unlisted")
+    assert [e.shortcode for e in st.emojis] == ["woolly_sheep"], st.emojis
+    assert st.emojis[0].url == sheep[0].url, st.emojis
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", required=True)
@@ -378,6 +392,7 @@ def main():
     finally:
         handle.close()
 
+    check_custom_emojis(anon, api)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0
