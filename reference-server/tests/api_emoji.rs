@@ -266,6 +266,30 @@ async fn shortcodes_in_toots_and_profiles_become_emojis_and_tags() {
         "{updated}"
     );
     assert_eq!(note["@context"][1]["Emoji"], "toot:Emoji", "{note}");
+    // The tag's `id` serves the `Emoji` document, as Mastodon's `/emojis/{id}` does.
+    let doc = fetch(&app, &format!("{BASE}/emojis/blobcat")).await;
+    assert_eq!(doc.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_slice(doc.body()).unwrap();
+    let mut expected = (*cat_tag).clone();
+    expected.as_object_mut().unwrap().insert(
+        "@context".into(),
+        json!(["https://www.w3.org/ns/activitystreams",
+               {"toot": "http://joinmastodon.org/ns#", "Emoji": "toot:Emoji"}]),
+    );
+    assert_eq!(doc, expected);
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys[0], "@context");
+    for missing in ["/emojis/nope", "/emojis/a-b"] {
+        assert_eq!(
+            fetch(&app, &format!("{BASE}{missing}")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
     // A toot without emoji has no `Emoji` term, as Mastodon's.
     let plain = post(&app, &t, json!({"status": "no emoji here"})).await;
     let s = app

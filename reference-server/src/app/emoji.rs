@@ -243,6 +243,22 @@ impl App {
         Ok(tags)
     }
 
+    /// The `Emoji` document of a local emoji (its tag with Mastodon's `@context`), served
+    /// at the tag's `id`; `None` when there is no such emoji.
+    pub async fn local_emoji_document(&self, shortcode: &str) -> Result<Option<Object>, Error> {
+        if !is_shortcode(shortcode) {
+            return Ok(None);
+        }
+        let tags = self.emoji_tags(&[emoji_key(shortcode, None)]).await?;
+        Ok(tags.into_iter().next().map(|mut tag| {
+            let mut context = activitypub_core::Context::activitystreams();
+            context.add_term("toot", "http://joinmastodon.org/ns#");
+            context.add_term("Emoji", "toot:Emoji");
+            tag.context = Some(context);
+            tag
+        }))
+    }
+
     /// Records the emoji a remote object of `domain` carries that `texts` name, and returns
     /// their keys. A new emoji, or one whose image URL or `updated` changed, is (re)written
     /// and its image cached in the background; an unchanged one costs nothing more than the
