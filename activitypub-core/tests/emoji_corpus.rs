@@ -134,3 +134,18 @@ fn the_media_type_is_kept_when_given() {
     );
     assert_eq!(e[0].updated.as_deref(), Some("2022-11-10T19:10:49Z"));
 }
+
+proptest::proptest! {
+    /// On any text: no panic, and every shortcode found is one, appears as `:code:`, and is
+    /// found once.
+    #[test]
+    fn shortcodes_in_any_text_are_real(text in "[a-z_:é0-9 \n()]{0,40}") {
+        let found = activitypub_core::media::emoji::shortcodes_in(&text);
+        for (i, code) in found.iter().enumerate() {
+            proptest::prop_assert!(is_shortcode(code));
+            let colons = format!(":{code}:");
+            proptest::prop_assert!(text.contains(&colons));
+            proptest::prop_assert!(!found[..i].contains(code));
+        }
+    }
+}
