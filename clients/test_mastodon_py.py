@@ -319,6 +319,18 @@ def quote_posts(api):
     assert "quote-inline" in q.content, q.content
     again = api.status(q.id)
     assert again.quote.quoted_status.content == orig.content, again.quote
+def check_custom_emojis(anon, api):
+    """`custom_emojis()` lists the emoji the driver added (`woolly emoji add woolly_sheep`),
+    and a toot naming it carries it in `emojis`."""
+    step("custom emoji")
+    emojis = anon.custom_emojis()
+    sheep = [e for e in emojis if e.shortcode == "woolly_sheep"]
+    assert sheep, emojis
+    assert sheep[0].url and sheep[0].url == sheep[0].static_url, sheep[0]
+    assert sheep[0].visible_in_picker is True, sheep[0]
+    st = api.status_post("Baa :woolly_sheep:", visibility="unlisted")
+    assert [e.shortcode for e in st.emojis] == ["woolly_sheep"], st.emojis
+    assert st.emojis[0].url == sheep[0].url, st.emojis
 
 
 def main():
@@ -540,6 +552,7 @@ def main():
     saving(api, bob)
 
     quote_posts(api)
+    check_custom_emojis(anon, api)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0

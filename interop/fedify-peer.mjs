@@ -15,7 +15,8 @@
 //   POST /control/unfollow  {"target": actorUrl}                 → {"id": undoId}
 //   POST /control/post      {"content", "visibility": "public"|"unlisted"|"followers"|"direct",
 //                            "mention"?: actorUrl, "inReplyTo"?: url,
-//                            "attachments"?: [{"url", "mediaType", "name"?, "width"?, "height"?}]}
+//                            "attachments"?: [{"url", "mediaType", "name"?, "width"?, "height"?}],
+//                            "emojis"?: [{"shortcode", "url", "mediaType"}]  (Emoji tags)}
 //                                                                → {"id": noteId, "activity": createId}
 //   POST /control/file?name=N  (raw body, its Content-Type)      → {"url": origin/files/N}
 //                            the peer then serves the bytes at GET /files/N
@@ -57,8 +58,10 @@ import {
   Create,
   Delete,
   Document,
+  Emoji,
   Endpoints,
   Follow,
+  Image,
   Like,
   Mention,
   Note,
@@ -340,6 +343,16 @@ const control = {
     if (mentioned) {
       (vis === "direct" ? tos : ccs).push(mentioned.id);
       tags.push(new Mention({ href: mentioned.id, name: `@${mentioned.preferredUsername}` }));
+    }
+    for (const e of body.emojis ?? []) {
+      tags.push(
+        new Emoji({
+          id: new URL(`/emojis/${e.shortcode}`, ORIGIN),
+          name: `:${e.shortcode}:`,
+          icon: new Image({ url: new URL(e.url), mediaType: e.mediaType }),
+          updated: Temporal.Now.instant(),
+        }),
+      );
     }
     let content = body.content ?? "";
     const attachments = (body.attachments ?? []).map(

@@ -132,6 +132,16 @@ impl NoteBuilder {
         }
         self
     }
+    /// A custom emoji (an `Emoji` tag, see
+    /// [`EmojiBuilder`](crate::media::emoji::EmojiBuilder)); the `@context` gains Mastodon's
+    /// `Emoji` term, as Mastodon's does when a post has one.
+    pub fn emoji(mut self, tag: Object) -> Self {
+        if let Some(c) = &mut self.note.context {
+            c.add_term("Emoji", "toot:Emoji");
+        }
+        self.push_tag(tag.into());
+        self
+    }
     fn push_tag(&mut self, t: AnyObject) {
         let r = Reference::Object(Box::new(t));
         match &mut self.note.tag {
@@ -493,6 +503,16 @@ impl PersonBuilder {
         i.media_type = Some(media_type.to_owned());
         i.url = Some(iri(url));
         self.actor.base.image = Some(embed(i));
+        self
+    }
+    /// A custom emoji of the display name, bio or fields (an `Emoji` tag, see
+    /// [`EmojiBuilder`](crate::media::emoji::EmojiBuilder)).
+    pub fn emoji(mut self, tag: Object) -> Self {
+        let r = Reference::Object(Box::new(AnyObject::Object(tag)));
+        match &mut self.actor.base.tag {
+            Some(a) => a.push(r),
+            None => self.actor.base.tag = Some(OneOrMany::Many(vec![r])),
+        }
         self
     }
     /// The actor.

@@ -153,6 +153,33 @@ impl Context {
         )))
     }
 
+    /// Defines `term` as `value` in the context's first embedded entry (added after the IRIs
+    /// when there is none); an existing definition of `term` is left as it is.
+    pub fn add_term(&mut self, term: &str, value: &str) {
+        if let OneOrMany::One(_) = &self.0 {
+            let placeholder = OneOrMany::Many(Vec::new());
+            if let OneOrMany::One(e) = std::mem::replace(&mut self.0, placeholder) {
+                self.0 = OneOrMany::Many(vec![e]);
+            }
+        }
+        let OneOrMany::Many(entries) = &mut self.0 else {
+            return;
+        };
+        if !entries
+            .iter()
+            .any(|e| matches!(e, ContextEntry::Embedded(_)))
+        {
+            entries.push(ContextEntry::Embedded(Map::new()));
+        }
+        if let Some(ContextEntry::Embedded(m)) = entries
+            .iter_mut()
+            .find(|e| matches!(e, ContextEntry::Embedded(_)))
+        {
+            m.entry(term.to_owned())
+                .or_insert_with(|| Value::from(value));
+        }
+    }
+
     /// The context IRIs, in order.
     pub fn iris(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|e| match e {

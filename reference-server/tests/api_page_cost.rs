@@ -90,6 +90,7 @@ fn remote_account(id: u64, name: &str, domain: &str) -> Account {
         created_at: 1_700_000_000_000,
         discoverable: true,
         deleted: false,
+        emojis: Vec::new(),
     }
 }
 
@@ -130,6 +131,7 @@ fn remote_status(id: u64, author: &Account, mentions: Vec<u64>, reblog_of: Optio
         poll: None,
         card_url: None,
         quote: None,
+        emojis: Vec::new(),
     }
 }
 

@@ -17,6 +17,8 @@
 //! - Polls: a Woolly poll as Fedify's vocabulary reads the `Question` (options with
 //!   `replies.totalItems`, `votersCount`, `endTime`); Fedify votes (a `Create(Note)` with the
 //!   option's `name`), Woolly counts it and Fedify receives the result `Update`.
+//! - Custom emoji: a Woolly toot's `Emoji` tag as Fedify's vocabulary reads it, and a
+//!   Fedify post with an `Emoji` tag arriving intact (shortcode, then Woolly's cached copy).
 //!
 //! Fedify's `acct:` WebFinger lookups assume https, so the peers are handed actor URLs.
 
@@ -720,4 +722,91 @@ fn a_fedify_quote_arrives_intact() {
         "{}",
         st["content"]
     );
+}
+
+/// Custom emoji both ways: a Woolly toot's `Emoji` tag as Fedify's vocabulary reads it
+/// (name, icon URL and media type), and a Fedify post with an `Emoji` tag (its image served
+/// by the peer) showing in Woolly's API with its shortcode, then from Woolly's cache.
+#[test]
+fn custom_emoji_cross_both_ways_with_fedify() {
+    use common::media::{bytes_of, png};
+
+    let (servers, tokens) = cluster(&[("A", "127.0.0.2", &[("alice", false), ("bob", false)])]);
+    let a = &servers[0];
+    let alice = a.api(&tokens[0][0]);
+    let bob = a.api(&tokens[0][1]);
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+
+    // --- Woolly → Fedify ------------------------------------------------------------------------
+    let image = a.config.parent().unwrap().join("blobsheep.png");
+    std::fs::write(&image, png(24, 24, 7)).unwrap();
+    a.cli(&["emoji", "add", "blobsheep", image.to_str().unwrap()]);
+    f.control("follow", json!({"target": a.actor("alice")}));
+    poll("[F1] Accept from alice", DELIVERY, || {
+        f.list("following")
+            .contains(&json!(a.actor("alice")))
+            .then_some(())
+    });
+    let st = alice.post_status("Baa :blobsheep:", json!({}));
+    let emoji_url = s(&st["emojis"][0]["url"]);
+    let uri = s(&st["uri"]);
+    let c = poll("[F1] alice's post with an emoji", DELIVERY, || {
+        f.received("Create", Some(&uri))
+    });
+    let tags = c["json"]["object"]["tag"].clone();
+    let tags = match tags {
+        Value::Array(a) => a,
+        one => vec![one],
+    };
+    let emoji = tags
+        .iter()
+        .find(|t| t["type"] == "Emoji")
+        .unwrap_or_else(|| panic!("no Emoji tag as Fedify reads it: {c}"));
+    assert_eq!(emoji["name"], ":blobsheep:");
+    assert_eq!(emoji["icon"]["url"], emoji_url.as_str(), "{emoji}");
+    assert_eq!(emoji["icon"]["mediaType"], "image/png", "{emoji}");
+    assert_eq!(emoji["id"], format!("{}/emojis/blobsheep", a.base));
+
+    // --- Fedify → Woolly ------------------------------------------------------------------------
+    let r = bob
+        .get_q(
+            "/api/v2/search",
+            &[("q", &f.actor()), ("resolve", "true"), ("type", "accounts")],
+        )
+        .ok();
+    let id = s(&r["accounts"][0]["id"]);
+    bob.post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
+        .ok();
+    poll("bob follows F1", DELIVERY, || {
+        (bob.relationship(&id)["following"] == true).then_some(())
+    });
+    let picture = png(32, 32, 99);
+    let r = ureq::post(&format!("{}/control/file?name=fedicat.png", f.origin))
+        .set("Content-Type", "image/png")
+        .send_bytes(&picture)
+        .unwrap();
+    let file: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+    let file_url = s(&file["url"]);
+    let n = f.control(
+        "post",
+        json!({
+            "content": "<p>Meow :fedicat:</p>",
+            "visibility": "public",
+            "emojis": [{"shortcode": "fedicat", "url": file_url, "mediaType": "image/png"}],
+        }),
+    );
+    let note_uri = s(&n["id"]);
+    let st = poll("F1's note with its emoji in bob's home", DELIVERY, || {
+        bob.home_status(&note_uri)
+    });
+    assert!(text_of(st["content"].as_str().unwrap()).contains("Meow :fedicat:"));
+    let emojis = st["emojis"].as_array().unwrap();
+    assert_eq!(emojis.len(), 1, "{st}");
+    assert_eq!(emojis[0]["shortcode"], "fedicat");
+    let cached = poll("Woolly's copy of F1's emoji", DELIVERY, || {
+        let st = bob.home_status(&note_uri)?;
+        let url = s(&st["emojis"][0]["url"]);
+        url.starts_with(&a.base).then_some(url)
+    });
+    assert_eq!(bytes_of(&cached), picture);
 }

@@ -46,6 +46,10 @@ fn mastodon_py_signs_in_and_toots() {
         ("B", "127.0.0.3", &[("bob", false)]),
     ]);
     let (a, b) = (&servers[0], &servers[1]);
+    // A custom emoji for the script's `check_custom_emojis`.
+    let sheep = a.config.parent().unwrap().join("woolly_sheep.png");
+    std::fs::write(&sheep, common::media::png(16, 16, 1)).unwrap();
+    a.cli(&["emoji", "add", "woolly_sheep", sheep.to_str().unwrap()]);
     let mut cmd = Command::new(python);
     cmd.arg(workspace_root().join("clients/test_mastodon_py.py"))
         .args(["--a", &a.base, "--user", "alice", "--password"])

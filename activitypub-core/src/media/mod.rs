@@ -6,6 +6,7 @@
 //! - [`as_post`]: Mastodon's rule for turning a `Note`, `Question`, `Article`, `Page`,
 //!   `Image`, `Video`, `Audio` or `Event` into a status ([`PostView`]).
 //! - [`author_of`]: the author of an object whose `attributedTo` may be a list.
+//! - [`emoji`]: custom emoji (`Emoji` tags, and `:shortcode:`s in text).
 //!
 //! Nothing here panics or fails on odd input: a value of a shape no server sends is skipped.
 //!
@@ -27,6 +28,7 @@ use url::Url;
 
 use crate::vocab::{Kind, Object};
 
+pub mod emoji;
 mod post;
 
 pub use post::{as_post, author_of, PostView};
@@ -201,6 +203,7 @@ pub(crate) fn property(object: &Object, key: &str) -> Option<Value> {
         "image" => serde_json::to_value(&object.image),
         "url" => serde_json::to_value(&object.url),
         "attributedTo" => serde_json::to_value(&object.attributed_to),
+        "tag" => serde_json::to_value(&object.tag),
         _ => return None,
     };
     typed.ok().filter(|v| !v.is_null())

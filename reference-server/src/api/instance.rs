@@ -164,3 +164,17 @@ pub(crate) fn preferences(ctx: &Ctx<'_>) -> ApiResult {
         "reading:expand:spoilers": false,
     }))
 }
+
+/// `GET /api/v1/custom_emojis`: the instance's emoji listed in the picker, by shortcode
+/// (public, as on Mastodon).
+pub(crate) async fn custom_emojis(ctx: &Ctx<'_>) -> ApiResult {
+    let list: Vec<entities::CustomEmoji> = ctx
+        .app
+        .local_emojis()
+        .await?
+        .iter()
+        .filter(|e| e.visible_in_picker)
+        .map(|e| entities::CustomEmoji::new(ctx.app, e, true))
+        .collect();
+    ok(serde_json::to_value(list).map_err(Error::from)?)
+}

@@ -334,7 +334,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::InstanceDomainBlocks) => ok(json!([])),
         (&M::GET, A::InstanceTranslationLanguages) => ok(json!({})),
         (&M::GET, A::InstanceLanguages) => ok(json!([{"code": "en", "name": "English"}])),
-        (&M::GET, A::CustomEmojis) => ok(json!([])),
+        (&M::GET, A::CustomEmojis) => instance::custom_emojis(ctx).await,
         (&M::GET, A::Preferences) => instance::preferences(ctx),
         // Accounts.
         (&M::GET, A::AccountsVerify) => accounts::verify_credentials(ctx).await,

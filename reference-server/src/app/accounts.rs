@@ -120,6 +120,7 @@ impl App {
             created_at: now,
             discoverable: true,
             deleted: false,
+            emojis: Vec::new(),
         };
         let mut batch = self.account_batch(&account)?;
         batch = batch.insert(coll::LOCAL_ACCOUNTS, account.id, account.id.to_string());
@@ -182,7 +183,7 @@ impl App {
             .clone()
             .unwrap_or_else(|| iri.rsplit('/').next().unwrap_or("unknown").to_owned());
         let now = self.now_ms();
-        let fields = actor
+        let fields: Vec<(String, String)> = actor
             .attachment
             .iter()
             .flat_map(|a| a.iter())
@@ -198,6 +199,19 @@ impl App {
             .collect();
         // Avatar and header in any shape (`Image`, IRI, `Link`, arrays), as remote URLs.
         let avatar = activitypub_core::media::icon(&actor.base).map(|m| m.url.to_string());
+        // Custom emoji of the name, bio and fields, kept per domain.
+        let emojis = {
+            let name = actor.name.clone().unwrap_or_default();
+            let summary = actor.summary.clone().unwrap_or_default();
+            let mut texts: Vec<&str> = vec![&name, &summary];
+            texts.extend(
+                fields
+                    .iter()
+                    .flat_map(|(n, v): &(String, String)| [n.as_str(), v.as_str()]),
+            );
+            let found = activitypub_core::media::emoji::emojis(&actor.base);
+            self.remote_emoji_keys(&host, &found, &texts).await?
+        };
         let header = activitypub_core::media::image(&actor.base).map(|m| m.url.to_string());
         let account = Account {
             id: existing
@@ -239,6 +253,7 @@ impl App {
             created_at: existing.as_ref().map_or(now, |a| a.created_at),
             discoverable: actor.discoverable.unwrap_or(false),
             deleted: false,
+            emojis,
         };
         // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
         // `featured_collection_url`).
@@ -364,6 +379,9 @@ impl App {
                 })
                 .collect();
         }
+        let mut texts: Vec<&str> = vec![&a.display_name, &a.note_source];
+        texts.extend(a.fields.iter().flat_map(|(n, v)| [n.as_str(), v.as_str()]));
+        a.emojis = self.local_emoji_keys_in(&texts).await?;
         self.put(ns::ACCOUNTS, &a.id.to_string(), &a).await?;
         let actor_doc = self.actor_document(&a).await?;
         let me: ObjectId<Actor> = oid(&a.actor)?;

@@ -61,6 +61,9 @@ impl App {
         if let Some(f) = &account.header_file {
             b = b.header(&f.content_type, &oid(&self.media_url(&f.key))?);
         }
+        for tag in self.emoji_tags(&account.emojis).await? {
+            b = b.emoji(tag);
+        }
         let mut actor = b.build();
         if account.bot {
             actor.base.kind = Some(activitypub_core::Kind::Service.into());
@@ -114,6 +117,9 @@ impl App {
             if let Some(doc) = self.attachment_document(m)? {
                 b = b.attachment(doc);
             }
+        }
+        for tag in self.emoji_tags(&status.emojis).await? {
+            b = b.emoji(tag);
         }
         let mut note = b.build();
         if let Some(q) = &status.quote {
@@ -195,7 +201,9 @@ impl App {
             Ok(AnyObject::Activity(self.announce_document(status).await?))
         } else {
             let mut note = self.note_document(status).await?;
-            note.context = Some(activitypub_core::Context::mastodon());
+            if note.context.is_none() {
+                note.context = Some(activitypub_core::Context::mastodon());
+            }
             Ok(AnyObject::Object(note))
         }
     }

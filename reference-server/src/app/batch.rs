@@ -17,7 +17,7 @@ use super::model::{
     StatusApplication,
 };
 use super::polls::PollTally;
-use super::App;
+use super::{App, CustomEmoji};
 use crate::error::Error;
 
 /// An account's counts, as the client API shows them.
@@ -75,6 +75,7 @@ pub struct Loaded {
     polls: HashMap<u64, PollTally>,
     own_votes: HashMap<u64, Vec<usize>>,
     cards: HashMap<String, PreviewCard>,
+    emojis: HashMap<String, CustomEmoji>,
 }
 
 impl Loaded {
@@ -126,6 +127,10 @@ impl Loaded {
     /// The preview card of a loaded status (by its `card_url`).
     pub fn card(&self, url: &str) -> Option<&PreviewCard> {
         self.cards.get(url)
+    }
+    /// A custom emoji a loaded status or account shows, by record key.
+    pub fn emoji(&self, key: &str) -> Option<&CustomEmoji> {
+        self.emojis.get(key)
     }
 }
 
@@ -358,7 +363,22 @@ impl App {
             .filter(|s| s.poll.is_some())
             .collect();
         let poll_ids: Vec<u64> = with_polls.iter().map(|s| s.id).collect();
-        let (counts, last, flags, applications, media, polls, own_votes) = tokio::try_join!(
+        // The custom emoji the statuses and accounts show: one call, only when there are any.
+        let emoji_keys: Vec<String> = shown_statuses
+            .iter()
+            .filter_map(|id| l.statuses.get(id))
+            .flat_map(|s| s.emojis.iter())
+            .chain(
+                shown_accounts
+                    .iter()
+                    .filter_map(|id| l.accounts.get(id))
+                    .flat_map(|a| a.emojis.iter()),
+            )
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (counts, last, flags, applications, media, polls, own_votes, emojis) = tokio::try_join!(
             self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
             self.last_statuses_of(&shown_accounts),
             self.flags_of(l, &shown_statuses),
@@ -371,10 +391,12 @@ impl App {
                     _ => Ok(HashMap::new()),
                 }
             },
+            self.emojis_by_key(&emoji_keys),
         )?;
         l.polls = polls;
         l.own_votes = own_votes;
         l.media = media.into_iter().flatten().map(|m| (m.id, m)).collect();
+        l.emojis = emojis.into_iter().flatten().map(|e| (e.key(), e)).collect();
         for ((id, mut c), last) in shown_accounts.iter().zip(counts.accounts).zip(last) {
             c.last_status_at = last;
             l.account_counts.insert(*id, c);

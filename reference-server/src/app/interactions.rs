@@ -186,6 +186,7 @@ impl App {
             poll: None,
             card_url: None,
             quote: None,
+            emojis: Vec::new(),
         };
         self.save_status(&reblog).await?;
         let batch = WriteBatch::new()

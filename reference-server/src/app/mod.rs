@@ -20,6 +20,8 @@
 //! - [`remote_media`]: attachments of remote statuses, and the cache of remote files
 //!   (attachments, avatars, headers) with its retention.
 //! - [`quotes`]: quote posts (Mastodon 4.5, FEP-044f), incoming and local.
+//! - [`emoji`]: custom emoji, the instance's own and other servers' (kept per domain,
+//!   cached like remote media).
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
@@ -49,6 +51,7 @@ pub mod bookmarks;
 pub mod bulk;
 pub mod conversations;
 pub mod cards;
+pub mod emoji;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;
@@ -75,6 +78,7 @@ pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
 pub use conversations::Conversation;
 pub use lists::{ListChanges, RepliesPolicy, UserList};
+pub use emoji::CustomEmoji;
 pub use media::{ProfileSlot, Upload};
 pub use model::{
     Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType, Poll,

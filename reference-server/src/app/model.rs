@@ -381,6 +381,10 @@ pub struct Account {
     /// Gone (the actor was deleted).
     #[serde(default)]
     pub deleted: bool,
+    /// The custom emoji its display name, bio and fields show (keys of
+    /// [`CustomEmoji`](super::CustomEmoji) records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
 }
 
 impl Account {
@@ -547,6 +551,9 @@ pub struct Status {
     /// The post it quotes, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<crate::app::quotes::Quote>,
+    /// The custom emoji it shows (keys of [`CustomEmoji`](super::CustomEmoji) records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<String>,
 }
 
 

@@ -81,6 +81,8 @@ enum Cached {
     Profile(u64, ProfileSlot),
     /// The image of the preview card of a URL.
     Card(String),
+    /// A remote custom emoji's image (its record key, [`super::emoji::emoji_key`]).
+    Emoji(String),
 }
 
 impl Cached {
@@ -90,12 +92,16 @@ impl Cached {
             Cached::Profile(id, ProfileSlot::Avatar) => format!("avatar:{id}"),
             Cached::Profile(id, ProfileSlot::Header) => format!("header:{id}"),
             Cached::Card(url) => format!("card:{url}"),
+            Cached::Emoji(key) => format!("emoji:{key}"),
         }
     }
     fn parse(member: &str) -> Option<Cached> {
         let (what, id) = member.split_once(':')?;
         if what == "card" {
             return Some(Cached::Card(id.to_owned()));
+        }
+        if what == "emoji" {
+            return Some(Cached::Emoji(id.to_owned()));
         }
         let id = id.parse().ok()?;
         Some(match what {
@@ -496,7 +502,7 @@ impl App {
     }
 
     /// Stores bytes as they are under `key`.
-    async fn put_bytes(
+    pub(super) async fn put_bytes(
         &self,
         key: &str,
         bytes: Bytes,
@@ -591,6 +597,7 @@ impl App {
                         }
                     }
                     Some(Cached::Card(url)) => self.uncache_card_image(&url).await?,
+                    Some(Cached::Emoji(key)) => self.uncache_emoji(&key).await?,
                     None => {}
                 }
                 self.store()

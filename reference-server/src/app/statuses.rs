@@ -261,6 +261,9 @@ impl App {
             content.push_str(&super::quotes::inline_fallback(&quoted.url));
         }
         let tags = render::hashtags(&new.text);
+        let emojis = self
+            .local_emoji_keys_in(&[&new.spoiler_text, &new.text])
+            .await?;
         let now = self.now_ms();
         let id = self.inner.ids.next(now);
         let uri = self.status_iri(&author.username, id);
@@ -304,6 +307,7 @@ impl App {
             poll,
             card_url: None,
             quote: quote.as_ref().map(|(q, _)| q.clone()),
+            emojis,
         };
         self.save_status(&status).await?;
         self.take_media(&status, media).await?;
@@ -570,6 +574,7 @@ impl App {
             s.language = language;
         }
         s.edited_at = Some(self.now_ms());
+        s.emojis = self.local_emoji_keys_in(&[&s.spoiler_text, text]).await?;
         if let Some(media) = media {
             s.media_ids = media.iter().map(|m| m.id).collect();
             self.take_media(&s, media).await?;

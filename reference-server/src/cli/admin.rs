@@ -1,4 +1,5 @@
-//! The admin subcommands: `account`, `domain-block`, `lookup`, `token`.
+//! The admin subcommands: `account`, `domain-block`, `lookup`, `token` (and `emoji`, in
+//! [`super::emoji`]).
 //!
 //! Each works whether the server is running or not: when the data directory holds a running
 //! server's admin address and secret and the server answers, the operation goes through its
@@ -191,7 +192,7 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn run(common: &ConfigArgs, op: AdminRequest, print: impl FnOnce(&Value)) -> i32 {
+pub(super) fn run(common: &ConfigArgs, op: AdminRequest, print: impl FnOnce(&Value)) -> i32 {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -217,6 +218,18 @@ fn run(common: &ConfigArgs, op: AdminRequest, print: impl FnOnce(&Value)) -> i32
 /// Runs an admin operation: through the running server's admin endpoint if there is one,
 /// else on the store directly.
 pub async fn perform(common: &ConfigArgs, op: AdminRequest) -> Result<Value, Error> {
+    let mut results = perform_all(common, vec![op]).await?;
+    results
+        .pop()
+        .unwrap_or_else(|| Err(Error::Config("no result".into())))
+}
+
+/// Runs several admin operations in order, each with its own result, reaching the server
+/// (or opening the store) once: `Err` only when neither can be reached.
+pub async fn perform_all(
+    common: &ConfigArgs,
+    ops: Vec<AdminRequest>,
+) -> Result<Vec<Result<Value, Error>>, Error> {
     let args = ServeArgs {
         common: common.clone(),
         ..ServeArgs::default()
@@ -224,12 +237,19 @@ pub async fn perform(common: &ConfigArgs, op: AdminRequest) -> Result<Value, Err
     let config = load_config(&args, std::env::vars())?;
     if let Some(client) = AdminClient::from_data_dir(&config.data_dir) {
         if client.healthy().await {
-            return client.execute(&op).await;
+            let mut results = Vec::with_capacity(ops.len());
+            for op in &ops {
+                results.push(client.execute(op).await);
+            }
+            return Ok(results);
         }
     }
     let store = open_store(&config)?;
     let app = open_app(&config, &store).await?;
-    let result = execute(&app, op).await;
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        results.push(execute(&app, op).await);
+    }
     if bound_base_url(&store).await?.is_none() {
         eprintln!(
             "woolly: note: the data directory {} is not bound to a base URL yet; `woolly serve` \
@@ -238,5 +258,5 @@ pub async fn perform(common: &ConfigArgs, op: AdminRequest) -> Result<Value, Err
         );
     }
     store.flush().await?;
-    result
+    Ok(results)
 }

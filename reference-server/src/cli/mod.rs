@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod admin;
 pub mod corpus;
+pub mod emoji;
 pub mod serve;
 pub mod sig;
 
@@ -29,6 +30,9 @@ pub enum Command {
     DomainBlock(admin::DomainBlockCommand),
     /// Looks up a handle (WebFinger) or URL with a signed fetch and prints the document.
     Lookup(admin::LookupArgs),
+    /// Custom emoji: add, remove, list, import.
+    #[command(subcommand)]
+    Emoji(emoji::EmojiCommand),
     /// Client-API bearer tokens.
     #[command(subcommand)]
     Token(admin::TokenCommand),
@@ -48,6 +52,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::DomainBlock(cmd) => admin::run_domain_block(cmd),
         Command::Lookup(args) => admin::run_lookup(args),
         Command::Token(cmd) => admin::run_token(cmd),
+        Command::Emoji(cmd) => emoji::run(cmd),
         Command::Sig(cmd) => sig::run(cmd),
         Command::Corpus(cmd) => corpus::run(cmd),
     }

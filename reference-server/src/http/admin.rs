@@ -66,6 +66,25 @@ pub enum AdminRequest {
         /// Space-separated scopes.
         scopes: String,
     },
+    /// Adds a local custom emoji.
+    AddEmoji {
+        /// The shortcode (without colons).
+        shortcode: String,
+        /// The picker category.
+        category: Option<String>,
+        /// The image (PNG, GIF or WebP, at most 256 KB), base64.
+        image: String,
+        /// Replace an existing emoji of that shortcode instead of refusing.
+        #[serde(default)]
+        replace: bool,
+    },
+    /// Removes a local custom emoji.
+    RemoveEmoji {
+        /// The shortcode.
+        shortcode: String,
+    },
+    /// Lists the local custom emoji.
+    ListEmoji,
 }
 
 /// Runs an admin operation and returns its result as JSON.
@@ -119,7 +138,44 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
             let token = crate::api::create_token(app, a.id, &scopes).await?;
             Ok(json!({ "username": a.username, "scopes": scopes, "token": token }))
         }
+        AdminRequest::AddEmoji {
+            shortcode,
+            category,
+            image,
+            replace,
+        } => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(image.as_bytes())
+                .map_err(|e| Error::BadRequest(format!("image: {e}")))?;
+            let e = app
+                .add_local_emoji(&shortcode, bytes.into(), category, replace)
+                .await?;
+            Ok(emoji_json(app, &e))
+        }
+        AdminRequest::RemoveEmoji { shortcode } => {
+            let removed = app.remove_local_emoji(&shortcode).await?;
+            Ok(json!({ "shortcode": shortcode.trim().trim_matches(':'), "removed": removed }))
+        }
+        AdminRequest::ListEmoji => Ok(Value::Array(
+            app.local_emojis()
+                .await?
+                .iter()
+                .map(|e| emoji_json(app, e))
+                .collect(),
+        )),
     }
+}
+
+fn emoji_json(app: &App, e: &crate::app::CustomEmoji) -> Value {
+    json!({
+        "shortcode": e.shortcode,
+        "url": app.emoji_url(e),
+        "category": e.category,
+        "content_type": e.file.as_ref().map(|f| f.content_type.clone()),
+        "size": e.file.as_ref().map(|f| f.size),
+        "updated_at": crate::app::activitypub::rfc3339(e.updated_at),
+    })
 }
 
 fn account_json(app: &App, a: &crate::app::Account) -> Value {
@@ -365,5 +421,8 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::ListDomainBlocks => "list_domain_blocks",
         AdminRequest::Lookup { .. } => "lookup",
         AdminRequest::CreateToken { .. } => "create_token",
+        AdminRequest::AddEmoji { .. } => "add_emoji",
+        AdminRequest::RemoveEmoji { .. } => "remove_emoji",
+        AdminRequest::ListEmoji => "list_emoji",
     }
 }

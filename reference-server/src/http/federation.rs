@@ -302,6 +302,19 @@ impl<'a> Federation<'a> {
         }
     }
 
+    /// `/emojis/{shortcode}`: the `Emoji` a local toot's tag names by its `id`, as Mastodon
+    /// serves `/emojis/{id}` (404 for an unknown shortcode).
+    pub(crate) async fn emoji(&self, request: &Request<Bytes>, shortcode: &str) -> Response<Bytes> {
+        if let Err(r) = self.gate(request).await {
+            return r;
+        }
+        match self.app.local_emoji_document(shortcode).await {
+            Ok(Some(doc)) => ap(StatusCode::OK, &to_value(&doc)),
+            Ok(None) => not_found(),
+            Err(e) => internal(&e),
+        }
+    }
+
     // --- inboxes ----------------------------------------------------------------------
 
     pub(crate) async fn shared_inbox(&self, request: Request<Bytes>) -> Response<Bytes> {

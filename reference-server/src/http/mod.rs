@@ -263,6 +263,7 @@ async fn site(app: &App, request: Request<Bytes>, site: Site, m: &Matched) -> Re
             }
             (Site::Tag, true, _) => pages::tag(app, m.param("tag")).await,
             (Site::Media, true, _) => media::serve(app, &request, m.param("key")).await,
+            (Site::Emoji, true, _) => f.emoji(&request, m.param("shortcode")).await,
             (Site::MissingAvatar, true, _) => media::missing(&request, true),
             (Site::MissingHeader, true, _) => media::missing(&request, false),
             _ => other_method_or_not_found(request.method()),

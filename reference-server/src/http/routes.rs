@@ -62,6 +62,8 @@ pub(crate) enum Site {
     Tag,
     /// `/media/{*key}`: a file of the media store.
     Media,
+    /// `/emojis/{shortcode}`: a local custom emoji's `Emoji` document.
+    Emoji,
     /// `/avatars/original/missing.png`: the default avatar.
     MissingAvatar,
     /// `/headers/original/missing.png`: the default header.
@@ -234,6 +236,7 @@ const TABLE: &[(&str, Route)] = {
         ("/@{name}/{id}", S(Site::AtUserStatus)),
         ("/tags/{tag}", S(Site::Tag)),
         ("/media/{*key}", S(Site::Media)),
+        ("/emojis/{shortcode}", S(Site::Emoji)),
         ("/avatars/original/missing.png", S(Site::MissingAvatar)),
         ("/headers/original/missing.png", S(Site::MissingHeader)),
         // OAuth.

@@ -131,6 +131,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             created_at: acct_base + i,
             discoverable: false,
             deleted: false,
+            emojis: Vec::new(),
         };
         let follow_uri = format!("{}#follows/{}", me.actor, id);
         let rec = FollowRecord {
@@ -195,6 +196,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             poll: None,
             card_url: None,
             quote: None,
+            emojis: Vec::new(),
         };
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::Nothing;
+use super::{CustomEmoji, Nothing};
 use crate::app::activitypub::rfc3339;
 use crate::app::model;
 use crate::app::render::strip_html;
@@ -58,8 +58,8 @@ pub(crate) struct Account {
     pub hide_collections: bool,
     /// Search engines may index it.
     pub noindex: bool,
-    /// Custom emojis: none are kept.
-    pub emojis: Nothing,
+    /// The custom emoji of the display name, bio and fields.
+    pub emojis: Vec<CustomEmoji>,
     /// Roles shown on the profile: none.
     pub roles: Nothing,
     /// Profile fields.
@@ -160,7 +160,7 @@ impl Account {
             last_status_at: counts.last_status_at.map(date_of),
             hide_collections: false,
             noindex: false,
-            emojis: [],
+            emojis: Vec::new(),
             roles: [],
             fields: a
                 .fields
@@ -176,7 +176,9 @@ impl Account {
 
     /// The entity of a loaded account.
     pub(crate) fn from_loaded(app: &App, a: &model::Account, l: &Loaded) -> Account {
-        Account::build(app, a, l.account_counts(a.id))
+        let mut entity = Account::build(app, a, l.account_counts(a.id));
+        entity.emojis = CustomEmoji::of_keys(app, &a.emojis, l);
+        entity
     }
 }
 

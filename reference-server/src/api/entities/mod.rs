@@ -1,6 +1,6 @@
 //! Mastodon's JSON entities, one module per family: [`account`] (`Account`,
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
-//! `StatusEdit`), [`card`] (`PreviewCard`), [`media_attachment`], [`notification`], [`poll`],
+//! `StatusEdit`), [`card`] (`PreviewCard`), [`custom_emoji`], [`media_attachment`], [`notification`], [`poll`],
 //! [`notification_group`] (grouped notifications, requests, policies), [`relationship`],
 //! [`list`], [`conversation`], [`scheduled_status`].
 //!
@@ -14,6 +14,7 @@ pub(crate) mod account;
 pub(crate) mod conversation;
 pub(crate) mod list;
 pub(crate) mod card;
+pub(crate) mod custom_emoji;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod notification_group;
@@ -26,6 +27,7 @@ pub(crate) use account::{Account, CredentialAccount};
 pub(crate) use conversation::Conversation;
 pub(crate) use list::List;
 pub(crate) use card::PreviewCard;
+pub(crate) use custom_emoji::CustomEmoji;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use poll::Poll;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Account, MediaAttachment, Nothing, Poll, PreviewCard};
+use super::{Account, CustomEmoji, MediaAttachment, Nothing, Poll, PreviewCard};
 use crate::app::activitypub::rfc3339;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
@@ -55,8 +55,8 @@ pub(crate) struct Status {
     pub mentions: Vec<Mention>,
     /// Hashtags.
     pub tags: Vec<StatusTag>,
-    /// Custom emojis: none are kept.
-    pub emojis: Nothing,
+    /// The custom emoji of the content and content warning.
+    pub emojis: Vec<CustomEmoji>,
     /// The preview card of its first link, once made.
     pub card: Option<PreviewCard>,
     /// Its poll.
@@ -300,7 +300,7 @@ fn plain(app: &App, s: &model::Status, l: &Loaded, full_quote: bool) -> Option<S
                 url: app.tag_url(t),
             })
             .collect(),
-        emojis: [],
+        emojis: CustomEmoji::of_keys(app, &s.emojis, l),
         card: s
             .card_url
             .as_deref()

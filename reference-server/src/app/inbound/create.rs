@@ -136,6 +136,7 @@ impl App {
         let id = self.inner.ids.at(published, now);
         let media = self.remote_attachments(&post_media(&post, o), author.id, id, &[]);
         let quote = self.incoming_quote(o, &author, depth == 0).await?;
+        let emojis = self.remote_status_emojis(o, &author, &post).await?;
         let status = Status {
             id,
             uri: uri.clone(),
@@ -180,6 +181,7 @@ impl App {
             poll: crate::app::polls::remote_poll(o),
             card_url: None,
             quote,
+            emojis,
         };
         // A deleted post's media records must not be written: `save_remote_status` refuses a
         // tombstoned post, but only after them, so look first when there are any (a post
@@ -199,6 +201,24 @@ impl App {
         self.distribute(&status).await?;
         self.schedule_card(&status);
         Ok(Some(status))
+    }
+
+    /// The custom emoji a remote post shows (its `Emoji` tags that its content or content
+    /// warning names), recorded under its author's domain.
+    pub(crate) async fn remote_status_emojis(
+        &self,
+        o: &Object,
+        author: &Account,
+        post: &PostView,
+    ) -> Result<Vec<String>, Error> {
+        let found = activitypub_core::media::emoji::emojis(o);
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let domain = author.domain.clone().unwrap_or_default();
+        let cw = post.content_warning.clone().unwrap_or_default();
+        self.remote_emoji_keys(&domain, &found, &[&post.content_html, &cw])
+            .await
     }
 
     async fn save_remote_status(&self, s: &Status) -> Result<(), Error> {

@@ -117,7 +117,9 @@ impl App {
             Kind::Update => self.on_update(&a, &actor).await,
             Kind::Delete => self.on_delete(&actor, object_id).await,
             Kind::Announce => self.on_announce(&a, &actor).await,
-            Kind::Like => self.on_like(&a, &actor, object_id).await,
+            // An emoji reaction (Pleroma's `EmojiReact`; Misskey's is a `Like` with
+            // `_misskey_reaction`) counts as a favourite, as Mastodon shows it.
+            Kind::Like | Kind::EmojiReact => self.on_like(&a, &actor, object_id).await,
             Kind::Block => self.on_block(&a, &actor, object_id).await,
             _ => Ok(()),
         }

@@ -34,7 +34,7 @@ impl App {
                     }
                 }
             }
-            Kind::Like => {
+            Kind::Like | Kind::EmojiReact => {
                 if let Some(uri) = inner_object {
                     if let Some(s) = self.status_by_uri(&uri).await? {
                         self.remove_favourite(actor.id, s.id).await?;

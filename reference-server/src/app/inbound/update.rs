@@ -76,6 +76,7 @@ impl App {
             .unwrap_or_default();
         s.sensitive = post.sensitive;
         s.edited_at = Some(self.now_ms());
+        s.emojis = self.remote_status_emojis(o, actor, &post).await?;
         // Attachments: the same remote URL keeps its record (and cached copy) with the new
         // description and focal point; new ones get records; those dropped stay with the
         // earlier version.
