@@ -29,8 +29,11 @@ use serde_json::{json, Value};
 use support::*;
 
 /// The most store calls a page may cost (the request's own token and account reads
-/// included).
-const MAX_CALLS_PER_PAGE: u64 = 16;
+/// included). 17 since issue #17: the home page of this test, with a quote and a card in
+/// every round, reads the viewer's bookmarks and thread mutes, the cards and the quoted
+/// statuses in one multi-read each, on top of the 14 of before; what matters most, that a
+/// page of 40 costs what a page of 20 does, is asserted separately.
+const MAX_CALLS_PER_PAGE: u64 = 17;
 
 /// An instance on a counting memory store, with a clock that moves only when told to (so
 /// that ids, and so the pages, are the same on every run).

@@ -298,7 +298,8 @@ async fn dispatch_with(
         bad_token,
         uploads: std::sync::Mutex::new(uploads),
     };
-    endpoint(&ctx, req.method(), route, m).await
+    // On the heap: the dispatch over every endpoint is one large future (see `post_status`).
+    Box::pin(endpoint(&ctx, req.method(), route, m)).await
 }
 
 fn unsupported(ctx: &Ctx<'_>, scope: &str, what: &str) -> ApiResult {

@@ -180,6 +180,12 @@ impl App {
 
     /// Posts a status as local account `account_id` and federates it.
     pub async fn post_status(&self, account_id: u64, new: NewStatus) -> Result<Status, Error> {
+        // On the heap: posting (poll, quote, emoji, media, fan-out) is a large future, and an
+        // unoptimized build of it can overflow a 2 MiB thread stack when held inline.
+        Box::pin(self.post_status_inline(account_id, new)).await
+    }
+
+    async fn post_status_inline(&self, account_id: u64, new: NewStatus) -> Result<Status, Error> {
         let author = self.account(account_id).await?;
         if !author.is_local() {
             return Err(Error::Forbidden("not a local account".into()));
