@@ -49,8 +49,8 @@ pub mod activitypub;
 pub mod batch;
 pub mod bookmarks;
 pub mod bulk;
-pub mod conversations;
 pub mod cards;
+pub mod conversations;
 pub mod emoji;
 pub mod inbound;
 pub mod interactions;
@@ -77,8 +77,8 @@ pub mod timelines;
 pub use accounts::{hash_password, verify_password};
 pub use batch::{AccountCounts, Loaded, StatusCounts, ViewerFlags};
 pub use conversations::Conversation;
-pub use lists::{ListChanges, RepliesPolicy, UserList};
 pub use emoji::CustomEmoji;
+pub use lists::{ListChanges, RepliesPolicy, UserList};
 pub use media::{ProfileSlot, Upload};
 pub use model::{
     Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType, Poll,

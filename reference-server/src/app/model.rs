@@ -556,7 +556,6 @@ pub struct Status {
     pub emojis: Vec<String>,
 }
 
-
 /// A poll, kept in its status's record. A local poll's votes are counted in the store's
 /// collections (one per option, one of voters: a voter counts once per option whatever is
 /// sent twice); a remote poll's counts are what its server last sent.

@@ -11,10 +11,10 @@
 //! load and build in one step and return the JSON the handlers answer with.
 
 pub(crate) mod account;
-pub(crate) mod conversation;
-pub(crate) mod list;
 pub(crate) mod card;
+pub(crate) mod conversation;
 pub(crate) mod custom_emoji;
+pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
 pub(crate) mod notification_group;
@@ -24,10 +24,10 @@ pub(crate) mod scheduled_status;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
-pub(crate) use conversation::Conversation;
-pub(crate) use list::List;
 pub(crate) use card::PreviewCard;
+pub(crate) use conversation::Conversation;
 pub(crate) use custom_emoji::CustomEmoji;
+pub(crate) use list::List;
 pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use poll::Poll;
