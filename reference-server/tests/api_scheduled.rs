@@ -507,3 +507,60 @@ async fn a_status_that_can_no_longer_be_posted_is_dropped() {
     .await;
     assert_eq!(s.body, json!([]));
 }
+
+/// A poll scheduled with a status: its parameters shown as Mastodon keeps them, checked when
+/// scheduling (a bad poll is `422` at once), and the poll ending `expires_in` after posting.
+#[tokio::test]
+async fn a_scheduled_poll_is_checked_kept_and_posted() {
+    let (app, clock) = clocked(None).await;
+    let (alice, t) = user(&app, "alice").await;
+    let bad = schedule(
+        &app,
+        &t,
+        json!({
+            "status": "one option only",
+            "scheduled_at": at(10 * 60_000),
+            "poll": {"options": ["lonely"], "expires_in": 600},
+        }),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert_eq!(
+        get(&app, "/api/v1/scheduled_statuses", Some(&t)).await.body,
+        json!([])
+    );
+
+    let a = schedule(
+        &app,
+        &t,
+        json!({
+            "status": "tea or coffee?",
+            "scheduled_at": at(10 * 60_000),
+            "poll": {"options": ["tea", "coffee"], "expires_in": 600, "multiple": true},
+        }),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(
+        a.body["params"]["poll"],
+        json!({"options": ["tea", "coffee"], "expires_in": "600", "multiple": true, "hide_totals": false})
+    );
+
+    clock.advance(Duration::from_secs(10 * 60));
+    assert_eq!(app.publish_due_scheduled().await.unwrap(), 1);
+    let statuses = get(
+        &app,
+        &format!("/api/v1/accounts/{}/statuses", alice.id),
+        Some(&t),
+    )
+    .await;
+    let poll = &statuses.body[0]["poll"];
+    assert_eq!(poll["multiple"], true, "{poll}");
+    assert_eq!(poll["expired"], false, "{poll}");
+    // Ten minutes after posting, which was ten minutes after the start.
+    assert_eq!(poll["expires_at"], "2030-01-01T00:20:00Z", "{poll}");
+    assert_eq!(
+        poll["options"],
+        json!([{"title": "tea", "votes_count": 0}, {"title": "coffee", "votes_count": 0}])
+    );
+}

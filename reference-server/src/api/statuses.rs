@@ -126,11 +126,6 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         Some(raw) => Some(super::scheduled::parse_scheduled_at(&raw)?),
         None => None,
     };
-    if poll.is_some() && scheduled_at.is_some() {
-        return Err(ApiError::unprocessable(
-            "Scheduled statuses with a poll are not supported by this server",
-        ));
-    }
     let visibility = match p.nonempty("visibility") {
         Some(v) => Some(StatusVisibility::parse(&v).ok_or_else(|| {
             ApiError::unprocessable(format!(

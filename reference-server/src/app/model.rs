@@ -866,6 +866,9 @@ pub struct ScheduledParams {
     pub language: Option<String>,
     /// The `Idempotency-Key` it was scheduled with.
     pub idempotency: Option<String>,
+    /// Its poll, as given (checked when scheduled; it ends `expires_in` after posting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// A status to be posted later by the publishing job.

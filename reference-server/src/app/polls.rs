@@ -42,8 +42,9 @@ const QUEUE: &str = "app.polls";
 /// Attempts of a poll job before it becomes a dead letter.
 const ATTEMPTS: u32 = 8;
 
-/// A poll to make with a new status, as the client API takes it.
-#[derive(Debug, Clone, Default)]
+/// A poll to make with a new status, as the client API takes it (also kept, as given, with a
+/// scheduled status: it ends `expires_in` after the status is posted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPoll {
     /// The options, in order.
     pub options: Vec<String>,

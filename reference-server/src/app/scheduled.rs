@@ -65,6 +65,14 @@ impl App {
             }
         }
         let now = self.now_ms();
+        if let Some(poll) = &new.poll {
+            if !new.media_ids.is_empty() {
+                return Err(Error::Unprocessable(
+                    "Validation failed: Cannot attach files to a post with a poll".into(),
+                ));
+            }
+            poll.validate(now)?;
+        }
         let s = ScheduledStatus {
             id: self.inner.ids.next(now),
             account_id,
@@ -78,6 +86,7 @@ impl App {
                 in_reply_to_id: new.in_reply_to_id,
                 language: new.language,
                 idempotency: new.idempotency_key,
+                poll: new.poll,
             },
             application,
             application_id,
@@ -271,7 +280,7 @@ impl App {
                 language: s.params.language.clone(),
                 idempotency_key: Some(format!("scheduled-{}", s.id)),
                 media_ids: s.params.media_ids.clone(),
-                poll: None,
+                poll: s.params.poll.clone(),
                 quoted_status_id: None,
             };
             match self.post_status(s.account_id, new).await {

@@ -24,8 +24,8 @@ pub(crate) struct ScheduledStatus {
 pub(crate) struct ScheduledParams {
     /// The text.
     pub text: String,
-    /// Poll: none (always `null`).
-    pub poll: (),
+    /// Its poll, as Mastodon shows the parameters (`null` without one).
+    pub poll: Option<ScheduledPoll>,
     /// Media attachment ids (`null` without media).
     pub media_ids: Option<Vec<String>>,
     /// Sensitive.
@@ -48,6 +48,20 @@ pub(crate) struct ScheduledParams {
     pub with_rate_limit: bool,
 }
 
+/// The poll of a scheduled status's `params`, as Mastodon keeps the request's parameters
+/// (`expires_in` a string of seconds).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ScheduledPoll {
+    /// The options, in order.
+    pub options: Vec<String>,
+    /// Seconds from posting until it ends.
+    pub expires_in: String,
+    /// Several options may be chosen.
+    pub multiple: bool,
+    /// Counts are hidden until it ends.
+    pub hide_totals: bool,
+}
+
 impl ScheduledStatus {
     /// The entity of `s`, its media found in `media`.
     pub(crate) fn new(
@@ -61,7 +75,12 @@ impl ScheduledStatus {
             scheduled_at: rfc3339(s.scheduled_at),
             params: ScheduledParams {
                 text: p.text.clone(),
-                poll: (),
+                poll: p.poll.as_ref().map(|n| ScheduledPoll {
+                    options: n.options.clone(),
+                    expires_in: n.expires_in.to_string(),
+                    multiple: n.multiple,
+                    hide_totals: n.hide_totals,
+                }),
                 media_ids: (!p.media_ids.is_empty())
                     .then(|| p.media_ids.iter().map(u64::to_string).collect()),
                 sensitive: p.sensitive,
