@@ -11,7 +11,10 @@
 //! - no card for a plain-text answer, a page past the size cap, a page with no title, a post
 //!   with media, or a loopback page when loopback is not allowed (no connection made);
 //! - a remote post's mention link is skipped, its first other link gets the card;
-//! - the media cache sweep clears the card's cached image (the entity shows the remote URL).
+//! - the media cache sweep clears the card's cached image (the entity shows the remote URL);
+//! - `fediverse:creator` names a fediverse account as the author (found by WebFinger on the
+//!   site, its actor fetched) only when that actor's `attributionDomains` holds the page's
+//!   domain: `authors[0].account` is that account, else `null`.
 #![allow(clippy::unwrap_used)]
 
 mod api_support;
@@ -62,11 +65,16 @@ impl Site {
                 let head = String::from_utf8_lossy(&buf).into_owned();
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
                 *h.lock().unwrap().entry(path.clone()).or_default() += 1;
-                let (status, headers, body) = p.lock().unwrap().get(&path).cloned().unwrap_or((
+                let pages = p.lock().unwrap();
+                let found = pages
+                    .get(&path)
+                    .or_else(|| pages.get(path.split('?').next().unwrap_or_default()));
+                let (status, headers, body) = found.cloned().unwrap_or((
                     404,
                     "Content-Type: text/plain\r\n".into(),
                     Vec::new(),
                 ));
+                drop(pages);
                 let head = format!(
                     "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
                     body.len()
@@ -463,4 +471,83 @@ async fn a_remote_post_skips_its_mention_link_and_the_sweep_clears_the_image() {
     let v = get(&app, &format!("/api/v1/statuses/{}", s.id), Some(&token)).await;
     assert_eq!(v.body["card"]["image"], site.url("/img.png"));
     assert_eq!(file(&app, &image).await.status(), StatusCode::NOT_FOUND);
+}
+
+/// The actor document of `user` on `site`, letting pages on `domains` name it.
+fn actor(site: &Site, user: &str, domains: &[&str]) -> String {
+    let id = site.url(&format!("/users/{user}"));
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"],
+        "id": id,
+        "type": "Person",
+        "preferredUsername": user,
+        "name": format!("{user} the writer"),
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "url": id,
+        "attributionDomains": domains,
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fediverse_creator_names_an_account_that_allows_the_domain() {
+    let site = Site::start();
+    let host = site.base.trim_start_matches("http://").to_owned();
+    let ip = host.split(':').next().unwrap().to_owned();
+    // One WebFinger answer for both handles: each resource names its own actor.
+    for user in ["writer", "stranger"] {
+        let domains = if user == "writer" {
+            vec![ip.as_str()]
+        } else {
+            vec!["elsewhere.example"]
+        };
+        site.serve(
+            &format!("/users/{user}"),
+            200,
+            "application/activity+json",
+            actor(&site, user, &domains),
+        );
+        let page = format!(
+            r#"<html><head><title>By {user}</title>
+<meta name="fediverse:creator" content="@{user}@{host}"></head><body></body></html>"#
+        );
+        site.serve(&format!("/by-{user}"), 200, "text/html", page);
+    }
+    let app = instance(true, None).await;
+    let (_, token) = user(&app, "reader").await;
+    for (user, allowed) in [("writer", true), ("stranger", false)] {
+        let jrd = json!({
+            "subject": format!("acct:{user}@{host}"),
+            "links": [{"rel": "self", "type": "application/activity+json",
+                       "href": site.url(&format!("/users/{user}"))}],
+        });
+        site.serve(
+            "/.well-known/webfinger",
+            200,
+            "application/jrd+json",
+            jrd.to_string(),
+        );
+        let s = post(
+            &app,
+            &token,
+            json!({ "status": format!("read {}", site.url(&format!("/by-{user}"))) }),
+        )
+        .await;
+        let s = with_card(&app, s["id"].as_str().unwrap(), &token).await;
+        let author = &s["card"]["authors"][0];
+        if allowed {
+            assert_eq!(
+                author["account"]["acct"],
+                format!("{user}@{host}"),
+                "{author}"
+            );
+            assert_eq!(
+                author["account"]["url"],
+                site.url(&format!("/users/{user}")).as_str()
+            );
+        } else {
+            assert_eq!(author["account"], Value::Null, "{author}");
+        }
+    }
 }
