@@ -216,15 +216,31 @@ impl App {
         post_uri: &str,
         quoted: &Status,
     ) -> QuoteState {
+        self.try_verify_authorization(iri, post_uri, quoted)
+            .await
+            .unwrap_or(QuoteState::Pending)
+    }
+
+    /// [`App::verify_authorization`], with a failure that may pass on a later try (a timeout,
+    /// a refused connection, a 5xx or 429 answer) returned as the error, so that an inbox job
+    /// is retried rather than leaving the quote pending for good.
+    pub(crate) async fn try_verify_authorization(
+        &self,
+        iri: &str,
+        post_uri: &str,
+        quoted: &Status,
+    ) -> Result<QuoteState, Error> {
         let Ok(author) = self.account(quoted.account_id).await else {
-            return QuoteState::Pending;
+            return Ok(QuoteState::Pending);
         };
         let mut budget = self.budget();
-        let Ok(f) = self.engine().fetch(iri, &mut budget).await else {
-            return QuoteState::Rejected;
+        let f = match self.engine().fetch(iri, &mut budget).await {
+            Ok(f) => f,
+            Err(e) if e.is_retryable() => return Err(e.into()),
+            Err(_) => return Ok(QuoteState::Rejected),
         };
         let Ok(doc) = serde_json::from_slice::<Value>(&f.bytes) else {
-            return QuoteState::Rejected;
+            return Ok(QuoteState::Rejected);
         };
         let id_of = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
@@ -236,11 +252,11 @@ impl App {
             && host_of(iri) == host_of(&author.actor)
             && id_of(&doc["interactingObject"]).as_deref() == Some(post_uri)
             && id_of(&doc["interactionTarget"]).as_deref() == Some(quoted.uri.as_str());
-        if ok {
+        Ok(if ok {
             QuoteState::Accepted
         } else {
             QuoteState::Pending
-        }
+        })
     }
 
     /// The quote of a new local status by `account` of status `quoted_id`: 404 when it is
@@ -406,7 +422,12 @@ impl App {
             }) else {
                 return Ok(());
             };
-            if self.verify_authorization(&result, &s.uri, &quoted).await != QuoteState::Accepted {
+            // A failure that may pass later is this job's error: the inbox retries it.
+            if self
+                .try_verify_authorization(&result, &s.uri, &quoted)
+                .await?
+                != QuoteState::Accepted
+            {
                 return Ok(());
             }
             q.state = QuoteState::Accepted;
