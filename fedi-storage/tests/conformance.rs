@@ -3,6 +3,26 @@
 
 use fedi_storage::{conformance, memory::MemoryStore, sled::SledStore, StoreInfo};
 
+/// Opens a sled store again after the previous handle was dropped. sled 0.34 releases its
+/// file lock when its own background threads let go of the database, which can be a moment
+/// after the last handle is dropped: a lock error is retried, bounded (10 s); any other
+/// error fails at once.
+fn reopen(path: &std::path::Path) -> SledStore {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match SledStore::open(path) {
+            Ok(s) => return s,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("reopen {}: {e}", path.display()),
+        }
+    }
+}
+
 #[tokio::test]
 async fn memory_backend_passes_conformance() {
     let store = MemoryStore::new();
@@ -30,7 +50,7 @@ async fn sled_backend_passes_conformance_twice_on_the_same_store_after_reopen() 
         let store = SledStore::open(dir.path().join("db")).unwrap();
         conformance::run_all(&store).await;
     }
-    let store = SledStore::open(dir.path().join("db")).unwrap();
+    let store = reopen(&dir.path().join("db"));
     conformance::run_all(&store).await;
 }
 
@@ -115,7 +135,7 @@ async fn sled_apply_many_is_one_durable_write_that_survives_reopen() {
         assert_eq!(after.durable_writes - before.durable_writes, 8, "{after:?}");
         assert!(after.flushes > before.flushes, "flushed before returning");
     }
-    let store = SledStore::open(dir.path().join("db")).unwrap();
+    let store = reopen(&dir.path().join("db"));
     let jobs = store
         .lease(
             "inbox",
