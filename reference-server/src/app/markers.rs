@@ -3,8 +3,9 @@
 //! counted from there.
 
 use fedi_storage::PageRequest;
+use serde::{Deserialize, Serialize};
 
-use super::model::{coll, ns, Marker};
+use super::model::{coll, ns};
 use super::App;
 use crate::error::Error;
 
@@ -84,4 +85,15 @@ impl App {
         let page = self.store().page(&list, &req).await?;
         Ok(page.items.len() as u64)
     }
+}
+
+/// A read marker (Mastodon's `Marker`) of one timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// The id of the last status or notification read.
+    pub last_read_id: u64,
+    /// Incremented each time the marker moves (starts at 0).
+    pub version: u64,
+    /// Last updated (ms).
+    pub updated_at: u64,
 }

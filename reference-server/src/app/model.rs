@@ -556,38 +556,6 @@ pub struct Status {
     pub emojis: Vec<String>,
 }
 
-/// A poll, kept in its status's record. A local poll's votes are counted in the store's
-/// collections (one per option, one of voters: a voter counts once per option whatever is
-/// sent twice); a remote poll's counts are what its server last sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Poll {
-    /// The options' titles, in order.
-    pub options: Vec<String>,
-    /// Several options may be chosen (`anyOf`), else one (`oneOf`).
-    pub multiple: bool,
-    /// Counts are hidden until the poll ends.
-    #[serde(default)]
-    pub hide_totals: bool,
-    /// When it ends (ms), if it does.
-    pub expires_at: Option<u64>,
-    /// Remote polls: the votes per option as last received (empty for local polls).
-    #[serde(default)]
-    pub counts: Vec<u64>,
-    /// Remote polls: `votersCount` as last received.
-    #[serde(default)]
-    pub voters_count: Option<u64>,
-    /// Remote polls: when its server said it closed (ms).
-    #[serde(default)]
-    pub closed_at: Option<u64>,
-}
-
-impl Poll {
-    /// Whether it has ended at `now_ms`.
-    pub fn expired(&self, now_ms: u64) -> bool {
-        self.closed_at.is_some() || self.expires_at.is_some_and(|e| e <= now_ms)
-    }
-}
-
 /// Where a media attachment is in its processing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -835,66 +803,9 @@ pub fn thread_mute_key(account: u64, s: &Status) -> String {
     format!("{account}:mute:{}", thread_key(s))
 }
 
-/// A read marker (Mastodon's `Marker`) of one timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Marker {
-    /// The id of the last status or notification read.
-    pub last_read_id: u64,
-    /// Incremented each time the marker moves (starts at 0).
-    pub version: u64,
-    /// Last updated (ms).
-    pub updated_at: u64,
-}
-
-/// What a scheduled status will post (Mastodon's `ScheduledStatus.params`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScheduledParams {
-    /// The text.
-    pub text: String,
-    /// Media attachments, in order.
-    #[serde(default)]
-    pub media_ids: Vec<u64>,
-    /// Sensitive.
-    pub sensitive: bool,
-    /// Content warning.
-    pub spoiler_text: String,
-    /// Visibility (`None`: the default).
-    pub visibility: Option<StatusVisibility>,
-    /// The parent.
-    pub in_reply_to_id: Option<u64>,
-    /// Language.
-    pub language: Option<String>,
-    /// The `Idempotency-Key` it was scheduled with.
-    pub idempotency: Option<String>,
-    /// Its poll, as given (checked when scheduled; it ends `expires_in` after posting).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub poll: Option<super::polls::NewPoll>,
-}
-
-/// A status to be posted later by the publishing job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScheduledStatus {
-    /// Id.
-    pub id: u64,
-    /// The author (local).
-    pub account_id: u64,
-    /// When to post it (ms).
-    pub scheduled_at: u64,
-    /// What to post.
-    pub params: ScheduledParams,
-    /// The application it was scheduled with.
-    #[serde(default)]
-    pub application: Option<StatusApplication>,
-    /// Its OAuth application's id, if any (`params.application_id`).
-    #[serde(default)]
-    pub application_id: Option<u64>,
-}
-
-/// The key of a scheduled status in [`coll::SCHEDULED_DUE`]: due time (ms) in the high 48
-/// bits, the id's low 16 bits below, so keys sort by due time and stay distinct.
-pub fn due_key(scheduled_at_ms: u64, id: u64) -> u64 {
-    (scheduled_at_ms << 16) | (id & 0xffff)
-}
+pub use super::markers::Marker;
+pub use super::polls::Poll;
+pub use super::scheduled::{due_key, ScheduledParams, ScheduledStatus};
 
 /// A pair key `{a}:{b}`.
 pub fn pair(a: u64, b: u64) -> String {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::activitypub::{oid, rfc3339};
-use super::model::{coll, ns, Account, NotificationType, Poll, Status};
+use super::model::{coll, ns, Account, NotificationType, Status};
 use super::App;
 use crate::error::Error;
 
@@ -651,5 +651,37 @@ impl App {
         }
         note.voters_count = Some(tally.voters);
         Ok(())
+    }
+}
+
+/// A poll, kept in its status's record. A local poll's votes are counted in the store's
+/// collections (one per option, one of voters: a voter counts once per option whatever is
+/// sent twice); a remote poll's counts are what its server last sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    /// The options' titles, in order.
+    pub options: Vec<String>,
+    /// Several options may be chosen (`anyOf`), else one (`oneOf`).
+    pub multiple: bool,
+    /// Counts are hidden until the poll ends.
+    #[serde(default)]
+    pub hide_totals: bool,
+    /// When it ends (ms), if it does.
+    pub expires_at: Option<u64>,
+    /// Remote polls: the votes per option as last received (empty for local polls).
+    #[serde(default)]
+    pub counts: Vec<u64>,
+    /// Remote polls: `votersCount` as last received.
+    #[serde(default)]
+    pub voters_count: Option<u64>,
+    /// Remote polls: when its server said it closed (ms).
+    #[serde(default)]
+    pub closed_at: Option<u64>,
+}
+
+impl Poll {
+    /// Whether it has ended at `now_ms`.
+    pub fn expired(&self, now_ms: u64) -> bool {
+        self.closed_at.is_some() || self.expires_at.is_some_and(|e| e <= now_ms)
     }
 }

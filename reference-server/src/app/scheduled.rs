@@ -11,8 +11,9 @@
 //! status already posted rather than a second one.
 
 use fedi_storage::{CollectionStoreExt, PageRequest, WriteBatch};
+use serde::{Deserialize, Serialize};
 
-use super::model::{coll, due_key, ns, ScheduledStatus, StatusApplication};
+use super::model::{coll, ns, StatusApplication, StatusVisibility};
 use super::statuses::NewStatus;
 use super::App;
 use crate::error::Error;
@@ -304,4 +305,54 @@ impl App {
         }
         Ok(posted)
     }
+}
+
+/// What a scheduled status will post (Mastodon's `ScheduledStatus.params`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledParams {
+    /// The text.
+    pub text: String,
+    /// Media attachments, in order.
+    #[serde(default)]
+    pub media_ids: Vec<u64>,
+    /// Sensitive.
+    pub sensitive: bool,
+    /// Content warning.
+    pub spoiler_text: String,
+    /// Visibility (`None`: the default).
+    pub visibility: Option<StatusVisibility>,
+    /// The parent.
+    pub in_reply_to_id: Option<u64>,
+    /// Language.
+    pub language: Option<String>,
+    /// The `Idempotency-Key` it was scheduled with.
+    pub idempotency: Option<String>,
+    /// Its poll, as given (checked when scheduled; it ends `expires_in` after posting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<super::polls::NewPoll>,
+}
+
+/// A status to be posted later by the publishing job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledStatus {
+    /// Id.
+    pub id: u64,
+    /// The author (local).
+    pub account_id: u64,
+    /// When to post it (ms).
+    pub scheduled_at: u64,
+    /// What to post.
+    pub params: ScheduledParams,
+    /// The application it was scheduled with.
+    #[serde(default)]
+    pub application: Option<StatusApplication>,
+    /// Its OAuth application's id, if any (`params.application_id`).
+    #[serde(default)]
+    pub application_id: Option<u64>,
+}
+
+/// The key of a scheduled status in [`coll::SCHEDULED_DUE`](super::model::coll::SCHEDULED_DUE): due time (ms) in the high 48
+/// bits, the id's low 16 bits below, so keys sort by due time and stay distinct.
+pub fn due_key(scheduled_at_ms: u64, id: u64) -> u64 {
+    (scheduled_at_ms << 16) | (id & 0xffff)
 }
