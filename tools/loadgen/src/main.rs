@@ -148,6 +148,9 @@ struct SeedArgs {
     /// Statuses per write batch.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// Every status with a poll, a custom emoji and a preview card.
+    #[arg(long)]
+    rich: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +244,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
             let mut o = seed::SeedOptions::new(&a.data_dir, &a.base_url, a.statuses, a.follows);
             o.username = a.username;
             o.batch = a.batch;
+            o.rich = a.rich;
             let r = seed::seed(&o).await?;
             println!(
                 "seeded {} statuses from {} followed accounts into the home of account {} in {} ({:.1} s); sled size on disk {:.0} MiB",
