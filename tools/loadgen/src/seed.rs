@@ -178,7 +178,7 @@ fn enrich(
     // The poll: counts as its server sent them, the local account's vote on even `j`.
     let mut counts = vec![j % 7, j % 5, j % 3];
     let mut voters = counts.iter().sum::<u64>();
-    let mine = (j % 2 == 0).then_some((j % 3) as usize);
+    let mine = j.is_multiple_of(2).then_some((j % 3) as usize);
     if let Some(c) = mine {
         counts[c] += 1;
         voters += 1;
