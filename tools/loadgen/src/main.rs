@@ -173,6 +173,10 @@ struct HomeArgs {
     /// Page size.
     #[arg(long, default_value_t = 40)]
     limit: usize,
+    /// Also time the whole client-API answer (`GET /api/v1/timelines/home`: page, batch
+    /// load of the entities, JSON), in process.
+    #[arg(long)]
+    api: bool,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +269,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
                 a.limit,
                 a.warmup,
                 a.requests,
+                a.api,
             )
             .await?;
             println!(
@@ -276,6 +281,14 @@ async fn run(cmd: Cmd) -> Result<bool> {
                 a.limit,
                 r.latencies.summary()
             );
+            if let Some(l) = &r.api_latencies {
+                println!(
+                    "GET /api/v1/timelines/home?limit={} in process ({} bytes): {}",
+                    a.limit,
+                    r.api_body_len,
+                    l.summary()
+                );
+            }
             Ok(r.page_len == a.limit)
         }
         Cmd::Startup(a) => {
