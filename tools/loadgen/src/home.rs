@@ -9,7 +9,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use bytes::Bytes;
+use fedi_storage::counting::{CountingStore, StoreCounts};
 use fedi_storage::PageRequest;
 use reference_server::app::List;
 use reference_server::{App, Config};
@@ -31,12 +35,17 @@ pub struct HomeReport {
     pub api_latencies: Option<Latencies>,
     /// With `api`: the size of the (first) JSON body.
     pub api_body_len: usize,
+    /// With `api`: what one answer cost in store calls (the request's token and account
+    /// reads included), for pages of 20 and of `limit`: page size, counts, calls per method.
+    pub api_store_calls: Vec<(usize, StoreCounts, BTreeMap<&'static str, u64>)>,
 }
 
 /// Opens the instance in `data_dir` (not in use by a running server) with `base_url` and
 /// times `requests` newest-first pages of `limit` of `username`'s home timeline, after
 /// `warmup` untimed ones; with `api`, then as many API answers of the same page (after as
-/// many untimed ones). A token (scope `read`) is created for the API run.
+/// many untimed ones), and one answer each of 20 and `limit` statuses counted in store calls
+/// (on a second `App` over the same store, wrapped in a [`CountingStore`]). A token (scope
+/// `read`) is created for the API run.
 pub async fn home_in_process(
     data_dir: PathBuf,
     base_url: &str,
@@ -74,6 +83,7 @@ pub async fn home_in_process(
     }
     let mut api_latencies = None;
     let mut api_body_len = 0;
+    let mut api_store_calls = Vec::new();
     if api {
         let token = reference_server::api::create_token(&app, me.id, "read").await?;
         let uri = format!("{base_url}/api/v1/timelines/home?limit={limit}");
@@ -93,6 +103,26 @@ pub async fn home_in_process(
             samples.push(u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX));
         }
         api_latencies = Some(Latencies::from_micros(samples));
+        let counting = CountingStore::new(store.clone());
+        let counted = App::new(
+            config.clone(),
+            Arc::new(counting.clone()),
+            Arc::new(reference_server::cli::serve::transport(&config)?),
+        )
+        .await?;
+        for n in [20, limit] {
+            let uri = format!("{base_url}/api/v1/timelines/home?limit={n}");
+            let request = http::Request::builder()
+                .method(http::Method::GET)
+                .uri(&uri)
+                .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Bytes::new())
+                .map_err(|e| Error::Usage(format!("{uri}: {e}")))?;
+            api_answer(&counted, &request).await?;
+            counting.reset();
+            api_answer(&counted, &request).await?;
+            api_store_calls.push((n, counting.counts(), counting.calls_by_method()));
+        }
     }
     Ok(HomeReport {
         latencies: Latencies::from_micros(samples),
@@ -100,6 +130,7 @@ pub async fn home_in_process(
         collection_len,
         api_latencies,
         api_body_len,
+        api_store_calls,
     })
 }
 

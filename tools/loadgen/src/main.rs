@@ -289,6 +289,18 @@ async fn run(cmd: Cmd) -> Result<bool> {
                     l.summary()
                 );
             }
+            for (n, c, by_method) in &r.api_store_calls {
+                let methods: Vec<String> =
+                    by_method.iter().map(|(m, k)| format!("{m} {k}")).collect();
+                println!(
+                    "GET /api/v1/timelines/home?limit={n}: {} store calls ({} reads, {} writes), {} records read: {}",
+                    c.calls,
+                    c.reads,
+                    c.writes,
+                    c.records_read,
+                    methods.join(", ")
+                );
+            }
             Ok(r.page_len == a.limit)
         }
         Cmd::Startup(a) => {

@@ -109,6 +109,15 @@ async fn rich_statuses_show_poll_emoji_and_card() {
     };
     assert_eq!((r.page_len, r.collection_len), (40, 60));
     assert_eq!(r.api_latencies.unwrap().len(), 2);
+    // Batch loading: a page of 40 costs the store calls a page of 20 does.
+    let calls: Vec<(usize, u64)> = r
+        .api_store_calls
+        .iter()
+        .map(|(n, c, _)| (*n, c.calls))
+        .collect();
+    assert_eq!(calls.len(), 2);
+    assert_eq!((calls[0].0, calls[1].0), (20, 40));
+    assert_eq!(calls[0].1, calls[1].1, "{:?}", r.api_store_calls);
 
     let config = Config {
         data_dir: dir.path().to_owned(),
