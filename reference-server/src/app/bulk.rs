@@ -4,6 +4,8 @@
 
 use fedi_storage::WriteBatch;
 
+use super::cards::PreviewCard;
+use super::emoji::{CustomEmoji, NS as EMOJI_NS};
 use super::model::{coll, ns, pair, Account, FollowRecord, Status, StatusVisibility};
 use crate::error::Error;
 
@@ -81,7 +83,59 @@ impl Bulk {
         Ok(self)
     }
 
-    /// How many records (accounts, follows, statuses) were added.
+    /// A custom emoji record (local or remote), under its key ([`CustomEmoji::key`]), as
+    /// `app/emoji.rs` keeps it.
+    pub fn custom_emoji(mut self, emoji: &CustomEmoji) -> Result<Self, Error> {
+        self.batch = std::mem::take(&mut self.batch).kv_put(
+            EMOJI_NS,
+            emoji.key(),
+            serde_json::to_vec(emoji)?,
+        );
+        self.records += 1;
+        Ok(self)
+    }
+
+    /// The preview card of the linked URL `link` (what a status's `card_url` names).
+    pub fn preview_card(mut self, link: &str, card: &PreviewCard) -> Result<Self, Error> {
+        self.batch = std::mem::take(&mut self.batch).kv_put(
+            ns::CARDS,
+            link.to_owned(),
+            serde_json::to_vec(card)?,
+        );
+        self.records += 1;
+        Ok(self)
+    }
+
+    /// Local account `voter`'s vote for `choices` in the poll of `status`, kept as
+    /// [`App::vote`](super::App::vote) keeps it: the voter's choices, the poll's voters and,
+    /// for a local poll, each chosen option's voters (`key` sorts them). A remote poll's
+    /// counts stay in its record (the caller writes them there).
+    pub fn poll_vote(
+        mut self,
+        status: &Status,
+        voter: u64,
+        choices: &[usize],
+        key: u64,
+    ) -> Result<Self, Error> {
+        let me = voter.to_string();
+        let mut b = std::mem::take(&mut self.batch)
+            .kv_put(
+                ns::POLL_VOTES,
+                format!("{}:{voter}", status.id),
+                serde_json::to_vec(choices)?,
+            )
+            .insert(coll::poll_voters(status.id), key, me.clone());
+        if status.local {
+            for c in choices {
+                b = b.insert(coll::poll_option(status.id, *c), key, me.clone());
+            }
+        }
+        self.batch = b;
+        self.records += 1;
+        Ok(self)
+    }
+
+    /// How many records (accounts, follows, statuses, emoji, cards, votes) were added.
     pub fn records(&self) -> usize {
         self.records
     }

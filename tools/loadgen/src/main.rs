@@ -148,6 +148,9 @@ struct SeedArgs {
     /// Statuses per write batch.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// Every status with a poll, a custom emoji and a preview card.
+    #[arg(long)]
+    rich: bool,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +173,10 @@ struct HomeArgs {
     /// Page size.
     #[arg(long, default_value_t = 40)]
     limit: usize,
+    /// Also time the whole client-API answer (`GET /api/v1/timelines/home`: page, batch
+    /// load of the entities, JSON), in process.
+    #[arg(long)]
+    api: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +248,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
             let mut o = seed::SeedOptions::new(&a.data_dir, &a.base_url, a.statuses, a.follows);
             o.username = a.username;
             o.batch = a.batch;
+            o.rich = a.rich;
             let r = seed::seed(&o).await?;
             println!(
                 "seeded {} statuses from {} followed accounts into the home of account {} in {} ({:.1} s); sled size on disk {:.0} MiB",
@@ -261,6 +269,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
                 a.limit,
                 a.warmup,
                 a.requests,
+                a.api,
             )
             .await?;
             println!(
@@ -272,6 +281,26 @@ async fn run(cmd: Cmd) -> Result<bool> {
                 a.limit,
                 r.latencies.summary()
             );
+            if let Some(l) = &r.api_latencies {
+                println!(
+                    "GET /api/v1/timelines/home?limit={} in process ({} bytes): {}",
+                    a.limit,
+                    r.api_body_len,
+                    l.summary()
+                );
+            }
+            for (n, c, by_method) in &r.api_store_calls {
+                let methods: Vec<String> =
+                    by_method.iter().map(|(m, k)| format!("{m} {k}")).collect();
+                println!(
+                    "GET /api/v1/timelines/home?limit={n}: {} store calls ({} reads, {} writes), {} records read: {}",
+                    c.calls,
+                    c.reads,
+                    c.writes,
+                    c.records_read,
+                    methods.join(", ")
+                );
+            }
             Ok(r.page_len == a.limit)
         }
         Cmd::Startup(a) => {

@@ -10,6 +10,17 @@
 //!   ([`Bulk::remote_account`], [`Bulk::accepted_follow`]);
 //! - each status, in the lists a received public status enters, the local account's home
 //!   timeline included ([`Bulk::received_status`]).
+//!
+//! With [`SeedOptions::rich`], every status also carries what makes a page's entities
+//! costliest to build, each in the records the server keeps for it:
+//!
+//! - a poll of three options (a remote poll: its counts in the status record, as its server
+//!   sent them), in which the local account voted on every other status
+//!   ([`Bulk::poll_vote`]: its choice and the poll's voters collection);
+//! - a custom emoji of its author's server, named as `:shortcode:` in the text and by key in
+//!   the status's `emojis` ([`EMOJI_PER_DOMAIN`] records per server, [`Bulk::custom_emoji`]);
+//! - a link to a page of its own, with that page's preview card (`card_url` and the
+//!   `cards` record, [`Bulk::preview_card`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +29,11 @@ use std::time::{Duration, Instant};
 use fedi_storage::sled::{SledConfig, SledStore};
 use fedi_storage::{BatchStore, Store};
 use reference_server::app::bulk::Bulk;
-use reference_server::app::model::{Account, FollowRecord, Status, StatusVisibility};
+use reference_server::app::cards::{CardKind, PreviewCard};
+use reference_server::app::emoji::CustomEmoji;
+use reference_server::app::model::{
+    Account, FollowRecord, MediaFile, Poll, Status, StatusVisibility,
+};
 use reference_server::{App, Config};
 
 use crate::error::Result;
@@ -39,7 +54,20 @@ pub struct SeedOptions {
     pub follows: u64,
     /// Statuses per write batch.
     pub batch: usize,
+    /// Every status with a poll, a custom emoji and a preview card (see the module
+    /// documentation).
+    pub rich: bool,
 }
+
+/// Custom emoji per remote server when seeding rich statuses (status `j` shows
+/// `:bench_{j % EMOJI_PER_DOMAIN}:`).
+pub const EMOJI_PER_DOMAIN: u64 = 20;
+
+/// Remote servers the followed accounts live on.
+const DOMAINS: u64 = 10;
+
+/// The options of every seeded poll.
+const POLL_OPTIONS: [&str; 3] = ["Yes", "No", "It depends"];
 
 impl SeedOptions {
     /// Defaults: account `bench`, 1,000 statuses per batch.
@@ -56,6 +84,7 @@ impl SeedOptions {
             statuses,
             follows,
             batch: 1000,
+            rich: false,
         }
     }
 }
@@ -74,6 +103,99 @@ pub struct SeedReport {
     pub elapsed: Duration,
     /// sled's size on disk afterwards.
     pub disk_bytes: u64,
+}
+
+/// The custom emoji `bench_{k}` of the `d`th remote server, not cached here (shown from its
+/// server's URL).
+fn remote_emoji(d: u64, k: u64, at_ms: u64) -> CustomEmoji {
+    let host = format!("peer{d}.bench.example");
+    CustomEmoji {
+        shortcode: format!("bench_{k}"),
+        domain: Some(host.clone()),
+        file: None,
+        remote_url: Some(format!("https://{host}/system/custom_emojis/bench_{k}.png")),
+        uri: Some(format!("https://{host}/emojis/{k}")),
+        remote_updated: Some("2026-11-01T00:00:00Z".into()),
+        category: None,
+        visible_in_picker: false,
+        updated_at: at_ms,
+    }
+}
+
+/// Gives status `j` of `author` a poll (voted in by `voter` on even `j`), a custom emoji and
+/// a preview card, adding the records they name to `batch`.
+fn enrich(
+    mut batch: Bulk,
+    status: &mut Status,
+    author: &Account,
+    j: u64,
+    voter: u64,
+) -> Result<Bulk> {
+    let host = author.domain.clone().unwrap_or_default();
+    // The emoji, in the text and by key.
+    let shortcode = format!("bench_{}", j % EMOJI_PER_DOMAIN);
+    let emoji_key = reference_server::app::emoji::emoji_key(&shortcode, Some(&host));
+    // The card of a page of its own.
+    let link = format!("https://news{}.bench.example/articles/{j}", j % 100);
+    status.content = format!(
+        "{} :{shortcode}: <a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>",
+        status.content.trim_end_matches("</p>")
+    );
+    status.emojis = vec![emoji_key];
+    status.card_url = Some(link.clone());
+    let card = PreviewCard {
+        url: link.clone(),
+        title: format!("Article {j}: a headline of ordinary length for a news page"),
+        description: "The first sentence or two of the article, as its page describes \
+                      itself in its OpenGraph tags, long enough to be cut in the card."
+            .into(),
+        language: Some("en".into()),
+        kind: CardKind::Link,
+        author_name: "A. Journalist".into(),
+        author_url: String::new(),
+        provider_name: format!("News {}", j % 100),
+        provider_url: String::new(),
+        html: String::new(),
+        width: 400,
+        height: 210,
+        image_remote_url: Some(format!(
+            "https://news{}.bench.example/images/{j}.jpg",
+            j % 100
+        )),
+        image: Some(MediaFile {
+            key: format!("cache/preview_cards/{j}.jpg"),
+            content_type: "image/jpeg".into(),
+            size: 24_000,
+        }),
+        image_description: String::new(),
+        embed_url: String::new(),
+        blurhash: Some("UEHLh[WB2yk8pyoJadR*.7kCMdnjS#M|%1%2".into()),
+        published_at: Some(status.created_at),
+        author_account_id: None,
+        fetched_at: status.created_at,
+    };
+    batch = batch.preview_card(&link, &card)?;
+    // The poll: counts as its server sent them, the local account's vote on even `j`.
+    let mut counts = vec![j % 7, j % 5, j % 3];
+    let mut voters = counts.iter().sum::<u64>();
+    let mine = j.is_multiple_of(2).then_some((j % 3) as usize);
+    if let Some(c) = mine {
+        counts[c] += 1;
+        voters += 1;
+    }
+    status.poll = Some(Poll {
+        options: POLL_OPTIONS.iter().map(|o| (*o).to_owned()).collect(),
+        multiple: false,
+        hide_totals: false,
+        expires_at: Some(status.created_at + 7 * 86_400_000),
+        counts,
+        voters_count: Some(voters),
+        closed_at: None,
+    });
+    if let Some(c) = mine {
+        batch = batch.poll_vote(status, voter, &[c], status.id)?;
+    }
+    Ok(batch)
 }
 
 /// Seeds `options.data_dir`. The directory must not be in use by a running server.
@@ -105,7 +227,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
     let mut authors = Vec::with_capacity(follows as usize);
     let mut batch = Bulk::new();
     for i in 0..follows {
-        let host = format!("peer{}.bench.example", i % 10);
+        let host = format!("peer{}.bench.example", i % DOMAINS);
         let username = format!("author{i}");
         let actor = format!("https://{host}/users/{username}");
         let id = (acct_base + i) << 16;
@@ -149,6 +271,13 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
                 .await?;
         }
     }
+    if options.rich {
+        for d in 0..DOMAINS.min(follows) {
+            for k in 0..EMOJI_PER_DOMAIN {
+                batch = batch.custom_emoji(&remote_emoji(d, k, acct_base))?;
+            }
+        }
+    }
     if !batch.is_empty() {
         store
             .apply(&std::mem::take(&mut batch).into_batch())
@@ -169,7 +298,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             "Seeded status {j}: a toot of ordinary length, with a sentence or two of text \
              so that each record is about the size of a real one. #bench"
         );
-        let status = Status {
+        let mut status = Status {
             id,
             uri: uri.clone(),
             url: format!("{}/{id}", author.url),
@@ -198,6 +327,9 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             quote: None,
             emojis: Vec::new(),
         };
+        if options.rich {
+            batch = enrich(batch, &mut status, author, j, me.id)?;
+        }
         batch = batch.received_status(&status, &home)?;
         in_batch += 1;
         if in_batch >= options.batch.max(1) {
