@@ -6,25 +6,19 @@
 //! `_misskey_reaction`) count as favourites and their `Undo` takes them back.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+mod remote_peer;
+
 use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use activitypub_core::engine::transport::memory::MemoryNetwork;
 use bytes::Bytes;
-use fedi_storage::memory::MemoryStore;
-use fedi_storage::{ManualClock, Timestamp};
-use http::{Request, Response, StatusCode};
-use reference_server::http::Router;
-use reference_server::{App, Config};
+use http::{Request, StatusCode};
+use remote_peer::{env, Env};
 use serde_json::{json, Value};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 const BOB: &str = "http://remote.test/users/bob";
-
-type Files = Arc<Mutex<HashMap<String, (StatusCode, String, Bytes)>>>;
 
 fn fixture(path: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,128 +43,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-struct Env {
-    app: App,
-    router: Router,
-    net: MemoryNetwork,
-    clock: ManualClock,
-    files: Files,
-}
-
-async fn env() -> Env {
-    let net = MemoryNetwork::new();
-    let config = Config {
-        base_url: "http://wool.test".into(),
-        media_cache_retention_days: 7,
-        ..Config::default()
-    };
-    let clock = ManualClock::new(Timestamp::now());
-    let app = App::with_clock(
-        config,
-        Arc::new(MemoryStore::new()),
-        Arc::new(net.clone()),
-        Some(Arc::new(clock.clone())),
-    )
-    .await
-    .unwrap();
-    let router = Router::new(app.clone());
-    Env {
-        app,
-        router,
-        net,
-        clock,
-        files: Arc::default(),
-    }
-}
-
 impl Env {
-    fn serve(&self, url: &str, status: StatusCode, content_type: &str, body: impl Into<Bytes>) {
-        let u = url::Url::parse(url).unwrap();
-        let authority = match u.port() {
-            Some(p) => format!("{}:{p}", u.host_str().unwrap()),
-            None => u.host_str().unwrap().to_owned(),
-        };
-        let key = format!("{authority}{}", u.path());
-        let new_host = {
-            let mut files = self.files.lock().unwrap();
-            let new = !files
-                .keys()
-                .any(|k| k.starts_with(&format!("{authority}/")));
-            files.insert(key, (status, content_type.to_owned(), body.into()));
-            new
-        };
-        if new_host {
-            let files = self.files.clone();
-            let a = authority.clone();
-            self.net.serve(&authority, move |req: Request<Bytes>| {
-                let found = files
-                    .lock()
-                    .unwrap()
-                    .get(&format!("{a}{}", req.uri().path()))
-                    .cloned();
-                async move {
-                    let (status, ct, body) =
-                        found.unwrap_or((StatusCode::NOT_FOUND, "text/plain".into(), Bytes::new()));
-                    Response::builder()
-                        .status(status)
-                        .header("content-type", ct)
-                        .body(body)
-                        .unwrap()
-                }
-            });
-        }
-    }
-
-    fn person(&self, iri: &str, extra: Value) -> http_sig::PrivateKey {
-        let key = http_sig::PrivateKey::generate_ed25519().unwrap();
-        let mut doc = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": iri, "type": "Person", "preferredUsername": "bob",
-            "inbox": format!("{iri}/inbox"),
-            "publicKey": {"id": format!("{iri}#main-key"), "owner": iri,
-                "publicKeyPem": key.public_key().to_pem().unwrap()}
-        });
-        if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
-            d.extend(e);
-        }
-        self.serve(
-            iri,
-            StatusCode::OK,
-            "application/activity+json",
-            doc.to_string(),
-        );
-        key
-    }
-
-    async fn deliver(
-        &self,
-        activity: &Value,
-        key: &http_sig::PrivateKey,
-        signer: &str,
-    ) -> StatusCode {
-        let body = activity.to_string().into_bytes();
-        let (mut parts, ()) = Request::post("http://wool.test/inbox")
-            .header("content-type", "application/activity+json")
-            .body(())
-            .unwrap()
-            .into_parts();
-        http_sig::sign_request(
-            &mut parts,
-            &body,
-            key,
-            &http_sig::SignOptions::cavage(format!("{signer}#main-key")),
-            SystemTime::now(),
-        )
-        .unwrap();
-        let status = self
-            .router
-            .handle(Request::from_parts(parts, Bytes::from(body)), None)
-            .await
-            .status();
-        self.app.engine().process_inbox(100).await.unwrap();
-        status
-    }
-
     async fn create(&self, object: &Value, key: &http_sig::PrivateKey) {
         let create = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -250,7 +123,7 @@ async fn cached_emoji(e: &Env, uri: &str, i: usize) -> Value {
 
 #[tokio::test]
 async fn emoji_tags_of_every_shape_are_shown_and_cached() {
-    let e = env().await;
+    let e = env(7).await;
     let key = e.person(BOB, json!({}));
     let image = png(16, 16);
     // Mastodon (a whole Emoji document of the corpus), Pleroma/Akkoma (no mediaType, the
@@ -322,7 +195,7 @@ async fn emoji_tags_of_every_shape_are_shown_and_cached() {
 
 #[tokio::test]
 async fn bad_emoji_images_keep_their_remote_urls_and_unnamed_tags_are_dropped() {
-    let e = env().await;
+    let e = env(7).await;
     let key = e.person(BOB, json!({}));
     let mut big = png(8, 8);
     big.resize(256 * 1024 + 1, 0);
@@ -384,7 +257,7 @@ async fn bad_emoji_images_keep_their_remote_urls_and_unnamed_tags_are_dropped() 
 
 #[tokio::test]
 async fn remote_profiles_show_their_emoji() {
-    let e = env().await;
+    let e = env(7).await;
     e.serve(
         "http://remote.test/e/cat.png",
         StatusCode::OK,
@@ -417,7 +290,7 @@ async fn remote_profiles_show_their_emoji() {
 
 #[tokio::test]
 async fn emoji_reactions_count_as_favourites() {
-    let e = env().await;
+    let e = env(7).await;
     let key = e.person(BOB, json!({}));
     let (alice, _) = {
         let a = e.app.create_account("alice", None, false).await.unwrap();
@@ -466,7 +339,7 @@ async fn emoji_reactions_count_as_favourites() {
 
 #[tokio::test]
 async fn fixtures_of_other_servers_keep_their_emoji() {
-    let e = env().await;
+    let e = env(7).await;
     let key = e.person(BOB, json!({}));
     e.serve(
         "http://remote.test/e/x.png",

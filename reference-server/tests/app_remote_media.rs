@@ -12,26 +12,20 @@
 //!   and a new avatar replaces the old copy.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+mod remote_peer;
+
 use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use activitypub_core::engine::transport::memory::MemoryNetwork;
 use activitypub_core::{media, AnyObject};
 use bytes::Bytes;
 use fedi_storage::media::MediaKey;
-use fedi_storage::memory::MemoryStore;
-use fedi_storage::{ManualClock, Timestamp};
-use http::{Request, Response, StatusCode};
-use reference_server::http::Router;
-use reference_server::{App, Config};
+use http::{Request, StatusCode};
+use remote_peer::{env, Env};
 use serde_json::{json, Value};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
-type Files = Arc<Mutex<HashMap<String, (StatusCode, String, Bytes)>>>;
 
 fn corpus(path: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,132 +55,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-struct Env {
-    app: App,
-    router: Router,
-    net: MemoryNetwork,
-    clock: ManualClock,
-    /// Files served, by `host` + path.
-    files: Files,
-}
-
-async fn env(retention_days: u64) -> Env {
-    let net = MemoryNetwork::new();
-    let config = Config {
-        base_url: "http://wool.test".into(),
-        media_cache_retention_days: retention_days,
-        ..Config::default()
-    };
-    let clock = ManualClock::new(Timestamp::now());
-    let app = App::with_clock(
-        config,
-        Arc::new(MemoryStore::new()),
-        Arc::new(net.clone()),
-        Some(Arc::new(clock.clone())),
-    )
-    .await
-    .unwrap();
-    let router = Router::new(app.clone());
-    Env {
-        app,
-        router,
-        net,
-        clock,
-        files: Arc::default(),
-    }
-}
-
 impl Env {
-    /// Serves `body` at `url` (on the in-memory network) with a status and content type.
-    fn serve(&self, url: &str, status: StatusCode, content_type: &str, body: impl Into<Bytes>) {
-        let u = url::Url::parse(url).unwrap();
-        let authority = match u.port() {
-            Some(p) => format!("{}:{p}", u.host_str().unwrap()),
-            None => u.host_str().unwrap().to_owned(),
-        };
-        let key = format!("{authority}{}", u.path());
-        let new_host = {
-            let mut files = self.files.lock().unwrap();
-            let new = !files
-                .keys()
-                .any(|k| k.starts_with(&format!("{authority}/")));
-            files.insert(key, (status, content_type.to_owned(), body.into()));
-            new
-        };
-        if new_host {
-            let files = self.files.clone();
-            let a = authority.clone();
-            self.net.serve(&authority, move |req: Request<Bytes>| {
-                let found = files
-                    .lock()
-                    .unwrap()
-                    .get(&format!("{a}{}", req.uri().path()))
-                    .cloned();
-                async move {
-                    let (status, ct, body) =
-                        found.unwrap_or((StatusCode::NOT_FOUND, "text/plain".into(), Bytes::new()));
-                    Response::builder()
-                        .status(status)
-                        .header("content-type", ct)
-                        .body(body)
-                        .unwrap()
-                }
-            });
-        }
-    }
-
-    /// Publishes a `Person` at `iri` with a new key (and `extra` properties); returns the key.
-    fn person(&self, iri: &str, extra: Value) -> http_sig::PrivateKey {
-        let key = http_sig::PrivateKey::generate_ed25519().unwrap();
-        let mut doc = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": iri, "type": "Person", "preferredUsername": "someone",
-            "inbox": format!("{iri}/inbox"),
-            "publicKey": {"id": format!("{iri}#main-key"), "owner": iri,
-                "publicKeyPem": key.public_key().to_pem().unwrap()}
-        });
-        if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
-            d.extend(e);
-        }
-        self.serve(
-            iri,
-            StatusCode::OK,
-            "application/activity+json",
-            doc.to_string(),
-        );
-        key
-    }
-
-    /// Delivers `activity` signed by `signer`'s key; the inbox answer.
-    async fn deliver(
-        &self,
-        activity: &Value,
-        key: &http_sig::PrivateKey,
-        signer: &str,
-    ) -> StatusCode {
-        let body = activity.to_string().into_bytes();
-        let (mut parts, ()) = Request::post("http://wool.test/inbox")
-            .header("content-type", "application/activity+json")
-            .body(())
-            .unwrap()
-            .into_parts();
-        http_sig::sign_request(
-            &mut parts,
-            &body,
-            key,
-            &http_sig::SignOptions::cavage(format!("{signer}#main-key")),
-            SystemTime::now(),
-        )
-        .unwrap();
-        let status = self
-            .router
-            .handle(Request::from_parts(parts, Bytes::from(body)), None)
-            .await
-            .status();
-        self.app.engine().process_inbox(100).await.unwrap();
-        status
-    }
-
     /// Delivers `object` in a `Create` from `signer`.
     async fn create(&self, object: &Value, signer: &str, key: &http_sig::PrivateKey) {
         let create = json!({
