@@ -535,14 +535,6 @@ impl App {
     /// audience and the poll's remote voters.
     async fn federate_poll(&self, s: &Status) -> Result<(), Error> {
         let author = self.account(s.account_id).await?;
-        let note = self.note_document(s).await?;
-        self.store_local_document(&s.uri, &serde_json::to_value(&note)?)
-            .await?;
-        let update = builder::update(
-            &oid(&format!("{}#updates/poll/{}", s.uri, self.now_ms()))?,
-            &oid(&author.actor)?,
-            AnyObject::Object(note),
-        );
         let mut audience = self.audience_of(s).await?;
         // Remote voters by inbox, shared ones once: thousands of voters on one server are
         // one delivery, and no per-actor lookups.
@@ -561,7 +553,8 @@ impl App {
         for i in inboxes {
             audience = audience.inbox(i);
         }
-        self.federate(&author, &serde_json::to_vec(&update)?, audience)
+        let version = format!("poll/{}", self.now_ms());
+        self.federate_note_update(&author, s, &version, audience)
             .await
     }
 

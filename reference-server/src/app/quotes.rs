@@ -443,20 +443,9 @@ impl App {
             .is_some_and(|q| q.state == QuoteState::Accepted)
         {
             let author = self.account(s.account_id).await?;
-            let note = self.note_document(&s).await?;
-            self.store_local_document(&s.uri, &serde_json::to_value(&note)?)
+            let audience = self.audience_of(&s).await?;
+            self.federate_note_update(&author, &s, "quote", audience)
                 .await?;
-            let update = activitypub_core::builder::update(
-                &super::activitypub::oid(&format!("{}#updates/quote", s.uri))?,
-                &super::activitypub::oid(&author.actor)?,
-                AnyObject::Object(note),
-            );
-            self.federate(
-                &author,
-                &serde_json::to_vec(&update)?,
-                self.audience_of(&s).await?,
-            )
-            .await?;
         }
         Ok(())
     }

@@ -600,25 +600,33 @@ impl App {
         self.save_status(&s).await?;
         self.schedule_card(&s);
         self.announce_edit(&s).await?;
-        let note = self.note_document(&s).await?;
+        let version = s.edited_at.unwrap_or_default().to_string();
+        let audience = self.audience_of(&s).await?;
+        self.federate_note_update(&author, &s, &version, audience)
+            .await?;
+        Ok(s)
+    }
+
+    /// Stores the current `Note` (or `Question`) of local status `s` as its served document
+    /// and sends it in an `Update` with the id `{uri}#updates/{version}` to `audience`: what
+    /// an edit, a poll's new counts and an approved quote send.
+    pub(crate) async fn federate_note_update(
+        &self,
+        author: &Account,
+        s: &Status,
+        version: &str,
+        audience: Recipients,
+    ) -> Result<(), Error> {
+        let note = self.note_document(s).await?;
         self.store_local_document(&s.uri, &serde_json::to_value(&note)?)
             .await?;
         let update = builder::update(
-            &oid(&format!(
-                "{}#updates/{}",
-                s.uri,
-                s.edited_at.unwrap_or_default()
-            ))?,
+            &oid(&format!("{}#updates/{version}", s.uri))?,
             &oid(&author.actor)?,
             AnyObject::Object(note),
         );
-        self.federate(
-            &author,
-            &serde_json::to_vec(&update)?,
-            self.audience_of(&s).await?,
-        )
-        .await?;
-        Ok(s)
+        self.federate(author, &serde_json::to_vec(&update)?, audience)
+            .await
     }
 
     /// Tells the streams that show a status that it was edited ([`App::streams_of`]).
