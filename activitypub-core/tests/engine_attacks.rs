@@ -1,7 +1,7 @@
 //! The attack table: one test per attack on the inbox and the fetcher.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, SystemTime};
 

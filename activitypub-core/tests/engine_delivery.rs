@@ -2,7 +2,7 @@
 //! per-host concurrency, `410`, `429` with `Retry-After`, permanent 4xx.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! delete, update; exactly once per inbox; faults; a dead host and its circuit breaker.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! reply chains and collections walked with loops, the actor cache.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use activitypub_core::engine::transport::memory::MemoryNetwork;
 use activitypub_core::engine::{FetchBudget, FetchErrorKind, RemoteItem};

@@ -1,7 +1,7 @@
 //! The inbox queue: a handler's retryable error is retried with back-off until it succeeds.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

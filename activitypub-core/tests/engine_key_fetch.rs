@@ -2,7 +2,7 @@
 //! single fetch of the actor, and a failed fetch is not remembered.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! signer is among them — with real documents from the shared corpus, signed by a test key.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,10 +1,10 @@
 //! The `tower::Service` wrapper around the inbox answers requests in process.
-//! (Feature `tower`: `cargo test -p activitypub-core --features tower --test engine_service`;
+//! (Feature `tower`: `cargo test -p activitypub-core --features tower --test integration engine_service::`;
 //! `cargo test --workspace` turns it on through the examples crate.)
 #![cfg(feature = "tower")]
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use activitypub_core::engine::transport::memory::MemoryNetwork;
 use activitypub_core::engine::{InboxService, InboxTarget};

@@ -2,7 +2,7 @@
 //! shared key fetches, key-rotation refetch and URI rebuilding.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, SystemTime};
 

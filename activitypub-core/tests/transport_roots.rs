@@ -241,7 +241,7 @@ async fn child_outcome(url: &str, env: &[(&str, &std::path::Path)]) -> String {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args([
-        "ssl_cert_file_child",
+        "transport_roots::ssl_cert_file_child",
         "--exact",
         "--ignored",
         "--nocapture",

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use fedi_storage::sled::SledStore;
 use fedi_storage::*;
 
-mod support;
+use crate::support;
 const DIR_ENV: &str = "FEDI_STORAGE_CRASH_DIR";
 const ROUND_ENV: &str = "FEDI_STORAGE_CRASH_ROUND";
 const T0: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
@@ -207,7 +207,7 @@ async fn sigkill_at_random_points_loses_no_acknowledged_write() {
         }
         let kill_after = Duration::from_millis(30 + support::next_random(&mut rng) % 400);
         let lines = support::run_and_kill(
-            "crash_child",
+            "crash::crash_child",
             &[
                 (DIR_ENV, db.display().to_string()),
                 (ROUND_ENV, round.to_string()),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use fedi_storage::media::{fs::FsMediaStore, MediaKey, MediaStore};
 
-mod support;
+use crate::support;
 const DIR_ENV: &str = "FEDI_STORAGE_MEDIA_CRASH_DIR";
 const ROUND_ENV: &str = "FEDI_STORAGE_MEDIA_CRASH_ROUND";
 const ROUNDS: u64 = 10;
@@ -101,7 +101,7 @@ async fn sigkill_during_puts_leaves_whole_objects() {
     for round in 0..ROUNDS {
         let kill_after = Duration::from_millis(40 + support::next_random(&mut rng) % 300);
         let lines = support::run_and_kill(
-            "media_crash_child",
+            "media_crash::media_crash_child",
             &[
                 (DIR_ENV, root.display().to_string()),
                 (ROUND_ENV, round.to_string()),

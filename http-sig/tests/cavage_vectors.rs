@@ -1,7 +1,7 @@
 //! draft-cavage-http-signatures-12 Appendix C test vectors (public spec values).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http_sig::{

@@ -1,7 +1,7 @@
 //! Digest (RFC 3230) and Content-Digest (RFC 9530).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::HeaderMap;

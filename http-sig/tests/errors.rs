@@ -1,7 +1,7 @@
 //! Negative cases: every error variant, from the inputs that cause it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

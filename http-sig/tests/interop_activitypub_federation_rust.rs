@@ -2,7 +2,7 @@
 //! Mastodon-compatible mode): we must verify them. Values transcribed from its test expectations.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http_sig::digest::verify_digest_value;

@@ -1,7 +1,7 @@
 //! Key parsing, export and generation.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http_sig::{Algorithm, KeyKind, PrivateKey, PublicKey};

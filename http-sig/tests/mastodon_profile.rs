@@ -1,7 +1,7 @@
 //! What goes on the wire when signing with the Mastodon profiles: exact header values.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http_sig::{sign_request, verify_request, PrivateKey, Scheme, SignOptions, VerifyPolicy};

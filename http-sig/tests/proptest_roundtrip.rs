@@ -3,7 +3,7 @@
 //! input makes a parser panic.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

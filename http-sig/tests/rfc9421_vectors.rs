@@ -1,7 +1,7 @@
 //! RFC 9421 Appendix B.2 test vectors (public spec values).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use http_sig::{

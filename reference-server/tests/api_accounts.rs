@@ -1,8 +1,7 @@
 //! `/api/v1/accounts`, follow requests, blocks and mutes.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use http::{Method, StatusCode};
 use serde_json::json;

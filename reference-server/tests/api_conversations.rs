@@ -2,8 +2,7 @@
 //! `direct` and `list` streams.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::time::Duration;
 

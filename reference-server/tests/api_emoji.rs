@@ -5,8 +5,7 @@
 //! `Note` and `Person` the server publishes, and the files served from the media store.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use base64::Engine as _;
 use http::{Method, StatusCode};

@@ -2,8 +2,7 @@
 //! missing scope and an unknown id with the right status and a JSON `{"error": …}`.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use http::{Method, StatusCode};
 use support::*;

@@ -2,8 +2,7 @@
 //! policies and exclusive lists, error paths and paging.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use http::{Method, StatusCode};
 use reference_server::App;

@@ -2,12 +2,11 @@
 //! calls (as `api_page_cost.rs` measures home and notifications): the instance runs on a
 //! `CountingStore`, and a page costs the same number of calls for 20 entries as for 40.
 //!
-//! The figures are printed (`cargo test -p reference-server --test api_lists_page_cost --
-//! --nocapture`).
+//! The figures are printed (`cargo test -p reference-server --test integration
+//! api_lists_page_cost:: -- --nocapture`).
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::sync::Arc;
 

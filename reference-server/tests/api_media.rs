@@ -5,8 +5,7 @@
 //! `api_media_profile.rs`.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::time::Duration;
 

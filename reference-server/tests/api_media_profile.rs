@@ -3,8 +3,7 @@
 //! clock, and the HTML pages with media (alt text, sensitive media behind a click).
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

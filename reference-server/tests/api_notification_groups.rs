@@ -4,8 +4,7 @@
 //! accounts, dismissing it, the unread count of groups, and the error paths.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,8 +5,7 @@
 //! error paths.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use http::{Method, StatusCode};
 use reference_server::App;

@@ -2,8 +2,7 @@
 //! scopes, revocation and discovery.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use base64::Engine as _;
 use http::{Method, StatusCode};

@@ -3,12 +3,11 @@
 //! the same number of store calls for 20 entries as for 40 (the records a page needs are
 //! loaded together, not one at a time), and few of them.
 //!
-//! The figures are printed (`cargo test -p reference-server --test api_page_cost --
-//! --nocapture`); BENCHMARKS.md records them.
+//! The figures are printed (`cargo test -p reference-server --test integration api_page_cost::
+//! -- --nocapture`); BENCHMARKS.md records them.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

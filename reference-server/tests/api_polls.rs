@@ -3,8 +3,7 @@
 //! notifications. One instance in process, on a clock that moves only when told to.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,8 +2,7 @@
 //! on exact JSON shapes. Scheduled statuses are in `api_scheduled.rs`.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use http::{Method, StatusCode};
 use serde_json::json;

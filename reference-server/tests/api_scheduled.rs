@@ -3,8 +3,7 @@
 //! real `woolly serve` stopped and started again) is in `serve_scheduled.rs`.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::sync::Arc;
 use std::time::Duration;

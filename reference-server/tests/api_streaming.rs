@@ -1,8 +1,7 @@
 //! The streaming API: server-sent events and WebSocket, in process and over loopback.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use std::time::Duration;
 

@@ -2,8 +2,7 @@
 //! memory network) and the endpoints Woolly answers as an empty account would.
 #![allow(clippy::unwrap_used)]
 
-#[path = "api_support/mod.rs"]
-mod support;
+use crate::api_support as support;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};

@@ -17,7 +17,7 @@
 //!   domain: `authors[0].account` is that account, else `null`.
 #![allow(clippy::unwrap_used)]
 
-mod api_support;
+use crate::api_support;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

@@ -12,7 +12,7 @@
 //!   the errors (unknown or invisible 404, a direct post 403, a malformed id).
 #![allow(clippy::unwrap_used)]
 
-mod api_support;
+use crate::api_support;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -6,18 +6,16 @@
 //! `_misskey_reaction`) count as favourites and their `Undo` takes them back.
 #![allow(clippy::unwrap_used)]
 
-mod remote_peer;
+use crate::remote_peer;
 
-use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use remote_peer::{env, Env};
+use remote_peer::{env, png, Env, PUBLIC};
 use serde_json::{json, Value};
 
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 const BOB: &str = "http://remote.test/users/bob";
 
 fn fixture(path: &str) -> Value {
@@ -32,45 +30,6 @@ fn corpus(path: &str) -> Value {
         .join("../../shared/corpus/objects")
         .join(path);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
-}
-
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-impl Env {
-    async fn create(&self, object: &Value, key: &http_sig::PrivateKey) {
-        let create = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}#create", object["id"].as_str().unwrap()),
-            "type": "Create", "actor": BOB, "to": [PUBLIC], "object": object,
-        });
-        assert_eq!(self.deliver(&create, key, BOB).await, StatusCode::ACCEPTED);
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let r = self
-            .router
-            .handle(
-                Request::get(format!("http://wool.test{path}"))
-                    .body(Bytes::new())
-                    .unwrap(),
-                None,
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-        serde_json::from_slice(r.body()).unwrap()
-    }
-
-    async fn status_entity(&self, uri: &str) -> Value {
-        let s = self.app.status_by_uri(uri).await.unwrap().unwrap();
-        self.get(&format!("/api/v1/statuses/{}", s.id)).await
-    }
 }
 
 /// A note of bob's with `content` and these tags.
@@ -148,7 +107,7 @@ async fn emoji_tags_of_every_shape_are_shown_and_cached() {
     assert_eq!(names.len(), 3, "{tags:?}");
     let content = format!("<p>{} and {} then {}</p>", names[0], names[1], names[2]);
     let n = note(1, &content, json!(tags));
-    e.create(&n, &key).await;
+    e.create(&n, BOB, &key).await;
     let uri = n["id"].as_str().unwrap();
     let st = e.status_entity(uri).await;
     let shown: Vec<&str> = st["emojis"]
@@ -181,7 +140,7 @@ async fn emoji_tags_of_every_shape_are_shown_and_cached() {
         assert_eq!(r.body().as_ref(), image.as_slice());
     }
     // Remote emoji are not the instance's own.
-    assert_eq!(e.get("/api/v1/custom_emojis").await, json!([]));
+    assert_eq!(e.get_json("/api/v1/custom_emojis").await, json!([]));
 
     // The cache expires with the media cache: the remote URL shows again.
     e.clock.advance(Duration::from_secs(8 * 24 * 3600));
@@ -230,7 +189,7 @@ async fn bad_emoji_images_keep_their_remote_urls_and_unnamed_tags_are_dropped() 
             {"type": "Hashtag", "name": "#fine", "href": "http://remote.test/tags/fine"},
         ]),
     );
-    e.create(&n, &key).await;
+    e.create(&n, BOB, &key).await;
     let uri = n["id"].as_str().unwrap();
     let fine = cached_emoji(&e, uri, 2).await;
     assert_eq!(fine["shortcode"], "fine");
@@ -278,7 +237,7 @@ async fn remote_profiles_show_their_emoji() {
         json!({"name": format!("Bob {name}"), "summary": "<p>plain</p>", "tag": [tag]}),
     );
     let n = note(3, "<p>hello</p>", json!([]));
-    e.create(&n, &key).await;
+    e.create(&n, BOB, &key).await;
     let st = e.status_entity(n["id"].as_str().unwrap()).await;
     assert_eq!(st["emojis"], json!([]));
     assert_eq!(
@@ -315,24 +274,24 @@ async fn emoji_reactions_count_as_favourites() {
     react["object"] = json!(s.uri);
     react.as_object_mut().unwrap().remove("signature");
     assert_eq!(e.deliver(&react, &key, BOB).await, StatusCode::ACCEPTED);
-    assert_eq!(e.get(&path).await["favourites_count"], 1);
+    assert_eq!(e.get_json(&path).await["favourites_count"], 1);
     // Its Undo.
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{BOB}#reactions/1/undo"), "type": "Undo", "actor": BOB, "object": react,
     });
     assert_eq!(e.deliver(&undo, &key, BOB).await, StatusCode::ACCEPTED);
-    assert_eq!(e.get(&path).await["favourites_count"], 0);
+    assert_eq!(e.get_json(&path).await["favourites_count"], 0);
     // Misskey's Like with `_misskey_reaction` (the corpus fixture's shape).
     let mut like = corpus("misskey/pleroma-fixture_misskey-like.json");
     like["actor"] = json!(BOB);
     like["id"] = json!(format!("{BOB}/likes/1"));
     like["object"] = json!(s.uri);
     assert_eq!(e.deliver(&like, &key, BOB).await, StatusCode::ACCEPTED);
-    let st = e.get(&path).await;
+    let st = e.get_json(&path).await;
     assert_eq!(st["favourites_count"], 1);
     let n = e
-        .get(&format!("/api/v1/statuses/{}/favourited_by", s.id))
+        .get_json(&format!("/api/v1/statuses/{}/favourited_by", s.id))
         .await;
     assert_eq!(n[0]["acct"], "bob@remote.test");
 }
@@ -351,7 +310,7 @@ async fn fixtures_of_other_servers_keep_their_emoji() {
         let mut n = fixture(&format!("{software}/note.json"));
         n["id"] = json!(format!("{BOB}/statuses/fixture-{i}"));
         n["attributedTo"] = json!(BOB);
-        e.create(&n, &key).await;
+        e.create(&n, BOB, &key).await;
         let st = e.status_entity(n["id"].as_str().unwrap()).await;
         assert_eq!(
             st["emojis"].as_array().unwrap().len(),

@@ -12,20 +12,17 @@
 //!   and a new avatar replaces the old copy.
 #![allow(clippy::unwrap_used)]
 
-mod remote_peer;
+use crate::remote_peer;
 
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use activitypub_core::{media, AnyObject};
-use bytes::Bytes;
 use fedi_storage::media::MediaKey;
-use http::{Request, StatusCode};
-use remote_peer::{env, Env};
+use http::StatusCode;
+use remote_peer::{env, png, Env, PUBLIC};
 use serde_json::{json, Value};
-
-const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 fn corpus(path: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -42,61 +39,6 @@ fn object_of(path: &str, host: &str) -> Value {
     match doc.get("object") {
         Some(o) if o.is_object() && doc["type"] == "Create" => o.clone(),
         _ => doc,
-    }
-}
-
-/// A PNG of `w`×`h` with a gradient.
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-impl Env {
-    /// Delivers `object` in a `Create` from `signer`.
-    async fn create(&self, object: &Value, signer: &str, key: &http_sig::PrivateKey) {
-        let create = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}#create", object["id"].as_str().unwrap()),
-            "type": "Create", "actor": signer, "to": [PUBLIC], "object": object,
-        });
-        assert_eq!(
-            self.deliver(&create, key, signer).await,
-            StatusCode::ACCEPTED,
-            "{}",
-            object["id"]
-        );
-    }
-
-    /// A GET through the router: status and body.
-    async fn get(&self, path_or_url: &str) -> (StatusCode, Bytes) {
-        let url = if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("http://wool.test{path_or_url}")
-        };
-        let r = self
-            .router
-            .handle(Request::get(url).body(Bytes::new()).unwrap(), None)
-            .await;
-        let status = r.status();
-        (status, r.into_body())
-    }
-
-    /// The client-API entity of the status with `uri`.
-    async fn status_entity(&self, uri: &str) -> Value {
-        let s = self
-            .app
-            .status_by_uri(uri)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{uri}: no status"));
-        let (status, body) = self.get(&format!("/api/v1/statuses/{}", s.id)).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        serde_json::from_slice(&body).unwrap()
     }
 }
 

@@ -8,7 +8,7 @@
 //! (coalesced: one per [`UPDATE_DELAY`](reference_server::app::polls::UPDATE_DELAY) window,
 //! not one per vote), plus the closing one.
 //!
-//! `cargo test -p reference-server --test bench_poll_votes -- --ignored --nocapture`
+//! `cargo test -p reference-server --test integration bench_poll_votes:: -- --ignored --nocapture`
 //! (`POLL_VOTERS=n` for another number of voters).
 
 #![allow(clippy::unwrap_used)]

@@ -12,7 +12,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::media::{bytes_of, dimensions, png, send_multipart};
 use common::{cluster, poll, Api, DELIVERY};

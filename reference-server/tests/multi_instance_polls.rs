@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{cluster, poll, DELIVERY};
 use serde_json::{json, Value};

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{cluster, poll, Api, DELIVERY};
 use serde_json::{json, Value};

@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
+use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -16,6 +17,9 @@ use http::{Request, Response, StatusCode};
 use reference_server::http::Router;
 use reference_server::{App, Config};
 use serde_json::{json, Value};
+
+/// The public collection, as an addressee.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// What the remote servers serve: `host[:port]` + path → status, content type, body.
 pub type Files = Arc<Mutex<HashMap<String, (StatusCode, String, Bytes)>>>;
@@ -148,5 +152,73 @@ impl Env {
             .status();
         self.app.engine().process_inbox(100).await.unwrap();
         status
+    }
+}
+
+/// A PNG of `w`×`h` with a gradient.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Requests of the tests to the instance.
+impl Env {
+    /// Delivers `object` in a `Create` from `signer`.
+    pub async fn create(&self, object: &Value, signer: &str, key: &http_sig::PrivateKey) {
+        let create = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#create", object["id"].as_str().unwrap()),
+            "type": "Create", "actor": signer, "to": [PUBLIC], "object": object,
+        });
+        assert_eq!(
+            self.deliver(&create, key, signer).await,
+            StatusCode::ACCEPTED,
+            "{}",
+            object["id"]
+        );
+    }
+
+    /// A GET through the router that must answer 200: the body as JSON.
+    pub async fn get_json(&self, path_or_url: &str) -> Value {
+        let (status, body) = self.get(path_or_url).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path_or_url}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// A GET through the router: status and body.
+    pub async fn get(&self, path_or_url: &str) -> (StatusCode, Bytes) {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            format!("http://wool.test{path_or_url}")
+        };
+        let r = self
+            .router
+            .handle(Request::get(url).body(Bytes::new()).unwrap(), None)
+            .await;
+        let status = r.status();
+        (status, r.into_body())
+    }
+
+    /// The client-API entity of the status with `uri`.
+    pub async fn status_entity(&self, uri: &str) -> Value {
+        let s = self
+            .app
+            .status_by_uri(uri)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{uri}: no status"));
+        let (status, body) = self.get(&format!("/api/v1/statuses/{}", s.id)).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap()
     }
 }
