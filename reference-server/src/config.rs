@@ -103,6 +103,12 @@ pub struct Config {
     /// with `422`). Default 300, Mastodon's five minutes; tests and small instances may
     /// lower it (0: any time not in the past).
     pub schedule_min_lead_seconds: u64,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` names the client, for the rate limits
+    /// per address; empty by default (the peer address is the client's). Behind a proxy on
+    /// the same host, set `["127.0.0.1/32", "::1/128"]`.
+    pub trusted_proxies: Vec<String>,
+    /// The rate limits (the `[rate_limits]` table; Mastodon's defaults).
+    pub rate_limits: crate::limits::RateLimitConfig,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -141,6 +147,8 @@ impl Default for Config {
             s3_prefix: None,
             media_cache_retention_days: 7,
             schedule_min_lead_seconds: 300,
+            trusted_proxies: Vec::new(),
+            rate_limits: crate::limits::RateLimitConfig::default(),
             base_url_given: false,
             domain_given: false,
         }
@@ -250,7 +258,17 @@ impl Config {
                     self.schedule_min_lead_seconds =
                         v.parse().map_err(|_| bad("a number of seconds"))?
                 }
-                _ => {}
+                "TRUSTED_PROXIES" => {
+                    self.trusted_proxies = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                }
+                _ => {
+                    self.rate_limits.apply_env(key, &v).map_err(|e| bad(&e))?;
+                }
             }
         }
         Ok(())
@@ -280,6 +298,11 @@ impl Config {
         for cidr in &self.allow_private_address {
             activitypub_core::engine::IpNet::parse(cidr).map_err(|e| ConfigError(e.to_string()))?;
         }
+        for cidr in &self.trusted_proxies {
+            activitypub_core::engine::IpNet::parse(cidr)
+                .map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
+        }
+        self.rate_limits.validate().map_err(ConfigError)?;
         if self.max_characters == 0 {
             return Err(ConfigError("max_characters must be at least 1".into()));
         }

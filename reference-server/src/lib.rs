@@ -9,6 +9,7 @@
 //!   collections, statuses), server-rendered pages, media files (`/media/...`, with ETags and
 //!   byte ranges), the loopback admin listener.
 //! - [`api`]: the Mastodon client API and OAuth, so Mastodon apps can use the instance.
+//! - [`limits`]: rate limits (client API, sign-ins, inboxes) with Mastodon's defaults.
 //! - [`media`]: media processing for uploads — type sniffing, image re-encoding, resizing and
 //!   blurhash, video and audio through `ffmpeg` when installed — on a bounded worker pool.
 //! - [`cli`]: `woolly serve`, the admin subcommands (`account`, `domain-block`, `lookup`,
@@ -43,6 +44,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod media;
 
 pub use app::App;

@@ -61,6 +61,7 @@ pub mod oauth;
 mod paging;
 mod params;
 mod polls;
+mod rate_limits;
 mod responses;
 mod scheduled;
 mod search;
@@ -144,6 +145,7 @@ pub async fn handle(app: &App, request: &http::Request<Bytes>) -> Option<Respons
             *copy.uri_mut() = request.uri().clone();
             *copy.version_mut() = request.version();
             *copy.headers_mut() = request.headers().clone();
+            *copy.extensions_mut() = request.extensions().clone();
             Some(crate::http::respond(app, copy).await)
         }
     }
@@ -161,15 +163,31 @@ pub(crate) async fn answer(
         *r.status_mut() = StatusCode::NO_CONTENT;
         return r;
     }
-    match dispatch(app, request, route, m).await {
+    let auth = match token_of(app, request).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let charge = match rate_limits::charge(app, request, route, m, auth.token.as_ref(), auth.key) {
+        Ok(c) => c,
+        Err(over) => return rate_limits::too_many(app, over),
+    };
+    let mut response = match dispatch(app, request, route, m, auth).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
-    }
+    };
+    rate_limits::finish(app, &charge, &mut response);
+    response
 }
 
-async fn dispatch(app: &App, req: &http::Request<Bytes>, route: Api, m: &Matched) -> ApiResult {
+async fn dispatch(
+    app: &App,
+    req: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+    auth: Auth,
+) -> ApiResult {
     let p = Params::from_request(req).await?;
-    dispatch_with(app, req, route, m, p, Vec::new()).await
+    dispatch_with(app, req, route, m, p, auth, Vec::new()).await
 }
 
 /// Whether a request to `route` is a media upload whose body is streamed to the work
@@ -206,16 +224,21 @@ pub(crate) async fn answer_streamed(
     use futures::StreamExt;
     let (parts, body) = request.into_parts();
     let req = http::Request::from_parts(parts, Bytes::new());
+    let mut charge = rate_limits::Charge::default();
     let result = async {
         // Who uploads is checked before the body is read, so that a request that will be
         // refused writes nothing.
-        let (token, _) = token_of(app, &req).await?;
+        let auth = token_of(app, &req).await?;
+        match rate_limits::charge(app, &req, route, m, auth.token.as_ref(), auth.key) {
+            Ok(c) => charge = c,
+            Err(over) => return Ok(rate_limits::too_many(app, over)),
+        }
         let scope = if route == Api::AccountsUpdate {
             "write:accounts"
         } else {
             "write:media"
         };
-        let t = token.ok_or_else(ApiError::invalid_token)?;
+        let t = auth.token.as_ref().ok_or_else(ApiError::invalid_token)?;
         if !t.allows(scope) {
             return Err(ApiError::out_of_scope(scope));
         }
@@ -241,44 +264,55 @@ pub(crate) async fn answer_streamed(
             multipart::read_to_uploads(app, Box::pin(chunks), &boundary, limits).await?;
         let mut p = Params::from_request(&req).await?;
         p.add_text(text);
-        dispatch_with(app, &req, route, m, p, uploads).await
+        dispatch_with(app, &req, route, m, p, auth, uploads).await
     }
     .await;
-    match result {
-        Ok(r) => r,
-        Err(e) => {
-            let mut r = e.into_response();
-            // The rest of a refused body is not read: the connection cannot be reused.
-            r.headers_mut()
-                .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-            r
-        }
-    }
+    let mut response = match result {
+        Ok(r) if r.status() != StatusCode::TOO_MANY_REQUESTS => r,
+        Ok(r) => close_after(r),
+        Err(e) => close_after(e.into_response()),
+    };
+    rate_limits::finish(app, &charge, &mut response);
+    response
 }
 
-/// The bearer token of a request: `(None, true)` when an `Authorization` header names no
-/// token.
-async fn token_of(
-    app: &App,
-    req: &http::Request<Bytes>,
-) -> Result<(Option<Token>, bool), ApiError> {
+/// An answer given before the body was read to its end: the rest of it is not read, so the
+/// connection cannot be reused.
+fn close_after(mut r: Response<Bytes>) -> Response<Bytes> {
+    r.headers_mut()
+        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    r
+}
+
+/// Who a request is: its token, whether an `Authorization` header named no token, and a key
+/// for the token's rate limit (a hash of it).
+pub(crate) struct Auth {
+    token: Option<Token>,
+    bad: bool,
+    key: Option<u64>,
+}
+
+/// The bearer token of a request (`bad` when an `Authorization` header names no token).
+async fn token_of(app: &App, req: &http::Request<Bytes>) -> Result<Auth, ApiError> {
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    Ok(match auth {
+    let (token, bad, key) = match auth {
         Some(v) if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") => {
-            match oauth::lookup_token(app, v[7..].trim()).await? {
-                Some(t) => (Some(t), false),
-                None => (None, true),
+            let raw = v[7..].trim();
+            match oauth::lookup_token(app, raw).await? {
+                Some(t) => (Some(t), false, Some(app.limits().key_of(raw))),
+                None => (None, true, None),
             }
         }
         // HTTP Basic is client authentication at /oauth/*; anything else is no token.
-        Some(v) if v.to_ascii_lowercase().starts_with("basic ") => (None, false),
-        Some(_) => (None, true),
-        None => (None, false),
-    })
+        Some(v) if v.to_ascii_lowercase().starts_with("basic ") => (None, false, None),
+        Some(_) => (None, true, None),
+        None => (None, false, None),
+    };
+    Ok(Auth { token, bad, key })
 }
 
 async fn dispatch_with(
@@ -287,15 +321,15 @@ async fn dispatch_with(
     route: Api,
     m: &Matched,
     p: Params,
+    auth: Auth,
     uploads: Vec<(String, crate::app::Upload)>,
 ) -> ApiResult {
-    let (token, bad_token) = token_of(app, req).await?;
     let ctx = Ctx {
         app,
         req,
         p,
-        token,
-        bad_token,
+        token: auth.token,
+        bad_token: auth.bad,
         uploads: std::sync::Mutex::new(uploads),
     };
     // On the heap: the dispatch over every endpoint is one large future (see `post_status`).
@@ -315,7 +349,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         // OAuth and discovery.
         (&M::GET, A::OAuthMetadata) => oauth::metadata(app),
         (&M::GET, A::OAuthAuthorize) => oauth::authorize_page(app, &ctx.p).await,
-        (&M::POST, A::OAuthAuthorize) => oauth::authorize_submit(app, &ctx.p).await,
+        (&M::POST, A::OAuthAuthorize) => oauth::authorize_submit(app, ctx.req, &ctx.p).await,
         (&M::POST, A::OAuthToken) => oauth::token(app, ctx.req, &ctx.p).await,
         (&M::POST, A::OAuthRevoke) => oauth::revoke(app, ctx.req, &ctx.p).await,
         // Apps.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::params::Params;
+use super::rate_limits;
 use super::responses::{html_response, ok, redirect};
 use super::responses::{ApiError, ApiResult};
 use super::secrets::{random_secret, sha256_hex};
@@ -488,7 +489,11 @@ pub(crate) async fn authorize_page(app: &App, p: &Params) -> ApiResult {
 }
 
 /// `POST /oauth/authorize`: checks the password, then redirects with a code.
-pub(crate) async fn authorize_submit(app: &App, p: &Params) -> ApiResult {
+pub(crate) async fn authorize_submit(
+    app: &App,
+    req: &http::Request<Bytes>,
+    p: &Params,
+) -> ApiResult {
     let r = match authorize_request(app, p).await {
         Ok(r) => r,
         Err(e) => return Ok(error_page(&e)),
@@ -512,13 +517,30 @@ pub(crate) async fn authorize_submit(app: &App, p: &Params) -> ApiResult {
     }
     let username = p.str("username").unwrap_or_default();
     let password = p.str("password").unwrap_or_default();
+    let gate = match rate_limits::login_gate(app, req, &username) {
+        Ok(g) => g,
+        Err(over) => {
+            let mut r = html_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                authorize_form(
+                    app,
+                    &r,
+                    Some("Too many failed sign-in attempts. Try again later."),
+                    &username,
+                ),
+            );
+            rate_limits::retry_after(&mut r, over.reset_ms.saturating_sub(app.now_ms()));
+            return Ok(r);
+        }
+    };
     let account = match check_login(app, &username, &password).await? {
         Some(a) => a,
         None => {
+            rate_limits::login_failed(app, gate);
             return Ok(html_response(
                 StatusCode::UNAUTHORIZED,
                 authorize_form(app, &r, Some("Invalid username or password."), &username),
-            ))
+            ));
         }
     };
     let code = random_secret();
@@ -716,7 +738,12 @@ pub(crate) async fn token(app: &App, req: &http::Request<Bytes>, p: &Params) -> 
             let scopes = scopes_param(p, &client)?;
             let user = p.str("username").unwrap_or_default();
             let pass = p.str("password").unwrap_or_default();
+            let gate = match rate_limits::login_gate(app, req, &user) {
+                Ok(g) => g,
+                Err(over) => return Ok(rate_limits::too_many(app, over)),
+            };
             let Some(account) = check_login(app, &user, &pass).await? else {
+                rate_limits::login_failed(app, gate);
                 return Err(invalid_grant("Invalid username or password."));
             };
             let (tok, t) =

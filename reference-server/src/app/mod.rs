@@ -151,6 +151,8 @@ pub(crate) struct State {
     /// Bounds the remote files fetched at once for the media cache
     /// ([`remote_media::FETCHES_AT_ONCE`]).
     pub(crate) media_fetches: tokio::sync::Semaphore,
+    /// The rate limits and their counters.
+    pub(crate) limits: crate::limits::Limiter,
 }
 
 /// The instance. Cheap to clone.
@@ -216,6 +218,7 @@ impl App {
             events,
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
             media_fetches: tokio::sync::Semaphore::new(remote_media::FETCHES_AT_ONCE),
+            limits: crate::limits::Limiter::new(&config.rate_limits, &config.trusted_proxies),
         });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)
@@ -250,6 +253,10 @@ impl App {
     /// The media store: uploads, avatars and headers, cached remote media.
     pub fn media(&self) -> &Arc<dyn MediaStore> {
         &self.inner.media
+    }
+    /// The rate limits and their counters.
+    pub fn limits(&self) -> &crate::limits::Limiter {
+        &self.inner.limits
     }
     /// Subscribes to events (streaming API).
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

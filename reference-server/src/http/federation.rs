@@ -318,7 +318,7 @@ impl<'a> Federation<'a> {
     // --- inboxes ----------------------------------------------------------------------
 
     pub(crate) async fn shared_inbox(&self, request: Request<Bytes>) -> Response<Bytes> {
-        self.app.engine().inbox(request, InboxTarget::Shared).await
+        self.inbox(request, InboxTarget::Shared).await
     }
 
     pub(crate) async fn actor_inbox(&self, request: Request<Bytes>, name: &str) -> Response<Bytes> {
@@ -326,10 +326,39 @@ impl<'a> Federation<'a> {
             Some(a) => a.actor,
             None => self.app.actor_iri(name),
         };
-        self.app
-            .engine()
-            .inbox(request, InboxTarget::Actor(iri))
-            .await
+        self.inbox(request, InboxTarget::Actor(iri)).await
+    }
+
+    /// The engine's inbox behind the per-host throttle: a delivery from a host whose bucket
+    /// is empty gets `429` with `Retry-After` before any work is done (one map lookup by the
+    /// host its signature names); an accepted one is taken from its verified actor's bucket.
+    async fn inbox(&self, request: Request<Bytes>, target: InboxTarget) -> Response<Bytes> {
+        let limits = self.app.limits();
+        let throttled = limits.enabled() && limits.inbox.is_on();
+        if throttled {
+            if let Some(host) = crate::limits::bucket::signature_host(request.headers()) {
+                if let Err(seconds) = limits.inbox.check(&host, self.app.now_ms()) {
+                    tracing::info!(%host, seconds, "inbox delivery throttled");
+                    let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+                    r.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                    return r;
+                }
+            }
+        }
+        match self.app.engine().receive(request, target).await {
+            Ok(accepted) => {
+                if throttled {
+                    limits
+                        .inbox
+                        .charge(&crate::app::host_of(&accepted.actor), self.app.now_ms());
+                }
+                let mut r = Response::new(Bytes::new());
+                *r.status_mut() = StatusCode::ACCEPTED;
+                r
+            }
+            Err(e) => e.to_response(),
+        }
     }
 
     // --- collections ------------------------------------------------------------------

@@ -106,6 +106,8 @@ impl Router {
         request: Request<hyper::body::Incoming>,
         peer: SocketAddr,
     ) -> Response<Body> {
+        let mut request = request;
+        request.extensions_mut().insert(crate::limits::Peer(peer));
         let path = request.uri().path().to_owned();
         let route = routes::lookup(&path).map(|m| m.route);
         if route == Some(Route::Streaming) {
@@ -184,16 +186,19 @@ impl Router {
         boxed(response)
     }
 
-    /// Answers a request whose body is collected. `peer` is the client's address, if known.
+    /// Answers a request whose body is collected. `peer` is the client's address, if known
+    /// (the rate limits per address count by it).
     ///
     /// The path is looked up in the one route table (`http::routes`); the CORS step applies to
     /// every answer on a cross-origin path (preflights included), whichever layer answered.
     pub async fn handle(
         &self,
-        request: Request<Bytes>,
+        mut request: Request<Bytes>,
         peer: Option<SocketAddr>,
     ) -> Response<Bytes> {
-        let _ = peer;
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(crate::limits::Peer(peer));
+        }
         respond(&self.app, request).await
     }
 }
