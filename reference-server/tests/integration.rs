@@ -58,6 +58,7 @@ mod multi_instance_emoji;
 mod multi_instance_media;
 mod multi_instance_polls;
 mod multi_instance_quotes;
+mod rate_limits;
 mod sanitize_html;
 mod serve_malloc_tuning;
 mod serve_scheduled;

@@ -89,9 +89,9 @@ impl fmt::Display for Rate {
         }
         let p = self.period_seconds;
         match p {
-            _ if p % 86_400 == 0 => write!(f, "{}/{}d", self.count, p / 86_400),
-            _ if p % 3600 == 0 => write!(f, "{}/{}h", self.count, p / 3600),
-            _ if p % 60 == 0 => write!(f, "{}/{}m", self.count, p / 60),
+            _ if p.is_multiple_of(86_400) => write!(f, "{}/{}d", self.count, p / 86_400),
+            _ if p.is_multiple_of(3600) => write!(f, "{}/{}h", self.count, p / 3600),
+            _ if p.is_multiple_of(60) => write!(f, "{}/{}m", self.count, p / 60),
             _ => write!(f, "{}/{}s", self.count, p),
         }
     }
