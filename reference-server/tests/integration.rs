@@ -61,5 +61,6 @@ mod multi_instance_quotes;
 mod rate_limits;
 mod sanitize_html;
 mod serve_malloc_tuning;
+mod serve_rate_limits;
 mod serve_scheduled;
 mod serve_shutdown;
