@@ -553,9 +553,22 @@ def main():
 
     quote_posts(api)
     check_custom_emojis(anon, api)
+    check_rate_limit_headers(api)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0
+
+
+def check_rate_limit_headers(api):
+    """Mastodon.py reads X-RateLimit-* on every answer (its "wait" mode paces on them)."""
+    step("rate-limit headers")
+    api.account_verify_credentials()
+    first = api.ratelimit_remaining
+    api.account_verify_credentials()
+    assert api.ratelimit_limit == 300, api.ratelimit_limit
+    assert api.ratelimit_remaining == first - 1, (first, api.ratelimit_remaining)
+    # The reset is parsed from ISO 8601 and lies within the next five minutes.
+    assert time.time() - 5 < api.ratelimit_reset <= time.time() + 305, api.ratelimit_reset
 
 
 def saving(api, bob):
