@@ -375,6 +375,40 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_and_trusted_proxies_come_from_the_file_and_the_environment() {
+        use crate::limits::Rate;
+        let mut c: Config = toml::from_str(
+            "trusted_proxies = [\"127.0.0.1/32\"]\n[rate_limits]\napi_per_token = \"10/1m\"",
+        )
+        .expect("toml");
+        c.apply_env([
+            ("WOOLLY_RATE_LIMIT_STATUSES".to_owned(), "5/1h".to_owned()),
+            (
+                "WOOLLY_TRUSTED_PROXIES".to_owned(),
+                "10.0.0.0/8, ::1/128".to_owned(),
+            ),
+        ])
+        .expect("env");
+        c.validate().expect("valid");
+        assert_eq!(c.rate_limits.api_per_token, Rate::new(10, 60));
+        assert_eq!(c.rate_limits.statuses, Rate::new(5, 3600));
+        assert_eq!(
+            c.rate_limits.follows,
+            Rate::new(400, 86_400),
+            "Mastodon's default"
+        );
+        assert_eq!(c.trusted_proxies, ["10.0.0.0/8", "::1/128"]);
+        let mut bad = Config::default();
+        let e = bad
+            .apply_env([("WOOLLY_RATE_LIMIT_FOLLOWS".to_owned(), "many".to_owned())])
+            .expect_err("not a rate");
+        assert!(e.0.contains("WOOLLY_RATE_LIMIT_FOLLOWS"), "{e}");
+        bad.trusted_proxies = vec!["not a cidr".into()];
+        assert!(bad.validate().is_err());
+        assert!(toml::from_str::<Config>("[rate_limits]\napi_per_token = \"lots\"").is_err());
+    }
+
+    #[test]
     fn media_settings_come_from_the_file_and_the_environment() {
         let mut d = Config::default();
         d.validate().expect("valid");

@@ -344,6 +344,21 @@ async fn statuses_follows_and_uploads_are_limited_per_account() {
     assert_eq!(quota(&a), (2, 1, reset.to_owned()));
     assert_eq!(quota(&post("two").await), (2, 0, reset.to_owned()));
     assert_too_many(&post("three").await, 2, reset);
+    // A scheduled status is not a status yet (Mastodon counts it when it is posted).
+    let scheduled = send(
+        &router,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&token),
+        "192.0.2.1",
+        Some(&[
+            ("status", "later"),
+            ("scheduled_at", "2026-12-07T19:00:00Z"),
+        ]),
+    )
+    .await;
+    assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.text);
+    assert!(scheduled.body["params"].is_object(), "{}", scheduled.text);
     // Other requests go on.
     let a = get(&router, "/api/v1/timelines/home", Some(&token), "192.0.2.1").await;
     assert_eq!(a.status, StatusCode::OK);
@@ -645,4 +660,55 @@ async fn limits_can_be_switched_off() {
         assert_eq!(a.status, StatusCode::OK);
         assert!(a.header("x-ratelimit-limit").is_none());
     }
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_address_whatever_their_outcome() {
+    let (_, router, clock, _) = instance(|c| {
+        c.registrations = reference_server::config::Registrations::Open;
+        c.rate_limits.sign_ups = Rate::new(1, 1800);
+    })
+    .await;
+    let sign_up = |from: &'static str, name: &'static str| {
+        let router = router.clone();
+        async move {
+            send(
+                &router,
+                Method::POST,
+                "/api/v1/accounts",
+                None,
+                from,
+                Some(&[
+                    ("username", name),
+                    ("email", "someone@example.org"),
+                    ("password", "a long enough password"),
+                    ("agreement", "true"),
+                    ("locale", "en"),
+                ]),
+            )
+            .await
+        }
+    };
+    // Counted before anything else, as Rack::Attack counts (this one lacks an app token).
+    let first = sign_up("192.0.2.1", "newcomer").await;
+    assert_ne!(
+        first.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        first.text
+    );
+    assert_too_many(
+        &sign_up("192.0.2.1", "newcomer2").await,
+        1,
+        "2026-12-07T18:30:00.000000Z",
+    );
+    assert_ne!(
+        sign_up("192.0.2.2", "newcomer3").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    clock.advance(Duration::from_secs(1800));
+    assert_ne!(
+        sign_up("192.0.2.1", "newcomer4").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

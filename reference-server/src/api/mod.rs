@@ -167,7 +167,7 @@ pub(crate) async fn answer(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    let charge = match rate_limits::charge(app, request, route, m, auth.token.as_ref(), auth.key) {
+    let charge = match rate_limits::charge(app, request, route, auth.token.as_ref(), auth.key) {
         Ok(c) => c,
         Err(over) => return rate_limits::too_many(app, over),
     };
@@ -175,7 +175,7 @@ pub(crate) async fn answer(
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
-    rate_limits::finish(app, &charge, &mut response);
+    rate_limits::finish(&charge, &mut response);
     response
 }
 
@@ -229,7 +229,7 @@ pub(crate) async fn answer_streamed(
         // Who uploads is checked before the body is read, so that a request that will be
         // refused writes nothing.
         let auth = token_of(app, &req).await?;
-        match rate_limits::charge(app, &req, route, m, auth.token.as_ref(), auth.key) {
+        match rate_limits::charge(app, &req, route, auth.token.as_ref(), auth.key) {
             Ok(c) => charge = c,
             Err(over) => return Ok(rate_limits::too_many(app, over)),
         }
@@ -242,7 +242,10 @@ pub(crate) async fn answer_streamed(
         if !t.allows(scope) {
             return Err(ApiError::out_of_scope(scope));
         }
-        t.account_id.ok_or_else(ApiError::needs_user)?;
+        let account = t.account_id.ok_or_else(ApiError::needs_user)?;
+        if let Err(over) = rate_limits::family_full(app, &req, route, m, Some(account)) {
+            return Ok(rate_limits::too_many(app, over));
+        }
         let original = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -272,7 +275,7 @@ pub(crate) async fn answer_streamed(
         Ok(r) => close_after(r),
         Err(e) => close_after(e.into_response()),
     };
-    rate_limits::finish(app, &charge, &mut response);
+    rate_limits::finish(&charge, &mut response);
     response
 }
 
@@ -324,6 +327,12 @@ async fn dispatch_with(
     auth: Auth,
     uploads: Vec<(String, crate::app::Upload)>,
 ) -> ApiResult {
+    let account = auth.token.as_ref().and_then(|t| t.account_id);
+    let scheduled = route == Api::Statuses && p.nonempty("scheduled_at").is_some();
+    let family = match rate_limits::charge_family(app, req, route, m, account, scheduled) {
+        Ok(f) => f,
+        Err(over) => return Ok(rate_limits::too_many(app, over)),
+    };
     let ctx = Ctx {
         app,
         req,
@@ -333,7 +342,13 @@ async fn dispatch_with(
         uploads: std::sync::Mutex::new(uploads),
     };
     // On the heap: the dispatch over every endpoint is one large future (see `post_status`).
-    Box::pin(endpoint(&ctx, req.method(), route, m)).await
+    let result = Box::pin(endpoint(&ctx, req.method(), route, m)).await;
+    let Some(family) = family else {
+        return result;
+    };
+    let mut response = result.unwrap_or_else(ApiError::into_response);
+    rate_limits::finish_family(app, &family, &mut response);
+    Ok(response)
 }
 
 fn unsupported(ctx: &Ctx<'_>, scope: &str, what: &str) -> ApiResult {

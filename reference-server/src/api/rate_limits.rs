@@ -37,23 +37,30 @@ impl Family {
     }
 }
 
-/// What a request was charged: the standing shown in its headers, and the family hit to
-/// take back if the action fails.
+/// What a request was charged: the standing shown in its headers.
 #[derive(Debug, Default)]
 pub(crate) struct Charge {
     shown: Option<Standing>,
-    family: Option<(Family, u64)>,
 }
 
-/// The family a request to `route` belongs to, if any.
-fn family_of(method: &Method, route: Api, m: &Matched) -> Option<Family> {
+/// What a request was charged in its family, to take back if the action fails.
+#[derive(Debug)]
+pub(crate) struct FamilyCharge {
+    family: Family,
+    account: u64,
+    standing: Standing,
+}
+
+/// The family a request to `route` belongs to, if any (a scheduled status is not a status
+/// yet, as in Mastodon).
+fn family_of(method: &Method, route: Api, m: &Matched, scheduled: bool) -> Option<Family> {
     match (method, route) {
         (&Method::POST, Api::Media | Api::V2Media) => Some(Family::Media),
         (&Method::DELETE, Api::Status) => Some(Family::Deletes),
         (&Method::POST, Api::StatusAction) if m.param("action") == "unreblog" => {
             Some(Family::Deletes)
         }
-        (&Method::POST, Api::Statuses) => Some(Family::Statuses),
+        (&Method::POST, Api::Statuses) if !scheduled => Some(Family::Statuses),
         (&Method::POST, Api::AccountAction) if m.param("action") == "follow" => {
             Some(Family::Follows)
         }
@@ -67,7 +74,6 @@ pub(crate) fn charge(
     app: &App,
     req: &http::Request<Bytes>,
     route: Api,
-    m: &Matched,
     token: Option<&Token>,
     token_key: Option<u64>,
 ) -> Result<Charge, Standing> {
@@ -88,11 +94,6 @@ pub(crate) fn charge(
     if let Some(a) = account {
         take(&l.api_per_account, a)?;
     }
-    let mut family = None;
-    if let (Some(a), Some(f)) = (account, family_of(req.method(), route, m)) {
-        take(f.counter(l), a)?;
-        family = Some((f, a));
-    }
     if let Some(ip) = ip {
         if account.is_none() {
             count(&mut shown, &l.api_per_ip, ip, now)?;
@@ -101,7 +102,80 @@ pub(crate) fn charge(
             count(&mut shown, &l.sign_ups, ip, now)?;
         }
     }
-    Ok(Charge { shown, family })
+    Ok(Charge { shown })
+}
+
+/// Counts a request against its per-account family (once its parameters are read: whether
+/// a status is scheduled is one of them): `Err` with the standing past the limit.
+pub(crate) fn charge_family(
+    app: &App,
+    req: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+    account: Option<u64>,
+    scheduled: bool,
+) -> Result<Option<FamilyCharge>, Standing> {
+    let l = app.limits();
+    let (Some(account), true) = (account, l.enabled()) else {
+        return Ok(None);
+    };
+    let Some(family) = family_of(req.method(), route, m, scheduled) else {
+        return Ok(None);
+    };
+    let counter = family.counter(l);
+    if !counter.is_on() {
+        return Ok(None);
+    }
+    let standing = counter.hit(account, app.now_ms());
+    if standing.exceeded() {
+        return Err(standing);
+    }
+    Ok(Some(FamilyCharge {
+        family,
+        account,
+        standing,
+    }))
+}
+
+/// Whether an upload would pass its family's limit, looked at before its body is read (so
+/// that a refused upload is not written first); counted later by [`charge_family`].
+pub(crate) fn family_full(
+    app: &App,
+    req: &http::Request<Bytes>,
+    route: Api,
+    m: &Matched,
+    account: Option<u64>,
+) -> Result<(), Standing> {
+    let l = app.limits();
+    let (Some(account), true) = (account, l.enabled()) else {
+        return Ok(());
+    };
+    match family_of(req.method(), route, m, false) {
+        Some(f) if f.counter(l).is_on() => {
+            let s = f.counter(l).peek(account, app.now_ms());
+            if s.count >= s.limit {
+                return Err(Standing {
+                    count: s.count + 1,
+                    ..s
+                });
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Takes a failed action back from its family, and shows the family's standing if it has
+/// fewer left than what the response shows.
+pub(crate) fn finish_family(app: &App, charge: &FamilyCharge, response: &mut Response<Bytes>) {
+    if !response.status().is_success() {
+        charge
+            .family
+            .counter(app.limits())
+            .undo(charge.account, app.now_ms());
+    }
+    let s = charge.standing;
+    set_headers(response, s.limit, s.remaining(), s.reset_ms);
 }
 
 /// One hit of `key` on `counter` (if it limits anything); keeps in `shown` the standing
@@ -125,14 +199,18 @@ fn count<K: std::hash::Hash + Eq + Copy>(
     Ok(())
 }
 
-/// Puts the charge's headers on `response`, and takes a failed action back from its family.
-pub(crate) fn finish(app: &App, charge: &Charge, response: &mut Response<Bytes>) {
-    if let Some((family, account)) = charge.family {
-        if !response.status().is_success() {
-            family.counter(app.limits()).undo(account, app.now_ms());
-        }
-    }
-    if let Some(s) = charge.shown {
+/// Puts the charge's headers on `response`, unless it shows a limit with fewer left (its
+/// family's).
+pub(crate) fn finish(charge: &Charge, response: &mut Response<Bytes>) {
+    let Some(s) = charge.shown else {
+        return;
+    };
+    let shown = response
+        .headers()
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    if shown.is_none_or(|n| s.remaining() < n) {
         set_headers(response, s.limit, s.remaining(), s.reset_ms);
     }
 }
