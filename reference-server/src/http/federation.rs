@@ -203,7 +203,7 @@ impl<'a> Federation<'a> {
         let mut n = NodeInfo::new_2_1(
             "woolly",
             env!("CARGO_PKG_VERSION"),
-            cfg.registrations == Registrations::Open,
+            cfg.registrations != Registrations::Closed,
         );
         let (users, active_month, active_halfyear, posts) = match self.usage().await {
             Ok(u) => u,
