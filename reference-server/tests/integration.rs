@@ -23,6 +23,7 @@ mod api_page_cost;
 mod api_polls;
 mod api_saving;
 mod api_scheduled;
+mod api_signup;
 mod api_statuses;
 mod api_streaming;
 mod api_timelines;

@@ -175,7 +175,8 @@ pub fn parse_scopes_of(s: &str, admin: bool) -> Result<String, String> {
         if sc.is_empty() {
             continue;
         }
-        if !SCOPES.contains(&sc) && !(admin && ADMIN_SCOPES.contains(&sc)) {
+        let known = SCOPES.contains(&sc) || (admin && ADMIN_SCOPES.contains(&sc));
+        if !known {
             return Err(format!("unknown scope {sc:?}"));
         }
         if !out.contains(&sc) {

@@ -72,7 +72,12 @@ impl<'a> Federation<'a> {
             return None;
         }
         match self.app.account_by_acct(name).await {
-            Ok(Some(a)) if a.is_local() && !a.deleted => Some(a),
+            // An account waiting for approval is not served (Mastodon's
+            // `check_account_approval`).
+            Ok(Some(a)) if a.is_local() && !a.deleted => match self.app.is_pending(a.id).await {
+                Ok(false) => Some(a),
+                _ => None,
+            },
             _ => None,
         }
     }
