@@ -353,6 +353,39 @@ async fn approved_mode_waits_for_an_admin() {
     assert!(reference_server::api::create_token(&app, a.id, "read")
         .await
         .is_err());
+    // Nor with the password grant.
+    let client = json(
+        &app,
+        Method::POST,
+        "/api/v1/apps",
+        None,
+        json!({"client_name": "Pw", "scopes": "read"}),
+    )
+    .await
+    .body;
+    let r = form(
+        &app,
+        Method::POST,
+        "/oauth/token",
+        None,
+        &[
+            ("grant_type", "password"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("client_secret", client["client_secret"].as_str().unwrap()),
+            ("username", "waiting"),
+            ("password", "long-enough-pw"),
+            ("scope", "read"),
+        ],
+    )
+    .await;
+    assert_eq!(r.body["error"], "invalid_grant", "{}", r.text);
+    assert_eq!(
+        r.body["error_description"],
+        "Your login is currently pending approval"
+    );
+    // Hidden from the API while waiting, as Mastodon's `check_account_approval`.
+    let r = get(&app, &format!("/api/v1/accounts/{}", a.id), Some(&plain)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Not served to other servers while waiting.
     let actor = reference_server::http::Router::new(app.clone())
         .handle(
@@ -412,6 +445,8 @@ async fn approved_mode_waits_for_an_admin() {
     assert_eq!(r.body["approved"], true);
     assert_eq!(r.body["account"]["acct"], "waiting");
     let r = get(&app, "/api/v1/accounts/verify_credentials", Some(&pending)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = get(&app, &format!("/api/v1/accounts/{}", a.id), Some(&plain)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(app
         .pending_signups(&PageRequest::newest(40))
@@ -565,4 +600,87 @@ async fn an_invite_skips_approval() {
         form_for("stranger", json!({"invite_code": "whatever"})),
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_admin_commands_invite_approve_and_reject() {
+    use reference_server::http::admin::{execute, AdminRequest};
+    let (app, _, token) = instance_in(Registrations::Approved, BASE).await;
+    let invite = execute(
+        &app,
+        AdminRequest::CreateInvite {
+            max_uses: Some(2),
+            expires_in: Some(3600),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(invite["max_uses"], 2);
+    assert_eq!(invite["uses"], 0);
+    assert_eq!(invite["expires_at"], "2030-01-01T01:00:00Z");
+    let code = invite["code"].as_str().unwrap();
+    assert!(app.invite(code).await.unwrap().is_some());
+    for name in ["first", "second"] {
+        signed_up(
+            &app,
+            &token,
+            form_for(
+                name,
+                json!({"reason": "knitting", "email": format!("{name}@example.com")}),
+            ),
+        )
+        .await;
+    }
+    let listed = execute(&app, AdminRequest::ListPendingAccounts)
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["second", "first"]);
+    assert_eq!(listed["pending"][0]["reason"], "knitting");
+    assert_eq!(listed["queue"].as_array().unwrap().len(), 4);
+    let approved = execute(
+        &app,
+        AdminRequest::ApproveAccount {
+            username: "first".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(approved["approved"], true);
+    let rejected = execute(
+        &app,
+        AdminRequest::RejectAccount {
+            username: "second".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(rejected["username"], "second");
+    assert!(app.account_by_acct("second").await.unwrap().is_none());
+    // Neither waits any more; an unknown name is an error, not a panic.
+    let listed = execute(&app, AdminRequest::ListPendingAccounts)
+        .await
+        .unwrap();
+    assert_eq!(listed["pending"], json!([]));
+    assert!(execute(
+        &app,
+        AdminRequest::ApproveAccount {
+            username: "first".into()
+        }
+    )
+    .await
+    .is_err());
+    assert!(execute(
+        &app,
+        AdminRequest::RejectAccount {
+            username: "nobody".into()
+        }
+    )
+    .await
+    .is_err());
 }

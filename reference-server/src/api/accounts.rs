@@ -9,11 +9,12 @@ use crate::app::List;
 use crate::app::{Account, App};
 use crate::error::Error;
 
-/// A visible account by path id (404 for unknown, malformed or deleted ones).
+/// A visible account by path id (404 for unknown, malformed or deleted ones, and for local
+/// ones waiting for approval, as Mastodon's `check_account_approval`).
 pub(crate) async fn find(app: &App, id: &str) -> Result<Account, ApiError> {
     let id = path_id(id)?;
     let a = app.account(id).await?;
-    if a.deleted {
+    if a.deleted || (a.is_local() && app.is_pending(a.id).await?) {
         return Err(ApiError::not_found());
     }
     Ok(a)
