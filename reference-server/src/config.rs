@@ -364,6 +364,34 @@ mod tests {
     }
 
     #[test]
+    fn registration_modes_come_from_the_file_and_the_environment() {
+        let c: Config = toml::from_str("registrations = \"approved\"").expect("toml");
+        assert_eq!(c.registrations, Registrations::Approved);
+        assert_eq!(Config::default().registrations, Registrations::Closed);
+        for (v, mode) in [
+            ("open", Registrations::Open),
+            ("approved", Registrations::Approved),
+            ("closed", Registrations::Closed),
+        ] {
+            let mut c = Config::default();
+            c.apply_env([
+                ("WOOLLY_REGISTRATIONS".to_owned(), v.to_owned()),
+                (
+                    "WOOLLY_REGISTRATIONS_MESSAGE".to_owned(),
+                    "Ask us".to_owned(),
+                ),
+            ])
+            .expect("env");
+            assert_eq!(c.registrations, mode);
+            assert_eq!(c.registrations_message.as_deref(), Some("Ask us"));
+        }
+        let mut c = Config::default();
+        assert!(c
+            .apply_env([("WOOLLY_REGISTRATIONS".to_owned(), "sometimes".to_owned())])
+            .is_err());
+    }
+
+    #[test]
     fn media_settings_come_from_the_file_and_the_environment() {
         let mut d = Config::default();
         d.validate().expect("valid");
