@@ -241,8 +241,10 @@ impl App {
         if !errors.is_empty() {
             return Ok(Err(SignupRefusal::Invalid(errors)));
         }
-        let account = self
-            .create_account(&form.username, Some(&form.password), false)
+        // The account and its sign-up record are stored in one write: an account waiting
+        // for approval never exists without its record.
+        let (account, account_batch) = self
+            .new_local_account(&form.username, Some(&form.password), false)
             .await?;
         let email = form
             .email
@@ -267,8 +269,7 @@ impl App {
             token_digests: Vec::new(),
         };
         let id = account.id.to_string();
-        let mut batch =
-            WriteBatch::new().kv_put(NS_SIGNUPS, id.clone(), serde_json::to_vec(&signup)?);
+        let mut batch = account_batch.kv_put(NS_SIGNUPS, id.clone(), serde_json::to_vec(&signup)?);
         if let Some(e) = &email {
             batch = batch.kv_put(NS_SIGNUP_BY_EMAIL, e.to_lowercase(), id.clone());
         }
