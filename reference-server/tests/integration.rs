@@ -36,6 +36,7 @@ mod app_remote_media_guard;
 mod app_remote_polls;
 mod bench_poll_votes;
 mod cli_sig;
+mod cli_signup;
 mod config_extra_ca;
 mod corpus_check;
 mod data_dir_binding;
