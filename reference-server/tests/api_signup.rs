@@ -136,7 +136,12 @@ async fn every_field_check_answers_mastodons_422() {
     )
     .await;
     // Blank username and password, agreement missing.
-    let r = sign_up(&app, &token, json!({"username": "", "password": ""})).await;
+    let r = sign_up(
+        &app,
+        &token,
+        json!({"username": "", "password": "         "}),
+    )
+    .await;
     assert_invalid(
         &r,
         json!({

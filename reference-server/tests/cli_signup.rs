@@ -69,6 +69,15 @@ fn admin_invite_and_approval_commands() {
     assert_eq!(r.status, 200, "{}", r.text);
     let waiting = r.json["access_token"].as_str().unwrap().to_owned();
     assert_eq!(status_of(&base, &waiting), 403);
+    let stream = Api::new(&base, None).get_q(
+        "/api/v1/streaming/user",
+        &[("access_token", waiting.as_str())],
+    );
+    assert_eq!(stream.status, 403, "{}", stream.text);
+    assert_eq!(
+        stream.json["error"],
+        "Your login is currently pending approval"
+    );
     let pending = w.cli(&["admin", "accounts", "pending"]).stdout;
     assert!(pending.contains("pending\twaiting\t"), "{pending}");
     assert!(pending.contains("I knit."), "{pending}");

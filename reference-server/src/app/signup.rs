@@ -336,7 +336,8 @@ impl App {
             }
         }
         let pw = form.password.chars().count();
-        if form.password.is_empty() {
+        // Rails' presence: only whitespace is blank too.
+        if form.password.trim().is_empty() {
             errors.push(FieldError::new("password", "ERR_BLANK", "can't be blank"));
         } else if pw < PASSWORD_MIN {
             errors.push(FieldError::new(
