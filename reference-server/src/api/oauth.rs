@@ -236,25 +236,6 @@ pub(crate) async fn issue_token_with(
     Ok((token, t, digest))
 }
 
-/// Frees (`approved`) or deletes (rejected) the tokens of digests issued at sign-up.
-pub(crate) async fn settle_pending_tokens(
-    app: &App,
-    digests: &[String],
-    approved: bool,
-) -> Result<(), Error> {
-    for d in digests {
-        if approved {
-            if let Some(mut t) = app.get::<Token>(NS_TOKENS, d).await? {
-                t.pending = false;
-                app.put(NS_TOKENS, d, &t).await?;
-            }
-        } else {
-            app.store().kv_delete(NS_TOKENS, d.as_bytes()).await?;
-        }
-    }
-    Ok(())
-}
-
 async fn find_app(app: &App, client_id: &str) -> Result<Option<OAuthApp>, Error> {
     if client_id.is_empty() || client_id.len() > 256 {
         return Ok(None);

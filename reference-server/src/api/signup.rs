@@ -131,7 +131,7 @@ pub(crate) async fn admin_account(
 /// `Admin::Account`. For `woolly admin accounts approve` and the admin API.
 pub async fn approve_account(app: &App, account_id: u64) -> Result<Value, Error> {
     let s = app.approve_signup(account_id).await?;
-    oauth::settle_pending_tokens(app, &s.token_digests, true).await?;
+    settle_pending_tokens(app, &s.token_digests, true).await?;
     let a = app.account(account_id).await?;
     admin_account(app, &a, Some(&s)).await
 }
@@ -140,8 +140,25 @@ pub async fn approve_account(app: &App, account_id: u64) -> Result<Value, Error>
 /// was deleted (username, e-mail). For `woolly admin accounts reject` and the admin API.
 pub async fn reject_account(app: &App, account_id: u64) -> Result<Value, Error> {
     let (a, s) = app.reject_signup(account_id).await?;
-    oauth::settle_pending_tokens(app, &s.token_digests, false).await?;
+    settle_pending_tokens(app, &s.token_digests, false).await?;
     Ok(json!({ "id": a.id.to_string(), "username": a.username, "email": s.email }))
+}
+
+/// Frees (`approved`) or deletes (rejected) the tokens of digests issued at sign-up.
+async fn settle_pending_tokens(app: &App, digests: &[String], approved: bool) -> Result<(), Error> {
+    for d in digests {
+        if approved {
+            if let Some(mut t) = app.get::<oauth::Token>(oauth::NS_TOKENS, d).await? {
+                t.pending = false;
+                app.put(oauth::NS_TOKENS, d, &t).await?;
+            }
+        } else {
+            app.store()
+                .kv_delete(oauth::NS_TOKENS, d.as_bytes())
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn admin_error(e: Error) -> ApiError {
