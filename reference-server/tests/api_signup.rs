@@ -310,7 +310,7 @@ async fn the_instance_reports_each_mode() {
 async fn approved_mode_waits_for_an_admin() {
     let (app, _, token) = instance_in(Registrations::Approved, BASE).await;
     let (_, admin) = user_with(&app, "boss", false, "read write admin:write:accounts").await;
-    let (_, plain) = user(&app, "plain").await;
+    let (plain_account, plain) = user(&app, "plain").await;
     // A reason is required.
     let r = sign_up(&app, &token, form_for("waiting", json!({}))).await;
     assert_invalid(
@@ -463,6 +463,18 @@ async fn approved_mode_waits_for_an_admin() {
     let r = call(&app, Method::POST, &approve, Some(&admin)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.body, json!({"error": "This action is not allowed"}));
+    for action in ["approve", "reject"] {
+        let r = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/admin/accounts/{}/{action}", plain_account.id),
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}");
+        assert_eq!(r.body, json!({"error": "This action is not allowed"}));
+    }
+    assert!(app.account(plain_account.id).await.is_ok());
 }
 
 #[tokio::test]
