@@ -333,6 +333,29 @@ def check_custom_emojis(anon, api):
     assert st.emojis[0].url == sheep[0].url, st.emojis
 
 
+def sign_up(args):
+    """POST /api/v1/accounts with open registrations: a new account signs in at once, and a
+    reserved name gets Mastodon's detailed error."""
+    step("sign up (open registrations)")
+    client_id, client_secret = Mastodon.create_app("woolly-signup-test", api_base_url=args.a)
+    fresh = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=args.a)
+    token = fresh.create_account(
+        "newcomer", "long-enough-pw", "newcomer@example.invalid", agreement=True, locale="en"
+    )
+    assert token
+    me = fresh.account_verify_credentials()
+    assert me.username == "newcomer", me
+    other = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=args.a)
+    token, err = other.create_account(
+        "Admin", "long-enough-pw", "admin@example.invalid", agreement=True,
+        return_detailed_error=True,
+    )
+    assert token is None, token
+    assert err["error"] == "Validation failed: Username is reserved", err
+    assert err["details"]["username"][0]["error"] == "ERR_RESERVED", err
+    assert err["details"]["username"][0]["description"] == "is reserved", err
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", required=True)
@@ -554,6 +577,7 @@ def main():
     quote_posts(api)
     check_custom_emojis(anon, api)
     check_rate_limit_headers(api)
+    sign_up(args)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0

@@ -11,7 +11,11 @@ use serde::{Deserialize, Serialize};
 pub enum Registrations {
     /// Anyone.
     Open,
-    /// Nobody (accounts are made with `woolly account create`).
+    /// Anyone, giving a reason; the account waits for an admin's approval before it can sign
+    /// in (an invite skips the wait).
+    Approved,
+    /// Nobody without an invite (accounts are made with `woolly account create`, or with an
+    /// invite from `woolly admin invite`).
     Closed,
 }
 
@@ -54,8 +58,11 @@ pub struct Config {
     pub bind: String,
     /// Where the data lives; default `./woolly-data`.
     pub data_dir: PathBuf,
-    /// Sign-ups through the API.
+    /// Sign-ups through the API: `open`, `approved` or `closed` (the default).
     pub registrations: Registrations,
+    /// A message about sign-ups shown by apps (Mastodon's `closed_registrations_message`,
+    /// plain text); unset by default.
+    pub registrations_message: Option<String>,
     /// The longest status, in characters (default 500).
     pub max_characters: usize,
     /// Private networks outgoing requests may reach (CIDR), for local testing; empty by
@@ -128,6 +135,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./woolly-data"),
             registrations: Registrations::Closed,
+            registrations_message: None,
             max_characters: 500,
             allow_private_address: Vec::new(),
             authorized_fetch: false,
@@ -208,9 +216,13 @@ impl Config {
                 "REGISTRATIONS" => {
                     self.registrations = match v.as_str() {
                         "open" => Registrations::Open,
+                        "approved" => Registrations::Approved,
                         "closed" => Registrations::Closed,
-                        _ => return Err(bad("open or closed")),
+                        _ => return Err(bad("open, approved or closed")),
                     }
+                }
+                "REGISTRATIONS_MESSAGE" => {
+                    self.registrations_message = Some(v).filter(|s| !s.is_empty())
                 }
                 "MAX_CHARACTERS" => self.max_characters = v.parse().map_err(|_| bad("a number"))?,
                 "ALLOW_PRIVATE_ADDRESS" => {
@@ -406,6 +418,34 @@ mod tests {
         bad.trusted_proxies = vec!["not a cidr".into()];
         assert!(bad.validate().is_err());
         assert!(toml::from_str::<Config>("[rate_limits]\napi_per_token = \"lots\"").is_err());
+    }
+
+    #[test]
+    fn registration_modes_come_from_the_file_and_the_environment() {
+        let c: Config = toml::from_str("registrations = \"approved\"").expect("toml");
+        assert_eq!(c.registrations, Registrations::Approved);
+        assert_eq!(Config::default().registrations, Registrations::Closed);
+        for (v, mode) in [
+            ("open", Registrations::Open),
+            ("approved", Registrations::Approved),
+            ("closed", Registrations::Closed),
+        ] {
+            let mut c = Config::default();
+            c.apply_env([
+                ("WOOLLY_REGISTRATIONS".to_owned(), v.to_owned()),
+                (
+                    "WOOLLY_REGISTRATIONS_MESSAGE".to_owned(),
+                    "Ask us".to_owned(),
+                ),
+            ])
+            .expect("env");
+            assert_eq!(c.registrations, mode);
+            assert_eq!(c.registrations_message.as_deref(), Some("Ask us"));
+        }
+        let mut c = Config::default();
+        assert!(c
+            .apply_env([("WOOLLY_REGISTRATIONS".to_owned(), "sometimes".to_owned())])
+            .is_err());
     }
 
     #[test]

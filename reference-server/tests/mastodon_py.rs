@@ -45,6 +45,13 @@ fn mastodon_py_signs_in_and_toots() {
         ("A", "127.0.0.2", &[("alice", false)]),
         ("B", "127.0.0.3", &[("bob", false)]),
     ]);
+    // A is open to sign-ups (the script's `sign_up`): restarted with `registrations`.
+    let mut servers = servers;
+    servers[0].stop();
+    let mut toml = std::fs::read_to_string(&servers[0].config).unwrap();
+    toml.push_str("registrations = \"open\"\n");
+    std::fs::write(&servers[0].config, toml).unwrap();
+    servers[0].start();
     let (a, b) = (&servers[0], &servers[1]);
     // A custom emoji for the script's `check_custom_emojis`.
     let sheep = a.config.parent().unwrap().join("woolly_sheep.png");

@@ -9,11 +9,12 @@ use crate::app::List;
 use crate::app::{Account, App};
 use crate::error::Error;
 
-/// A visible account by path id (404 for unknown, malformed or deleted ones).
+/// A visible account by path id (404 for unknown, malformed or deleted ones, and for local
+/// ones waiting for approval, as Mastodon's `check_account_approval`).
 pub(crate) async fn find(app: &App, id: &str) -> Result<Account, ApiError> {
     let id = path_id(id)?;
     let a = app.account(id).await?;
-    if a.deleted {
+    if a.deleted || (a.is_local() && app.is_pending(a.id).await?) {
         return Err(ApiError::not_found());
     }
     Ok(a)
@@ -103,52 +104,6 @@ pub(crate) async fn many(ctx: &Ctx<'_>) -> ApiResult {
     }
     let list = accounts_of(ctx.app, ids.iter().map(String::as_str).collect()).await?;
     ok(entities::accounts(ctx.app, &list).await?)
-}
-
-/// `POST /api/v1/accounts`: signs up (when [`registrations`](crate::Config::registrations)
-/// are open) with an application token; returns a user token for the new account with the
-/// application token's scopes.
-pub(crate) async fn register(ctx: &Ctx<'_>) -> ApiResult {
-    let t = ctx.token("write:accounts")?;
-    if t.account_id.is_some() {
-        return Err(ApiError::new(
-            http::StatusCode::FORBIDDEN,
-            "This method requires an application token",
-        ));
-    }
-    if ctx.app.config().registrations != crate::config::Registrations::Open {
-        return Err(ApiError::new(
-            http::StatusCode::FORBIDDEN,
-            "Registrations are not open on this server",
-        ));
-    }
-    let p = &ctx.p;
-    let username = p
-        .nonempty("username")
-        .ok_or_else(|| ApiError::unprocessable("Validation failed: Username can't be blank"))?;
-    let password = p.str("password").unwrap_or_default();
-    if password.chars().count() < 8 {
-        return Err(ApiError::unprocessable(
-            "Validation failed: Password is too short (minimum is 8 characters)",
-        ));
-    }
-    if !p.flag("agreement")? {
-        return Err(ApiError::unprocessable(
-            "Validation failed: Agreement must be accepted",
-        ));
-    }
-    let a = ctx
-        .app
-        .create_account(&username, Some(&password), false)
-        .await?;
-    let (token, rec) =
-        super::oauth::issue_token(ctx.app, t.client_id.clone(), Some(a.id), &t.scopes).await?;
-    ok(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "scope": rec.scopes,
-        "created_at": rec.created_at / 1000,
-    }))
 }
 
 /// `GET /api/v1/accounts/:id`.

@@ -85,8 +85,10 @@ pub(crate) async fn v1(ctx: &Ctx<'_>) -> ApiResult {
         "stats": { "user_count": users, "status_count": local, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["en"],
-        "registrations": app.config().registrations == Registrations::Open,
-        "approval_required": false,
+        "registrations": app.config().registrations != Registrations::Closed,
+        "approval_required": app.config().registrations == Registrations::Approved,
+        // Whether users may invite (Mastodon's `invite_users` permission for everyone):
+        // invites are made by admins (`woolly admin invite`), so no.
         "invites_enabled": false,
         "configuration": {
             "accounts": accounts,
@@ -130,12 +132,7 @@ pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
             "polls": polls,
             "translation": { "enabled": false },
         },
-        "registrations": {
-            "enabled": app.config().registrations == Registrations::Open,
-            "approval_required": false,
-            "message": null,
-            "url": null,
-        },
+        "registrations": registrations_v2(app),
         "api_versions": { "mastodon": 2 },
         "contact": {
             "email": app.config().contact_email,
@@ -143,6 +140,24 @@ pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
         },
         "rules": [],
     }))
+}
+
+/// The `registrations` of `/api/v2/instance`, as Mastodon 4.3 gives it: whether sign-ups are
+/// possible, whether they wait for approval and need a reason then, the message (HTML).
+fn registrations_v2(app: &App) -> serde_json::Value {
+    let mode = app.config().registrations;
+    json!({
+        "enabled": mode != Registrations::Closed,
+        "approval_required": mode == Registrations::Approved,
+        "reason_required": mode == Registrations::Approved,
+        "message": app
+            .config()
+            .registrations_message
+            .as_deref()
+            .map(|m| format!("<p>{}</p>", crate::app::render::escape(m))),
+        "url": null,
+        "min_age": null,
+    })
 }
 
 /// `GET /api/v1/instance/extended_description`.

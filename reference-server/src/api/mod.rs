@@ -66,10 +66,12 @@ mod responses;
 mod scheduled;
 mod search;
 mod secrets;
+mod signup;
 mod statuses;
 pub mod streaming;
 mod timelines;
 
+pub use signup::{approve_account, reject_account};
 pub use streaming::streaming;
 
 use oauth::Token;
@@ -96,7 +98,20 @@ impl Ctx<'_> {
         if !t.allows(scope) {
             return Err(ApiError::out_of_scope(scope));
         }
+        if t.pending {
+            return Err(ApiError::pending_approval());
+        }
         Ok(t)
+    }
+    /// The signed-in account of an admin endpoint, whose token must allow `scope` (Mastodon's
+    /// `admin:read`/`admin:write` or a sub-scope such as `admin:write:accounts`). The one gate
+    /// of the admin API: for now the scope alone decides (only `woolly token create` grants
+    /// admin scopes); roles will decide who may hold them.
+    pub(crate) fn admin(&self, scope: &str) -> Result<u64, ApiError> {
+        if self.bad_token {
+            return Err(ApiError::invalid_token());
+        }
+        self.user(scope)
     }
     /// The signed-in account, whose token must allow `scope`.
     pub(crate) fn user(&self, scope: &str) -> Result<u64, ApiError> {
@@ -112,6 +127,7 @@ impl Ctx<'_> {
         match &self.token {
             None => Ok(None),
             Some(t) if !t.allows(scope) => Err(ApiError::out_of_scope(scope)),
+            Some(t) if t.pending => Err(ApiError::pending_approval()),
             Some(t) => Ok(t.account_id),
         }
     }
@@ -241,6 +257,9 @@ pub(crate) async fn answer_streamed(
         let t = auth.token.as_ref().ok_or_else(ApiError::invalid_token)?;
         if !t.allows(scope) {
             return Err(ApiError::out_of_scope(scope));
+        }
+        if t.pending {
+            return Err(ApiError::pending_approval());
         }
         let account = t.account_id.ok_or_else(ApiError::needs_user)?;
         if let Err(over) = rate_limits::family_full(app, &req, route, m, Some(account)) {
@@ -396,7 +415,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             ctx.user("read:follows")?;
             ok(json!([]))
         }
-        (&M::POST, A::Accounts) => accounts::register(ctx).await,
+        (&M::POST, A::Accounts) => signup::register(ctx).await,
         (&M::GET, A::Accounts) => accounts::many(ctx).await,
         (&M::GET, A::Account) => accounts::get(ctx, id).await,
         (&M::GET, A::AccountStatuses) => accounts::statuses(ctx, id).await,
@@ -408,6 +427,9 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         (&M::GET, A::AccountLists) => lists::lists_of_account(ctx, id).await,
         (&M::POST, A::AccountAction) => accounts::action(ctx, id, path.param("action")).await,
+        // Admin: approval of sign-ups.
+        (&M::POST, A::AdminAccountApprove) => signup::approve(ctx, id).await,
+        (&M::POST, A::AdminAccountReject) => signup::reject(ctx, id).await,
         // Follow requests.
         (&M::GET, A::FollowRequests) => follows::follow_requests(ctx).await,
         (&M::POST, A::FollowRequestAuthorize) => {
@@ -575,7 +597,13 @@ pub async fn create_token(
             account.acct()
         )));
     }
-    let scopes = oauth::parse_scopes(scopes).map_err(crate::Error::BadRequest)?;
+    if app.is_pending(account_id).await? {
+        return Err(crate::Error::Forbidden(format!(
+            "{} is waiting for approval",
+            account.acct()
+        )));
+    }
+    let scopes = oauth::parse_scopes_of(scopes, true).map_err(crate::Error::BadRequest)?;
     let (token, _) = oauth::issue_token(app, None, Some(account_id), &scopes).await?;
     Ok(token)
 }

@@ -69,6 +69,31 @@ pub const SCOPES: &[&str] = &[
     "write:statuses",
 ];
 
+/// Mastodon's admin scopes. Only `woolly token create` grants them for now (the operator's
+/// decision): apps asking for them through OAuth get `invalid_scope`, until roles decide who
+/// may hold them.
+pub const ADMIN_SCOPES: &[&str] = &[
+    "admin:read",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
+];
+
+/// Mastodon's answer to an account waiting for approval (`403` on the API).
+pub(crate) const PENDING_APPROVAL: &str = "Your login is currently pending approval";
+
 /// A registered application.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct OAuthApp {
@@ -102,6 +127,10 @@ pub(crate) struct Token {
     pub(crate) account_id: Option<u64>,
     pub(crate) scopes: String,
     pub(crate) created_at: u64,
+    /// Issued at sign-up to an account waiting for approval: refused with `403` until the
+    /// account is approved (which clears it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) pending: bool,
 }
 
 impl Token {
@@ -114,7 +143,8 @@ impl Token {
 
 /// Whether a space-separated scope list grants `needed`.
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
-    let parent = needed.split(':').next().unwrap_or(needed);
+    // `read` for `read:statuses`; `admin:write` for `admin:write:accounts`.
+    let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
     scopes.split_whitespace().any(|s| {
         s == needed
             || s == parent
@@ -135,12 +165,19 @@ pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
 /// Normalizes a scope list (space- or `+`-separated); errors on an unknown scope. Empty
 /// gives `read`.
 pub fn parse_scopes(s: &str) -> Result<String, String> {
+    parse_scopes_of(s, false)
+}
+
+/// [`parse_scopes`], admitting the [`ADMIN_SCOPES`] too when `admin` (for
+/// `woolly token create`).
+pub fn parse_scopes_of(s: &str, admin: bool) -> Result<String, String> {
     let mut out: Vec<&str> = Vec::new();
     for sc in s.split(|c: char| c.is_whitespace() || c == '+') {
         if sc.is_empty() {
             continue;
         }
-        if !SCOPES.contains(&sc) {
+        let known = SCOPES.contains(&sc) || (admin && ADMIN_SCOPES.contains(&sc));
+        if !known {
             return Err(format!("unknown scope {sc:?}"));
         }
         if !out.contains(&sc) {
@@ -174,15 +211,30 @@ pub(crate) async fn issue_token(
     account_id: Option<u64>,
     scopes: &str,
 ) -> Result<(String, Token), Error> {
+    let (token, t, _) = issue_token_with(app, client_id, account_id, scopes, false).await?;
+    Ok((token, t))
+}
+
+/// Issues a token, `pending` approval of its account or not; returns it, its record and its
+/// digest (the key of the record).
+pub(crate) async fn issue_token_with(
+    app: &App,
+    client_id: Option<String>,
+    account_id: Option<u64>,
+    scopes: &str,
+    pending: bool,
+) -> Result<(String, Token, String), Error> {
     let token = random_secret();
     let t = Token {
         client_id,
         account_id,
         scopes: scopes.to_owned(),
         created_at: app.now_ms(),
+        pending,
     };
-    app.put(NS_TOKENS, &sha256_hex(&token), &t).await?;
-    Ok((token, t))
+    let digest = sha256_hex(&token);
+    app.put(NS_TOKENS, &digest, &t).await?;
+    Ok((token, t, digest))
 }
 
 async fn find_app(app: &App, client_id: &str) -> Result<Option<OAuthApp>, Error> {
@@ -534,6 +586,12 @@ pub(crate) async fn authorize_submit(
         }
     };
     let account = match check_login(app, &username, &password).await? {
+        Some(a) if app.is_pending(a).await? => {
+            return Ok(html_response(
+                StatusCode::FORBIDDEN,
+                authorize_form(app, &r, Some(PENDING_APPROVAL), &username),
+            ));
+        }
         Some(a) => a,
         None => {
             rate_limits::login_failed(app, gate);
@@ -746,6 +804,9 @@ pub(crate) async fn token(app: &App, req: &http::Request<Bytes>, p: &Params) -> 
                 rate_limits::login_failed(app, gate);
                 return Err(invalid_grant("Invalid username or password."));
             };
+            if app.is_pending(account).await? {
+                return Err(invalid_grant(PENDING_APPROVAL));
+            }
             let (tok, t) =
                 issue_token(app, Some(client.client_id.clone()), Some(account), &scopes).await?;
             ok(token_json(&tok, &t))

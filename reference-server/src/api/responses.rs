@@ -74,7 +74,7 @@ impl ApiError {
             StatusCode::FORBIDDEN,
             "This action is outside the authorized scopes",
         );
-        let scopes = match scope.split_once(':') {
+        let scopes = match scope.rsplit_once(':') {
             _ if scope == "profile" => "profile read read:accounts".to_owned(),
             Some((family, "follows" | "blocks" | "mutes")) => {
                 format!("follow {family} {scope}")
@@ -87,6 +87,10 @@ impl ApiError {
             &format!("Access to this resource requires scope \"{scopes}\"."),
         ));
         e
+    }
+    /// `403` for the token of an account waiting for approval, as Mastodon's `require_user!`.
+    pub(crate) fn pending_approval() -> Self {
+        Self::new(StatusCode::FORBIDDEN, super::oauth::PENDING_APPROVAL)
     }
     pub(crate) fn needs_user() -> Self {
         Self::new(

@@ -336,6 +336,12 @@ pub async fn streaming(app: &App, mut req: Request<Incoming>) -> Option<Response
                 "This action is outside the authorized scopes",
             ));
         }
+        if t.pending {
+            return Some(error_response(
+                StatusCode::FORBIDDEN,
+                super::oauth::PENDING_APPROVAL,
+            ));
+        }
     }
     let viewer = token.as_ref().and_then(|t| t.account_id);
     let tag = query

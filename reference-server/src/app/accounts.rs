@@ -83,6 +83,19 @@ impl App {
         password: Option<&str>,
         locked: bool,
     ) -> Result<Account, Error> {
+        let (account, batch) = self.new_local_account(username, password, locked).await?;
+        self.store().apply(&batch).await?;
+        Ok(account)
+    }
+
+    /// A new local account (its key pair made) and the batch that stores it, for a caller
+    /// that stores more with it in one write (sign-up).
+    pub(crate) async fn new_local_account(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        locked: bool,
+    ) -> Result<(Account, WriteBatch), Error> {
         if !valid_username(username) {
             return Err(Error::Unprocessable(format!(
                 "username {username:?}: letters, digits and _ only, at most 30"
@@ -127,8 +140,7 @@ impl App {
         if let Some(p) = password {
             batch = batch.kv_put(ns::PASSWORDS, account.id.to_string(), hash_password(p)?);
         }
-        self.store().apply(&batch).await?;
-        Ok(account)
+        Ok((account, batch))
     }
 
     fn account_batch(&self, account: &Account) -> Result<WriteBatch, Error> {

@@ -6,6 +6,8 @@
 //! (federated through the engine) and what the same action from another server does:
 //!
 //! - [`accounts`]: local and remote accounts, passwords, profiles.
+//! - [`signup`]: sign-up through the client API: registration modes, Mastodon's checks,
+//!   accounts waiting for approval, invites, the admin's queue.
 //! - [`statuses`]: posting, editing, deleting, visibility, thread context.
 //! - [`interactions`]: favourites and reblogs.
 //! - [`pins`]: pinned statuses and `featured` collections.
@@ -70,6 +72,7 @@ pub mod relationships;
 pub mod remote_media;
 pub mod render;
 pub mod scheduled;
+pub mod signup;
 pub mod statuses;
 pub mod thread_mutes;
 pub mod timelines;

@@ -85,6 +85,25 @@ pub enum AdminRequest {
     },
     /// Lists the local custom emoji.
     ListEmoji,
+    /// Makes an invite for sign-ups (`woolly admin invite`).
+    CreateInvite {
+        /// How many sign-ups it allows (any number if unset).
+        max_uses: Option<u64>,
+        /// For how many seconds it works (forever if unset).
+        expires_in: Option<u64>,
+    },
+    /// Lists the accounts waiting for approval and the admin's queue.
+    ListPendingAccounts,
+    /// Approves an account waiting for approval.
+    ApproveAccount {
+        /// The account's username.
+        username: String,
+    },
+    /// Rejects (deletes) an account waiting for approval.
+    RejectAccount {
+        /// The account's username.
+        username: String,
+    },
 }
 
 /// Runs an admin operation and returns its result as JSON.
@@ -157,6 +176,41 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
             let removed = app.remove_local_emoji(&shortcode).await?;
             Ok(json!({ "shortcode": shortcode.trim().trim_matches(':'), "removed": removed }))
         }
+        AdminRequest::CreateInvite {
+            max_uses,
+            expires_in,
+        } => {
+            let i = app.create_invite(max_uses, expires_in).await?;
+            Ok(invite_json(&i))
+        }
+        AdminRequest::ListPendingAccounts => {
+            let req = fedi_storage::PageRequest::newest(500);
+            let (pending, _) = app.pending_signups(&req).await?;
+            let queue = app.admin_queue().await?;
+            Ok(json!({
+                "pending": pending.iter().map(|s| json!({
+                    "id": s.account_id.to_string(),
+                    "username": s.username,
+                    "email": s.email,
+                    "reason": s.reason,
+                    "created_at": crate::app::activitypub::rfc3339(s.created_at),
+                })).collect::<Vec<_>>(),
+                "queue": queue.iter().map(|n| json!({
+                    "kind": n.kind,
+                    "username": n.username,
+                    "email": n.email,
+                    "created_at": crate::app::activitypub::rfc3339(n.created_at),
+                })).collect::<Vec<_>>(),
+            }))
+        }
+        AdminRequest::ApproveAccount { username } => {
+            let a = local_account(app, &username).await?;
+            crate::api::approve_account(app, a.id).await
+        }
+        AdminRequest::RejectAccount { username } => {
+            let a = local_account(app, &username).await?;
+            crate::api::reject_account(app, a.id).await
+        }
         AdminRequest::ListEmoji => Ok(Value::Array(
             app.local_emojis()
                 .await?
@@ -165,6 +219,22 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
                 .collect(),
         )),
     }
+}
+
+async fn local_account(app: &App, username: &str) -> Result<crate::app::Account, Error> {
+    app.account_by_acct(username)
+        .await?
+        .filter(|a| a.is_local())
+        .ok_or_else(|| Error::NotFound(format!("no local account {username:?}")))
+}
+
+fn invite_json(i: &crate::app::signup::Invite) -> Value {
+    json!({
+        "code": i.code,
+        "max_uses": i.max_uses,
+        "uses": i.uses,
+        "expires_at": i.expires_at.map(crate::app::activitypub::rfc3339),
+    })
 }
 
 fn emoji_json(app: &App, e: &crate::app::CustomEmoji) -> Value {
@@ -424,5 +494,9 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::AddEmoji { .. } => "add_emoji",
         AdminRequest::RemoveEmoji { .. } => "remove_emoji",
         AdminRequest::ListEmoji => "list_emoji",
+        AdminRequest::CreateInvite { .. } => "create_invite",
+        AdminRequest::ListPendingAccounts => "list_pending_accounts",
+        AdminRequest::ApproveAccount { .. } => "approve_account",
+        AdminRequest::RejectAccount { .. } => "reject_account",
     }
 }

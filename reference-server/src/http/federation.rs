@@ -72,7 +72,12 @@ impl<'a> Federation<'a> {
             return None;
         }
         match self.app.account_by_acct(name).await {
-            Ok(Some(a)) if a.is_local() && !a.deleted => Some(a),
+            // An account waiting for approval is not served (Mastodon's
+            // `check_account_approval`).
+            Ok(Some(a)) if a.is_local() && !a.deleted => match self.app.is_pending(a.id).await {
+                Ok(false) => Some(a),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -203,7 +208,7 @@ impl<'a> Federation<'a> {
         let mut n = NodeInfo::new_2_1(
             "woolly",
             env!("CARGO_PKG_VERSION"),
-            cfg.registrations == Registrations::Open,
+            cfg.registrations != Registrations::Closed,
         );
         let (users, active_month, active_halfyear, posts) = match self.usage().await {
             Ok(u) => u,

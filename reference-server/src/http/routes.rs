@@ -184,6 +184,8 @@ pub(crate) enum Api {
     V2Media,
     ProfileAvatar,
     ProfileHeader,
+    AdminAccountApprove,
+    AdminAccountReject,
 }
 
 /// What a path leads to.
@@ -399,6 +401,14 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/reports", R(A::Reports)),
         ("/api/v1/polls/{id}", R(A::Poll)),
         ("/api/v1/polls/{id}/votes", R(A::PollVotes)),
+        (
+            "/api/v1/admin/accounts/{id}/approve",
+            R(A::AdminAccountApprove),
+        ),
+        (
+            "/api/v1/admin/accounts/{id}/reject",
+            R(A::AdminAccountReject),
+        ),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),
