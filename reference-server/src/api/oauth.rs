@@ -66,6 +66,22 @@ pub const SCOPES: &[&str] = &[
     "write:notifications",
     "write:reports",
     "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
 ];
 
 /// A registered application.
@@ -111,8 +127,17 @@ impl Token {
     }
 }
 
-/// Whether a space-separated scope list grants `needed`.
+/// Whether a space-separated scope list grants `needed`. The admin scopes form their own
+/// tree, as on Mastodon: `admin:read:reports` is granted by itself or `admin:read`, never by
+/// `read`.
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
+    if let Some(rest) = needed.strip_prefix("admin:") {
+        let family = rest.split(':').next().unwrap_or(rest);
+        let parent = format!("admin:{family}");
+        return scopes
+            .split_whitespace()
+            .any(|s| s == needed || s == parent);
+    }
     let parent = needed.split(':').next().unwrap_or(needed);
     scopes.split_whitespace().any(|s| {
         s == needed
@@ -181,6 +206,11 @@ pub(crate) async fn issue_token(
         created_at: app.now_ms(),
     };
     app.put(NS_TOKENS, &sha256_hex(&token), &t).await?;
+    if let Some(account) = account_id {
+        if scopes_allow(scopes, crate::app::moderation::staff::STAFF_SCOPE) {
+            app.mark_staff(account).await?;
+        }
+    }
     Ok((token, t))
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod corpus;
 pub mod emoji;
 pub mod malloc_tuning;
+pub mod moderation;
 pub mod serve;
 pub mod sig;
 
@@ -34,6 +35,9 @@ pub enum Command {
     /// Custom emoji: add, remove, list, import.
     #[command(subcommand)]
     Emoji(emoji::EmojiCommand),
+    /// Moderation, like `tootctl`: the instance's rules and reports.
+    #[command(subcommand)]
+    Admin(moderation::AdminCommand),
     /// Client-API bearer tokens.
     #[command(subcommand)]
     Token(admin::TokenCommand),
@@ -53,6 +57,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::DomainBlock(cmd) => admin::run_domain_block(cmd),
         Command::Lookup(args) => admin::run_lookup(args),
         Command::Token(cmd) => admin::run_token(cmd),
+        Command::Admin(cmd) => moderation::run_admin(cmd),
         Command::Emoji(cmd) => emoji::run(cmd),
         Command::Sig(cmd) => sig::run(cmd),
         Command::Corpus(cmd) => corpus::run(cmd),

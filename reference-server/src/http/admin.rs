@@ -85,6 +85,37 @@ pub enum AdminRequest {
     },
     /// Lists the local custom emoji.
     ListEmoji,
+    /// Adds an instance rule.
+    AddRule {
+        /// The rule.
+        text: String,
+        /// A longer explanation.
+        #[serde(default)]
+        hint: Option<String>,
+    },
+    /// Removes an instance rule.
+    RemoveRule {
+        /// Its id.
+        id: String,
+    },
+    /// Lists the instance rules.
+    ListRules,
+    /// Lists reports (open ones, or resolved ones).
+    ListReports {
+        /// Resolved ones instead of open ones.
+        #[serde(default)]
+        resolved: bool,
+    },
+    /// Shows a report.
+    ShowReport {
+        /// Its id.
+        id: String,
+    },
+    /// Resolves a report.
+    ResolveReport {
+        /// Its id.
+        id: String,
+    },
 }
 
 /// Runs an admin operation and returns its result as JSON.
@@ -156,6 +187,14 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
         AdminRequest::RemoveEmoji { shortcode } => {
             let removed = app.remove_local_emoji(&shortcode).await?;
             Ok(json!({ "shortcode": shortcode.trim().trim_matches(':'), "removed": removed }))
+        }
+        AdminRequest::AddRule { .. }
+        | AdminRequest::RemoveRule { .. }
+        | AdminRequest::ListRules
+        | AdminRequest::ListReports { .. }
+        | AdminRequest::ShowReport { .. }
+        | AdminRequest::ResolveReport { .. } => {
+            super::admin_moderation::execute(app, request).await
         }
         AdminRequest::ListEmoji => Ok(Value::Array(
             app.local_emojis()
@@ -424,5 +463,11 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::AddEmoji { .. } => "add_emoji",
         AdminRequest::RemoveEmoji { .. } => "remove_emoji",
         AdminRequest::ListEmoji => "list_emoji",
+        AdminRequest::AddRule { .. } => "add_rule",
+        AdminRequest::RemoveRule { .. } => "remove_rule",
+        AdminRequest::ListRules => "list_rules",
+        AdminRequest::ListReports { .. } => "list_reports",
+        AdminRequest::ShowReport { .. } => "show_report",
+        AdminRequest::ResolveReport { .. } => "resolve_report",
     }
 }

@@ -205,7 +205,9 @@ impl App {
         status_ids.sort_unstable();
         status_ids.dedup();
         let keys: Vec<String> = status_ids.iter().map(u64::to_string).collect();
-        let statuses: Vec<Option<Status>> = self.get_many(crate::app::model::ns::STATUSES, &keys).await?;
+        let statuses: Vec<Option<Status>> = self
+            .get_many(crate::app::model::ns::STATUSES, &keys)
+            .await?;
         let mut reported = Vec::with_capacity(statuses.len());
         for s in statuses {
             match s {
@@ -221,7 +223,12 @@ impl App {
         let category = if !new.rule_ids.is_empty() {
             ReportCategory::Violation
         } else {
-            match new.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            match new
+                .category
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
                 None => ReportCategory::Other,
                 Some(c) => ReportCategory::parse(c)
                     .ok_or_else(|| unprocessable("Category is not included in the list"))?,
@@ -273,7 +280,8 @@ impl App {
             updated_at: now,
         };
         let siblings = self.has_open_reports_on(target.id).await?;
-        self.store_new_reports(std::slice::from_ref(&report)).await?;
+        self.store_new_reports(std::slice::from_ref(&report))
+            .await?;
         if !siblings {
             self.notify_staff(&report).await?;
         }
@@ -362,7 +370,8 @@ impl App {
             objects.push(oid(&s.uri)?);
         }
         let actor = self.engine().config().instance_actor.clone();
-        let mut flag = activitypub_core::builder::flag(&oid(uri)?, &actor, &report.comment, &objects);
+        let mut flag =
+            activitypub_core::builder::flag(&oid(uri)?, &actor, &report.comment, &objects);
         flag.base.to = Some(activitypub_core::OneOrMany::One(target.actor.clone()));
         let mut audience = Recipients::new();
         let mut skip = Vec::new();
@@ -397,10 +406,7 @@ impl App {
             return Ok(());
         }
         let body = serde_json::to_vec(&flag)?;
-        let report = self
-            .engine()
-            .deliver(&body, &actor, &audience)
-            .await?;
+        let report = self.engine().deliver(&body, &actor, &audience).await?;
         for (who, why) in report.unresolved {
             tracing::info!(%who, %why, "report not forwarded");
         }
@@ -471,7 +477,10 @@ impl App {
         let mut batch = WriteBatch::new().kv_put(REPORTS, key.clone(), serde_json::to_vec(&r)?);
         for (from, to) in [
             (open_all(!resolved), open_all(resolved)),
-            (open_by(r.account_id, !resolved), open_by(r.account_id, resolved)),
+            (
+                open_by(r.account_id, !resolved),
+                open_by(r.account_id, resolved),
+            ),
             (
                 open_on(r.target_account_id, !resolved),
                 open_on(r.target_account_id, resolved),
