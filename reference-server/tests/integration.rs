@@ -21,6 +21,7 @@ mod api_notification_requests;
 mod api_oauth;
 mod api_page_cost;
 mod api_polls;
+mod api_reports;
 mod api_saving;
 mod api_scheduled;
 mod api_statuses;
