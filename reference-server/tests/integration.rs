@@ -42,6 +42,7 @@ mod data_dir_binding;
 mod federation_collections;
 mod federation_pins;
 mod federation_polls;
+mod federation_reports;
 mod federation_thread_mute;
 mod fedify_interop;
 mod http_config;
