@@ -296,13 +296,10 @@ async fn a_forwarded_report_sends_a_signed_flag_from_the_instance_actor() {
     );
     // Signed by the instance actor's key, as served at /actor.
     let actor = e.get_json("/actor").await;
-    assert_eq!(
-        headers["signature"]
-            .to_str()
-            .unwrap()
-            .contains("keyId=\"http://wool.test/actor#main-key\""),
-        true,
-        "{headers:?}"
+    let signature = headers["signature"].to_str().unwrap();
+    assert!(
+        signature.contains("keyId=\"http://wool.test/actor#main-key\""),
+        "{signature}"
     );
     let pem = actor["publicKey"]["publicKeyPem"].as_str().unwrap();
     let public = http_sig::PublicKey::from_pem(pem).unwrap();
