@@ -328,6 +328,13 @@ async fn staff_are_notified_with_the_report() {
             "report": r.body,
         })
     );
+    // Grouped notifications (v2) carry the report too.
+    let v2 = get(&app, "/api/v2/notifications", Some(&tm)).await;
+    assert_eq!(v2.status, StatusCode::OK, "{}", v2.text);
+    let group = &v2.body["notification_groups"][0];
+    assert_eq!(group["type"], "admin.report");
+    assert_eq!(group["report"], r.body);
+    assert_eq!(group["sample_account_ids"], json!([alice.id.to_string()]));
     // The type filter knows it.
     let only = get(
         &app,

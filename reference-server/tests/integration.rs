@@ -35,6 +35,7 @@ mod app_remote_media;
 mod app_remote_media_guard;
 mod app_remote_polls;
 mod bench_poll_votes;
+mod cli_moderation;
 mod cli_sig;
 mod config_extra_ca;
 mod corpus_check;
