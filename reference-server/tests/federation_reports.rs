@@ -214,25 +214,27 @@ async fn malformed_flags_are_refused_and_leave_nothing() {
 /// What a remote host received: path, headers and body of each POST.
 type Received = Arc<Mutex<Vec<(String, http::HeaderMap, Bytes)>>>;
 
-/// A remote server at `peer.test` serving Bob's actor (with a personal inbox and a shared
-/// one) and recording what is posted to it.
-fn peer(e: &Env) -> (String, Received) {
+/// A remote server at `host` serving one actor `username` (with a personal inbox and a
+/// shared one) and recording what is posted to it: the actor, its key and what it received.
+fn capturing_host(e: &Env, host: &str, username: &str) -> (String, http_sig::PrivateKey, Received) {
     let key = http_sig::PrivateKey::generate_ed25519().unwrap();
-    let bob = "http://peer.test/users/bob".to_owned();
+    let iri = format!("http://{host}/users/{username}");
     let doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": bob, "type": "Person", "preferredUsername": "bob",
-        "inbox": "http://peer.test/users/bob/inbox",
-        "endpoints": {"sharedInbox": "http://peer.test/inbox"},
-        "publicKey": {"id": format!("{bob}#main-key"), "owner": bob,
+        "id": iri, "type": "Person", "preferredUsername": username,
+        "inbox": format!("{iri}/inbox"),
+        "endpoints": {"sharedInbox": format!("http://{host}/inbox")},
+        "publicKey": {"id": format!("{iri}#main-key"), "owner": iri,
             "publicKeyPem": key.public_key().to_pem().unwrap()}
     })
     .to_string();
+    let path = format!("/users/{username}");
     let received: Received = Arc::default();
     let r = received.clone();
-    e.net.serve("peer.test", move |req: Request<Bytes>| {
+    e.net.serve(host, move |req: Request<Bytes>| {
         let doc = doc.clone();
         let r = r.clone();
+        let path = path.clone();
         async move {
             if req.method() == http::Method::POST {
                 let (parts, body) = req.into_parts();
@@ -241,7 +243,7 @@ fn peer(e: &Env) -> (String, Received) {
                     .push((parts.uri.path().to_owned(), parts.headers, body));
                 return Response::builder().status(202).body(Bytes::new()).unwrap();
             }
-            if req.uri().path() == "/users/bob" {
+            if req.uri().path() == path {
                 return Response::builder()
                     .header("content-type", "application/activity+json")
                     .body(Bytes::from(doc))
@@ -250,7 +252,13 @@ fn peer(e: &Env) -> (String, Received) {
             Response::builder().status(404).body(Bytes::new()).unwrap()
         }
     });
-    (bob, received)
+    (iri, key, received)
+}
+
+/// Bob at `peer.test`, recording what he is sent.
+fn peer(e: &Env) -> (String, Received) {
+    let (iri, _, received) = capturing_host(e, "peer.test", "bob");
+    (iri, received)
 }
 
 #[tokio::test]
@@ -360,4 +368,56 @@ async fn a_forwarded_report_sends_a_signed_flag_from_the_instance_actor() {
     assert!(!not_origin.forwarded);
     e.app.engine().process_deliveries(100).await.unwrap();
     assert_eq!(received.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_forwarded_reply_also_goes_to_the_servers_it_replies_to() {
+    let e = env(30).await;
+    let (alice, _, _) = local(&e).await;
+    let (bob, bob_key, to_bob) = capturing_host(&e, "peer.test", "bob");
+    let (carol, carol_key, to_carol) = capturing_host(&e, "other.test", "carol");
+    let note = |id: &str, by: &str, reply: Option<&str>| {
+        json!({"id": id, "type": "Note", "attributedTo": by, "content": "<p>hi</p>",
+               "published": "2026-12-07T10:00:00Z", "inReplyTo": reply,
+               "to": [crate::remote_peer::PUBLIC]})
+    };
+    let c1 = format!("{carol}/statuses/1");
+    let b1 = format!("{bob}/statuses/1");
+    e.create(&note(&c1, &carol, None), &carol, &carol_key).await;
+    e.create(&note(&b1, &bob, Some(&c1)), &bob, &bob_key).await;
+    let reply = e.app.status_by_uri(&b1).await.unwrap().unwrap();
+    let bob_account = e.app.account_by_iri(&bob).await.unwrap().unwrap();
+    let file = |domains: Option<Vec<String>>| NewReport {
+        target_account_id: bob_account.id,
+        status_ids: vec![reply.id],
+        comment: "reply spam".into(),
+        forward: true,
+        forward_to_domains: domains,
+        ..NewReport::default()
+    };
+    // Only the target's server by default.
+    e.app.create_report(alice.id, file(None)).await.unwrap();
+    e.app.engine().process_deliveries(100).await.unwrap();
+    assert_eq!(to_bob.lock().unwrap().len(), 1);
+    assert!(to_carol.lock().unwrap().is_empty());
+    // Both when both domains are chosen: the same Flag, to each inbox.
+    let r = e
+        .app
+        .create_report(
+            alice.id,
+            file(Some(vec!["peer.test".into(), "OTHER.test".into()])),
+        )
+        .await
+        .unwrap();
+    assert!(r.forwarded);
+    e.app.engine().process_deliveries(100).await.unwrap();
+    let to_bob = to_bob.lock().unwrap().clone();
+    let to_carol = to_carol.lock().unwrap().clone();
+    assert_eq!(to_bob.len(), 2);
+    assert_eq!(to_carol.len(), 1);
+    assert_eq!(to_carol[0].0, "/users/carol/inbox");
+    let flag: Value = serde_json::from_slice(&to_carol[0].2).unwrap();
+    assert_eq!(flag, serde_json::from_slice::<Value>(&to_bob[1].2).unwrap());
+    assert_eq!(flag["object"], json!([bob, b1]));
+    assert_eq!(flag["id"].as_str(), r.uri.as_deref());
 }
