@@ -179,20 +179,34 @@ async fn malformed_flags_are_refused_and_leave_nothing() {
     let (alice, status_uri, _token) = local(&e).await;
     let actor = "http://bad.example/users/mallory";
     let key = e.person(actor, json!({}));
-    for name in ["no-object", "objects-without-ids", "unknown-objects"] {
+    // A first delivery makes the actor known (fetching it is not part of the runs below).
+    let hello = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{actor}#hello"), "type": "Flag", "actor": actor,
+        "object": "http://elsewhere.example/x"});
+    assert_eq!(e.deliver(&hello, &key, actor).await, StatusCode::ACCEPTED);
+    for (name, refused) in [
+        ("no-object", true),
+        ("objects-without-ids", true),
+        ("unknown-objects", false),
+    ] {
         let flag = fill(
             &fixture(&format!("malformed/{name}.json")),
             actor,
             &alice.actor,
             &status_uri,
         );
-        // The inbox takes it (it is signed and well-formed JSON); the handler refuses or
-        // ignores it without a panic.
-        let status = e.deliver(&flag, &key, actor).await;
-        assert!(
-            status.is_success() || status.is_client_error(),
-            "{name}: {status}"
-        );
+        // The inbox takes it (it is signed and well-formed JSON); the handler refuses it
+        // with a permanent error (dead-lettered, never retried) or ignores it (it names
+        // nothing here): no panic, no report.
+        let (status, run) = deliver_and_run(&e, &flag, &key, actor).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{name}");
+        assert_eq!(run.leased, 1, "{name}: {run:?}");
+        assert_eq!(run.retried, 0, "{name}: {run:?}");
+        if refused {
+            assert_eq!(run.dead, 1, "{name}: {run:?}");
+        } else {
+            assert_eq!(run.done, 1, "{name}: {run:?}");
+        }
         assert!(all_reports(&e).await.is_empty(), "{name}");
     }
     // The typed errors, seen directly.
@@ -209,6 +223,37 @@ async fn malformed_flags_are_refused_and_leave_nothing() {
     assert_eq!(flag_object_ids(&too_many), Err(FlagError::TooManyObjects));
     // Nothing was stored for the staff either.
     assert!(all_reports(&e).await.is_empty());
+}
+
+/// Delivers `activity` signed by `signer`'s key to the shared inbox, then runs the inbox
+/// queue once: the inbox's answer and what the run did.
+async fn deliver_and_run(
+    e: &Env,
+    activity: &Value,
+    key: &http_sig::PrivateKey,
+    signer: &str,
+) -> (StatusCode, activitypub_core::engine::QueueRun) {
+    let body = activity.to_string().into_bytes();
+    let (mut parts, ()) = Request::post("http://wool.test/inbox")
+        .header("content-type", "application/activity+json")
+        .body(())
+        .unwrap()
+        .into_parts();
+    http_sig::sign_request(
+        &mut parts,
+        &body,
+        key,
+        &http_sig::SignOptions::cavage(format!("{signer}#main-key")),
+        SystemTime::now(),
+    )
+    .unwrap();
+    let status = e
+        .router
+        .handle(Request::from_parts(parts, Bytes::from(body)), None)
+        .await
+        .status();
+    let run = e.app.engine().process_inbox(100).await.unwrap();
+    (status, run)
 }
 
 /// What a remote host received: path, headers and body of each POST.
