@@ -561,6 +561,44 @@ async fn the_admin_api_shows_and_handles_reports() {
     .await;
     assert_eq!(ids(&next.body), vec![id(&r1)]);
 
+    // Update: category and rules, with the violation rule.
+    let r2_path = format!("/api/v1/admin/reports/{}", id(&r2));
+    let put = |body: Value| json(&app, Method::PUT, &r2_path, Some(&tm), body);
+    let a = put(json!({"category": "spam"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["category"], "spam");
+    assert_eq!(a.body["rules"], json!([]));
+    let a = put(json!({"category": "violation"})).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!(
+        a.error(),
+        "Validation failed: Rule ids does not reference valid rules"
+    );
+    let a = put(json!({"category": "nonsense"})).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    let a = put(json!({"category": "violation", "rule_ids": [rule.id.to_string()]})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["category"], "violation");
+    assert_eq!(a.body["rules"][0]["id"], rule.id.to_string());
+    let a = json(
+        &app,
+        Method::PUT,
+        "/api/v1/admin/reports/12345",
+        Some(&tm),
+        json!({"category": "spam"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = json(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/admin/reports/{}", id(&r2)),
+        Some(&ta),
+        json!({"category": "spam"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
     // Assign, unassign, resolve, reopen.
     clock.advance(Duration::from_secs(60));
     let action = |what: &str, r: &Value| format!("/api/v1/admin/reports/{}/{what}", id(r));

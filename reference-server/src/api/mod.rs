@@ -507,6 +507,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::POST, A::Reports) => reports::create(ctx).await,
         (&M::GET, A::AdminReports) => reports::admin_index(ctx).await,
         (&M::GET, A::AdminReport) => reports::admin_show(ctx, id).await,
+        (&M::PUT, A::AdminReport) => reports::admin_update(ctx, id).await,
         (&M::POST, A::AdminReportAction) => {
             reports::admin_action(ctx, id, path.param("action")).await
         }

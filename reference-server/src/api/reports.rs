@@ -1,5 +1,5 @@
 //! Reports: `POST /api/v1/reports`, and the admin API's reports (`/api/v1/admin/reports`:
-//! list, show, `assign_to_self`, `unassign`, `resolve`, `reopen`).
+//! list, show, update, `assign_to_self`, `unassign`, `resolve`, `reopen`).
 
 use super::entities::report as entity;
 use super::params::path_id;
@@ -84,6 +84,29 @@ pub(crate) async fn admin_index(ctx: &Ctx<'_>) -> ApiResult {
 pub(crate) async fn admin_show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let me = admin(ctx, "admin:read:reports")?;
     let r = ctx.app.report(path_id(id)?).await?;
+    ok(entity::admin_report(ctx.app, me, &r)
+        .await?
+        .ok_or_else(ApiError::not_found)?)
+}
+
+/// `PUT /api/v1/admin/reports/:id` (`category`, `rule_ids[]`): the `Admin::Report` after
+/// the change.
+pub(crate) async fn admin_update(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    let me = admin(ctx, "admin:write:reports")?;
+    let id = path_id(id)?;
+    let has_rules = ctx.p.get("rule_ids").is_some() || ctx.p.get("rule_ids[]").is_some();
+    let rule_ids = if has_rules {
+        Some(ids(ctx, "rule_ids").map_err(|()| {
+            ApiError::unprocessable("Validation failed: Rule ids does not reference valid rules")
+        })?)
+    } else {
+        None
+    };
+    let category = ctx.p.str("category");
+    let r = ctx
+        .app
+        .update_report(id, category.as_deref(), rule_ids)
+        .await?;
     ok(entity::admin_report(ctx.app, me, &r)
         .await?
         .ok_or_else(ApiError::not_found)?)

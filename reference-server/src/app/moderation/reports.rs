@@ -451,6 +451,39 @@ impl App {
         Ok(r)
     }
 
+    /// Changes a report's category and rules (`PUT /api/v1/admin/reports/:id`): `category`
+    /// one of Mastodon's (`422` otherwise); a `violation` must cite existing rules (`422`),
+    /// another category cites none.
+    pub async fn update_report(
+        &self,
+        id: u64,
+        category: Option<&str>,
+        rule_ids: Option<Vec<u64>>,
+    ) -> Result<Report, Error> {
+        let _guard = lock_reports().await;
+        let mut r = self.report(id).await?;
+        if let Some(c) = category.map(str::trim).filter(|c| !c.is_empty()) {
+            r.category = ReportCategory::parse(c)
+                .ok_or_else(|| unprocessable("Category is not included in the list"))?;
+        }
+        if let Some(mut ids) = rule_ids {
+            ids.sort_unstable();
+            ids.dedup();
+            r.rule_ids = ids;
+        }
+        if r.category == ReportCategory::Violation {
+            let found = self.rules_by_id(&r.rule_ids).await?;
+            if r.rule_ids.is_empty() || found.len() != r.rule_ids.len() {
+                return Err(unprocessable("Rule ids does not reference valid rules"));
+            }
+        } else {
+            r.rule_ids.clear();
+        }
+        r.updated_at = self.now_ms();
+        self.put(REPORTS, &id.to_string(), &r).await?;
+        Ok(r)
+    }
+
     /// Resolves (`resolved`) or reopens a report, moving it between the open and resolved
     /// lists; doing it again changes nothing.
     pub async fn set_report_resolved(
