@@ -154,6 +154,22 @@ async fn flags_from_mastodon_misskey_and_pleroma_become_reports() {
         assert_eq!(e.deliver(&flag, &key, actor).await, StatusCode::ACCEPTED);
         assert_eq!(all_reports(&e).await.len(), i + 1);
     }
+    // Profile and status pages name them too (as Mastodon reads them).
+    let actor = "http://pages.example/actor";
+    let key = e.person(actor, json!({"type": "Application"}));
+    let flag = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": "http://pages.example/flags/1", "type": "Flag", "actor": actor,
+        "content": "by page", "object": ["http://wool.test/@alice",
+            format!("http://wool.test/@alice/{}", status.id)]});
+    assert_eq!(e.deliver(&flag, &key, actor).await, StatusCode::ACCEPTED);
+    let reports = all_reports(&e).await;
+    assert_eq!(reports.len(), 4);
+    assert_eq!(reports[0].target_account_id, alice.id);
+    assert_eq!(reports[0].status_ids, vec![status.id]);
+    e.app
+        .set_report_resolved(reports[0].id, None, true)
+        .await
+        .unwrap();
     // The admin API shows them, newest first, with the remote reporter.
     let list = admin_get(&e, &token, "/api/v1/admin/reports").await;
     let list = list.as_array().unwrap();

@@ -5,7 +5,8 @@
 //! Shapes read (fixtures under `tests/fixtures/moderation/`): Mastodon's (`object`: the
 //! account then its statuses, as ids; `content`: the comment), Misskey's (the same, sent by
 //! its system actor), Pleroma's and Akkoma's (`object` may embed the statuses as objects
-//! with an `id`), Mbin's (`content` and `summary`, the post named alone). A `Flag` that names
+//! with an `id`), Mbin's (`content` and `summary`, the post named alone). Local accounts and
+//! statuses are found by their ids or by their pages (`/@name`, `/@name/{id}`). A `Flag` that names
 //! only statuses is reported against their authors (Mbin's shape; Mastodon drops it). A
 //! `Flag` without an `object`, or whose `object` holds no id, is refused with a typed error
 //! and leaves nothing behind; one that names nothing local is ignored; a `Flag` already
@@ -64,6 +65,24 @@ pub fn flag_object_ids(a: &activitypub_core::Activity) -> Result<Vec<String>, Fl
     Ok(ids)
 }
 
+/// The username of a local profile page URL (`/@name`), as Mastodon reads one in a `Flag`.
+fn profile_name(iri: &str) -> Option<String> {
+    let url = url::Url::parse(iri).ok()?;
+    let mut segs = url.path_segments()?;
+    let name = segs.next()?.strip_prefix('@')?;
+    (segs.next().is_none() && !name.is_empty() && !name.contains('@')).then(|| name.to_owned())
+}
+
+/// The status id of a local status page URL (`/@name/{id}`).
+fn status_page_id(iri: &str) -> Option<u64> {
+    let url = url::Url::parse(iri).ok()?;
+    let segs: Vec<&str> = url.path_segments()?.collect();
+    match segs.as_slice() {
+        [user, id] if user.starts_with('@') => id.parse().ok(),
+        _ => None,
+    }
+}
+
 impl App {
     /// Applies a `Flag` from `actor` (see the module documentation); returns the reports
     /// filed.
@@ -89,13 +108,26 @@ impl App {
             if !self.is_local_iri(id) {
                 continue;
             }
-            if let Some(acc) = self.account_by_iri(id).await? {
+            let account = match self.account_by_iri(id).await? {
+                Some(a) => Some(a),
+                None => match profile_name(id) {
+                    Some(name) => self.account_by_acct(&name).await?,
+                    None => None,
+                },
+            };
+            if let Some(acc) = account {
                 if acc.is_local() && !acc.deleted && !targets.contains(&acc.id) {
                     targets.push(acc.id);
                 }
                 continue;
             }
-            let status: Option<Status> = self.status_by_uri(id).await?;
+            let status: Option<Status> = match self.status_by_uri(id).await? {
+                Some(s) => Some(s),
+                None => match status_page_id(id) {
+                    Some(sid) => self.status(sid).await.ok(),
+                    None => None,
+                },
+            };
             if let Some(s) = status.filter(|s| s.local) {
                 let list = statuses.entry(s.account_id).or_default();
                 if !list.contains(&s.id) {
