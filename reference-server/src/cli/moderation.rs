@@ -1,6 +1,6 @@
 //! `woolly admin …`: moderation from the command line, like Mastodon's `tootctl`: the
 //! instance's rules and reports. Each works whether the server runs or not, as the other
-//! admin commands ([`super::admin::run`]).
+//! admin commands (`cli::admin::run`).
 
 use clap::Subcommand;
 use serde_json::Value;

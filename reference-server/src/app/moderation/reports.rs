@@ -2,10 +2,10 @@
 //! as `Flag`s ([`super::flag`]), notified to staff (`admin.report`), handled by staff
 //! (assign, resolve, reopen) through the admin API and `woolly admin reports`.
 //!
-//! A report is a record in [`REPORTS`]; its id is listed in three collections per state
+//! A report is a record in `reports`; its id is listed in three collections per state
 //! (open or resolved), so that every filter of the admin list pages straight from the store:
-//! all reports ([`open_all`]), the reports an account filed ([`open_by`]) and the reports on
-//! an account ([`open_on`]). Resolving or reopening moves the id between the `open` and
+//! all reports (`reports:{state}`), the reports an account filed (`reports_by:{account}:{state}`) and the reports on
+//! an account (`reports_on:{account}:{state}`). Resolving or reopening moves the id between the `open` and
 //! `resolved` collections in one batch.
 
 use activitypub_core::engine::Recipients;

@@ -2,7 +2,7 @@
 //! in the instance entity, chosen by reporters of the `violation` category, and managed by
 //! `woolly admin rules` (Mastodon has no admin API for them).
 //!
-//! Each rule is a record in [`RULES`] keyed by its id; the collection [`RULE_LIST`] holds the
+//! Each rule is a record in `instance.rules` keyed by its id; the collection `instance:rules` holds the
 //! ids in the order they were added, which is the order they are shown in.
 
 use fedi_storage::{CollectionItem, CollectionStoreExt, WriteBatch};

@@ -1,8 +1,8 @@
 //! Who is notified of reports: the seam between reports and roles.
 //!
 //! Until accounts have roles (owner, admin, moderator), an account counts as staff once it
-//! has been given a token that can read reports (`admin:read:reports`, or its parents
-//! `admin:read` and `admin`): [`App::mark_staff`] is called when such a token is issued
+//! has been given a token that can read reports (`admin:read:reports`, or its parent
+//! `admin:read`): [`App::mark_staff`] is called when such a token is issued
 //! (`woolly token create NAME --scopes "admin:read admin:write"`, or an OAuth grant with those
 //! scopes), and [`App::staff_accounts`] lists the accounts so marked. When roles land,
 //! `staff_accounts` becomes "local accounts whose role may manage reports" and the marker
