@@ -717,3 +717,50 @@ async fn the_admin_reports_api_needs_its_scopes() {
         "admin:read:reports"
     ));
 }
+
+#[tokio::test]
+async fn oauth_grants_give_no_admin_scopes_to_accounts() {
+    let (app, _) = instance_with(|c| c.password_grant = true).await;
+    app.create_account("alice", Some("alice-password"), false)
+        .await
+        .unwrap();
+    let client = form(
+        &app,
+        Method::POST,
+        "/api/v1/apps",
+        None,
+        &[
+            ("client_name", "Sneaky"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", "read admin:read"),
+        ],
+    )
+    .await
+    .body;
+    let (id, secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    );
+    for (scope, status) in [
+        ("read admin:read", StatusCode::FORBIDDEN),
+        ("read", StatusCode::OK),
+    ] {
+        let a = form(
+            &app,
+            Method::POST,
+            "/oauth/token",
+            None,
+            &[
+                ("grant_type", "password"),
+                ("client_id", id),
+                ("client_secret", secret),
+                ("username", "alice"),
+                ("password", "alice-password"),
+                ("scope", scope),
+            ],
+        )
+        .await;
+        assert_eq!(a.status, status, "{scope}: {}", a.text);
+    }
+    assert!(app.staff_accounts().await.unwrap().is_empty());
+}

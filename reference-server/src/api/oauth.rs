@@ -191,13 +191,24 @@ pub(crate) async fn lookup_token(app: &App, token: &str) -> Result<Option<Token>
     app.get::<Token>(NS_TOKENS, &sha256_hex(token)).await
 }
 
-/// Issues a token.
+/// Issues a token. Until accounts have roles, a token with an admin scope for an account is
+/// issued only by the operator (`woolly token create`, `client_id` `None`): an OAuth grant
+/// asking for one on behalf of an account is refused (`403`), so no user makes itself a
+/// moderator.
 pub(crate) async fn issue_token(
     app: &App,
     client_id: Option<String>,
     account_id: Option<u64>,
     scopes: &str,
 ) -> Result<(String, Token), Error> {
+    if client_id.is_some()
+        && account_id.is_some()
+        && scopes.split_whitespace().any(|s| s.starts_with("admin:"))
+    {
+        return Err(Error::Forbidden(
+            "admin scopes are given with `woolly token create`".into(),
+        ));
+    }
     let token = random_secret();
     let t = Token {
         client_id,
