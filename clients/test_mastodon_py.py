@@ -12,7 +12,8 @@ each visibility and a content warning; reply; favourite; boost; search and resol
 second instance and follow him; read home, public and tag timelines and notifications; upload
 an image with a description and a focal point and post it, filter with `only_media`, set an
 avatar; lists and conversations; edit and delete; receive a live `update` on the streaming API;
-bookmarks, read markers and scheduled statuses (`saving`). Every step checks the returned
+bookmarks, read markers and scheduled statuses (`saving`); a report and the admin reports API
+(`reports_and_admin`, with `--admin-token`). Every step checks the returned
 entities' fields. Exit status 0 on success; an AssertionError (with context) otherwise.
 Every wait is bounded.
 """
@@ -27,7 +28,7 @@ import urllib.parse
 import zlib
 
 import requests
-from mastodon import Mastodon, MastodonNotFoundError, StreamListener
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, StreamListener
 
 REDIRECT = "http://127.0.0.1/woolly-client-test/callback"
 SCOPES = ["read", "write", "follow", "push"]
@@ -363,6 +364,7 @@ def main():
     ap.add_argument("--password", required=True)
     ap.add_argument("--b", required=True)
     ap.add_argument("--b-token", required=True)
+    ap.add_argument("--admin-token", required=True)
     args = ap.parse_args()
     a_domain = urllib.parse.urlparse(args.a).netloc
     b_domain = urllib.parse.urlparse(args.b).netloc
@@ -573,6 +575,7 @@ def main():
         handle.close()
 
     saving(api, bob)
+    reports_and_admin(api, args, bob_acc)
 
     quote_posts(api)
     check_custom_emojis(anon, api)
@@ -593,6 +596,31 @@ def check_rate_limit_headers(api):
     assert api.ratelimit_remaining == first - 1, (first, api.ratelimit_remaining)
     # The reset is parsed from ISO 8601 and lies within the next five minutes.
     assert time.time() - 5 < api.ratelimit_reset <= time.time() + 305, api.ratelimit_reset
+
+
+def reports_and_admin(api, args, bob_acc):
+    """A report forwarded to bob's instance; a moderator (a token with the admin scopes)
+    lists it with `admin_reports`, resolves it, and finds it among the resolved ones."""
+    step("reports and the admin reports API")
+    r = api.report(bob_acc.id, comment="Spam from bob", forward=True, category="spam")
+    assert r.category == "spam" and r.comment == "Spam from bob", r
+    assert r.forwarded is True and r.action_taken is False, r
+    assert str(r.target_account.id) == str(bob_acc.id), r
+    admin = Mastodon(access_token=args.admin_token, api_base_url=args.a)
+    open_ids = [str(x.id) for x in admin.admin_reports()]
+    assert str(r.id) in open_ids, open_ids
+    shown = admin.admin_report(r.id)
+    assert shown.account.username == args.user and shown.target_account.username == "bob", shown
+    assert shown.action_taken is False and shown.assigned_account is None, shown
+    done = admin.admin_report_resolve(r.id)
+    assert done.action_taken is True and done.action_taken_by_account is not None, done
+    assert str(r.id) not in [str(x.id) for x in admin.admin_reports()]
+    assert str(r.id) in [str(x.id) for x in admin.admin_reports(resolved=True)]
+    try:
+        api.admin_reports()
+        raise AssertionError("a token without admin scopes listed reports")
+    except MastodonAPIError as e:
+        assert "403" in str(e) or "outside the authorized scopes" in str(e), e
 
 
 def saving(api, bob):

@@ -30,6 +30,10 @@
 //                            oneOf/anyOf, and sends the author a Create(Note) with that
 //                            `name` and `inReplyTo` the question, addressed to the author
 //                                                                → {"id": createId}
+//   POST /control/flag      {"objects": [url, …], "content"}  a report (Mastodon's shape): a
+//                            Flag from `fed` naming the account (first) and its posts, sent
+//                            to the inbox of the account the first object is or belongs to
+//                                                                → {"id": flagId}
 //   GET  /control/received   → every activity an inbox listener got (after Fedify verified
 //                              its signature), with the scheme the delivery was signed with,
 //                              and for a Create/Update the attachments of its object as
@@ -60,6 +64,7 @@ import {
   Document,
   Emoji,
   Endpoints,
+  Flag,
   Follow,
   Image,
   Like,
@@ -276,6 +281,7 @@ federation
   .on(Delete, record)
   .on(Like, record)
   .on(Announce, record)
+  .on(Flag, record)
   .onError((_ctx, error) => {
     console.error("inbox error:", error);
   });
@@ -490,6 +496,20 @@ const control = {
     });
     await ctx.sendActivity({ identifier: USER }, author, create);
     return { id: create.id.href };
+  },
+  async flag(ctx, body) {
+    const objects = (body.objects ?? []).map((u) => new URL(u));
+    if (objects.length === 0) throw new Error("flag: no objects");
+    const target = await actorOf(ctx, await lookup(ctx, objects[0].href));
+    const flag = new Flag({
+      id: activityId(ctx, "flags"),
+      actor: ctx.getActorUri(USER),
+      objects,
+      content: body.content ?? "",
+      to: target.id,
+    });
+    await ctx.sendActivity({ identifier: USER }, target, flag);
+    return { id: flag.id.href };
   },
   async undo(ctx, body) {
     const entry = sent.get(body.activity);

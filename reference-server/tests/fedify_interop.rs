@@ -810,3 +810,83 @@ fn custom_emoji_cross_both_ways_with_fedify() {
     });
     assert_eq!(bytes_of(&cached), picture);
 }
+
+/// Reports both ways: a Woolly report with `forward` about the Fedify actor reaches Fedify
+/// as a `Flag` from Woolly's instance actor, whose signature Fedify verified (its listeners
+/// only see verified activities), in Mastodon's shape; a `Flag` from Fedify about a Woolly
+/// account and its post shows in Woolly's admin reports API, and the moderator is notified.
+#[test]
+fn reports_cross_both_ways_with_fedify() {
+    let (servers, tokens) = cluster(&[("A", "127.0.0.2", &[("alice", false)])]);
+    let a = &servers[0];
+    let alice = a.api(&tokens[0][0]);
+    a.create_account("moderator", false);
+    let out = a.cli(&[
+        "token",
+        "create",
+        "moderator",
+        "--scopes",
+        "read write admin:read admin:write",
+    ]);
+    let moderator = a.api(out.stdout.trim().lines().last().unwrap().trim());
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+    let r = alice
+        .get_q(
+            "/api/v2/search",
+            &[("q", &f.actor()), ("resolve", "true"), ("type", "accounts")],
+        )
+        .ok();
+    let fed_id = s(&r["accounts"][0]["id"]);
+
+    // Woolly → Fedify.
+    let report = alice
+        .post(
+            "/api/v1/reports",
+            json!({"account_id": fed_id, "comment": "Spam from fed", "category": "spam",
+                   "forward": true}),
+        )
+        .ok();
+    assert_eq!(report["forwarded"], true, "{report}");
+    let instance_actor = format!("{}/actor", a.base);
+    let flag = poll("[F1] the Flag", DELIVERY, || f.received("Flag", None));
+    assert_eq!(flag["verified"], true);
+    assert_eq!(flag["actor"], instance_actor.as_str());
+    assert_eq!(flag["json"]["content"], "Spam from fed");
+    assert_eq!(strs(&flag["json"]["object"]), vec![f.actor()]);
+    for d in f.list("deliveries") {
+        assert!(
+            (200..300).contains(&d["status"].as_u64().unwrap()),
+            "Fedify refused a Woolly delivery: {d}"
+        );
+    }
+
+    // Fedify → Woolly.
+    let post = alice.post_status("Reported by Fedify", json!({}));
+    let me = alice.me();
+    let sent = f.control(
+        "flag",
+        json!({"objects": [a.actor("alice"), s(&post["uri"])], "content": "Rude post"}),
+    );
+    let listed = poll("the Flag in the admin API", DELIVERY, || {
+        let list = moderator.get("/api/v1/admin/reports").ok();
+        list.as_array()?
+            .iter()
+            .find(|r| r["comment"] == "Rude post")
+            .cloned()
+    });
+    assert_eq!(listed["target_account"]["id"], me["id"]);
+    assert_eq!(listed["account"]["account"]["uri"], f.actor().as_str());
+    assert_eq!(listed["statuses"][0]["id"], post["id"]);
+    assert_eq!(listed["category"], "other");
+    assert!(!s(&sent["id"]).is_empty());
+    let n = moderator
+        .get("/api/v1/notifications?types[]=admin.report")
+        .ok();
+    assert!(
+        n.as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["report"]["id"] == listed["id"]),
+        "{n}"
+    );
+}

@@ -57,11 +57,29 @@ fn mastodon_py_signs_in_and_toots() {
     let sheep = a.config.parent().unwrap().join("woolly_sheep.png");
     std::fs::write(&sheep, common::media::png(16, 16, 1)).unwrap();
     a.cli(&["emoji", "add", "woolly_sheep", sheep.to_str().unwrap()]);
+    // A moderator for the script's `reports_and_admin`.
+    a.create_account("moderator", false);
+    let admin = a.cli(&[
+        "token",
+        "create",
+        "moderator",
+        "--scopes",
+        "read admin:read admin:write",
+    ]);
+    let admin_token = admin
+        .stdout
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
     let mut cmd = Command::new(python);
     cmd.arg(workspace_root().join("clients/test_mastodon_py.py"))
         .args(["--a", &a.base, "--user", "alice", "--password"])
         .arg(password_of("alice"))
         .args(["--b", &b.base, "--b-token", &tokens[1][0]])
+        .args(["--admin-token", &admin_token])
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1");
     let out = run_bounded(cmd, Duration::from_secs(240));

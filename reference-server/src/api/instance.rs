@@ -97,7 +97,7 @@ pub(crate) async fn v1(ctx: &Ctx<'_>) -> ApiResult {
             "polls": polls,
         },
         "contact_account": contact_account(app).await?,
-        "rules": [],
+        "rules": rules_json(app).await?,
     }))
 }
 
@@ -138,7 +138,7 @@ pub(crate) async fn v2(ctx: &Ctx<'_>) -> ApiResult {
             "email": app.config().contact_email,
             "account": contact_account(app).await?,
         },
-        "rules": [],
+        "rules": rules_json(app).await?,
     }))
 }
 
@@ -158,6 +158,22 @@ fn registrations_v2(app: &App) -> serde_json::Value {
         "url": null,
         "min_age": null,
     })
+}
+
+/// Mastodon's `Rule` entities of the instance's rules.
+async fn rules_json(app: &App) -> Result<Value, Error> {
+    entities::to_json(
+        &app.rules()
+            .await?
+            .iter()
+            .map(entities::Rule::new)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `GET /api/v1/instance/rules`: the instance's rules, in order (public).
+pub(crate) async fn rules(ctx: &Ctx<'_>) -> ApiResult {
+    ok(rules_json(ctx.app).await?)
 }
 
 /// `GET /api/v1/instance/extended_description`.

@@ -62,6 +62,7 @@ mod paging;
 mod params;
 mod polls;
 mod rate_limits;
+mod reports;
 mod responses;
 mod scheduled;
 mod search;
@@ -398,7 +399,8 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         // Instance.
         (&M::GET, A::Instance) => instance::v1(ctx).await,
         (&M::GET, A::V2Instance) => instance::v2(ctx).await,
-        (&M::GET, A::InstancePeers | A::InstanceActivity | A::InstanceRules) => ok(json!([])),
+        (&M::GET, A::InstancePeers | A::InstanceActivity) => ok(json!([])),
+        (&M::GET, A::InstanceRules) => instance::rules(ctx).await,
         (&M::GET, A::InstanceExtendedDescription) => instance::extended_description(ctx),
         (&M::GET, A::InstanceDomainBlocks) => ok(json!([])),
         (&M::GET, A::InstanceTranslationLanguages) => ok(json!({})),
@@ -572,11 +574,14 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             "write:filters",
             "Filters are not supported by this server",
         ),
-        (&M::POST, A::Reports) => unsupported(
-            ctx,
-            "write:reports",
-            "Reports are not supported by this server",
-        ),
+        // Reports, and the admin API's.
+        (&M::POST, A::Reports) => reports::create(ctx).await,
+        (&M::GET, A::AdminReports) => reports::admin_index(ctx).await,
+        (&M::GET, A::AdminReport) => reports::admin_show(ctx, id).await,
+        (&M::PUT, A::AdminReport) => reports::admin_update(ctx, id).await,
+        (&M::POST, A::AdminReportAction) => {
+            reports::admin_action(ctx, id, path.param("action")).await
+        }
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),

@@ -67,6 +67,22 @@ pub const SCOPES: &[&str] = &[
     "write:notifications",
     "write:reports",
     "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
 ];
 
 /// Mastodon's admin scopes. Only `woolly token create` grants them for now (the operator's
@@ -141,10 +157,18 @@ impl Token {
     }
 }
 
-/// Whether a space-separated scope list grants `needed`.
+/// Whether a space-separated scope list grants `needed`. The admin scopes form their own
+/// tree, as on Mastodon: `admin:read:reports` is granted by itself or `admin:read`, never by
+/// `read`.
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
-    // `read` for `read:statuses`; `admin:write` for `admin:write:accounts`.
-    let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
+    if let Some(rest) = needed.strip_prefix("admin:") {
+        let family = rest.split(':').next().unwrap_or(rest);
+        let parent = format!("admin:{family}");
+        return scopes
+            .split_whitespace()
+            .any(|s| s == needed || s == parent);
+    }
+    let parent = needed.split(':').next().unwrap_or(needed);
     scopes.split_whitespace().any(|s| {
         s == needed
             || s == parent
@@ -204,7 +228,10 @@ pub(crate) async fn lookup_token(app: &App, token: &str) -> Result<Option<Token>
     app.get::<Token>(NS_TOKENS, &sha256_hex(token)).await
 }
 
-/// Issues a token.
+/// Issues a token. Until accounts have roles, a token with an admin scope for an account is
+/// issued only by the operator (`woolly token create`, `client_id` `None`): an OAuth grant
+/// asking for one on behalf of an account is refused (`403`), so no user makes itself a
+/// moderator.
 pub(crate) async fn issue_token(
     app: &App,
     client_id: Option<String>,
@@ -224,6 +251,14 @@ pub(crate) async fn issue_token_with(
     scopes: &str,
     pending: bool,
 ) -> Result<(String, Token, String), Error> {
+    if client_id.is_some()
+        && account_id.is_some()
+        && scopes.split_whitespace().any(|s| s.starts_with("admin:"))
+    {
+        return Err(Error::Forbidden(
+            "admin scopes are given with `woolly token create`".into(),
+        ));
+    }
     let token = random_secret();
     let t = Token {
         client_id,
@@ -234,6 +269,11 @@ pub(crate) async fn issue_token_with(
     };
     let digest = sha256_hex(&token);
     app.put(NS_TOKENS, &digest, &t).await?;
+    if let Some(account) = account_id {
+        if scopes_allow(scopes, crate::app::moderation::staff::STAFF_SCOPE) {
+            app.mark_staff(account).await?;
+        }
+    }
     Ok((token, t, digest))
 }
 

@@ -76,6 +76,10 @@ impl ApiError {
         );
         let scopes = match scope.rsplit_once(':') {
             _ if scope == "profile" => "profile read read:accounts".to_owned(),
+            Some(("admin", rest)) => {
+                let family = rest.split(':').next().unwrap_or(rest);
+                format!("admin:{family} {scope}")
+            }
             Some((family, "follows" | "blocks" | "mutes")) => {
                 format!("follow {family} {scope}")
             }

@@ -76,6 +76,7 @@ pub struct Loaded {
     own_votes: HashMap<u64, Vec<usize>>,
     cards: HashMap<String, PreviewCard>,
     emojis: HashMap<String, CustomEmoji>,
+    reports: HashMap<u64, super::moderation::Report>,
 }
 
 impl Loaded {
@@ -86,6 +87,10 @@ impl Loaded {
     /// A loaded account.
     pub fn account(&self, id: u64) -> Option<&Account> {
         self.accounts.get(&id)
+    }
+    /// A report a loaded notification is about (`admin.report`).
+    pub fn report(&self, id: u64) -> Option<&super::moderation::Report> {
+        self.reports.get(&id)
     }
     /// A loaded account's counts (zero if they were not loaded).
     pub fn account_counts(&self, id: u64) -> AccountCounts {
@@ -211,11 +216,13 @@ impl App {
             viewer: Some(owner),
             ..Loaded::default()
         };
-        let plan = Plan {
+        let mut plan = Plan {
             statuses: notifications.iter().filter_map(|n| n.status_id).collect(),
             shown_accounts: notifications.iter().map(|n| n.from_account_id).collect(),
             ..Plan::default()
         };
+        self.load_reports_into(&mut l, &mut plan, notifications)
+            .await?;
         self.load(&mut l, plan).await?;
         Ok(l)
     }
@@ -261,7 +268,7 @@ impl App {
             viewer: Some(owner),
             ..Loaded::default()
         };
-        let plan = Plan {
+        let mut plan = Plan {
             statuses: notifications
                 .iter()
                 .filter_map(|n| n.status_id)
@@ -274,8 +281,29 @@ impl App {
                 .collect(),
             ..Plan::default()
         };
+        self.load_reports_into(&mut l, &mut plan, notifications)
+            .await?;
         self.load(&mut l, plan).await?;
         Ok(l)
+    }
+
+    /// The reports of `admin.report` notifications (one store call, only when there are
+    /// some), whose target accounts are shown too.
+    async fn load_reports_into(
+        &self,
+        l: &mut Loaded,
+        plan: &mut Plan,
+        notifications: &[Notification],
+    ) -> Result<(), Error> {
+        let ids: Vec<u64> = notifications.iter().filter_map(|n| n.report_id).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for r in self.reports_by_id(&ids).await? {
+            plan.shown_accounts.insert(r.target_account_id);
+            l.reports.insert(r.id, r);
+        }
+        Ok(())
     }
 
     async fn load(&self, l: &mut Loaded, mut plan: Plan) -> Result<(), Error> {

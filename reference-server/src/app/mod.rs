@@ -29,6 +29,7 @@
 //! - [`lists`]: lists of followed accounts, their members and timelines.
 //! - [`conversations`]: direct messages grouped per participant.
 //! - [`notifications`]: notifications of local accounts.
+//! - [`moderation`]: instance rules, reports and `Flag`s, staff notified of reports.
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
 //!   [`batch`]: what a page of entities needs, read together.
@@ -60,6 +61,7 @@ pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod model;
+pub mod moderation;
 pub mod notification_groups;
 pub mod notification_policy;
 pub mod notification_requests;

@@ -701,6 +701,9 @@ pub enum NotificationType {
     Status,
     /// A poll you voted in or created has ended.
     Poll,
+    /// Someone filed a report (to staff; Mastodon's `admin.report`).
+    #[serde(rename = "admin.report")]
+    AdminReport,
 }
 
 impl NotificationType {
@@ -715,6 +718,7 @@ impl NotificationType {
             NotificationType::Update => "update",
             NotificationType::Status => "status",
             NotificationType::Poll => "poll",
+            NotificationType::AdminReport => "admin.report",
         }
     }
     /// Mastodon's name parsed.
@@ -727,6 +731,7 @@ impl NotificationType {
             "reblog" => NotificationType::Reblog,
             "update" => NotificationType::Update,
             "status" => NotificationType::Status,
+            "admin.report" => NotificationType::AdminReport,
             _ => return None,
         })
     }
@@ -738,7 +743,10 @@ impl NotificationType {
             | NotificationType::FollowRequest
             | NotificationType::Favourite
             | NotificationType::Reblog => true,
-            NotificationType::Update | NotificationType::Status | NotificationType::Poll => false,
+            NotificationType::Update
+            | NotificationType::Status
+            | NotificationType::Poll
+            | NotificationType::AdminReport => false,
         }
     }
     /// Whether notifications of this type are given a group key (Mastodon 4.3 groups
@@ -774,6 +782,9 @@ pub struct Notification {
     /// Held back by the notification policy: not listed (unless asked for) until accepted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub filtered: bool,
+    /// The report it is about (`admin.report`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<u64>,
 }
 
 /// A bookmark of a status.

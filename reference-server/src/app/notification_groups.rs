@@ -556,6 +556,7 @@ mod tests {
             created_at: id_time(id),
             group_key: key.map(str::to_owned),
             filtered: false,
+            report_id: None,
         }
     }
 

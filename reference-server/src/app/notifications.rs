@@ -81,6 +81,7 @@ impl App {
             created_at: now,
             group_key: None,
             filtered: verdict == Verdict::Filter,
+            report_id: None,
         };
         let mut batch = WriteBatch::new();
         if n.filtered {
@@ -98,6 +99,16 @@ impl App {
                 notification_id: n.id,
             });
         }
+        Ok(())
+    }
+
+    /// Stores a notification that no policy or group applies to (the caller holds
+    /// [`lock_account`] of its account): `admin.report`.
+    pub(crate) async fn store_notification(&self, n: &Notification) -> Result<(), Error> {
+        let batch = WriteBatch::new()
+            .kv_put(ns::NOTIFICATIONS, n.id.to_string(), serde_json::to_vec(n)?)
+            .insert(coll::notifications(n.account_id), n.id, n.id.to_string());
+        self.store().apply(&batch).await?;
         Ok(())
     }
 

@@ -35,7 +35,8 @@ pub enum Command {
     /// Custom emoji: add, remove, list, import.
     #[command(subcommand)]
     Emoji(emoji::EmojiCommand),
-    /// Moderation and sign-up: invites, approval of accounts.
+    /// Moderation and sign-up, like `tootctl`: invites, approval of accounts, the instance's
+    /// rules and reports.
     #[command(subcommand)]
     Admin(moderation::AdminCommand),
     /// Client-API bearer tokens.

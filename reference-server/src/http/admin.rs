@@ -104,6 +104,37 @@ pub enum AdminRequest {
         /// The account's username.
         username: String,
     },
+    /// Adds an instance rule.
+    AddRule {
+        /// The rule.
+        text: String,
+        /// A longer explanation.
+        #[serde(default)]
+        hint: Option<String>,
+    },
+    /// Removes an instance rule.
+    RemoveRule {
+        /// Its id.
+        id: String,
+    },
+    /// Lists the instance rules.
+    ListRules,
+    /// Lists reports (open ones, or resolved ones).
+    ListReports {
+        /// Resolved ones instead of open ones.
+        #[serde(default)]
+        resolved: bool,
+    },
+    /// Shows a report.
+    ShowReport {
+        /// Its id.
+        id: String,
+    },
+    /// Resolves a report.
+    ResolveReport {
+        /// Its id.
+        id: String,
+    },
 }
 
 /// Runs an admin operation and returns its result as JSON.
@@ -210,6 +241,14 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
         AdminRequest::RejectAccount { username } => {
             let a = local_account(app, &username).await?;
             crate::api::reject_account(app, a.id).await
+        }
+        AdminRequest::AddRule { .. }
+        | AdminRequest::RemoveRule { .. }
+        | AdminRequest::ListRules
+        | AdminRequest::ListReports { .. }
+        | AdminRequest::ShowReport { .. }
+        | AdminRequest::ResolveReport { .. } => {
+            super::admin_moderation::execute(app, request).await
         }
         AdminRequest::ListEmoji => Ok(Value::Array(
             app.local_emojis()
@@ -498,5 +537,11 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::ListPendingAccounts => "list_pending_accounts",
         AdminRequest::ApproveAccount { .. } => "approve_account",
         AdminRequest::RejectAccount { .. } => "reject_account",
+        AdminRequest::AddRule { .. } => "add_rule",
+        AdminRequest::RemoveRule { .. } => "remove_rule",
+        AdminRequest::ListRules => "list_rules",
+        AdminRequest::ListReports { .. } => "list_reports",
+        AdminRequest::ShowReport { .. } => "show_report",
+        AdminRequest::ResolveReport { .. } => "resolve_report",
     }
 }

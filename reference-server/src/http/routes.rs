@@ -169,6 +169,9 @@ pub(crate) enum Api {
     Media,
     MediaItem,
     Reports,
+    AdminReports,
+    AdminReport,
+    AdminReportAction,
     Poll,
     PollVotes,
     V2Instance,
@@ -399,6 +402,12 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/profile/avatar", R(A::ProfileAvatar)),
         ("/api/v1/profile/header", R(A::ProfileHeader)),
         ("/api/v1/reports", R(A::Reports)),
+        ("/api/v1/admin/reports", R(A::AdminReports)),
+        ("/api/v1/admin/reports/{id}", R(A::AdminReport)),
+        (
+            "/api/v1/admin/reports/{id}/{action}",
+            R(A::AdminReportAction),
+        ),
         ("/api/v1/polls/{id}", R(A::Poll)),
         ("/api/v1/polls/{id}/votes", R(A::PollVotes)),
         (

@@ -2,7 +2,8 @@
 //! `CredentialAccount`), [`status`] (`Status`, `Mention`, `Tag`, `Application`,
 //! `StatusEdit`), [`card`] (`PreviewCard`), [`custom_emoji`], [`media_attachment`], [`notification`], [`poll`],
 //! [`notification_group`] (grouped notifications, requests, policies), [`relationship`],
-//! [`list`], [`conversation`], [`scheduled_status`].
+//! [`list`], [`conversation`], [`scheduled_status`], [`report`] (`Rule`, `Report`,
+//! `Admin::Report`, `Admin::Account`).
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -20,6 +21,7 @@ pub(crate) mod notification;
 pub(crate) mod notification_group;
 pub(crate) mod poll;
 pub(crate) mod relationship;
+pub(crate) mod report;
 pub(crate) mod scheduled_status;
 pub(crate) mod status;
 
@@ -32,6 +34,7 @@ pub(crate) use media_attachment::MediaAttachment;
 pub(crate) use notification::Notification;
 pub(crate) use poll::Poll;
 pub(crate) use relationship::Relationship;
+pub(crate) use report::Rule;
 pub(crate) use status::{Status, StatusEdit, Tag};
 
 use serde::Serialize;

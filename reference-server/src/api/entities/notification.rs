@@ -27,6 +27,9 @@ pub(crate) struct Notification {
     /// The status concerned, if any (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The report, for `admin.report` (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::report::Report>,
 }
 
 impl Notification {
@@ -37,6 +40,10 @@ impl Notification {
         let from = l.account(n.from_account_id)?;
         let status = match n.status_id {
             Some(sid) => Some(Status::from_loaded(app, l.status(sid)?, l)?),
+            None => None,
+        };
+        let report = match n.report_id {
+            Some(rid) => Some(super::report::Report::from_loaded(app, l.report(rid)?, l)?),
             None => None,
         };
         Some(Notification {
@@ -50,6 +57,7 @@ impl Notification {
             filtered: n.filtered.then_some(true),
             account: Account::from_loaded(app, from, l),
             status,
+            report,
         })
     }
 }

@@ -37,6 +37,9 @@ pub(crate) struct NotificationGroup {
     /// The status it is about (in `statuses`), for types about a status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_id: Option<String>,
+    /// The report, for `admin.report`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<super::report::Report>,
 }
 
 /// Mastodon's partial account (`expand_accounts=partial_avatars`).
@@ -110,6 +113,16 @@ impl GroupedNotificationsResults {
                 },
                 None => None,
             };
+            let report = match n.report_id {
+                Some(rid) => match l
+                    .report(rid)
+                    .and_then(|r| super::report::Report::from_loaded(app, r, l))
+                {
+                    Some(r) => Some(r),
+                    None => continue,
+                },
+                None => None,
+            };
             let samples: Vec<u64> = g
                 .sample_account_ids
                 .iter()
@@ -146,6 +159,7 @@ impl GroupedNotificationsResults {
                 latest_page_notification_at: page.map(|(_, at)| at),
                 sample_account_ids: samples.iter().map(u64::to_string).collect(),
                 status_id,
+                report,
             });
         }
         let account = |id: &u64| l.account(*id).map(|a| Account::from_loaded(app, a, l));

@@ -121,6 +121,7 @@ impl App {
             // `_misskey_reaction`) counts as a favourite, as Mastodon shows it.
             Kind::Like | Kind::EmojiReact => self.on_like(&a, &actor, object_id).await,
             Kind::Block => self.on_block(&a, &actor, object_id).await,
+            Kind::Flag => self.on_flag(&a, &actor).await.map(drop),
             _ => Ok(()),
         }
     }
