@@ -192,7 +192,13 @@ pub(crate) async fn statuses(ctx: &Ctx<'_>, id: &str) -> ApiResult {
                     .is_none_or(|t| s.tags.iter().any(|x| x.to_lowercase() == *t))
         })
         .await?;
-    let body = entities::statuses(ctx.app, &list, viewer).await?;
+    let body = entities::statuses_in(
+        ctx.app,
+        &list,
+        viewer,
+        Some(crate::app::filters::FilterContext::Account),
+    )
+    .await?;
     ctx.paged(body, &page)
 }
 

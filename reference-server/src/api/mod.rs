@@ -48,6 +48,7 @@ use crate::http::routes::{self, Api, Matched, Route};
 mod accounts;
 mod conversations;
 mod entities;
+mod filters;
 mod follows;
 mod grouped_notifications;
 mod instance;
@@ -446,14 +447,13 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             ok(entities::tag(app, path.param("tag"), viewer.map(|_| false)))
         }
         // What Woolly does not do: as an empty account answers, or a JSON error.
-        (&M::GET, A::V2Filters | A::V2Suggestions) => {
+        (&M::GET, A::V2Suggestions) => {
             ctx.viewer("read")?;
             ok(json!([]))
         }
         (
             &M::GET,
-            A::Filters
-            | A::DomainBlocks
+            A::DomainBlocks
             | A::Endorsements
             | A::FeaturedTags
             | A::FollowedTags
@@ -496,11 +496,17 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         // Lists.
         (_, A::Lists | A::List | A::ListAccounts) => lists::answer(ctx, m, route, id).await,
-        (&M::POST, A::Filters) => unsupported(
-            ctx,
-            "write:filters",
-            "Filters are not supported by this server",
-        ),
+        (
+            _,
+            A::Filters
+            | A::Filter
+            | A::V2Filters
+            | A::V2Filter
+            | A::V2FilterKeywords
+            | A::V2FilterKeyword
+            | A::V2FilterStatuses
+            | A::V2FilterStatus,
+        ) => filters::answer(ctx, m, route, id).await,
         (&M::POST, A::Reports) => unsupported(
             ctx,
             "write:reports",

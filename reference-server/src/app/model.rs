@@ -57,7 +57,9 @@ pub(in crate::app) mod ns {
     /// the viewer's marks of all its statuses in one store call: `{account}:bookmark:{status}`
     /// → [`Bookmark`](super::Bookmark) ([`bookmark_key`](super::bookmark_key)), and
     /// `{account}:mute:{thread key}` → [`Reaction`](super::Reaction), a muted conversation
-    /// ([`thread_mute_key`](super::thread_mute_key)).
+    /// ([`thread_mute_key`](super::thread_mute_key)); and `{account}:filters` → every
+    /// [`Filter`](crate::app::filters::Filter) of the account ([`filters_key`](super::filters_key)),
+    /// read with the page's marks in the same call.
     pub const VIEWER_MARKS: &str = "statuses.viewer_marks";
     /// `{account}:{timeline}` → [`Marker`](super::Marker) (`home`, `notifications`).
     pub const MARKERS: &str = "markers";
@@ -801,6 +803,11 @@ pub fn bookmark_key(account: u64, status: u64) -> String {
 /// The key of `account`'s mute of the conversation of `s` in `ns::VIEWER_MARKS`.
 pub fn thread_mute_key(account: u64, s: &Status) -> String {
     format!("{account}:mute:{}", thread_key(s))
+}
+
+/// The key of `account`'s filters in `ns::VIEWER_MARKS`.
+pub fn filters_key(account: u64) -> String {
+    format!("{account}:filters")
 }
 
 pub use super::markers::Marker;
