@@ -17,6 +17,7 @@ mod api_lists;
 mod api_lists_page_cost;
 mod api_media;
 mod api_media_profile;
+mod api_mutes;
 mod api_notification_groups;
 mod api_notification_requests;
 mod api_oauth;

@@ -268,7 +268,10 @@ pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
                     "Validation failed: You cannot mute yourself",
                 ));
             }
-            app.mute(me, target.id).await?
+            // `notifications` (default true) and `duration` in seconds (0: indefinite).
+            let notifications = ctx.p.bool("notifications")?.unwrap_or(true);
+            let duration = ctx.p.u64("duration")?;
+            app.mute(me, target.id, notifications, duration).await?
         }
         "unmute" => app.unmute(me, target.id).await?,
         _ => {

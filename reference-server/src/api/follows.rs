@@ -38,6 +38,35 @@ pub(crate) async fn blocks_or_mutes(ctx: &Ctx<'_>, blocks: bool) -> ApiResult {
         account_list(ctx, &List::Blocks(me)).await
     } else {
         let me = ctx.user("read:mutes")?;
-        account_list(ctx, &List::Mutes(me)).await
+        mutes(ctx, me).await
     }
+}
+
+/// `GET /api/v1/mutes`: the muted accounts, each with Mastodon's `mute_expires_at`; mutes
+/// that have expired are left out.
+async fn mutes(ctx: &Ctx<'_>, me: u64) -> ApiResult {
+    let req = ctx.p.page(40, 80)?;
+    let page = ctx.app.page(&List::Mutes(me), &req).await?;
+    let list = accounts_of(ctx.app, page.members()).await?;
+    let ids: Vec<u64> = list.iter().map(|a| a.id).collect();
+    let records = ctx.app.mutes_of(me, &ids).await?;
+    let (list, records): (Vec<_>, Vec<_>) = list
+        .into_iter()
+        .zip(records)
+        .filter_map(|(a, m)| Some((a, m?)))
+        .unzip();
+    let mut body = entities::accounts(ctx.app, &list).await?;
+    if let Some(items) = body.as_array_mut() {
+        for (item, m) in items.iter_mut().zip(&records) {
+            if let Some(o) = item.as_object_mut() {
+                o.insert(
+                    "mute_expires_at".into(),
+                    m.expires_at
+                        .map(crate::app::activitypub::rfc3339)
+                        .map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
+        }
+    }
+    ctx.paged(body, &page)
 }

@@ -674,6 +674,35 @@ pub struct Reaction {
     pub created_at: u64,
 }
 
+/// A mute of an account (Mastodon's `Mute`): its statuses leave the muter's timelines until
+/// it expires; its notifications too unless `notifications` is off. Older records (a
+/// [`Reaction`]) read as mutes of notifications that never expire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteRecord {
+    /// Unused (the shape of [`Reaction`], which mutes were before).
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// Created (ms).
+    pub created_at: u64,
+    /// When it ends (ms), if it does.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// Notifications from the account are muted too (Mastodon's `hide_notifications`).
+    #[serde(default = "notifications_muted_by_default")]
+    pub notifications: bool,
+}
+
+fn notifications_muted_by_default() -> bool {
+    true
+}
+
+impl MuteRecord {
+    /// Whether it still applies at `now_ms` (expiry is applied when a mute is read).
+    pub fn is_active(&self, now_ms: u64) -> bool {
+        self.expires_at.is_none_or(|e| e > now_ms)
+    }
+}
+
 /// An instance-level domain block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainBlock {

@@ -44,7 +44,8 @@ impl App {
             return Ok(());
         }
         if account_id != from
-            && (self.blocks(account_id, from).await? || self.mutes(account_id, from).await?)
+            && (self.blocks(account_id, from).await?
+                || self.mutes_notifications(account_id, from).await?)
         {
             return Ok(());
         }

@@ -5,7 +5,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use fedi_storage::{CollectionItem, CollectionStoreExt, Page, PageRequest};
 
-use super::model::{coll, ns, pair, FollowRecord, NotificationType, Status, StatusVisibility};
+use super::model::{
+    coll, ns, pair, FollowRecord, MuteRecord, NotificationType, Status, StatusVisibility,
+};
 use super::statuses::{needs_follow, visible_with};
 use super::{App, Event, List};
 use crate::error::Error;
@@ -228,9 +230,19 @@ impl App {
         block_keys.extend(authors.iter().map(|a| pair(*a, v)));
         let mute_keys: Vec<String> = authors.iter().map(|a| pair(v, *a)).collect();
         let follow_keys: Vec<String> = followed.iter().map(|a| pair(v, *a)).collect();
+        let now = self.now_ms();
         let (blocks, mutes, follows) = tokio::try_join!(
             self.exist_many(ns::BLOCKS, &block_keys),
-            self.exist_many(ns::MUTES, &mute_keys),
+            async {
+                // A mute applies until it expires (applied here, when read).
+                Ok::<_, Error>(
+                    self.get_many::<MuteRecord>(ns::MUTES, &mute_keys)
+                        .await?
+                        .into_iter()
+                        .map(|m| m.is_some_and(|m| m.is_active(now)))
+                        .collect::<Vec<bool>>(),
+                )
+            },
             self.get_many::<FollowRecord>(ns::FOLLOWS, &follow_keys),
         )?;
         let n = authors.len();
