@@ -41,6 +41,7 @@ mod config_extra_ca;
 mod corpus_check;
 mod data_dir_binding;
 mod federation_collections;
+mod federation_domain_blocks;
 mod federation_pins;
 mod federation_polls;
 mod federation_thread_mute;

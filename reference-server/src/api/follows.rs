@@ -1,7 +1,8 @@
-//! Lists of accounts a user manages: follow requests (and deciding them), blocks and mutes.
+//! Lists of accounts a user manages: follow requests (and deciding them), blocks, mutes and
+//! blocked domains.
 
 use super::accounts::{accounts_of, find};
-use super::responses::{ok, ApiResult};
+use super::responses::{ok, ApiError, ApiResult};
 use super::{entities, Ctx};
 use crate::app::List;
 
@@ -69,4 +70,29 @@ async fn mutes(ctx: &Ctx<'_>, me: u64) -> ApiResult {
         }
     }
     ctx.paged(body, &page)
+}
+
+/// `GET /api/v1/domain_blocks`: the blocked domains (strings), newest first, paged with
+/// `Link` (100 by default, at most 200, as Mastodon).
+pub(crate) async fn domain_blocks(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read:blocks")?;
+    let req = ctx.p.page(100, 200)?;
+    let (domains, page) = ctx.app.domain_blocks_page(me, &req).await?;
+    ctx.paged(serde_json::json!(domains), &page)
+}
+
+/// `POST` / `DELETE /api/v1/domain_blocks` (`domain`): `{}`.
+pub(crate) async fn block_domain(ctx: &Ctx<'_>, block: bool) -> ApiResult {
+    let me = ctx.user("write:blocks")?;
+    let domain = ctx.p.str("domain").unwrap_or_default();
+    if block {
+        ctx.app.block_domain_for(me, &domain).await?;
+    } else if domain.trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "Validation failed: Domain can't be blank",
+        ));
+    } else {
+        ctx.app.unblock_domain_for(me, &domain).await?;
+    }
+    ok(serde_json::json!({}))
 }

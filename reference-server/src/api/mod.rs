@@ -369,6 +369,9 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         // Blocks and mutes.
         (&M::GET, A::Blocks) => follows::blocks_or_mutes(ctx, true).await,
         (&M::GET, A::Mutes) => follows::blocks_or_mutes(ctx, false).await,
+        (&M::GET, A::DomainBlocks) => follows::domain_blocks(ctx).await,
+        (&M::POST, A::DomainBlocks) => follows::block_domain(ctx, true).await,
+        (&M::DELETE, A::DomainBlocks) => follows::block_domain(ctx, false).await,
         // Statuses.
         (&M::POST, A::Statuses) => statuses::create(ctx).await,
         (&M::GET, A::Statuses) => statuses::many(ctx).await,
@@ -453,8 +456,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         (
             &M::GET,
-            A::DomainBlocks
-            | A::Endorsements
+            A::Endorsements
             | A::FeaturedTags
             | A::FollowedTags
             | A::Announcements

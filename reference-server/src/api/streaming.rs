@@ -132,6 +132,12 @@ async fn visible_status(
         {
             return None;
         }
+        if !s.local {
+            let author = app.account(s.account_id).await.ok()?;
+            if app.blocks_domain_of(v, &author).await.ok()? {
+                return None;
+            }
+        }
     }
     if !app.can_view(&s, viewer).await.ok()? {
         return None;

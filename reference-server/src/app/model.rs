@@ -29,7 +29,9 @@ pub(in crate::app) mod ns {
     pub const FAVOURITES: &str = "favourites";
     /// `{account}:{status}` → the reblog's status id.
     pub const REBLOGS: &str = "reblogs";
-    /// `{account}:{target}` → [`Reaction`](super::Reaction).
+    /// `{account}:{target}` → [`Reaction`](super::Reaction); and `{account}:domain:{domain}`
+    /// → [`Reaction`](super::Reaction), a user-level domain block
+    /// ([`domain_block_key`](super::domain_block_key)).
     pub const BLOCKS: &str = "blocks";
     /// `{account}:{target}` → [`Reaction`](super::Reaction).
     pub const MUTES: &str = "mutes";
@@ -157,6 +159,10 @@ pub(in crate::app) mod coll {
     /// Accounts an account blocks.
     pub fn blocks(account: u64) -> String {
         format!("blocks_of:{account}")
+    }
+    /// Domains an account blocks (user-level domain blocks; member: the domain).
+    pub fn domain_blocks(account: u64) -> String {
+        format!("domain_blocks_of:{account}")
     }
     /// Accounts an account mutes.
     pub fn mutes(account: u64) -> String {
@@ -832,6 +838,32 @@ pub fn bookmark_key(account: u64, status: u64) -> String {
 /// The key of `account`'s mute of the conversation of `s` in `ns::VIEWER_MARKS`.
 pub fn thread_mute_key(account: u64, s: &Status) -> String {
     format!("{account}:mute:{}", thread_key(s))
+}
+
+/// The key of `account`'s block of `domain` in `ns::BLOCKS` (beside its blocks of accounts,
+/// so a page reads both in one call).
+pub fn domain_block_key(account: u64, domain: &str) -> String {
+    format!("{account}:domain:{domain}")
+}
+
+/// The domains a host answers to for user-level domain blocks: itself, without its port,
+/// and each parent domain (a server whose accounts are `@user@example.com` often serves
+/// `social.example.com`).
+pub fn domain_candidates(host: &str) -> Vec<String> {
+    let host = host.to_lowercase();
+    let bare = host.split(':').next().unwrap_or(&host).to_owned();
+    let mut out = vec![host.clone()];
+    if bare != host {
+        out.push(bare.clone());
+    }
+    let mut rest = bare.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        if parent.contains('.') {
+            out.push(parent.to_owned());
+        }
+        rest = parent;
+    }
+    out
 }
 
 /// The key of `account`'s filters in `ns::VIEWER_MARKS`.

@@ -110,8 +110,12 @@ impl App {
             blocked_by: self.blocks(other, me).await?,
             muting: mute.is_some(),
             muting_notifications: mute.as_ref().is_some_and(|m| m.notifications),
+            // The viewer's own block of the domain, as Mastodon shows it (or the instance's).
             domain_blocking: match &other_acc.domain {
-                Some(d) => self.is_domain_blocked(d).await?,
+                Some(d) => {
+                    self.blocks_domain_of(me, &other_acc).await?
+                        || self.is_domain_blocked(d).await?
+                }
                 None => false,
             },
         })
