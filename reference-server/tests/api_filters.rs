@@ -235,10 +235,17 @@ async fn v2_filters_have_mastodons_shapes_and_crud() {
             .body,
         a.body
     );
+    // Mastodon's own path for one keyword answers the same.
+    assert_eq!(
+        get(&app, &format!("/api/v2/filters/keywords/{k3}"), Some(&ta))
+            .await
+            .body,
+        a.body
+    );
     let a = call(
         &app,
         Method::DELETE,
-        &format!("/api/v2/filter_keywords/{k3}"),
+        &format!("/api/v2/filters/keywords/{k3}"),
         Some(&ta),
     )
     .await;
@@ -276,6 +283,12 @@ async fn v2_filters_have_mastodons_shapes_and_crud() {
     assert_eq!(a.body, json!([{"id": fs, "status_id": s["id"]}]));
     assert_eq!(
         get(&app, &format!("/api/v2/filter_statuses/{fs}"), Some(&ta))
+            .await
+            .body,
+        json!({"id": fs, "status_id": s["id"]})
+    );
+    assert_eq!(
+        get(&app, &format!("/api/v2/filters/statuses/{fs}"), Some(&ta))
             .await
             .body,
         json!({"id": fs, "status_id": s["id"]})

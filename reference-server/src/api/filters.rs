@@ -1,5 +1,6 @@
-//! Filters: `/api/v2/filters` with `/keywords` and `/statuses`, `/api/v2/filter_keywords/:id`,
-//! `/api/v2/filter_statuses/:id`, and the v1 `/api/v1/filters` older apps use, which shows
+//! Filters: `/api/v2/filters` with `/keywords` and `/statuses`, one keyword or status at
+//! `/api/v2/filters/keywords/:id` and `/api/v2/filters/statuses/:id` (Mastodon's routes; also
+//! at `/api/v2/filter_keywords/:id` and `/api/v2/filter_statuses/:id`), and the v1 `/api/v1/filters` older apps use, which shows
 //! each keyword as a filter of its own, as Mastodon maps v1 onto v2 (`V1::FiltersController`).
 
 use http::Method;

@@ -432,6 +432,10 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v2/filters/{id}", R(A::V2Filter)),
         ("/api/v2/filters/{id}/keywords", R(A::V2FilterKeywords)),
         ("/api/v2/filters/{id}/statuses", R(A::V2FilterStatuses)),
+        // Mastodon's paths for one keyword or status (`namespace :filters`), and the
+        // underscored aliases some clients use.
+        ("/api/v2/filters/keywords/{id}", R(A::V2FilterKeyword)),
+        ("/api/v2/filters/statuses/{id}", R(A::V2FilterStatus)),
         ("/api/v2/filter_keywords/{id}", R(A::V2FilterKeyword)),
         ("/api/v2/filter_statuses/{id}", R(A::V2FilterStatus)),
         ("/api/v2/suggestions", R(A::V2Suggestions)),
