@@ -2,7 +2,8 @@
 //! domain's accounts from its timelines and notifications, and its follows with that domain
 //! end both ways, as Mastodon's `AfterBlockDomainFromAccountService` ends them: its own
 //! follows of the domain's accounts are undone (`Undo` of the `Follow`), and their follows
-//! and follow requests of it are rejected (`Reject`).
+//! and follow requests of it are rejected (`Reject`); its notifications from the domain are
+//! dismissed.
 //!
 //! A block is a record `{account}:domain:{domain}` in the blocks namespace, read with the
 //! page's account blocks in one call (`App::statuses_page`), and a member of the account's
@@ -11,7 +12,9 @@
 
 use fedi_storage::{CollectionStoreExt, Page, PageRequest, WriteBatch};
 
-use super::model::{coll, domain_block_key, domain_candidates, ns, Account, Reaction};
+use super::model::{
+    coll, domain_block_key, domain_candidates, ns, Account, Notification, Reaction,
+};
 use super::App;
 use crate::error::Error;
 
@@ -80,6 +83,39 @@ impl App {
             };
             if self.account(id).await.is_ok_and(|a| on_domain(&a, &d)) {
                 self.reject_follow(account, id).await?;
+            }
+        }
+        self.clear_notifications_from(account, &d).await
+    }
+
+    /// Dismisses `account`'s notifications from accounts on `domain` (Mastodon's
+    /// `clear_notifications!` after a domain block), read in chunks with their senders.
+    async fn clear_notifications_from(&self, account: u64, domain: &str) -> Result<(), Error> {
+        let items = self
+            .store()
+            .all_members(&coll::notifications(account), 500)
+            .await?;
+        let mut doomed = Vec::new();
+        for chunk in items.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(|i| i.member.clone()).collect();
+            let found: Vec<Notification> = self
+                .get_many::<Notification>(ns::NOTIFICATIONS, &keys)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+            let senders: Vec<u64> = found.iter().map(|n| n.from_account_id).collect();
+            let accounts = self.accounts_by_id(&senders).await?;
+            for (n, a) in found.iter().zip(accounts) {
+                if a.is_some_and(|a| on_domain(&a, domain)) {
+                    doomed.push(n.id);
+                }
+            }
+        }
+        for id in doomed {
+            match self.dismiss_notification(account, id).await {
+                Ok(()) | Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
