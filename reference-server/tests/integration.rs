@@ -13,6 +13,7 @@ mod api_conversations;
 mod api_emoji;
 mod api_errors;
 mod api_filters;
+mod api_filters_v1;
 mod api_lists;
 mod api_lists_page_cost;
 mod api_media;
