@@ -579,6 +579,7 @@ def main():
 
     quote_posts(api)
     check_custom_emojis(anon, api)
+    filters_and_domain_blocks(api, bob, bob_acc, b_domain)
     check_rate_limit_headers(api)
     sign_up(args)
     step("done")
@@ -621,6 +622,55 @@ def reports_and_admin(api, args, bob_acc):
         raise AssertionError("a token without admin scopes listed reports")
     except MastodonAPIError as e:
         assert "403" in str(e) or "outside the authorized scopes" in str(e), e
+
+
+def filters_and_domain_blocks(api, bob, bob_acc, b_domain):
+    """Filters v2 (keywords and statuses; `filtered` on the home timeline, `hide` leaving a
+    status out), then a user-level domain block of the other instance, which ends the follow."""
+    step("filters v2")
+    f = api.create_filter_v2(
+        "Woolly drinks", ["home", "public"], "warn",
+        keywords_attributes=[{"keyword": "Espresso", "whole_word": True}],
+    )
+    assert f.title == "Woolly drinks" and f.filter_action == "warn", f
+    assert f.context == ["home", "public"] and f.expires_at is None, f
+    assert [(k.keyword, k.whole_word) for k in f.keywords] == [("Espresso", True)], f
+    assert [x.id for x in api.filters_v2()] == [f.id]
+    kw = api.add_filter_keyword_v2(f.id, "ristretto", whole_word=False)
+    assert [k.keyword for k in api.filter_keywords_v2(f.id)] == ["Espresso", "ristretto"]
+    mine = api.status_post("espresso of my own")
+    bobs = bob.status_post("An espresso from B")
+    seen = poll(
+        "the remote post reaches home",
+        lambda: [s for s in api.timeline_home(limit=40) if "An espresso from B" in text(s.content)],
+        timeout=20,
+    )
+    warned = seen[0]
+    assert len(warned.filtered) == 1, warned.filtered
+    assert warned.filtered[0].filter.id == f.id, warned.filtered
+    assert warned.filtered[0].keyword_matches == ["Espresso"], warned.filtered
+    own = [s for s in api.timeline_home(limit=40) if s.id == mine.id]
+    assert own and own[0].filtered == [], own
+    fs = api.add_filter_status_v2(f.id, mine.id)
+    assert str(fs.status_id) == str(mine.id), fs
+    assert [x.id for x in api.filter_statuses_v2(f.id)] == [fs.id]
+    hidden = api.update_filter_v2(f.id, filter_action="hide")
+    assert hidden.filter_action == "hide", hidden
+    assert not [s for s in api.timeline_home(limit=40) if s.id == warned.id], "hidden at home"
+    api.delete_filter_v2(f.id)
+    assert api.filters_v2() == []
+    assert [s for s in api.timeline_home(limit=40) if s.id == warned.id]
+    del kw, bobs
+
+    step("domain blocks")
+    assert api.account_relationships(bob_acc.id)[0].following is True
+    api.domain_block(b_domain)
+    assert api.domain_blocks() == [b_domain], api.domain_blocks()
+    rel = api.account_relationships(bob_acc.id)[0]
+    assert rel.domain_blocking is True and rel.following is False, rel
+    assert not [s for s in api.timeline_home(limit=40) if s.account.id == bob_acc.id]
+    api.domain_unblock(b_domain)
+    assert api.domain_blocks() == []
 
 
 def saving(api, bob):

@@ -322,7 +322,7 @@ async fn token_errors_carry_doorkeeper_challenges_on_the_wire() {
     // A family scope is named alone.
     let a = raw_get(
         addr,
-        "/api/v1/filters",
+        "/api/v1/announcements",
         Some(&format!("Bearer {write_only}")),
     )
     .await;

@@ -147,7 +147,13 @@ pub(crate) async fn statuses(ctx: &Ctx<'_>, id: &str) -> ApiResult {
                     .is_none_or(|t| s.tags.iter().any(|x| x.to_lowercase() == *t))
         })
         .await?;
-    let body = entities::statuses(ctx.app, &list, viewer).await?;
+    let body = entities::statuses_in(
+        ctx.app,
+        &list,
+        viewer,
+        Some(crate::app::filters::FilterContext::Account),
+    )
+    .await?;
     ctx.paged(body, &page)
 }
 
@@ -217,7 +223,10 @@ pub(crate) async fn action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
                     "Validation failed: You cannot mute yourself",
                 ));
             }
-            app.mute(me, target.id).await?
+            // `notifications` (default true) and `duration` in seconds (0: indefinite).
+            let notifications = ctx.p.bool("notifications")?.unwrap_or(true);
+            let duration = ctx.p.u64("duration")?;
+            app.mute(me, target.id, notifications, duration).await?
         }
         "unmute" => app.unmute(me, target.id).await?,
         _ => {

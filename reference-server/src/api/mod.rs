@@ -48,6 +48,7 @@ use crate::http::routes::{self, Api, Matched, Route};
 mod accounts;
 mod conversations;
 mod entities;
+mod filters;
 mod follows;
 mod grouped_notifications;
 mod instance;
@@ -441,6 +442,9 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         // Blocks and mutes.
         (&M::GET, A::Blocks) => follows::blocks_or_mutes(ctx, true).await,
         (&M::GET, A::Mutes) => follows::blocks_or_mutes(ctx, false).await,
+        (&M::GET, A::DomainBlocks) => follows::domain_blocks(ctx).await,
+        (&M::POST, A::DomainBlocks) => follows::block_domain(ctx, true).await,
+        (&M::DELETE, A::DomainBlocks) => follows::block_domain(ctx, false).await,
         // Statuses.
         (&M::POST, A::Statuses) => statuses::create(ctx).await,
         (&M::GET, A::Statuses) => statuses::many(ctx).await,
@@ -519,15 +523,13 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             ok(entities::tag(app, path.param("tag"), viewer.map(|_| false)))
         }
         // What Woolly does not do: as an empty account answers, or a JSON error.
-        (&M::GET, A::V2Filters | A::V2Suggestions) => {
+        (&M::GET, A::V2Suggestions) => {
             ctx.viewer("read")?;
             ok(json!([]))
         }
         (
             &M::GET,
-            A::Filters
-            | A::DomainBlocks
-            | A::Endorsements
+            A::Endorsements
             | A::FeaturedTags
             | A::FollowedTags
             | A::Announcements
@@ -569,11 +571,17 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         }
         // Lists.
         (_, A::Lists | A::List | A::ListAccounts) => lists::answer(ctx, m, route, id).await,
-        (&M::POST, A::Filters) => unsupported(
-            ctx,
-            "write:filters",
-            "Filters are not supported by this server",
-        ),
+        (
+            _,
+            A::Filters
+            | A::Filter
+            | A::V2Filters
+            | A::V2Filter
+            | A::V2FilterKeywords
+            | A::V2FilterKeyword
+            | A::V2FilterStatuses
+            | A::V2FilterStatus,
+        ) => filters::answer(ctx, m, route, id).await,
         // Reports, and the admin API's.
         (&M::POST, A::Reports) => reports::create(ctx).await,
         (&M::GET, A::AdminReports) => reports::admin_index(ctx).await,

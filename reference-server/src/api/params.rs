@@ -39,6 +39,28 @@ fn insert_path(map: &mut Map<String, Value>, key: &str, segments: &[&str], value
         None => {
             map.insert(key.to_owned(), Value::String(value));
         }
+        // `a[][k]=v`, as Rails reads it: `k` goes on the array's last object unless that one
+        // has it already, else on a new object (`keywords_attributes[][keyword]=…`).
+        Some((&"", [field, deeper @ ..])) if !field.is_empty() => {
+            let entry = map
+                .entry(key.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if !entry.is_array() {
+                *entry = Value::Array(Vec::new());
+            }
+            if let Value::Array(a) = entry {
+                let fresh = match a.last() {
+                    Some(Value::Object(o)) => o.contains_key(*field),
+                    _ => true,
+                };
+                if fresh {
+                    a.push(Value::Object(Map::new()));
+                }
+                if let Some(Value::Object(o)) = a.last_mut() {
+                    insert_path(o, field, deeper, value);
+                }
+            }
+        }
         Some((&"", _)) => {
             let entry = map
                 .entry(key.to_owned())

@@ -284,9 +284,10 @@ pub(crate) async fn context(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let viewer = ctx.viewer("read:statuses")?;
     let s = visible(ctx.app, id, viewer).await?;
     let (ancestors, descendants) = ctx.app.context(s.id, viewer).await?;
+    let thread = Some(crate::app::filters::FilterContext::Thread);
     ok(json!({
-        "ancestors": entities::statuses(ctx.app, &ancestors, viewer).await?,
-        "descendants": entities::statuses(ctx.app, &descendants, viewer).await?,
+        "ancestors": entities::statuses_in(ctx.app, &ancestors, viewer, thread).await?,
+        "descendants": entities::statuses_in(ctx.app, &descendants, viewer, thread).await?,
     }))
 }
 

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::{Message, Role};
 
 use super::entities;
 use super::oauth::{lookup_token, Token};
+use crate::app::filters::FilterContext;
 use crate::app::{App, Event};
 pub use crate::http::Body;
 
@@ -131,6 +132,12 @@ async fn visible_status(
         {
             return None;
         }
+        if !s.local {
+            let author = app.account(s.account_id).await.ok()?;
+            if app.blocks_domain_of(v, &author).await.ok()? {
+                return None;
+            }
+        }
     }
     if !app.can_view(&s, viewer).await.ok()? {
         return None;
@@ -179,7 +186,16 @@ pub async fn render(
                     stream_matches(sub, stream, viewer) && (s.local || sub.name != "hashtag:local")
                 })?
                 .clone();
-            let payload = entities::status(app, &s, viewer).await.ok()?.to_string();
+            // Read in the stream's filter context: a filter that hides it there drops it.
+            let context = match sub.name.as_str() {
+                "user" | "list" => Some(FilterContext::Home),
+                "direct" => None,
+                _ => Some(FilterContext::Public),
+            };
+            let payload = entities::status_in(app, &s, viewer, context)
+                .await
+                .ok()?
+                .to_string();
             let name = if matches!(event, Event::Update { .. }) {
                 "update"
             } else {

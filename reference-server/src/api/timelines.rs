@@ -4,6 +4,7 @@ use fedi_storage::{CollectionItem, Page, PageRequest};
 
 use super::responses::{ApiError, ApiResult};
 use super::{entities, Ctx};
+use crate::app::filters::FilterContext;
 use crate::app::{App, List, Status};
 
 /// How many pages of a list a filtered read (`only_media`) goes through at most to fill one.
@@ -50,6 +51,7 @@ async fn statuses_of(
     ctx: &Ctx<'_>,
     collection: &List,
     viewer: Option<u64>,
+    context: Option<FilterContext>,
     keep: impl Fn(&crate::app::Status) -> bool,
 ) -> ApiResult {
     let req = ctx.p.page(20, 40)?;
@@ -58,14 +60,21 @@ async fn statuses_of(
         (!only_media || !s.media_ids.is_empty()) && keep(s)
     })
     .await?;
-    let body = entities::statuses(ctx.app, &list, viewer).await?;
+    let body = entities::statuses_in(ctx.app, &list, viewer, context).await?;
     ctx.paged(body, &page)
 }
 
 /// `GET /api/v1/timelines/home`.
 pub(crate) async fn home(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:statuses")?;
-    statuses_of(ctx, &List::Home(me), Some(me), |_| true).await
+    statuses_of(
+        ctx,
+        &List::Home(me),
+        Some(me),
+        Some(FilterContext::Home),
+        |_| true,
+    )
+    .await
 }
 
 /// `GET /api/v1/timelines/public` (`local`, `remote`).
@@ -78,7 +87,14 @@ pub(crate) async fn public(ctx: &Ctx<'_>) -> ApiResult {
     } else {
         List::FederatedTimeline
     };
-    statuses_of(ctx, &collection, viewer, |_| true).await
+    statuses_of(
+        ctx,
+        &collection,
+        viewer,
+        Some(FilterContext::Public),
+        |_| true,
+    )
+    .await
 }
 
 /// `GET /api/v1/timelines/tag/:tag` (`local`, `remote`).
@@ -90,16 +106,20 @@ pub(crate) async fn tag(ctx: &Ctx<'_>, tag: &str) -> ApiResult {
     if tag.is_empty() {
         return Err(ApiError::not_found());
     }
-    statuses_of(ctx, &List::Tag(tag.to_owned()), viewer, |s| {
-        (!local || s.local) && (!remote || !s.local)
-    })
+    statuses_of(
+        ctx,
+        &List::Tag(tag.to_owned()),
+        viewer,
+        Some(FilterContext::Public),
+        |s| (!local || s.local) && (!remote || !s.local),
+    )
     .await
 }
 
 /// `GET /api/v1/favourites`.
 pub(crate) async fn favourites(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:favourites")?;
-    statuses_of(ctx, &List::FavouritesOf(me), Some(me), |_| true).await
+    statuses_of(ctx, &List::FavouritesOf(me), Some(me), None, |_| true).await
 }
 
 /// `GET /api/v1/timelines/list/:id`: the list's timeline, paged like home (not found for
@@ -108,12 +128,19 @@ pub(crate) async fn list(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let me = ctx.user("read:lists")?;
     let id = super::params::path_id(id)?;
     ctx.app.list(me, id).await?;
-    statuses_of(ctx, &List::ListTimeline(id), Some(me), |_| true).await
+    statuses_of(
+        ctx,
+        &List::ListTimeline(id),
+        Some(me),
+        Some(FilterContext::Home),
+        |_| true,
+    )
+    .await
 }
 
 /// `GET /api/v1/bookmarks`: newest bookmark first, paged by bookmark id (`Link`); a status
 /// the viewer can no longer see is left out.
 pub(crate) async fn bookmarks(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:bookmarks")?;
-    statuses_of(ctx, &List::BookmarksOf(me), Some(me), |_| true).await
+    statuses_of(ctx, &List::BookmarksOf(me), Some(me), None, |_| true).await
 }

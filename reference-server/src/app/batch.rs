@@ -12,9 +12,11 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::cards::PreviewCard;
+use super::filter_match::{CompiledFilters, FilterMatch};
+use super::filters::{Filter, FilterContext};
 use super::model::{
-    bookmark_key, coll, ns, pair, thread_mute_key, Account, MediaAttachment, Notification, Status,
-    StatusApplication,
+    bookmark_key, coll, filters_key, ns, pair, thread_mute_key, Account, MediaAttachment,
+    Notification, Status, StatusApplication,
 };
 use super::polls::PollTally;
 use super::{App, CustomEmoji};
@@ -77,6 +79,10 @@ pub struct Loaded {
     cards: HashMap<String, PreviewCard>,
     emojis: HashMap<String, CustomEmoji>,
     reports: HashMap<u64, super::moderation::Report>,
+    /// The viewer's active filters, read and compiled once for the page.
+    filters: Option<CompiledFilters>,
+    /// The context the page is read in (`None`: a status on its own, every context).
+    context: Option<FilterContext>,
 }
 
 impl Loaded {
@@ -136,6 +142,28 @@ impl Loaded {
     /// A custom emoji a loaded status or account shows, by record key.
     pub fn emoji(&self, key: &str) -> Option<&CustomEmoji> {
         self.emojis.get(key)
+    }
+    /// Reads the page in filter context `context` (the timeline it is: `home`, `public` …);
+    /// without one, filters of every context are reported and none hides.
+    pub fn set_filter_context(&mut self, context: Option<FilterContext>) {
+        self.context = context;
+    }
+    /// The filter context the page is read in.
+    pub fn filter_context(&self) -> Option<FilterContext> {
+        self.context
+    }
+    /// The viewer's filters that match `proper` (a status, or what boost `outer` boosts) in
+    /// the page's context.
+    pub fn filter_matches(&self, outer: &Status, proper: &Status) -> Vec<FilterMatch<'_>> {
+        match &self.filters {
+            Some(f) if !f.is_empty() => f.matches(
+                outer,
+                proper,
+                |id| self.media.get(&id)?.description.as_deref(),
+                self.context,
+            ),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -214,6 +242,7 @@ impl App {
     ) -> Result<Loaded, Error> {
         let mut l = Loaded {
             viewer: Some(owner),
+            context: Some(FilterContext::Notifications),
             ..Loaded::default()
         };
         let mut plan = Plan {
@@ -266,6 +295,7 @@ impl App {
     ) -> Result<Loaded, Error> {
         let mut l = Loaded {
             viewer: Some(owner),
+            context: Some(FilterContext::Notifications),
             ..Loaded::default()
         };
         let mut plan = Plan {
@@ -406,7 +436,7 @@ impl App {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let (counts, last, flags, applications, media, polls, own_votes, emojis) = tokio::try_join!(
+        let (counts, last, (flags, filters), applications, media, polls, own_votes, emojis) = tokio::try_join!(
             self.counts_of(&shown_accounts, &shown_statuses, plan.requests_of),
             self.last_statuses_of(&shown_accounts),
             self.flags_of(l, &shown_statuses),
@@ -421,6 +451,10 @@ impl App {
             },
             self.emojis_by_key(&emoji_keys),
         )?;
+        // The viewer's filters, read with its marks, compiled once for the page.
+        if let (Some(v), false) = (l.viewer, filters.is_empty()) {
+            l.filters = Some(CompiledFilters::new(v, filters, self.now_ms()));
+        }
         l.polls = polls;
         l.own_votes = own_votes;
         l.media = media.into_iter().flatten().map(|m| (m.id, m)).collect();
@@ -532,14 +566,15 @@ impl App {
     }
 
     /// The viewer's favourites, boosts, bookmarks, muted conversations and (of its own
-    /// statuses) pins among `statuses`: one store call each, made at once.
+    /// statuses) pins among `statuses`, and (when there are statuses) the viewer's filters:
+    /// one store call each, made at once.
     async fn flags_of(
         &self,
         l: &Loaded,
         statuses: &[u64],
-    ) -> Result<HashMap<u64, ViewerFlags>, Error> {
+    ) -> Result<(HashMap<u64, ViewerFlags>, Vec<Filter>), Error> {
         let Some(me) = l.viewer else {
-            return Ok(HashMap::new());
+            return Ok((HashMap::new(), Vec::new()));
         };
         let keys: Vec<String> = statuses.iter().map(|s| pair(me, *s)).collect();
         let own: Vec<u64> = statuses
@@ -559,10 +594,20 @@ impl App {
             Some(s) => thread_mute_key(me, s),
             None => String::new(),
         }));
+        // The viewer's filters are one record of the same namespace: read in the same call.
+        if !statuses.is_empty() {
+            marks.push(filters_key(me));
+        }
         let (favourites, reblogs, marked, pins) = tokio::try_join!(
             self.exist_many(ns::FAVOURITES, &keys),
             self.exist_many(ns::REBLOGS, &keys),
-            self.exist_many(ns::VIEWER_MARKS, &marks),
+            async {
+                if marks.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let raw: Vec<&[u8]> = marks.iter().map(|k| k.as_bytes()).collect();
+                Ok::<_, Error>(self.store().kv_get_many(ns::VIEWER_MARKS, &raw).await?)
+            },
             async {
                 if pairs.is_empty() {
                     return Ok(Vec::new());
@@ -577,7 +622,17 @@ impl App {
             .map(|(id, _)| *id)
             .collect();
         let n = statuses.len();
-        Ok(statuses
+        let filters: Vec<Filter> = marked
+            .get(2 * n)
+            .and_then(Option::as_ref)
+            .and_then(|v| {
+                serde_json::from_slice(v)
+                    .map_err(|e| tracing::warn!(account = me, error = %e, "filters skipped"))
+                    .ok()
+            })
+            .unwrap_or_default();
+        let marked: Vec<bool> = marked.iter().map(Option::is_some).collect();
+        let flags = statuses
             .iter()
             .enumerate()
             .map(|(i, id)| {
@@ -591,7 +646,8 @@ impl App {
                 };
                 (*id, flags)
             })
-            .collect())
+            .collect();
+        Ok((flags, filters))
     }
 
     /// The applications of `statuses`, in one store call.

@@ -85,7 +85,8 @@ impl App {
                 continue;
             }
             if r != s.account_id
-                && (self.blocks(r, s.account_id).await? || self.mutes(r, s.account_id).await?)
+                && (self.blocks(r, s.account_id).await?
+                    || self.mutes_notifications(r, s.account_id).await?)
             {
                 continue;
             }

@@ -24,6 +24,8 @@
 //! - [`quotes`]: quote posts (Mastodon 4.5, FEP-044f), incoming and local.
 //! - [`emoji`]: custom emoji, the instance's own and other servers' (kept per domain,
 //!   cached like remote media).
+//! - [`filters`]: keyword and status filters; [`filter_match`]: matching statuses with them.
+//! - [`domain_blocks`]: user-level domain blocks.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
@@ -54,7 +56,10 @@ pub mod bookmarks;
 pub mod bulk;
 pub mod cards;
 pub mod conversations;
+pub mod domain_blocks;
 pub mod emoji;
+pub mod filter_match;
+pub mod filters;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;

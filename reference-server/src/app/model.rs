@@ -29,7 +29,9 @@ pub(in crate::app) mod ns {
     pub const FAVOURITES: &str = "favourites";
     /// `{account}:{status}` → the reblog's status id.
     pub const REBLOGS: &str = "reblogs";
-    /// `{account}:{target}` → [`Reaction`](super::Reaction).
+    /// `{account}:{target}` → [`Reaction`](super::Reaction); and `{account}:domain:{domain}`
+    /// → [`Reaction`](super::Reaction), a user-level domain block
+    /// ([`domain_block_key`](super::domain_block_key)).
     pub const BLOCKS: &str = "blocks";
     /// `{account}:{target}` → [`Reaction`](super::Reaction).
     pub const MUTES: &str = "mutes";
@@ -57,7 +59,9 @@ pub(in crate::app) mod ns {
     /// the viewer's marks of all its statuses in one store call: `{account}:bookmark:{status}`
     /// → [`Bookmark`](super::Bookmark) ([`bookmark_key`](super::bookmark_key)), and
     /// `{account}:mute:{thread key}` → [`Reaction`](super::Reaction), a muted conversation
-    /// ([`thread_mute_key`](super::thread_mute_key)).
+    /// ([`thread_mute_key`](super::thread_mute_key)); and `{account}:filters` → every
+    /// [`Filter`](crate::app::filters::Filter) of the account ([`filters_key`](super::filters_key)),
+    /// read with the page's marks in the same call.
     pub const VIEWER_MARKS: &str = "statuses.viewer_marks";
     /// `{account}:{timeline}` → [`Marker`](super::Marker) (`home`, `notifications`).
     pub const MARKERS: &str = "markers";
@@ -155,6 +159,10 @@ pub(in crate::app) mod coll {
     /// Accounts an account blocks.
     pub fn blocks(account: u64) -> String {
         format!("blocks_of:{account}")
+    }
+    /// Domains an account blocks (user-level domain blocks; member: the domain).
+    pub fn domain_blocks(account: u64) -> String {
+        format!("domain_blocks_of:{account}")
     }
     /// Accounts an account mutes.
     pub fn mutes(account: u64) -> String {
@@ -672,6 +680,35 @@ pub struct Reaction {
     pub created_at: u64,
 }
 
+/// A mute of an account (Mastodon's `Mute`): its statuses leave the muter's timelines until
+/// it expires; its notifications too unless `notifications` is off. Older records (a
+/// [`Reaction`]) read as mutes of notifications that never expire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteRecord {
+    /// Unused (the shape of [`Reaction`], which mutes were before).
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// Created (ms).
+    pub created_at: u64,
+    /// When it ends (ms), if it does.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// Notifications from the account are muted too (Mastodon's `hide_notifications`).
+    #[serde(default = "notifications_muted_by_default")]
+    pub notifications: bool,
+}
+
+fn notifications_muted_by_default() -> bool {
+    true
+}
+
+impl MuteRecord {
+    /// Whether it still applies at `now_ms` (expiry is applied when a mute is read).
+    pub fn is_active(&self, now_ms: u64) -> bool {
+        self.expires_at.is_none_or(|e| e > now_ms)
+    }
+}
+
 /// An instance-level domain block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainBlock {
@@ -812,6 +849,37 @@ pub fn bookmark_key(account: u64, status: u64) -> String {
 /// The key of `account`'s mute of the conversation of `s` in `ns::VIEWER_MARKS`.
 pub fn thread_mute_key(account: u64, s: &Status) -> String {
     format!("{account}:mute:{}", thread_key(s))
+}
+
+/// The key of `account`'s block of `domain` in `ns::BLOCKS` (beside its blocks of accounts,
+/// so a page reads both in one call).
+pub fn domain_block_key(account: u64, domain: &str) -> String {
+    format!("{account}:domain:{domain}")
+}
+
+/// The domains a host answers to for user-level domain blocks: itself, without its port,
+/// and each parent domain (a server whose accounts are `@user@example.com` often serves
+/// `social.example.com`).
+pub fn domain_candidates(host: &str) -> Vec<String> {
+    let host = host.to_lowercase();
+    let bare = host.split(':').next().unwrap_or(&host).to_owned();
+    let mut out = vec![host.clone()];
+    if bare != host {
+        out.push(bare.clone());
+    }
+    let mut rest = bare.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        if parent.contains('.') {
+            out.push(parent.to_owned());
+        }
+        rest = parent;
+    }
+    out
+}
+
+/// The key of `account`'s filters in `ns::VIEWER_MARKS`.
+pub fn filters_key(account: u64) -> String {
+    format!("{account}:filters")
 }
 
 pub use super::markers::Marker;

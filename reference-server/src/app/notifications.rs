@@ -44,7 +44,8 @@ impl App {
             return Ok(());
         }
         if account_id != from
-            && (self.blocks(account_id, from).await? || self.mutes(account_id, from).await?)
+            && (self.blocks(account_id, from).await?
+                || self.mutes_notifications(account_id, from).await?)
         {
             return Ok(());
         }
@@ -60,6 +61,10 @@ impl App {
         let Ok(sender) = self.account(from).await else {
             return Ok(());
         };
+        // Nothing from a domain the recipient blocks.
+        if self.blocks_domain_of(account_id, &sender).await? {
+            return Ok(());
+        }
         let mention = match kind {
             NotificationType::Mention => status.as_ref(),
             _ => None,

@@ -7,7 +7,7 @@ use fedi_storage::{CollectionStoreExt, WriteBatch};
 
 use super::activitypub::oid;
 use super::model::{
-    coll, ns, pair, Account, DomainBlock, FollowRecord, NotificationType, Reaction,
+    coll, ns, pair, Account, DomainBlock, FollowRecord, MuteRecord, NotificationType, Reaction,
 };
 use super::{App, State};
 use crate::error::Error;
@@ -32,6 +32,8 @@ pub struct Relationship {
     pub blocked_by: bool,
     /// I mute them.
     pub muting: bool,
+    /// I mute their notifications too.
+    pub muting_notifications: bool,
     /// I block their domain.
     pub domain_blocking: bool,
 }
@@ -53,12 +55,39 @@ impl App {
             .is_some())
     }
 
-    /// Whether `a` mutes `b`.
-    pub async fn mutes(&self, a: u64, b: u64) -> Result<bool, Error> {
+    /// `a`'s mute of `b`, if it still applies.
+    pub async fn mute_of(&self, a: u64, b: u64) -> Result<Option<MuteRecord>, Error> {
+        let now = self.now_ms();
         Ok(self
-            .get::<Reaction>(ns::MUTES, &pair(a, b))
+            .get::<MuteRecord>(ns::MUTES, &pair(a, b))
             .await?
-            .is_some())
+            .filter(|m| m.is_active(now)))
+    }
+
+    /// Whether `a` mutes `b` (its statuses), by a mute that has not expired.
+    pub async fn mutes(&self, a: u64, b: u64) -> Result<bool, Error> {
+        Ok(self.mute_of(a, b).await?.is_some())
+    }
+
+    /// Whether `a` mutes `b`'s notifications (a mute with `notifications`, not expired).
+    pub async fn mutes_notifications(&self, a: u64, b: u64) -> Result<bool, Error> {
+        Ok(self.mute_of(a, b).await?.is_some_and(|m| m.notifications))
+    }
+
+    /// `me`'s mutes of `accounts` that still apply, in the order asked, in one store call.
+    pub async fn mutes_of(
+        &self,
+        me: u64,
+        accounts: &[u64],
+    ) -> Result<Vec<Option<MuteRecord>>, Error> {
+        let now = self.now_ms();
+        let keys: Vec<String> = accounts.iter().map(|a| pair(me, *a)).collect();
+        Ok(self
+            .get_many::<MuteRecord>(ns::MUTES, &keys)
+            .await?
+            .into_iter()
+            .map(|m| m.filter(|m| m.is_active(now)))
+            .collect())
     }
 
     /// The relationship of `me` to `other`.
@@ -70,6 +99,7 @@ impl App {
             .get::<FollowRecord>(ns::FOLLOWS, &pair(other, me))
             .await?;
         let other_acc = self.account(other).await?;
+        let mute = self.mute_of(me, other).await?;
         Ok(Relationship {
             id: other,
             following: out.as_ref().is_some_and(|f| f.accepted),
@@ -78,9 +108,14 @@ impl App {
             requested_by: inc.as_ref().is_some_and(|f| !f.accepted),
             blocking: self.blocks(me, other).await?,
             blocked_by: self.blocks(other, me).await?,
-            muting: self.mutes(me, other).await?,
+            muting: mute.is_some(),
+            muting_notifications: mute.as_ref().is_some_and(|m| m.notifications),
+            // The viewer's own block of the domain, as Mastodon shows it (or the instance's).
             domain_blocking: match &other_acc.domain {
-                Some(d) => self.is_domain_blocked(d).await?,
+                Some(d) => {
+                    self.blocks_domain_of(me, &other_acc).await?
+                        || self.is_domain_blocked(d).await?
+                }
                 None => false,
             },
         })
@@ -388,23 +423,40 @@ impl App {
         self.relationship(me_id, target).await
     }
 
-    /// Mutes (local only).
-    pub async fn mute(&self, me_id: u64, target: u64) -> Result<Relationship, Error> {
+    /// Mutes (local only), for `duration` seconds (`None` or 0: until unmuted), its
+    /// notifications too when `notifications`. Muting again replaces both, as Mastodon.
+    pub async fn mute(
+        &self,
+        me_id: u64,
+        target: u64,
+        notifications: bool,
+        duration: Option<u64>,
+    ) -> Result<Relationship, Error> {
         let now = self.now_ms();
-        let batch = WriteBatch::new()
-            .kv_put(
-                ns::MUTES,
-                pair(me_id, target),
-                serde_json::to_vec(&Reaction {
-                    uri: None,
-                    created_at: now,
-                })?,
-            )
-            .insert(
-                coll::mutes(me_id),
-                self.inner.ids.next(now),
-                target.to_string(),
-            );
+        let existed = self
+            .get::<MuteRecord>(ns::MUTES, &pair(me_id, target))
+            .await?
+            .is_some();
+        let mut batch = WriteBatch::new().kv_put(
+            ns::MUTES,
+            pair(me_id, target),
+            serde_json::to_vec(&MuteRecord {
+                uri: None,
+                created_at: now,
+                expires_at: duration
+                    .filter(|d| *d > 0)
+                    .map(|d| now.saturating_add(d.saturating_mul(1000))),
+                notifications,
+            })?,
+        );
+        if existed {
+            batch = batch.remove(coll::mutes(me_id), target.to_string());
+        }
+        let batch = batch.insert(
+            coll::mutes(me_id),
+            self.inner.ids.next(now),
+            target.to_string(),
+        );
         self.store().apply(&batch).await?;
         self.relationship(me_id, target).await
     }

@@ -5,7 +5,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use fedi_storage::{CollectionItem, CollectionStoreExt, Page, PageRequest};
 
-use super::model::{coll, ns, pair, FollowRecord, NotificationType, Status, StatusVisibility};
+use super::model::{
+    coll, domain_block_key, domain_candidates, ns, pair, FollowRecord, MuteRecord,
+    NotificationType, Status, StatusVisibility,
+};
 use super::statuses::{needs_follow, visible_with};
 use super::{App, Event, List};
 use crate::error::Error;
@@ -226,11 +229,34 @@ impl App {
             .collect();
         let mut block_keys: Vec<String> = authors.iter().map(|a| pair(v, *a)).collect();
         block_keys.extend(authors.iter().map(|a| pair(*a, v)));
+        // The viewer's blocks of the remote statuses' domains (by their IRIs' hosts and
+        // parent domains), in the same call: `(key index, author)`.
+        let mut domain_keys: Vec<(usize, u64)> = Vec::new();
+        let mut asked: HashSet<String> = HashSet::new();
+        for s in statuses.iter().filter(|s| !s.local && s.account_id != v) {
+            for d in domain_candidates(&super::host_of(&s.uri)) {
+                let key = domain_block_key(v, &d);
+                if asked.insert(format!("{}:{key}", s.account_id)) {
+                    domain_keys.push((block_keys.len(), s.account_id));
+                    block_keys.push(key);
+                }
+            }
+        }
         let mute_keys: Vec<String> = authors.iter().map(|a| pair(v, *a)).collect();
         let follow_keys: Vec<String> = followed.iter().map(|a| pair(v, *a)).collect();
+        let now = self.now_ms();
         let (blocks, mutes, follows) = tokio::try_join!(
             self.exist_many(ns::BLOCKS, &block_keys),
-            self.exist_many(ns::MUTES, &mute_keys),
+            async {
+                // A mute applies until it expires (applied here, when read).
+                Ok::<_, Error>(
+                    self.get_many::<MuteRecord>(ns::MUTES, &mute_keys)
+                        .await?
+                        .into_iter()
+                        .map(|m| m.is_some_and(|m| m.is_active(now)))
+                        .collect::<Vec<bool>>(),
+                )
+            },
             self.get_many::<FollowRecord>(ns::FOLLOWS, &follow_keys),
         )?;
         let n = authors.len();
@@ -242,6 +268,11 @@ impl App {
             }
             if blocks[n + i] {
                 blocked_by.insert(*a);
+            }
+        }
+        for (i, a) in &domain_keys {
+            if blocks.get(*i).copied().unwrap_or(false) {
+                hidden.insert(*a);
             }
         }
         let following: HashSet<u64> = followed

@@ -45,7 +45,8 @@ pub struct HomeReport {
 /// `warmup` untimed ones; with `api`, then as many API answers of the same page (after as
 /// many untimed ones), and one answer each of 20 and `limit` statuses counted in store calls
 /// (on a second `App` over the same store, wrapped in a [`CountingStore`]). A token (scope
-/// `read`) is created for the API run.
+/// `read`) is created for the API run, and `api`'s number of filters of 10 keywords each
+/// (home context) are made before it and deleted after it.
 pub async fn home_in_process(
     data_dir: PathBuf,
     base_url: &str,
@@ -53,8 +54,10 @@ pub async fn home_in_process(
     limit: usize,
     warmup: u64,
     requests: u64,
-    api: bool,
+    api: Option<usize>,
 ) -> Result<HomeReport> {
+    // `api`: the API run, with that many filters given to the account first.
+    let (api, filters) = (api.is_some(), api.unwrap_or(0));
     let mut config = Config {
         data_dir,
         base_url: base_url.to_owned(),
@@ -86,6 +89,25 @@ pub async fn home_in_process(
     let mut api_latencies = None;
     let mut api_body_len = 0;
     let mut api_store_calls = Vec::new();
+    // Filters for the API run: `filters` of 10 keywords each (half of them whole words), in
+    // the home context; deleted once the run is over.
+    let mut made = Vec::new();
+    for f in 0..if api { filters } else { 0 } {
+        let changes = reference_server::app::filters::FilterChanges {
+            title: Some(format!("bench filter {f}")),
+            context: Some(vec!["home".into()]),
+            action: Some("warn".into()),
+            expires_in: None,
+            keywords: (0..10)
+                .map(|k| reference_server::app::filters::KeywordChange {
+                    keyword: Some(format!("benchword{f}x{k}")),
+                    whole_word: Some(k % 2 == 0),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        made.push(app.create_filter(me.id, changes).await?.id);
+    }
     if api {
         let token = reference_server::api::create_token(&app, me.id, "read").await?;
         let uri = format!("{base_url}/api/v1/timelines/home?limit={limit}");
@@ -125,6 +147,9 @@ pub async fn home_in_process(
             api_answer(&counted, &request).await?;
             api_store_calls.push((n, counting.counts(), counting.calls_by_method()));
         }
+    }
+    for id in made {
+        app.delete_filter(me.id, id).await?;
     }
     Ok(HomeReport {
         latencies: Latencies::from_micros(samples),

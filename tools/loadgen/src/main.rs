@@ -177,6 +177,10 @@ struct HomeArgs {
     /// load of the entities, JSON), in process.
     #[arg(long)]
     api: bool,
+    /// With `--api`: give the account this many active filters of 10 keywords each (home
+    /// context) for the API run, removed afterwards (issue #18: 20 filters).
+    #[arg(long, default_value_t = 0)]
+    filters: usize,
 }
 
 #[derive(Debug, Args)]
@@ -269,7 +273,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
                 a.limit,
                 a.warmup,
                 a.requests,
-                a.api,
+                a.api.then_some(a.filters),
             )
             .await?;
             println!(

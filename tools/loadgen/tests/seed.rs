@@ -96,7 +96,8 @@ async fn rich_statuses_show_poll_emoji_and_card() {
             40,
             1,
             2,
-            true,
+            // The API run with 20 filters of 10 keywords each (issue #18's figure).
+            Some(20),
         )
         .await
         {

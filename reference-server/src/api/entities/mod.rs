@@ -3,7 +3,8 @@
 //! `StatusEdit`), [`card`] (`PreviewCard`), [`custom_emoji`], [`media_attachment`], [`notification`], [`poll`],
 //! [`notification_group`] (grouped notifications, requests, policies), [`relationship`],
 //! [`list`], [`conversation`], [`scheduled_status`], [`report`] (`Rule`, `Report`,
-//! `Admin::Report`, `Admin::Account`).
+//! `Admin::Report`, `Admin::Account`), [`filter`] (`Filter`, `FilterKeyword`, `FilterStatus`,
+//! `FilterResult`, v1 `Filter`).
 //!
 //! Each entity is a `Serialize` struct built from a [`Loaded`](crate::app::Loaded): the
 //! records, counts and flags a whole page needs, read together by the `App`
@@ -15,6 +16,7 @@ pub(crate) mod account;
 pub(crate) mod card;
 pub(crate) mod conversation;
 pub(crate) mod custom_emoji;
+pub(crate) mod filter;
 pub(crate) mod list;
 pub(crate) mod media_attachment;
 pub(crate) mod notification;
@@ -40,12 +42,12 @@ pub(crate) use status::{Status, StatusEdit, Tag};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::app::filters::FilterContext;
 use crate::app::model::Edit;
 use crate::app::{self, App};
 use crate::error::Error;
 
-/// An always-empty list, for what Woolly keeps none of (custom emojis, roles, filter results,
-/// tag history).
+/// An always-empty list, for what Woolly keeps none of (roles, tag history).
 pub(crate) type Nothing = [(); 0];
 
 /// The JSON of an entity.
@@ -93,7 +95,19 @@ pub(crate) async fn status(
     s: &app::Status,
     viewer: Option<u64>,
 ) -> Result<Value, Error> {
-    let l = app.load_statuses(std::slice::from_ref(s), viewer).await?;
+    status_in(app, s, viewer, None).await
+}
+
+/// [`status`] read in filter context `context` (streaming): not found when a filter of the
+/// viewer hides it there.
+pub(crate) async fn status_in(
+    app: &App,
+    s: &app::Status,
+    viewer: Option<u64>,
+    context: Option<FilterContext>,
+) -> Result<Value, Error> {
+    let mut l = app.load_statuses(std::slice::from_ref(s), viewer).await?;
+    l.set_filter_context(context);
     match Status::from_loaded(app, s, &l) {
         Some(v) => to_json(&v),
         None => Err(Error::NotFound(format!("status {}", s.id))),
@@ -116,7 +130,19 @@ pub(crate) async fn status_entities(
     list: &[app::Status],
     viewer: Option<u64>,
 ) -> Result<Vec<Status>, Error> {
-    let l = app.load_statuses(list, viewer).await?;
+    status_entities_in(app, list, viewer, None).await
+}
+
+/// [`status_entities`] of a page read in filter context `context` (home, public …): the
+/// statuses a viewer's filter hides there are left out.
+pub(crate) async fn status_entities_in(
+    app: &App,
+    list: &[app::Status],
+    viewer: Option<u64>,
+    context: Option<FilterContext>,
+) -> Result<Vec<Status>, Error> {
+    let mut l = app.load_statuses(list, viewer).await?;
+    l.set_filter_context(context);
     Ok(list
         .iter()
         .filter_map(|s| Status::from_loaded(app, s, &l))
@@ -130,6 +156,16 @@ pub(crate) async fn statuses(
     viewer: Option<u64>,
 ) -> Result<Value, Error> {
     to_json(&status_entities(app, list, viewer).await?)
+}
+
+/// [`statuses`] of a page read in filter context `context`.
+pub(crate) async fn statuses_in(
+    app: &App,
+    list: &[app::Status],
+    viewer: Option<u64>,
+    context: Option<FilterContext>,
+) -> Result<Value, Error> {
+    to_json(&status_entities_in(app, list, viewer, context).await?)
 }
 
 /// A `StatusEdit`, its media read from `media`.

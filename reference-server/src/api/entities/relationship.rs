@@ -51,7 +51,7 @@ impl From<&app::Relationship> for Relationship {
             blocking: r.blocking,
             blocked_by: r.blocked_by,
             muting: r.muting,
-            muting_notifications: r.muting,
+            muting_notifications: r.muting_notifications,
             requested: r.requested,
             requested_by: r.requested_by,
             domain_blocking: r.domain_blocking,

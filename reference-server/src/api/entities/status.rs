@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
+use super::filter::FilterResult;
 use super::{Account, CustomEmoji, MediaAttachment, Nothing, Poll, PreviewCard};
 use crate::app::activitypub::rfc3339;
+use crate::app::filter_match::CompiledFilters;
 use crate::app::model::{self, Edit};
 use crate::app::{App, Loaded};
 
@@ -66,8 +68,9 @@ pub(crate) struct Status {
     pub quote: Option<Quote>,
     /// Who may quote it (Mastodon 4.5).
     pub quote_approval: QuoteApproval,
-    /// Filter results: none.
-    pub filtered: Nothing,
+    /// The viewer's filters that match it (for a boost, what it boosts), in the page's
+    /// context.
+    pub filtered: Vec<FilterResult>,
     /// The viewer favourited it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub favourited: Option<bool>,
@@ -224,13 +227,28 @@ impl StatusEdit {
 impl Status {
     /// The entity of `s` as `l`'s viewer sees it, from what `l` holds (loaded by
     /// [`App::load_statuses`](crate::app::App::load_statuses)); `None` if its author, or for
-    /// a boost the boosted status or its author, is unknown.
+    /// a boost the boosted status or its author, is unknown, or if a filter of the viewer
+    /// hides it in the page's context. `filtered` holds the viewer's filters that match it
+    /// (for a boost, on both the boost and what it boosts, as Mastodon's `filters_map`).
     pub(crate) fn from_loaded(app: &App, s: &model::Status, l: &Loaded) -> Option<Status> {
-        let Some(of) = s.reblog_of_id else {
-            return plain(app, s, l, true);
+        let proper = match s.reblog_of_id {
+            Some(of) => l.status(of)?,
+            None => s,
         };
-        let inner = plain(app, l.status(of)?, l, true)?;
+        let matches = l.filter_matches(s, proper);
+        if l.filter_context().is_some() && CompiledFilters::hides(&matches) {
+            return None;
+        }
+        let filtered: Vec<FilterResult> = matches.iter().map(FilterResult::from).collect();
+        let Some(of) = s.reblog_of_id else {
+            let mut v = plain(app, s, l, true)?;
+            v.filtered = filtered;
+            return Some(v);
+        };
+        let mut inner = plain(app, l.status(of)?, l, true)?;
+        inner.filtered = filtered.clone();
         let mut v = plain(app, s, l, true)?;
+        v.filtered = filtered;
         v.content = String::new();
         v.spoiler_text = String::new();
         v.mentions = Vec::new();
@@ -309,7 +327,7 @@ fn plain(app: &App, s: &model::Status, l: &Loaded, full_quote: bool) -> Option<S
         poll: Poll::from_loaded(s, l, app.now_ms()),
         quote: s.quote.as_ref().map(|q| quote(app, q, l, full_quote)),
         quote_approval: quote_approval(s, l.viewer()),
-        filtered: [],
+        filtered: Vec::new(),
         favourited: flags.map(|f| f.favourited),
         reblogged: flags.map(|f| f.reblogged),
         muted: flags.map(|f| f.muted),
