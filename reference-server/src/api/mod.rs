@@ -118,8 +118,13 @@ impl Ctx<'_> {
     pub(crate) fn path(&self) -> &str {
         self.req.uri().path()
     }
-    /// A response with a `Link` header for `page`.
-    pub(crate) fn paged(&self, body: serde_json::Value, page: &fedi_storage::Page) -> ApiResult {
+    /// A response with a `Link` header for `page`; `body` a `Value` or a list of entities,
+    /// serialized straight to bytes.
+    pub(crate) fn paged(
+        &self,
+        body: impl serde::Serialize,
+        page: &fedi_storage::Page,
+    ) -> ApiResult {
         let mut resp = ok(body)?;
         paging::link_header(
             &mut resp,

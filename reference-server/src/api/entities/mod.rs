@@ -68,13 +68,12 @@ pub(crate) async fn credential_account(app: &App, a: &app::Account) -> Result<Va
 }
 
 /// A list of accounts (their counts read together).
-pub(crate) async fn accounts(app: &App, list: &[app::Account]) -> Result<Value, Error> {
+pub(crate) async fn accounts(app: &App, list: &[app::Account]) -> Result<Vec<Account>, Error> {
     let l = app.load_accounts(list).await?;
-    let out: Vec<Account> = list
+    Ok(list
         .iter()
         .map(|a| Account::from_loaded(app, a, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// Mastodon's `Relationship`.
@@ -106,9 +105,10 @@ pub(crate) async fn poll(app: &App, s: &app::Status, viewer: Option<u64>) -> Res
     }
 }
 
-/// The `Status` entities of a list, as `viewer` sees them, from records read together
-/// (skipping those that cannot be shown any more).
-pub(crate) async fn status_entities(
+/// The `Status` entities of a list as `viewer` sees them, from records read together,
+/// skipping those that cannot be shown any more. The handlers serialize the entities
+/// straight to the response's bytes, with no `Value` in between.
+pub(crate) async fn statuses(
     app: &App,
     list: &[app::Status],
     viewer: Option<u64>,
@@ -118,15 +118,6 @@ pub(crate) async fn status_entities(
         .iter()
         .filter_map(|s| Status::from_loaded(app, s, &l))
         .collect())
-}
-
-/// A list of statuses (skipping those that cannot be shown any more).
-pub(crate) async fn statuses(
-    app: &App,
-    list: &[app::Status],
-    viewer: Option<u64>,
-) -> Result<Value, Error> {
-    to_json(&status_entities(app, list, viewer).await?)
 }
 
 /// A `StatusEdit`, its media read from `media`.
@@ -160,13 +151,12 @@ pub(crate) async fn notifications(
     app: &App,
     owner: u64,
     list: &[app::Notification],
-) -> Result<Value, Error> {
+) -> Result<Vec<Notification>, Error> {
     let l = app.load_notifications(owner, list).await?;
-    let out: Vec<Notification> = list
+    Ok(list
         .iter()
         .filter_map(|n| Notification::from_loaded(app, n, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// `ScheduledStatus` entities of `list`, their media read in one store call.
@@ -203,13 +193,12 @@ pub(crate) async fn conversations(
     app: &App,
     owner: u64,
     list: &[app::Conversation],
-) -> Result<Value, Error> {
+) -> Result<Vec<Conversation>, Error> {
     let l = app.load_conversations(owner, list).await?;
-    let out: Vec<Conversation> = list
+    Ok(list
         .iter()
         .map(|c| Conversation::from_loaded(app, c, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// Mastodon's `Conversation`.
