@@ -56,7 +56,8 @@ async fn mutes(ctx: &Ctx<'_>, me: u64) -> ApiResult {
         .zip(records)
         .filter_map(|(a, m)| Some((a, m?)))
         .unzip();
-    let mut body = entities::accounts(ctx.app, &list).await?;
+    // The accounts as JSON, to add the mute's expiry to each.
+    let mut body = entities::to_json(&entities::accounts(ctx.app, &list).await?)?;
     if let Some(items) = body.as_array_mut() {
         for (item, m) in items.iter_mut().zip(&records) {
             if let Some(o) = item.as_object_mut() {

@@ -137,8 +137,13 @@ impl Ctx<'_> {
     pub(crate) fn path(&self) -> &str {
         self.req.uri().path()
     }
-    /// A response with a `Link` header for `page`.
-    pub(crate) fn paged(&self, body: serde_json::Value, page: &fedi_storage::Page) -> ApiResult {
+    /// A response with a `Link` header for `page`; `body` a `Value` or a list of entities,
+    /// serialized straight to bytes.
+    pub(crate) fn paged(
+        &self,
+        body: impl serde::Serialize,
+        page: &fedi_storage::Page,
+    ) -> ApiResult {
         let mut resp = ok(body)?;
         paging::link_header(
             &mut resp,
@@ -370,11 +375,6 @@ async fn dispatch_with(
     let mut response = result.unwrap_or_else(ApiError::into_response);
     rate_limits::finish_family(app, &family, &mut response);
     Ok(response)
-}
-
-fn unsupported(ctx: &Ctx<'_>, scope: &str, what: &str) -> ApiResult {
-    ctx.user(scope)?;
-    Err(ApiError::unprocessable(what))
 }
 
 async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiResult {

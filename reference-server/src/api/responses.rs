@@ -140,8 +140,11 @@ impl From<Error> for ApiError {
 
 pub(crate) type ApiResult = Result<Response<Bytes>, ApiError>;
 
-/// A JSON response.
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
+/// A JSON response: `body` (a `Value` or an entity) serialized straight to bytes.
+pub(crate) fn json_response<T: serde::Serialize + ?Sized>(
+    status: StatusCode,
+    body: &T,
+) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = Response::new(Bytes::from(bytes));
     *resp.status_mut() = status;
@@ -155,7 +158,7 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Bytes>
 }
 
 /// `200` with JSON.
-pub(crate) fn ok(body: Value) -> ApiResult {
+pub(crate) fn ok(body: impl serde::Serialize) -> ApiResult {
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -69,7 +69,6 @@ pub enum AccountsCommand {
     },
 }
 
-
 /// `woolly admin rules …`
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {

@@ -73,13 +73,12 @@ pub(crate) async fn credential_account(app: &App, a: &app::Account) -> Result<Va
 }
 
 /// A list of accounts (their counts read together).
-pub(crate) async fn accounts(app: &App, list: &[app::Account]) -> Result<Value, Error> {
+pub(crate) async fn accounts(app: &App, list: &[app::Account]) -> Result<Vec<Account>, Error> {
     let l = app.load_accounts(list).await?;
-    let out: Vec<Account> = list
+    Ok(list
         .iter()
         .map(|a| Account::from_loaded(app, a, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// Mastodon's `Relationship`.
@@ -123,19 +122,20 @@ pub(crate) async fn poll(app: &App, s: &app::Status, viewer: Option<u64>) -> Res
     }
 }
 
-/// The `Status` entities of a list, as `viewer` sees them, from records read together
-/// (skipping those that cannot be shown any more).
-pub(crate) async fn status_entities(
+/// The `Status` entities of a list as `viewer` sees them, from records read together,
+/// skipping those that cannot be shown any more. The handlers serialize the entities
+/// straight to the response's bytes, with no `Value` in between.
+pub(crate) async fn statuses(
     app: &App,
     list: &[app::Status],
     viewer: Option<u64>,
 ) -> Result<Vec<Status>, Error> {
-    status_entities_in(app, list, viewer, None).await
+    statuses_in(app, list, viewer, None).await
 }
 
-/// [`status_entities`] of a page read in filter context `context` (home, public …): the
-/// statuses a viewer's filter hides there are left out.
-pub(crate) async fn status_entities_in(
+/// [`statuses`] of a page read in filter context `context` (home, public …): the statuses a
+/// viewer's filter hides there are left out.
+pub(crate) async fn statuses_in(
     app: &App,
     list: &[app::Status],
     viewer: Option<u64>,
@@ -147,25 +147,6 @@ pub(crate) async fn status_entities_in(
         .iter()
         .filter_map(|s| Status::from_loaded(app, s, &l))
         .collect())
-}
-
-/// A list of statuses (skipping those that cannot be shown any more).
-pub(crate) async fn statuses(
-    app: &App,
-    list: &[app::Status],
-    viewer: Option<u64>,
-) -> Result<Value, Error> {
-    to_json(&status_entities(app, list, viewer).await?)
-}
-
-/// [`statuses`] of a page read in filter context `context`.
-pub(crate) async fn statuses_in(
-    app: &App,
-    list: &[app::Status],
-    viewer: Option<u64>,
-    context: Option<FilterContext>,
-) -> Result<Value, Error> {
-    to_json(&status_entities_in(app, list, viewer, context).await?)
 }
 
 /// A `StatusEdit`, its media read from `media`.
@@ -199,13 +180,12 @@ pub(crate) async fn notifications(
     app: &App,
     owner: u64,
     list: &[app::Notification],
-) -> Result<Value, Error> {
+) -> Result<Vec<Notification>, Error> {
     let l = app.load_notifications(owner, list).await?;
-    let out: Vec<Notification> = list
+    Ok(list
         .iter()
         .filter_map(|n| Notification::from_loaded(app, n, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// `ScheduledStatus` entities of `list`, their media read in one store call.
@@ -242,13 +222,12 @@ pub(crate) async fn conversations(
     app: &App,
     owner: u64,
     list: &[app::Conversation],
-) -> Result<Value, Error> {
+) -> Result<Vec<Conversation>, Error> {
     let l = app.load_conversations(owner, list).await?;
-    let out: Vec<Conversation> = list
+    Ok(list
         .iter()
         .map(|c| Conversation::from_loaded(app, c, &l))
-        .collect();
-    to_json(&out)
+        .collect())
 }
 
 /// Mastodon's `Conversation`.
