@@ -46,6 +46,7 @@ use crate::app::App;
 use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
+mod admin_accounts;
 mod conversations;
 mod entities;
 mod follows;
@@ -270,6 +271,12 @@ async fn token_of(
     Ok(match auth {
         Some(v) if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") => {
             match oauth::lookup_token(app, v[7..].trim()).await? {
+                Some(t) if t.blocked => {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "Your login is currently disabled",
+                    ))
+                }
                 Some(t) => (Some(t), false),
                 None => (None, true),
             }
@@ -506,6 +513,10 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             "write:reports",
             "Reports are not supported by this server",
         ),
+        // Admin: accounts.
+        (_, A::AdminAccounts | A::V2AdminAccounts | A::AdminAccount | A::AdminAccountAction) => {
+            admin_accounts::answer(ctx, m, route, id, path.param("action")).await
+        }
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
@@ -527,6 +538,21 @@ pub async fn create_token(
         )));
     }
     let scopes = oauth::parse_scopes(scopes).map_err(crate::Error::BadRequest)?;
+    if crate::app::roles::has_admin_scope(&scopes) && !account.role.may_hold_admin_scopes() {
+        return Err(crate::Error::Forbidden(format!(
+            "{} has the role {}, which may not hold admin scopes (give it one with `woolly \
+             account role {} moderator|admin|owner`)",
+            account.acct(),
+            account.role,
+            account.username
+        )));
+    }
+    if account.deleted || account.moderation.disabled || account.is_suspended() {
+        return Err(crate::Error::Forbidden(format!(
+            "the login of {} is disabled or suspended",
+            account.acct()
+        )));
+    }
     let (token, _) = oauth::issue_token(app, None, Some(account_id), &scopes).await?;
     Ok(token)
 }

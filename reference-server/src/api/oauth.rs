@@ -66,6 +66,22 @@ pub const SCOPES: &[&str] = &[
     "write:notifications",
     "write:reports",
     "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
 ];
 
 /// A registered application.
@@ -101,6 +117,10 @@ pub(crate) struct Token {
     pub(crate) account_id: Option<u64>,
     pub(crate) scopes: String,
     pub(crate) created_at: u64,
+    /// Its account's login is disabled or suspended: the token answers `403` until it is
+    /// enabled again (see [`sync_login`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) blocked: bool,
 }
 
 impl Token {
@@ -111,9 +131,10 @@ impl Token {
     }
 }
 
-/// Whether a space-separated scope list grants `needed`.
+/// Whether a space-separated scope list grants `needed`: the scope itself or its parent
+/// (`read` for `read:statuses`, `admin:read` for `admin:read:accounts`).
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
-    let parent = needed.split(':').next().unwrap_or(needed);
+    let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
     scopes.split_whitespace().any(|s| {
         s == needed
             || s == parent
@@ -158,6 +179,62 @@ fn subset(requested: &str, allowed: &str) -> bool {
     })
 }
 
+/// The scopes a token of local account `account_id` gets of `requested`: admin scopes only
+/// when its role allows them (they are left out otherwise: a user without a staff role is
+/// never given one).
+async fn scopes_for(app: &App, account_id: u64, requested: &str) -> Result<String, Error> {
+    if !crate::app::roles::has_admin_scope(requested) {
+        return Ok(requested.to_owned());
+    }
+    if app.account(account_id).await?.role.may_hold_admin_scopes() {
+        return Ok(requested.to_owned());
+    }
+    let kept: Vec<&str> = requested
+        .split_whitespace()
+        .filter(|s| !s.starts_with("admin:"))
+        .collect();
+    Ok(if kept.is_empty() {
+        "read".to_owned()
+    } else {
+        kept.join(" ")
+    })
+}
+
+/// Blocks or unblocks the tokens of local account `account_id` to match its state: blocked
+/// while its login is disabled, it is suspended or its data is deleted. Reads every token
+/// (admin actions are rare; the request path reads no more than the token itself).
+pub(crate) async fn sync_login(app: &App, account: &crate::app::Account) -> Result<(), Error> {
+    if !account.is_local() {
+        return Ok(());
+    }
+    let blocked = account.moderation.disabled || account.is_suspended() || account.deleted;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let batch = app
+            .store()
+            .kv_scan(NS_TOKENS, b"", after.as_deref(), 500)
+            .await?;
+        let Some((last, _)) = batch.last() else { break };
+        after = Some(last.clone());
+        let full = batch.len() == 500;
+        for (k, v) in batch {
+            let Ok(mut t) = serde_json::from_slice::<Token>(&v) else {
+                continue;
+            };
+            if t.account_id == Some(account.id) && t.blocked != blocked {
+                t.blocked = blocked;
+                app.store()
+                    .kv_put(NS_TOKENS, &k, &serde_json::to_vec(&t)?)
+                    .await?;
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Finds the token of an `Authorization: Bearer` value.
 pub(crate) async fn lookup_token(app: &App, token: &str) -> Result<Option<Token>, Error> {
     if token.is_empty() || token.len() > 512 {
@@ -179,6 +256,7 @@ pub(crate) async fn issue_token(
         account_id,
         scopes: scopes.to_owned(),
         created_at: app.now_ms(),
+        blocked: false,
     };
     app.put(NS_TOKENS, &sha256_hex(&token), &t).await?;
     Ok((token, t))
@@ -526,7 +604,7 @@ pub(crate) async fn authorize_submit(app: &App, p: &Params) -> ApiResult {
         client_id: r.app.client_id.clone(),
         account_id: account,
         redirect_uri: r.redirect_uri.clone(),
-        scopes: r.scopes.clone(),
+        scopes: scopes_for(app, account, &r.scopes).await?,
         code_challenge: r.code_challenge.clone(),
         expires_at: app.now_ms() + CODE_TTL_MS,
     };
@@ -559,7 +637,8 @@ async fn check_login(app: &App, username: &str, password: &str) -> Result<Option
     let Some(acc) = app.account_by_acct(username).await? else {
         return Ok(None);
     };
-    if !acc.is_local() || acc.deleted {
+    // A disabled or suspended login is refused, as Mastodon refuses one not `functional?`.
+    if !acc.is_local() || acc.deleted || acc.moderation.disabled || acc.is_suspended() {
         return Ok(None);
     }
     Ok(app
@@ -719,6 +798,7 @@ pub(crate) async fn token(app: &App, req: &http::Request<Bytes>, p: &Params) -> 
             let Some(account) = check_login(app, &user, &pass).await? else {
                 return Err(invalid_grant("Invalid username or password."));
             };
+            let scopes = scopes_for(app, account, &scopes).await?;
             let (tok, t) =
                 issue_token(app, Some(client.client_id.clone()), Some(account), &scopes).await?;
             ok(token_json(&tok, &t))
@@ -805,6 +885,10 @@ mod tests {
         );
         assert_eq!(parse_scopes("").as_deref(), Ok("read"));
         assert!(parse_scopes("admin:everything").is_err());
+        assert!(scopes_allow("admin:read", "admin:read:accounts"));
+        assert!(!scopes_allow("admin:read", "admin:write:accounts"));
+        assert!(!scopes_allow("read", "admin:read:accounts"));
+        assert!(!scopes_allow("admin:read:reports", "admin:read:accounts"));
         assert!(subset("read:statuses", "read write"));
         assert!(!subset("write", "read"));
         assert!(!subset("read", "read:statuses"));

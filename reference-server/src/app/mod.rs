@@ -23,6 +23,8 @@
 //! - [`emoji`]: custom emoji, the instance's own and other servers' (kept per domain,
 //!   cached like remote media).
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
+//! - [`roles`]: roles of local accounts and their permissions; [`moderation`]: admin
+//!   actions on accounts (sensitive, disable, silence, suspend, their undo, data deletion).
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
 //! - [`conversations`]: direct messages grouped per participant.
@@ -58,6 +60,7 @@ pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod model;
+pub mod moderation;
 pub mod notification_groups;
 pub mod notification_policy;
 pub mod notification_requests;
@@ -69,6 +72,7 @@ pub mod rebase;
 pub mod relationships;
 pub mod remote_media;
 pub mod render;
+pub mod roles;
 pub mod scheduled;
 pub mod statuses;
 pub mod thread_mutes;
@@ -84,8 +88,10 @@ pub use model::{
     Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType, Poll,
     ScheduledParams, ScheduledStatus, Status, StatusApplication, StatusVisibility,
 };
+pub use moderation::{Action, Moderation, Undo};
 pub use polls::{NewPoll, PollTally};
 pub use relationships::Relationship;
+pub use roles::Role;
 pub use statuses::NewStatus;
 
 /// Something that happened, for the streaming API.

@@ -8,6 +8,7 @@ pub mod emoji;
 pub mod malloc_tuning;
 pub mod serve;
 pub mod sig;
+pub mod staff;
 
 /// Woolly: an ActivityPub toolkit and a small Mastodon-compatible server.
 #[derive(Debug, Parser)]
@@ -23,9 +24,12 @@ pub struct Cli {
 pub enum Command {
     /// Runs the server.
     Serve(serve::ServeArgs),
-    /// Local accounts: create, list.
+    /// Local accounts: create, list, give a role.
     #[command(subcommand)]
     Account(admin::AccountCommand),
+    /// Moderation: `woolly admin accounts list|show|action …`.
+    #[command(subcommand)]
+    Admin(staff::AdminCommand),
     /// Instance-wide domain blocks: add, remove, list.
     #[command(subcommand)]
     DomainBlock(admin::DomainBlockCommand),
@@ -50,6 +54,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Account(cmd) => admin::run_account(cmd),
+        Command::Admin(cmd) => staff::run_admin(cmd),
         Command::DomainBlock(cmd) => admin::run_domain_block(cmd),
         Command::Lookup(args) => admin::run_lookup(args),
         Command::Token(cmd) => admin::run_token(cmd),

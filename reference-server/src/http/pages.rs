@@ -85,7 +85,7 @@ async fn local(app: &App, name: &str) -> Option<Account> {
         return None;
     }
     match app.account_by_acct(name).await {
-        Ok(Some(a)) if a.is_local() && !a.deleted => Some(a),
+        Ok(Some(a)) if a.is_local() && !a.deleted && !a.is_suspended() => Some(a),
         _ => None,
     }
 }

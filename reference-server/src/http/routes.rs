@@ -184,6 +184,10 @@ pub(crate) enum Api {
     V2Media,
     ProfileAvatar,
     ProfileHeader,
+    AdminAccounts,
+    AdminAccount,
+    AdminAccountAction,
+    V2AdminAccounts,
 }
 
 /// What a path leads to.
@@ -399,6 +403,12 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/reports", R(A::Reports)),
         ("/api/v1/polls/{id}", R(A::Poll)),
         ("/api/v1/polls/{id}/votes", R(A::PollVotes)),
+        ("/api/v1/admin/accounts", R(A::AdminAccounts)),
+        ("/api/v1/admin/accounts/{id}", R(A::AdminAccount)),
+        (
+            "/api/v1/admin/accounts/{id}/{action}",
+            R(A::AdminAccountAction),
+        ),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),
@@ -423,6 +433,7 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v2/filters", R(A::V2Filters)),
         ("/api/v2/suggestions", R(A::V2Suggestions)),
         ("/api/v2/media", R(A::V2Media)),
+        ("/api/v2/admin/accounts", R(A::V2AdminAccounts)),
     ]
 };
 
