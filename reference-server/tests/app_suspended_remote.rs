@@ -103,7 +103,7 @@ impl Env {
             &mut parts,
             &body,
             &self.key,
-            &http_sig::SignOptions::cavage(&format!("{BOB}#main-key")),
+            &http_sig::SignOptions::cavage(format!("{BOB}#main-key")),
             SystemTime::now(),
         )
         .unwrap();
