@@ -257,6 +257,12 @@ async fn admin_account_entity_filters_and_errors() {
         ids(&v1.body),
         vec![alice.id.to_string(), owner.id.to_string()]
     );
+    // v1 lists local, active accounts unless asked otherwise, as Mastodon translates it.
+    let v1_default = get(&app, "/api/v1/admin/accounts", Some(&owner_token)).await;
+    assert_eq!(
+        ids(&v1_default.body),
+        vec![alice.id.to_string(), owner.id.to_string()]
+    );
     let staff_only = get(
         &app,
         "/api/v2/admin/accounts?permissions=staff",

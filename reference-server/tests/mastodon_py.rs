@@ -50,11 +50,26 @@ fn mastodon_py_signs_in_and_toots() {
     let sheep = a.config.parent().unwrap().join("woolly_sheep.png");
     std::fs::write(&sheep, common::media::png(16, 16, 1)).unwrap();
     a.cli(&["emoji", "add", "woolly_sheep", sheep.to_str().unwrap()]);
+    // An owner with an admin token, and an account to moderate, for `admin_accounts`.
+    a.cli(&["account", "create", "olive", "--role", "owner"]);
+    a.cli(&["account", "create", "mallory"]);
+    let admin_token = a
+        .cli(&[
+            "token",
+            "create",
+            "olive",
+            "--scopes",
+            "read write admin:read admin:write",
+        ])
+        .stdout
+        .trim()
+        .to_owned();
     let mut cmd = Command::new(python);
     cmd.arg(workspace_root().join("clients/test_mastodon_py.py"))
         .args(["--a", &a.base, "--user", "alice", "--password"])
         .arg(password_of("alice"))
         .args(["--b", &b.base, "--b-token", &tokens[1][0]])
+        .args(["--admin-token", &admin_token])
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1");
     let out = run_bounded(cmd, Duration::from_secs(240));

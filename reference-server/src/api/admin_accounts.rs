@@ -76,11 +76,8 @@ impl Filter {
             };
             (local, status, staff)
         } else {
-            let local = match (p.flag("local")?, p.flag("remote")?) {
-                (true, false) => Some(true),
-                (false, true) => Some(false),
-                _ => None,
-            };
+            // As Mastodon's v1 translates its parameters: local and active unless asked.
+            let local = Some(!p.flag("remote")?);
             let status = ["active", "pending", "disabled", "silenced", "suspended"]
                 .into_iter()
                 .map(|k| Ok::<_, ApiError>((k, p.flag(k)?)))
@@ -90,6 +87,7 @@ impl Filter {
                 .map(|(k, _)| k.to_owned());
             let status = match status {
                 None if p.flag("sensitized")? => Some("sensitized".to_owned()),
+                None => Some("active".to_owned()),
                 s => s,
             };
             (local, status, p.flag("staff")?)
