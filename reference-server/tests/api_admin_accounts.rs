@@ -46,6 +46,16 @@ async fn action(app: &App, token: &str, id: u64, kind: &str) -> support::Answer 
     .await
 }
 
+/// The HTML of a public web page.
+async fn page(app: &App, path: &str) -> String {
+    let req = http::Request::get(format!("{BASE}{path}"))
+        .header("accept", "text/html")
+        .body(Bytes::new())
+        .unwrap();
+    let resp = Router::new(app.clone()).handle(req, None).await;
+    String::from_utf8_lossy(resp.body()).into_owned()
+}
+
 /// `GET` through the whole router (federation documents), as `application/activity+json`.
 async fn fetch_ap(app: &App, path: &str) -> (StatusCode, Value) {
     let req = http::Request::get(format!("{BASE}{path}"))
@@ -394,6 +404,7 @@ async fn suspension_hides_everything_and_unsuspension_restores_it() {
         let page = get(&app, path, Some(&alice_token)).await;
         assert!(!visible(&page.body), "{path}: {}", page.text);
     }
+    assert!(!page(&app, "/").await.contains("baa"));
     let profile = get(&app, &format!("/api/v1/accounts/{}", bob.id), None).await;
     assert_eq!(profile.body["suspended"], true);
     assert_eq!(profile.body["display_name"], "");
@@ -484,6 +495,9 @@ async fn silence_keeps_an_account_out_of_public_timelines_only() {
     assert!(ids(&own.body).contains(&sid));
     let shown = get(&app, &format!("/api/v1/accounts/{}", bob.id), None).await;
     assert_eq!(shown.body["limited"], true);
+    // The web pages too: not on the home page, still on its profile.
+    assert!(!page(&app, "/").await.contains("limited baa"));
+    assert!(page(&app, "/@bob").await.contains("limited baa"));
     let admin = get(
         &app,
         &format!("/api/v1/admin/accounts/{}", bob.id),

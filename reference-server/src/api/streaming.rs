@@ -179,7 +179,15 @@ pub async fn render(
                     stream_matches(sub, stream, viewer) && (s.local || sub.name != "hashtag:local")
                 })?
                 .clone();
-            let payload = entities::status(app, &s, viewer).await.ok()?.to_string();
+            let payload = entities::status(app, &s, viewer).await.ok()?;
+            // A silenced account stays out of the public and hashtag streams (but its own).
+            if (sub.name.starts_with("public") || sub.name.starts_with("hashtag"))
+                && payload["account"]["limited"] == true
+                && viewer.map(|v| v.to_string()).as_deref() != payload["account"]["id"].as_str()
+            {
+                return None;
+            }
+            let payload = payload.to_string();
             let name = if matches!(event, Event::Update { .. }) {
                 "update"
             } else {

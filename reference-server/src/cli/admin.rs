@@ -123,13 +123,9 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
                 locked,
                 role,
             },
-            |v| {
-                println!(
-                    "created {} ({}, role {})",
-                    s(v, "acct"),
-                    s(v, "actor"),
-                    s(v, "role")
-                );
+            |v| match s(v, "role") {
+                "" | "user" => println!("created {} ({})", s(v, "acct"), s(v, "actor")),
+                role => println!("created {} ({}, role {role})", s(v, "acct"), s(v, "actor")),
             },
         ),
         AccountCommand::Role { name, role, common } => run(
@@ -143,15 +139,14 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}",
                     s(a, "acct"),
                     s(a, "actor"),
                     if a["locked"].as_bool() == Some(true) {
                         "locked"
                     } else {
                         "open"
-                    },
-                    s(a, "role")
+                    }
                 );
             }
         }),
