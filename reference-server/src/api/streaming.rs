@@ -320,6 +320,12 @@ pub async fn streaming(app: &App, mut req: Request<Incoming>) -> Option<Response
     let query = query_pairs(&req);
     let token: Option<Token> = match token_string(&req, &query) {
         Some(t) => match lookup_token(app, &t).await {
+            Ok(Some(tok)) if tok.blocked => {
+                return Some(error_response(
+                    StatusCode::FORBIDDEN,
+                    "Your login is currently disabled",
+                ))
+            }
             Ok(Some(tok)) => Some(tok),
             Ok(None) => {
                 return Some(error_response(
