@@ -196,7 +196,7 @@ async fn destroy(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let role = staff(ctx, WRITE, flags::DELETE_USER_DATA).await?;
     let id = path_id(id)?;
     let a = ctx.app.delete_suspended_data(role, id).await?;
-    super::oauth::sync_login(ctx.app, &a).await?;
+    super::token_access::sync_login(ctx.app, &a).await?;
     one(ctx, &a).await
 }
 
@@ -213,13 +213,13 @@ async fn act(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
             )));
         };
         let a = ctx.app.moderate(role, id, kind).await?;
-        super::oauth::sync_login(ctx.app, &a).await?;
+        super::token_access::sync_login(ctx.app, &a).await?;
         return ok(json!({}));
     }
     let Some(undo) = Undo::parse(action) else {
         return Err(ApiError::not_found());
     };
     let a = ctx.app.unmoderate(role, id, undo).await?;
-    super::oauth::sync_login(ctx.app, &a).await?;
+    super::token_access::sync_login(ctx.app, &a).await?;
     one(ctx, &a).await
 }

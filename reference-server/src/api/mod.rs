@@ -69,6 +69,7 @@ mod secrets;
 mod statuses;
 pub mod streaming;
 mod timelines;
+pub(crate) mod token_access;
 
 pub use streaming::streaming;
 

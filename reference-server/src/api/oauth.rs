@@ -118,7 +118,7 @@ pub(crate) struct Token {
     pub(crate) scopes: String,
     pub(crate) created_at: u64,
     /// Its account's login is disabled or suspended: the token answers `403` until it is
-    /// enabled again (see [`sync_login`]).
+    /// enabled again (see [`sync_login`](super::token_access::sync_login)).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) blocked: bool,
 }
@@ -177,62 +177,6 @@ fn subset(requested: &str, allowed: &str) -> bool {
     requested.split_whitespace().all(|r| {
         allowed.split_whitespace().any(|a| a == r) || scopes_allow(allowed, r) && r.contains(':')
     })
-}
-
-/// The scopes a token of local account `account_id` gets of `requested`: admin scopes only
-/// when its role allows them (they are left out otherwise: a user without a staff role is
-/// never given one).
-async fn scopes_for(app: &App, account_id: u64, requested: &str) -> Result<String, Error> {
-    if !crate::app::roles::has_admin_scope(requested) {
-        return Ok(requested.to_owned());
-    }
-    if app.account(account_id).await?.role.may_hold_admin_scopes() {
-        return Ok(requested.to_owned());
-    }
-    let kept: Vec<&str> = requested
-        .split_whitespace()
-        .filter(|s| !s.starts_with("admin:"))
-        .collect();
-    Ok(if kept.is_empty() {
-        "read".to_owned()
-    } else {
-        kept.join(" ")
-    })
-}
-
-/// Blocks or unblocks the tokens of local account `account_id` to match its state: blocked
-/// while its login is disabled, it is suspended or its data is deleted. Reads every token
-/// (admin actions are rare; the request path reads no more than the token itself).
-pub(crate) async fn sync_login(app: &App, account: &crate::app::Account) -> Result<(), Error> {
-    if !account.is_local() {
-        return Ok(());
-    }
-    let blocked = account.moderation.disabled || account.is_suspended() || account.deleted;
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        let batch = app
-            .store()
-            .kv_scan(NS_TOKENS, b"", after.as_deref(), 500)
-            .await?;
-        let Some((last, _)) = batch.last() else { break };
-        after = Some(last.clone());
-        let full = batch.len() == 500;
-        for (k, v) in batch {
-            let Ok(mut t) = serde_json::from_slice::<Token>(&v) else {
-                continue;
-            };
-            if t.account_id == Some(account.id) && t.blocked != blocked {
-                t.blocked = blocked;
-                app.store()
-                    .kv_put(NS_TOKENS, &k, &serde_json::to_vec(&t)?)
-                    .await?;
-            }
-        }
-        if !full {
-            break;
-        }
-    }
-    Ok(())
 }
 
 /// Finds the token of an `Authorization: Bearer` value.
@@ -604,7 +548,7 @@ pub(crate) async fn authorize_submit(app: &App, p: &Params) -> ApiResult {
         client_id: r.app.client_id.clone(),
         account_id: account,
         redirect_uri: r.redirect_uri.clone(),
-        scopes: scopes_for(app, account, &r.scopes).await?,
+        scopes: super::token_access::scopes_for(app, account, &r.scopes).await?,
         code_challenge: r.code_challenge.clone(),
         expires_at: app.now_ms() + CODE_TTL_MS,
     };
@@ -798,7 +742,7 @@ pub(crate) async fn token(app: &App, req: &http::Request<Bytes>, p: &Params) -> 
             let Some(account) = check_login(app, &user, &pass).await? else {
                 return Err(invalid_grant("Invalid username or password."));
             };
-            let scopes = scopes_for(app, account, &scopes).await?;
+            let scopes = super::token_access::scopes_for(app, account, &scopes).await?;
             let (tok, t) =
                 issue_token(app, Some(client.client_id.clone()), Some(account), &scopes).await?;
             ok(token_json(&tok, &t))

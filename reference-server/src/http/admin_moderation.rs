@@ -92,6 +92,6 @@ pub(super) async fn act(app: &App, account: &str, action: &str) -> Result<Value,
              unsensitive, enable, unsilence, unsuspend or delete"
         )));
     };
-    crate::api::oauth::sync_login(app, &a).await?;
+    crate::api::token_access::sync_login(app, &a).await?;
     Ok(moderation_json(&a))
 }
