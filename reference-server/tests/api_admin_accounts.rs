@@ -405,6 +405,16 @@ async fn suspension_hides_everything_and_unsuspension_restores_it() {
         assert!(!visible(&page.body), "{path}: {}", page.text);
     }
     assert!(!page(&app, "/").await.contains("baa"));
+    let (carol, carol_token) = user(&app, "carol").await;
+    let follow = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/accounts/{}/follow", bob.id),
+        Some(&carol_token),
+    )
+    .await;
+    assert_eq!(follow.status, StatusCode::NOT_FOUND, "{}", follow.text);
+    assert!(!app.is_following(carol.id, bob.id).await.unwrap());
     let profile = get(&app, &format!("/api/v1/accounts/{}", bob.id), None).await;
     assert_eq!(profile.body["suspended"], true);
     assert_eq!(profile.body["display_name"], "");

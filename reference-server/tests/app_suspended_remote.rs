@@ -223,3 +223,18 @@ async fn a_remote_account_suspended_here_loses_its_content_and_is_refused() {
         .unwrap()
         .is_some());
 }
+
+#[tokio::test]
+async fn a_suspended_local_account_takes_no_new_followers() {
+    let e = env().await;
+    let alice = e.app.create_account("alice", None, false).await.unwrap();
+    e.app
+        .moderate(Role::Owner, alice.id, Action::Suspend)
+        .await
+        .unwrap();
+    let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{BOB}#follows/9"), "type": "Follow", "actor": BOB, "object": alice.actor});
+    assert_eq!(e.deliver(&follow).await, StatusCode::ACCEPTED);
+    let bob = e.app.account_by_iri(BOB).await.unwrap().unwrap();
+    assert!(!e.app.is_following(bob.id, alice.id).await.unwrap());
+}
