@@ -93,6 +93,8 @@ fn remote_account(id: u64, name: &str, domain: &str) -> Account {
         discoverable: true,
         deleted: false,
         emojis: Vec::new(),
+        role: Default::default(),
+        moderation: Default::default(),
     }
 }
 

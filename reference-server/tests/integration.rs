@@ -9,6 +9,7 @@ mod remote_peer;
 
 // The tests, one module per file.
 mod api_accounts;
+mod api_admin_accounts;
 mod api_conversations;
 mod api_emoji;
 mod api_errors;
@@ -38,6 +39,7 @@ mod app_remote_emoji;
 mod app_remote_media;
 mod app_remote_media_guard;
 mod app_remote_polls;
+mod app_suspended_remote;
 mod bench_poll_votes;
 mod cli_moderation;
 mod cli_sig;
@@ -67,6 +69,7 @@ mod multi_instance_emoji;
 mod multi_instance_media;
 mod multi_instance_polls;
 mod multi_instance_quotes;
+mod multi_instance_suspension;
 mod rate_limits;
 mod sanitize_html;
 mod serve_malloc_tuning;

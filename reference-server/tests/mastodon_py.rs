@@ -57,16 +57,17 @@ fn mastodon_py_signs_in_and_toots() {
     let sheep = a.config.parent().unwrap().join("woolly_sheep.png");
     std::fs::write(&sheep, common::media::png(16, 16, 1)).unwrap();
     a.cli(&["emoji", "add", "woolly_sheep", sheep.to_str().unwrap()]);
-    // A moderator for the script's `reports_and_admin`.
-    a.create_account("moderator", false);
-    let admin = a.cli(&[
-        "token",
-        "create",
-        "moderator",
-        "--scopes",
-        "read admin:read admin:write",
-    ]);
-    let admin_token = admin
+    // An owner with an admin token, and an account to moderate, for `admin_accounts`.
+    a.cli(&["account", "create", "olive", "--role", "owner"]);
+    a.cli(&["account", "create", "mallory"]);
+    let admin_token = a
+        .cli(&[
+            "token",
+            "create",
+            "olive",
+            "--scopes",
+            "read write admin:read admin:write",
+        ])
         .stdout
         .trim()
         .lines()

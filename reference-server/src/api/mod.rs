@@ -46,6 +46,7 @@ use crate::app::App;
 use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
+mod admin_accounts;
 mod conversations;
 mod entities;
 mod filters;
@@ -72,6 +73,7 @@ mod signup;
 mod statuses;
 pub mod streaming;
 mod timelines;
+pub(crate) mod token_access;
 
 pub use signup::{approve_account, reject_account};
 pub use streaming::streaming;
@@ -332,6 +334,12 @@ async fn token_of(app: &App, req: &http::Request<Bytes>) -> Result<Auth, ApiErro
         Some(v) if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") => {
             let raw = v[7..].trim();
             match oauth::lookup_token(app, raw).await? {
+                Some(t) if t.blocked => {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "Your login is currently disabled",
+                    ))
+                }
                 Some(t) => (Some(t), false, Some(app.limits().key_of(raw))),
                 None => (None, true, None),
             }
@@ -590,6 +598,10 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::POST, A::AdminReportAction) => {
             reports::admin_action(ctx, id, path.param("action")).await
         }
+        // Admin: accounts.
+        (_, A::AdminAccounts | A::V2AdminAccounts | A::AdminAccount | A::AdminAccountAction) => {
+            admin_accounts::answer(ctx, m, route, id, path.param("action")).await
+        }
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
@@ -617,6 +629,21 @@ pub async fn create_token(
         )));
     }
     let scopes = oauth::parse_scopes_of(scopes, true).map_err(crate::Error::BadRequest)?;
+    if crate::app::roles::has_admin_scope(&scopes) && !account.role.may_hold_admin_scopes() {
+        return Err(crate::Error::Forbidden(format!(
+            "{} has the role {}, which may not hold admin scopes (give it one with `woolly \
+             account role {} moderator|admin|owner`)",
+            account.acct(),
+            account.role,
+            account.username
+        )));
+    }
+    if account.deleted || account.moderation.disabled || account.is_suspended() {
+        return Err(crate::Error::Forbidden(format!(
+            "the login of {} is disabled or suspended",
+            account.acct()
+        )));
+    }
     let (token, _) = oauth::issue_token(app, None, Some(account_id), &scopes).await?;
     Ok(token)
 }

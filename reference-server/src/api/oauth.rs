@@ -147,6 +147,10 @@ pub(crate) struct Token {
     /// account is approved (which clears it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) pending: bool,
+    /// Its account's login is disabled or suspended: the token answers `403` until it is
+    /// enabled again (see [`sync_login`](super::token_access::sync_login)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) blocked: bool,
 }
 
 impl Token {
@@ -157,18 +161,10 @@ impl Token {
     }
 }
 
-/// Whether a space-separated scope list grants `needed`. The admin scopes form their own
-/// tree, as on Mastodon: `admin:read:reports` is granted by itself or `admin:read`, never by
-/// `read`.
+/// Whether a space-separated scope list grants `needed`: the scope itself or its parent
+/// (`read` for `read:statuses`, `admin:read` for `admin:read:accounts`).
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
-    if let Some(rest) = needed.strip_prefix("admin:") {
-        let family = rest.split(':').next().unwrap_or(rest);
-        let parent = format!("admin:{family}");
-        return scopes
-            .split_whitespace()
-            .any(|s| s == needed || s == parent);
-    }
-    let parent = needed.split(':').next().unwrap_or(needed);
+    let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
     scopes.split_whitespace().any(|s| {
         s == needed
             || s == parent
@@ -266,6 +262,7 @@ pub(crate) async fn issue_token_with(
         scopes: scopes.to_owned(),
         created_at: app.now_ms(),
         pending,
+        blocked: false,
     };
     let digest = sha256_hex(&token);
     app.put(NS_TOKENS, &digest, &t).await?;
@@ -646,7 +643,7 @@ pub(crate) async fn authorize_submit(
         client_id: r.app.client_id.clone(),
         account_id: account,
         redirect_uri: r.redirect_uri.clone(),
-        scopes: r.scopes.clone(),
+        scopes: super::token_access::scopes_for(app, account, &r.scopes).await?,
         code_challenge: r.code_challenge.clone(),
         expires_at: app.now_ms() + CODE_TTL_MS,
     };
@@ -679,7 +676,8 @@ async fn check_login(app: &App, username: &str, password: &str) -> Result<Option
     let Some(acc) = app.account_by_acct(username).await? else {
         return Ok(None);
     };
-    if !acc.is_local() || acc.deleted {
+    // A disabled or suspended login is refused, as Mastodon refuses one not `functional?`.
+    if !acc.is_local() || acc.deleted || acc.moderation.disabled || acc.is_suspended() {
         return Ok(None);
     }
     Ok(app
@@ -847,6 +845,7 @@ pub(crate) async fn token(app: &App, req: &http::Request<Bytes>, p: &Params) -> 
             if app.is_pending(account).await? {
                 return Err(invalid_grant(PENDING_APPROVAL));
             }
+            let scopes = super::token_access::scopes_for(app, account, &scopes).await?;
             let (tok, t) =
                 issue_token(app, Some(client.client_id.clone()), Some(account), &scopes).await?;
             ok(token_json(&tok, &t))
@@ -933,6 +932,10 @@ mod tests {
         );
         assert_eq!(parse_scopes("").as_deref(), Ok("read"));
         assert!(parse_scopes("admin:everything").is_err());
+        assert!(scopes_allow("admin:read", "admin:read:accounts"));
+        assert!(!scopes_allow("admin:read", "admin:write:accounts"));
+        assert!(!scopes_allow("read", "admin:read:accounts"));
+        assert!(!scopes_allow("admin:read:reports", "admin:read:accounts"));
         assert!(subset("read:statuses", "read write"));
         assert!(!subset("write", "read"));
         assert!(!subset("read", "read:statuses"));

@@ -192,10 +192,15 @@ pub async fn render(
                 "direct" => None,
                 _ => Some(FilterContext::Public),
             };
-            let payload = entities::status_in(app, &s, viewer, context)
-                .await
-                .ok()?
-                .to_string();
+            let payload = entities::status_in(app, &s, viewer, context).await.ok()?;
+            // A silenced account stays out of the public and hashtag streams (but its own).
+            if (sub.name.starts_with("public") || sub.name.starts_with("hashtag"))
+                && payload["account"]["limited"] == true
+                && viewer.map(|v| v.to_string()).as_deref() != payload["account"]["id"].as_str()
+            {
+                return None;
+            }
+            let payload = payload.to_string();
             let name = if matches!(event, Event::Update { .. }) {
                 "update"
             } else {
@@ -328,6 +333,12 @@ pub async fn streaming(app: &App, mut req: Request<Incoming>) -> Option<Response
     let query = query_pairs(&req);
     let token: Option<Token> = match token_string(&req, &query) {
         Some(t) => match lookup_token(app, &t).await {
+            Ok(Some(tok)) if tok.blocked => {
+                return Some(error_response(
+                    StatusCode::FORBIDDEN,
+                    "Your login is currently disabled",
+                ))
+            }
             Ok(Some(tok)) => Some(tok),
             Ok(None) => {
                 return Some(error_response(

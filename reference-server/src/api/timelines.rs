@@ -64,6 +64,29 @@ async fn statuses_of(
     ctx.paged(body, &page)
 }
 
+/// [`statuses_of`] for a public timeline: a silenced account's statuses are left out (but
+/// for the account itself), as Mastodon keeps limited accounts out of public timelines.
+async fn public_statuses_of(
+    ctx: &Ctx<'_>,
+    collection: &List,
+    viewer: Option<u64>,
+    keep: impl Fn(&crate::app::Status) -> bool,
+) -> ApiResult {
+    let req = ctx.p.page(20, 40)?;
+    let only_media = ctx.p.flag("only_media")?;
+    let (list, page) = filtered_page(ctx.app, collection, &req, viewer, only_media, |s| {
+        (!only_media || !s.media_ids.is_empty()) && keep(s)
+    })
+    .await?;
+    let me = viewer.map(|v| v.to_string());
+    let shown: Vec<_> = entities::statuses_in(ctx.app, &list, viewer, Some(FilterContext::Public))
+        .await?
+        .into_iter()
+        .filter(|e| e.account.limited != Some(true) || me.as_deref() == Some(&e.account.id))
+        .collect();
+    ctx.paged(shown, &page)
+}
+
 /// `GET /api/v1/timelines/home`.
 pub(crate) async fn home(ctx: &Ctx<'_>) -> ApiResult {
     let me = ctx.user("read:statuses")?;
@@ -87,14 +110,7 @@ pub(crate) async fn public(ctx: &Ctx<'_>) -> ApiResult {
     } else {
         List::FederatedTimeline
     };
-    statuses_of(
-        ctx,
-        &collection,
-        viewer,
-        Some(FilterContext::Public),
-        |_| true,
-    )
-    .await
+    public_statuses_of(ctx, &collection, viewer, |_| true).await
 }
 
 /// `GET /api/v1/timelines/tag/:tag` (`local`, `remote`).
@@ -106,13 +122,9 @@ pub(crate) async fn tag(ctx: &Ctx<'_>, tag: &str) -> ApiResult {
     if tag.is_empty() {
         return Err(ApiError::not_found());
     }
-    statuses_of(
-        ctx,
-        &List::Tag(tag.to_owned()),
-        viewer,
-        Some(FilterContext::Public),
-        |s| (!local || s.local) && (!remote || !s.local),
-    )
+    public_statuses_of(ctx, &List::Tag(tag.to_owned()), viewer, |s| {
+        (!local || s.local) && (!remote || !s.local)
+    })
     .await
 }
 

@@ -10,7 +10,9 @@ use super::activitypub::oid;
 use super::host_of;
 use super::media::ProfileSlot;
 use super::model::{coll, ns, Account};
+use super::moderation::Moderation;
 use super::render;
+use super::roles::Role;
 use super::App;
 use crate::error::Error;
 
@@ -134,6 +136,8 @@ impl App {
             discoverable: true,
             deleted: false,
             emojis: Vec::new(),
+            role: Role::default(),
+            moderation: Moderation::default(),
         };
         let mut batch = self.account_batch(&account)?;
         batch = batch.insert(coll::LOCAL_ACCOUNTS, account.id, account.id.to_string());
@@ -225,6 +229,12 @@ impl App {
             self.remote_emoji_keys(&host, &found, &texts).await?
         };
         let header = activitypub_core::media::image(&actor.base).map(|m| m.url.to_string());
+        // What moderators here did stays; `suspended: true` is what its server says now.
+        let mut moderation = existing
+            .as_ref()
+            .map(|a| a.moderation.clone())
+            .unwrap_or_default();
+        moderation.origin_suspended = actor.suspended == Some(true);
         let account = Account {
             id: existing
                 .as_ref()
@@ -266,6 +276,8 @@ impl App {
             discoverable: actor.discoverable.unwrap_or(false),
             deleted: false,
             emojis,
+            role: Role::User,
+            moderation,
         };
         // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
         // `featured_collection_url`).

@@ -46,6 +46,19 @@ impl App {
             .local_public_key_pem(&id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no key for {}", account.actor)))?;
+        if account.is_suspended() {
+            // As Mastodon serves a suspended actor: its name is its username, and no profile.
+            let mut actor = PersonBuilder::new(&id, &account.username, &pem)?
+                .name(&account.username)
+                .summary("")
+                .url(&oid(&account.url)?)
+                .published(XsdDateTime::new_unchecked(rfc3339(account.created_at)))
+                .locked(false)
+                .build();
+            actor.suspended = Some(true);
+            actor.discoverable = Some(false);
+            return Ok(actor);
+        }
         let mut b = PersonBuilder::new(&id, &account.username, &pem)?
             .name(&account.display_name)
             .summary(&account.note)

@@ -27,11 +27,13 @@
 //! - [`filters`]: keyword and status filters; [`filter_match`]: matching statuses with them.
 //! - [`domain_blocks`]: user-level domain blocks.
 //! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
+//! - [`roles`]: roles of local accounts and their permissions.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
 //! - [`conversations`]: direct messages grouped per participant.
 //! - [`notifications`]: notifications of local accounts.
-//! - [`moderation`]: instance rules, reports and `Flag`s, staff notified of reports.
+//! - [`moderation`]: admin actions on accounts (sensitive, disable, silence, suspend, their
+//!   undo, data deletion), instance rules, reports and `Flag`s, staff notified of reports.
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
 //!   [`batch`]: what a page of entities needs, read together.
@@ -78,6 +80,7 @@ pub mod rebase;
 pub mod relationships;
 pub mod remote_media;
 pub mod render;
+pub mod roles;
 pub mod scheduled;
 pub mod signup;
 pub mod statuses;
@@ -94,8 +97,10 @@ pub use model::{
     Account, List, Marker, MediaAttachment, MediaState, Notification, NotificationType, Poll,
     ScheduledParams, ScheduledStatus, Status, StatusApplication, StatusVisibility,
 };
+pub use moderation::{Action, Moderation, Undo};
 pub use polls::{NewPoll, PollTally};
 pub use relationships::Relationship;
+pub use roles::Role;
 pub use statuses::NewStatus;
 
 /// Something that happened, for the streaming API.

@@ -90,6 +90,8 @@ pub(in crate::app) mod ns {
     pub const CARDS: &str = "cards";
     /// `{status}:{authorization id}` → [`QuoteAuthorizationRecord`](crate::app::quotes::QuoteAuthorizationRecord).
     pub const QUOTE_AUTHORIZATIONS: &str = "quotes.authorizations";
+    /// Actor IRI → `1`: remote accounts suspended here, whose activities are refused.
+    pub const SUSPENDED_ACTORS: &str = "accounts.suspended_actors";
 }
 
 /// Collection names (private to `app`; [`List`] names them for the other layers).
@@ -393,6 +395,19 @@ pub struct Account {
     /// [`CustomEmoji`](super::CustomEmoji) records).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emojis: Vec<String>,
+    /// A local account's role (accounts stored before roles existed read as `user`).
+    #[serde(default, skip_serializing_if = "is_user_role")]
+    pub role: super::roles::Role,
+    /// What moderators did to it, and whether its own server suspended it.
+    #[serde(
+        default,
+        skip_serializing_if = "super::moderation::Moderation::is_clear"
+    )]
+    pub moderation: super::moderation::Moderation,
+}
+
+fn is_user_role(r: &super::roles::Role) -> bool {
+    *r == super::roles::Role::User
 }
 
 impl Account {
@@ -406,6 +421,11 @@ impl Account {
     /// Whether the account lives here.
     pub fn is_local(&self) -> bool {
         self.domain.is_none()
+    }
+    /// Whether it is suspended, here or (a remote account) by its own server: its profile
+    /// is blanked and its statuses are not shown.
+    pub fn is_suspended(&self) -> bool {
+        self.moderation.suspended_at.is_some() || self.moderation.origin_suspended
     }
 }
 

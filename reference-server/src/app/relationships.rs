@@ -133,6 +133,10 @@ impl App {
         }
         let me = self.account(follower).await?;
         let them = self.account(target).await?;
+        if them.is_suspended() || them.deleted {
+            // Mastodon: a suspended account cannot be followed (not found).
+            return Err(Error::NotFound(format!("account {target}")));
+        }
         if self
             .get::<FollowRecord>(ns::FOLLOWS, &pair(follower, target))
             .await?

@@ -28,6 +28,19 @@ pub enum AccountCommand {
         /// Follows need approval.
         #[arg(long)]
         locked: bool,
+        /// Its role: `owner`, `admin` or `moderator` (none: a plain user).
+        #[arg(long)]
+        role: Option<String>,
+        /// Configuration file and data directory.
+        #[command(flatten)]
+        common: ConfigArgs,
+    },
+    /// Gives a local account a role: `owner`, `admin`, `moderator` or `user`.
+    Role {
+        /// The username.
+        name: String,
+        /// The role.
+        role: String,
         /// Configuration file and data directory.
         #[command(flatten)]
         common: ConfigArgs,
@@ -100,6 +113,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             name,
             password,
             locked,
+            role,
             common,
         } => run(
             &common,
@@ -107,10 +121,20 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
                 username: name,
                 password,
                 locked,
+                role,
             },
-            |v| {
-                println!("created {} ({})", s(v, "acct"), s(v, "actor"));
+            |v| match s(v, "role") {
+                "" | "user" => println!("created {} ({})", s(v, "acct"), s(v, "actor")),
+                role => println!("created {} ({}, role {role})", s(v, "acct"), s(v, "actor")),
             },
+        ),
+        AccountCommand::Role { name, role, common } => run(
+            &common,
+            AdminRequest::SetRole {
+                username: name,
+                role,
+            },
+            |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
@@ -188,7 +212,7 @@ pub fn run_token(cmd: TokenCommand) -> i32 {
     }
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+pub(super) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 

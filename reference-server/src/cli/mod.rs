@@ -9,6 +9,7 @@ pub mod malloc_tuning;
 pub mod moderation;
 pub mod serve;
 pub mod sig;
+pub mod staff;
 
 /// Woolly: an ActivityPub toolkit and a small Mastodon-compatible server.
 #[derive(Debug, Parser)]
@@ -24,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Runs the server.
     Serve(serve::ServeArgs),
-    /// Local accounts: create, list.
+    /// Local accounts: create, list, give a role.
     #[command(subcommand)]
     Account(admin::AccountCommand),
     /// Instance-wide domain blocks: add, remove, list.

@@ -44,6 +44,9 @@ pub struct InviteArgs {
 /// `woolly admin accounts …`
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
+    /// Moderation: list, show, act on (suspend, silence …), undo, delete data.
+    #[command(flatten)]
+    Moderation(super::staff::AccountsCommand),
     /// Lists the accounts waiting for approval, and the admin's queue (what Mastodon would
     /// have e-mailed).
     Pending {
@@ -158,6 +161,7 @@ pub fn run_admin(cmd: AdminCommand) -> i32 {
                 eprintln!("invite code for {uses} sign-ups ({until}); apps send it as invite_code");
             },
         ),
+        AdminCommand::Accounts(AccountsCommand::Moderation(cmd)) => super::staff::run_accounts(cmd),
         AdminCommand::Accounts(AccountsCommand::Pending { common }) => {
             run(&common, AdminRequest::ListPendingAccounts, |v| {
                 for p in v["pending"].as_array().into_iter().flatten() {

@@ -310,6 +310,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let sweeper = tokio::spawn(sweep_media(app.clone(), stop_rx.clone()));
     let publisher = tokio::spawn(publish_scheduled(app.clone(), stop_rx.clone()));
     let poll_jobs = tokio::spawn(run_poll_jobs(app.clone(), stop_rx.clone()));
+    let moderation_jobs = tokio::spawn(run_moderation_jobs(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -362,6 +363,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let _ = sweeper.await;
     let _ = publisher.await;
     let _ = poll_jobs.await;
+    let _ = moderation_jobs.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -394,6 +396,30 @@ async fn run_poll_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(POLL_JOBS_EVERY) => {}
+            _ = stop.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// How often moderation jobs that are due are looked for.
+const MODERATION_JOBS_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs the durable moderation jobs (the deletion of the data of accounts suspended 30 days
+/// ago: [`App::run_moderation_jobs`]) as they fall due, until `stop` turns true.
+async fn run_moderation_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let busy = match app.run_moderation_jobs(10).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "running moderation jobs failed");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(MODERATION_JOBS_EVERY) => {}
             _ = stop.wait_for(|v| *v) => return,
         }
     }

@@ -39,6 +39,39 @@ pub enum AdminRequest {
         password: Option<String>,
         /// Follows need approval.
         locked: bool,
+        /// Its role (`user`, `moderator`, `admin`, `owner`); `user` if absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<String>,
+    },
+    /// Gives a local account a role.
+    SetRole {
+        /// The account's username.
+        username: String,
+        /// `user`, `moderator`, `admin` or `owner`.
+        role: String,
+    },
+    /// Lists accounts as moderators see them (`woolly admin accounts list`).
+    ModerationList {
+        /// Local (`true`) or remote (`false`) accounts only.
+        #[serde(default)]
+        local: Option<bool>,
+        /// `active`, `disabled`, `silenced`, `suspended` or `sensitized` only.
+        #[serde(default)]
+        status: Option<String>,
+    },
+    /// Shows an account as moderators see it.
+    ModerationShow {
+        /// `user` (local), `user@domain` or an account id.
+        account: String,
+    },
+    /// Acts on an account as the owner would: `none`, `sensitive`, `disable`, `silence`,
+    /// `suspend`, their undo `unsensitive`, `enable`, `unsilence`, `unsuspend`, or `delete`
+    /// (the data of a suspended account).
+    ModerationAction {
+        /// `user` (local), `user@domain` or an account id.
+        account: String,
+        /// The action.
+        action: String,
     },
     /// Lists local accounts.
     ListAccounts,
@@ -144,11 +177,38 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
             username,
             password,
             locked,
+            role,
         } => {
-            let a = app
+            let role = match role.as_deref() {
+                Some(r) => parse_role(r)?,
+                None => crate::app::Role::User,
+            };
+            let mut a = app
                 .create_account(&username, password.as_deref(), locked)
                 .await?;
+            if role != crate::app::Role::User {
+                a = app.set_role(a.id, role).await?;
+            }
             Ok(account_json(app, &a))
+        }
+        AdminRequest::SetRole { username, role } => {
+            let role = parse_role(&role)?;
+            let a = app
+                .account_by_acct(&username)
+                .await?
+                .filter(|a| a.is_local())
+                .ok_or_else(|| Error::NotFound(format!("no local account {username:?}")))?;
+            let a = app.set_role(a.id, role).await?;
+            Ok(account_json(app, &a))
+        }
+        AdminRequest::ModerationList { local, status } => {
+            super::admin_accounts::list(app, local, status.as_deref()).await
+        }
+        AdminRequest::ModerationShow { account } => {
+            super::admin_accounts::show(app, &account).await
+        }
+        AdminRequest::ModerationAction { account, action } => {
+            super::admin_accounts::act(app, &account, &action).await
         }
         AdminRequest::ListAccounts => {
             let accounts = app.local_accounts().await?;
@@ -295,7 +355,16 @@ fn account_json(app: &App, a: &crate::app::Account) -> Value {
         "actor": a.actor,
         "url": a.url,
         "locked": a.locked,
+        "role": a.role.as_str(),
         "created_at": crate::app::activitypub::rfc3339(a.created_at),
+    })
+}
+
+fn parse_role(r: &str) -> Result<crate::app::Role, Error> {
+    crate::app::Role::parse(r).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "unknown role {r:?}: user, moderator, admin or owner"
+        ))
     })
 }
 
@@ -525,6 +594,10 @@ fn op_name(op: &AdminRequest) -> &'static str {
     match op {
         AdminRequest::CreateAccount { .. } => "create_account",
         AdminRequest::ListAccounts => "list_accounts",
+        AdminRequest::SetRole { .. } => "set_role",
+        AdminRequest::ModerationList { .. } => "moderation_list",
+        AdminRequest::ModerationShow { .. } => "moderation_show",
+        AdminRequest::ModerationAction { .. } => "moderation_action",
         AdminRequest::BlockDomain { .. } => "block_domain",
         AdminRequest::UnblockDomain { .. } => "unblock_domain",
         AdminRequest::ListDomainBlocks => "list_domain_blocks",

@@ -66,15 +66,23 @@ impl<'a> Federation<'a> {
         Federation { app }
     }
 
-    /// A local, live account by username.
+    /// A local, live account by username (not suspended: a suspended account's collections
+    /// and statuses answer `404`).
     async fn local(&self, name: &str) -> Option<Account> {
+        self.local_any(name)
+            .await
+            .filter(|a| !a.deleted && !a.is_suspended())
+    }
+
+    /// A local account by username, suspended or deleted too.
+    async fn local_any(&self, name: &str) -> Option<Account> {
         if name.is_empty() || name.contains('@') {
             return None;
         }
         match self.app.account_by_acct(name).await {
             // An account waiting for approval is not served (Mastodon's
             // `check_account_approval`).
-            Ok(Some(a)) if a.is_local() && !a.deleted => match self.app.is_pending(a.id).await {
+            Ok(Some(a)) if a.is_local() => match self.app.is_pending(a.id).await {
                 Ok(false) => Some(a),
                 _ => None,
             },
@@ -131,7 +139,7 @@ impl<'a> Federation<'a> {
                 if a.user().eq_ignore_ascii_case(&host) {
                     None
                 } else {
-                    Some(self.local(a.user()).await?)
+                    Some(self.local_any(a.user()).await.filter(|a| !a.deleted)?)
                 }
             }
             webfinger::Resource::Url(u) => {
@@ -142,7 +150,7 @@ impl<'a> Federation<'a> {
                     let name = s
                         .strip_prefix(&format!("{}/users/", self.app.base()))
                         .or_else(|| s.strip_prefix(&format!("{}/@", self.app.base())))?;
-                    Some(self.local(name).await?)
+                    Some(self.local_any(name).await.filter(|a| !a.deleted)?)
                 }
             }
             _ => return None,
@@ -295,9 +303,13 @@ impl<'a> Federation<'a> {
     }
 
     pub(crate) async fn actor(&self, request: &Request<Bytes>, name: &str) -> Response<Bytes> {
-        let Some(account) = self.local(name).await else {
+        let Some(account) = self.local_any(name).await else {
             return not_found();
         };
+        if account.deleted {
+            // Its data was deleted (after a suspension): gone, as Mastodon answers.
+            return json_error(StatusCode::GONE, "Gone");
+        }
         if let Err(r) = self.gate(request).await {
             return r;
         }

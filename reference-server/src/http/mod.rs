@@ -55,6 +55,7 @@ use crate::app::App;
 use routes::{Api, Matched, Route, Site};
 
 pub mod admin;
+mod admin_accounts;
 mod admin_moderation;
 mod federation;
 mod media;

@@ -85,7 +85,7 @@ async fn local(app: &App, name: &str) -> Option<Account> {
         return None;
     }
     match app.account_by_acct(name).await {
-        Ok(Some(a)) if a.is_local() && !a.deleted => Some(a),
+        Ok(Some(a)) if a.is_local() && !a.deleted && !a.is_suspended() => Some(a),
         _ => None,
     }
 }
@@ -116,7 +116,7 @@ pub(crate) async fn home(app: &App) -> Response<Bytes> {
         Ok((statuses, _)) => statuses,
         Err(e) => return internal(&e),
     };
-    let articles = articles(app, &statuses, true).await;
+    let articles = articles(app, &statuses, true, true).await;
     let body = html! {
         header {
             h1 { (cfg.title) }
@@ -153,7 +153,7 @@ pub(crate) async fn profile(app: &App, name: &str, query: Option<&str>) -> Respo
     } else {
         None
     };
-    let articles = articles(app, &statuses, true).await;
+    let articles = articles(app, &statuses, true, false).await;
     let (avatar, _) = app.avatar_urls(&a);
     let body = html! {
         header {
@@ -233,9 +233,9 @@ pub(crate) async fn status(app: &App, name: &str, id: &str) -> Response<Bytes> {
     };
     let body = html! {
         main {
-            (articles(app, &ancestors, true).await)
-            (status_article(app, &s, false).await)
-            (articles(app, &descendants, true).await)
+            (articles(app, &ancestors, true, false).await)
+            (status_article(app, &s, false, false).await)
+            (articles(app, &descendants, true, false).await)
         }
     };
     let summary = if s.spoiler_text.is_empty() {
@@ -268,7 +268,7 @@ pub(crate) async fn tag(app: &App, tag: &str) -> Response<Bytes> {
         Ok(p) => p,
         Err(e) => return internal(&e),
     };
-    let articles = articles(app, &statuses, true).await;
+    let articles = articles(app, &statuses, true, true).await;
     let body = html! {
         header { h1 { "#" (tag) } }
         main {
@@ -280,18 +280,18 @@ pub(crate) async fn tag(app: &App, tag: &str) -> Response<Bytes> {
 }
 
 /// Statuses as `<article>`s, in order.
-async fn articles(app: &App, statuses: &[Status], link: bool) -> Markup {
+async fn articles(app: &App, statuses: &[Status], link: bool, public: bool) -> Markup {
     let mut out = Vec::with_capacity(statuses.len());
     for s in statuses {
-        out.push(status_article(app, s, link).await);
+        out.push(status_article(app, s, link, public).await);
     }
     html! { @for a in &out { (a) } }
 }
 
 /// One status as an `<article>`: author, content (behind `<details>` with a content
 /// warning), time with a link to the status page. Nothing if the status or its author is
-/// gone.
-async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
+/// gone or suspended, or (`public`: the home and hashtag pages) the author is silenced.
+async fn status_article(app: &App, s: &Status, link: bool, public: bool) -> Markup {
     let (shown, booster) = match s.reblog_of_id {
         Some(of) => match app.status(of).await {
             Ok(o) => (o, app.account(s.account_id).await.ok()),
@@ -302,6 +302,10 @@ async fn status_article(app: &App, s: &Status, link: bool) -> Markup {
     let Ok(author) = app.account(shown.account_id).await else {
         return html! {};
     };
+    // Suspended: shown nowhere; silenced: not on the public pages (home, hashtag).
+    if author.is_suspended() || (public && author.moderation.silenced_at.is_some()) {
+        return html! {};
+    }
     let when = rfc3339(id_time(shown.id).min(shown.created_at.max(1)).max(1));
     let shown_when = when.get(..16).unwrap_or(&when).replace('T', " ");
     let time = html! { time datetime=(when) { (shown_when) } };

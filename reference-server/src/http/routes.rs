@@ -196,6 +196,10 @@ pub(crate) enum Api {
     ProfileHeader,
     AdminAccountApprove,
     AdminAccountReject,
+    AdminAccounts,
+    AdminAccount,
+    AdminAccountAction,
+    V2AdminAccounts,
 }
 
 /// What a path leads to.
@@ -426,6 +430,12 @@ const TABLE: &[(&str, Route)] = {
             "/api/v1/admin/accounts/{id}/reject",
             R(A::AdminAccountReject),
         ),
+        ("/api/v1/admin/accounts", R(A::AdminAccounts)),
+        ("/api/v1/admin/accounts/{id}", R(A::AdminAccount)),
+        (
+            "/api/v1/admin/accounts/{id}/{action}",
+            R(A::AdminAccountAction),
+        ),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),
@@ -459,6 +469,7 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v2/filter_statuses/{id}", R(A::V2FilterStatus)),
         ("/api/v2/suggestions", R(A::V2Suggestions)),
         ("/api/v2/media", R(A::V2Media)),
+        ("/api/v2/admin/accounts", R(A::V2AdminAccounts)),
     ]
 };
 

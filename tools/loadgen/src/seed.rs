@@ -254,6 +254,8 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             discoverable: false,
             deleted: false,
             emojis: Vec::new(),
+            role: Default::default(),
+            moderation: Default::default(),
         };
         let follow_uri = format!("{}#follows/{}", me.actor, id);
         let rec = FollowRecord {

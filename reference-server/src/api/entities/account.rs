@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{CustomEmoji, Nothing};
+use super::CustomEmoji;
 use crate::app::activitypub::rfc3339;
 use crate::app::model;
 use crate::app::render::strip_html;
@@ -60,10 +60,27 @@ pub(crate) struct Account {
     pub noindex: bool,
     /// The custom emoji of the display name, bio and fields.
     pub emojis: Vec<CustomEmoji>,
-    /// Roles shown on the profile: none.
-    pub roles: Nothing,
+    /// Roles shown on the profile (its role, when highlighted).
+    pub roles: Vec<AccountRole>,
     /// Profile fields.
     pub fields: Vec<Field>,
+    /// Suspended (here, or by its own server): shown only when true, as Mastodon does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+    /// Silenced here (Mastodon's `limited`): shown only when true.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limited: Option<bool>,
+}
+
+/// A role shown on a profile (Mastodon's `AccountRole`).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AccountRole {
+    /// The role's id.
+    pub id: &'static str,
+    /// Its name.
+    pub name: &'static str,
+    /// Its colour (none).
+    pub color: &'static str,
 }
 
 /// A profile field (`name`, `value` HTML; never verified).
@@ -85,7 +102,7 @@ pub(crate) struct CredentialAccount {
     pub account: Account,
     /// What the account typed, and its settings.
     pub source: Source,
-    /// Its role (none).
+    /// Its role.
     pub role: Role,
 }
 
@@ -112,19 +129,33 @@ pub(crate) struct Source {
     pub indexable: bool,
 }
 
-/// `CredentialAccount.role`: Mastodon's placeholder for accounts without a role.
+/// Mastodon's `Role` (`CredentialAccount.role`, `Admin::Account.role`): `-99` with no name
+/// for accounts without a role (`@everyone`).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Role {
-    /// `-99`.
+    /// The role's id.
     pub id: &'static str,
-    /// Empty.
+    /// Its name (empty for `@everyone`).
     pub name: &'static str,
-    /// No permissions.
-    pub permissions: &'static str,
-    /// No colour.
+    /// Its permission flags, a bitmask as a decimal string.
+    pub permissions: String,
+    /// Its colour (none).
     pub color: &'static str,
-    /// Not highlighted.
+    /// Shown on profiles.
     pub highlighted: bool,
+}
+
+impl Role {
+    /// The entity of `role`.
+    pub(crate) fn of(role: crate::app::Role) -> Role {
+        Role {
+            id: role.id(),
+            name: role.name(),
+            permissions: role.permissions().to_string(),
+            color: "",
+            highlighted: role.highlighted(),
+        }
+    }
 }
 
 fn date_of(ms: u64) -> String {
@@ -136,6 +167,49 @@ impl Account {
     pub(crate) fn build(app: &App, a: &model::Account, counts: AccountCounts) -> Account {
         let (avatar, avatar_static) = app.avatar_urls(a);
         let (header, header_static) = app.header_urls(a);
+        if a.is_suspended() {
+            // As Mastodon shows a suspended account: no profile, no counts.
+            let (avatar, avatar_static) = app.avatar_urls(&model::Account {
+                avatar: None,
+                avatar_file: None,
+                ..a.clone()
+            });
+            let (header, header_static) = app.header_urls(&model::Account {
+                header: None,
+                header_file: None,
+                ..a.clone()
+            });
+            return Account {
+                id: a.id.to_string(),
+                username: a.username.clone(),
+                acct: a.acct(),
+                display_name: String::new(),
+                locked: false,
+                bot: false,
+                discoverable: false,
+                indexable: false,
+                group: false,
+                created_at: rfc3339(a.created_at),
+                note: String::new(),
+                url: a.url.clone(),
+                uri: a.actor.clone(),
+                avatar_static,
+                avatar,
+                header_static,
+                header,
+                followers_count: 0,
+                following_count: 0,
+                statuses_count: 0,
+                last_status_at: None,
+                hide_collections: false,
+                noindex: false,
+                emojis: Vec::new(),
+                roles: Vec::new(),
+                fields: Vec::new(),
+                suspended: Some(true),
+                limited: a.moderation.silenced_at.map(|_| true),
+            };
+        }
         Account {
             id: a.id.to_string(),
             username: a.username.clone(),
@@ -161,7 +235,15 @@ impl Account {
             hide_collections: false,
             noindex: false,
             emojis: Vec::new(),
-            roles: [],
+            roles: if a.role.highlighted() {
+                vec![AccountRole {
+                    id: a.role.id(),
+                    name: a.role.name(),
+                    color: "",
+                }]
+            } else {
+                Vec::new()
+            },
             fields: a
                 .fields
                 .iter()
@@ -171,6 +253,8 @@ impl Account {
                     verified_at: None,
                 })
                 .collect(),
+            suspended: None,
+            limited: a.moderation.silenced_at.map(|_| true),
         }
     }
 
@@ -207,13 +291,7 @@ impl CredentialAccount {
                 discoverable: a.discoverable,
                 indexable: a.discoverable,
             },
-            role: Role {
-                id: "-99",
-                name: "",
-                permissions: "0",
-                color: "",
-                highlighted: false,
-            },
+            role: Role::of(a.role),
         }
     }
 }

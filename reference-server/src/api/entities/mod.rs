@@ -13,6 +13,7 @@
 //! load and build in one step and return the JSON the handlers answer with.
 
 pub(crate) mod account;
+pub(crate) mod admin_account;
 pub(crate) mod card;
 pub(crate) mod conversation;
 pub(crate) mod custom_emoji;
@@ -28,6 +29,7 @@ pub(crate) mod scheduled_status;
 pub(crate) mod status;
 
 pub(crate) use account::{Account, CredentialAccount};
+pub(crate) use admin_account::AdminAccount;
 pub(crate) use card::PreviewCard;
 pub(crate) use conversation::Conversation;
 pub(crate) use custom_emoji::CustomEmoji;

@@ -37,7 +37,7 @@ impl Notification {
     /// [`App::load_notifications`](crate::app::App::load_notifications)); `None` if who it
     /// is from, or the status it is about, is gone.
     pub(crate) fn from_loaded(app: &App, n: &model::Notification, l: &Loaded) -> Option<Self> {
-        let from = l.account(n.from_account_id)?;
+        let from = l.account(n.from_account_id).filter(|a| !a.is_suspended())?;
         let status = match n.status_id {
             Some(sid) => Some(Status::from_loaded(app, l.status(sid)?, l)?),
             None => None,

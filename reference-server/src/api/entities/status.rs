@@ -269,6 +269,10 @@ impl Status {
 /// the quoted status (else, inside a quoted status, a shallow quote).
 fn plain(app: &App, s: &model::Status, l: &Loaded, full_quote: bool) -> Option<Status> {
     let author = l.account(s.account_id)?;
+    if author.is_suspended() {
+        // A suspended account's statuses are shown nowhere (Mastodon).
+        return None;
+    }
     let counts = l.status_counts(s.id);
     let flags = l.flags(s.id);
     Some(Status {
@@ -276,7 +280,9 @@ fn plain(app: &App, s: &model::Status, l: &Loaded, full_quote: bool) -> Option<S
         created_at: rfc3339(s.created_at),
         in_reply_to_id: s.in_reply_to_id.map(|i| i.to_string()),
         in_reply_to_account_id: s.in_reply_to_account_id.map(|i| i.to_string()),
-        sensitive: s.sensitive,
+        // An account marked sensitive by a moderator: its media always are.
+        sensitive: s.sensitive
+            || (author.moderation.sensitized_at.is_some() && !s.media_ids.is_empty()),
         spoiler_text: s.spoiler_text.clone(),
         visibility: s.visibility.as_str(),
         language: s.language.clone(),

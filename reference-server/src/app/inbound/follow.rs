@@ -31,7 +31,11 @@ impl App {
             .as_ref()
             .map(|i| i.as_str().to_owned())
             .unwrap_or_default();
-        if self.blocks(me.id, actor.id).await? {
+        if me.deleted {
+            return Ok(());
+        }
+        // A suspended account takes no new followers (Mastodon rejects the follow).
+        if self.blocks(me.id, actor.id).await? || me.is_suspended() {
             return self.send_accept(&me, actor, &follow_uri, false).await;
         }
         if let Some(existing) = self

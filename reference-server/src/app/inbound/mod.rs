@@ -57,6 +57,7 @@ impl ActivityHandler for Handler {
             .is_domain_blocked(&host_of(actor))
             .await
             .unwrap_or(false)
+            && !self.state.is_actor_suspended(actor).await.unwrap_or(false)
     }
 
     async fn handle(
@@ -86,6 +87,10 @@ impl App {
             return Ok(());
         }
         let actor = self.resolve_actor(&a.signer).await?;
+        if actor.moderation.suspended_at.is_some() {
+            // Suspended here: nothing it sends is applied.
+            return Ok(());
+        }
         let object_id = a
             .activity
             .first_object()
