@@ -22,19 +22,6 @@ use support::*;
 
 const ADMIN_SCOPES: &str = "read write follow admin:read admin:write";
 
-/// A local account with `role` and a token with `scopes`.
-async fn staff(app: &App, name: &str, role: Role, scopes: &str) -> (Account, String) {
-    let a = app
-        .create_account(name, Some(&format!("{name}-password")), false)
-        .await
-        .unwrap();
-    app.set_role(a.id, role).await.unwrap();
-    let t = reference_server::api::create_token(app, a.id, scopes)
-        .await
-        .unwrap();
-    (a, t)
-}
-
 async fn action(app: &App, token: &str, id: u64, kind: &str) -> support::Answer {
     form(
         app,
@@ -73,8 +60,8 @@ async fn fetch_ap(app: &App, path: &str) -> (StatusCode, Value) {
 #[tokio::test]
 async fn roles_show_in_credentials_and_gate_admin_scopes() {
     let app = instance().await;
-    let (owner, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
-    let (_, mod_token) = staff(&app, "mo", Role::Moderator, "read admin:read").await;
+    let (owner, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (_, mod_token) = staff_user(&app, "mo", Role::Moderator, "read admin:read").await;
     let (alice, alice_token) = user(&app, "alice").await;
 
     let me = get(
@@ -200,7 +187,7 @@ async fn oauth_never_grants_admin_scopes_without_the_role() {
 #[tokio::test]
 async fn admin_account_entity_filters_and_errors() {
     let app = instance().await;
-    let (owner, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (owner, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
     let (alice, _) = user(&app, "alice").await;
     let (bob, _) = user(&app, "bob").await;
 
@@ -335,8 +322,8 @@ async fn admin_account_entity_filters_and_errors() {
 #[tokio::test]
 async fn a_moderator_may_not_do_what_only_admins_and_owners_may() {
     let app = instance().await;
-    let (_, mod_token) = staff(&app, "mo", Role::Moderator, ADMIN_SCOPES).await;
-    let (admin, admin_token) = staff(&app, "ada", Role::Admin, ADMIN_SCOPES).await;
+    let (_, mod_token) = staff_user(&app, "mo", Role::Moderator, ADMIN_SCOPES).await;
+    let (admin, admin_token) = staff_user(&app, "ada", Role::Admin, ADMIN_SCOPES).await;
     let (bob, _) = user(&app, "bob").await;
     // Moderators moderate users …
     assert_eq!(
@@ -375,7 +362,7 @@ async fn a_moderator_may_not_do_what_only_admins_and_owners_may() {
 #[tokio::test]
 async fn suspension_hides_everything_and_unsuspension_restores_it() {
     let app = instance().await;
-    let (_, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (_, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
     let (bob, bob_token) = user(&app, "bob").await;
     let (alice, alice_token) = user(&app, "alice").await;
     app.follow(alice.id, bob.id).await.unwrap();
@@ -483,7 +470,7 @@ async fn suspension_hides_everything_and_unsuspension_restores_it() {
 #[tokio::test]
 async fn silence_keeps_an_account_out_of_public_timelines_only() {
     let app = instance().await;
-    let (_, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (_, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
     let (bob, bob_token) = user(&app, "bob").await;
     let (alice, alice_token) = user(&app, "alice").await;
     app.follow(alice.id, bob.id).await.unwrap();
@@ -531,7 +518,7 @@ async fn silence_keeps_an_account_out_of_public_timelines_only() {
 #[tokio::test]
 async fn disable_refuses_the_login_and_enable_restores_it() {
     let (app, _) = instance_with(|c| c.password_grant = true).await;
-    let (_, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (_, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
     let (bob, bob_token) = user(&app, "bob").await;
     assert_eq!(
         action(&app, &owner_token, bob.id, "disable").await.status,
@@ -602,7 +589,7 @@ async fn suspended_data_is_deleted_by_a_durable_job_after_30_days() {
     )
     .await
     .unwrap();
-    let (_, owner_token) = staff(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
+    let (_, owner_token) = staff_user(&app, "olive", Role::Owner, ADMIN_SCOPES).await;
     let (bob, bob_token) = user(&app, "bob").await;
     let (carol, _) = user(&app, "carol").await;
     let sid = post(&app, &bob_token, json!({"status": "soon gone"})).await["id"]

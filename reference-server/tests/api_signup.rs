@@ -309,7 +309,13 @@ async fn the_instance_reports_each_mode() {
 #[tokio::test]
 async fn approved_mode_waits_for_an_admin() {
     let (app, _, token) = instance_in(Registrations::Approved, BASE).await;
-    let (_, admin) = user_with(&app, "boss", false, "read write admin:write:accounts").await;
+    let (_, admin) = staff_user(
+        &app,
+        "boss",
+        reference_server::app::Role::Admin,
+        "read write admin:write:accounts",
+    )
+    .await;
     let (plain_account, plain) = user(&app, "plain").await;
     // A reason is required.
     let r = sign_up(&app, &token, form_for("waiting", json!({}))).await;
@@ -480,7 +486,13 @@ async fn approved_mode_waits_for_an_admin() {
 #[tokio::test]
 async fn rejection_deletes_the_waiting_account() {
     let (app, _, token) = instance_in(Registrations::Approved, BASE).await;
-    let (_, admin) = user_with(&app, "boss", false, "admin:write").await;
+    let (_, admin) = staff_user(
+        &app,
+        "boss",
+        reference_server::app::Role::Admin,
+        "admin:write",
+    )
+    .await;
     let pending = signed_up(
         &app,
         &token,

@@ -247,14 +247,6 @@ pub(crate) async fn issue_token_with(
     scopes: &str,
     pending: bool,
 ) -> Result<(String, Token, String), Error> {
-    if client_id.is_some()
-        && account_id.is_some()
-        && scopes.split_whitespace().any(|s| s.starts_with("admin:"))
-    {
-        return Err(Error::Forbidden(
-            "admin scopes are given with `woolly token create`".into(),
-        ));
-    }
     let token = random_secret();
     let t = Token {
         client_id,

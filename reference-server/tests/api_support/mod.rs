@@ -53,6 +53,24 @@ pub async fn user_with(app: &App, name: &str, locked: bool, scopes: &str) -> (Ac
     (a, t)
 }
 
+/// A local account with `role` (staff roles may hold admin scopes) and a token with `scopes`.
+pub async fn staff_user(
+    app: &App,
+    name: &str,
+    role: reference_server::app::Role,
+    scopes: &str,
+) -> (Account, String) {
+    let a = app
+        .create_account(name, Some(&format!("{name}-password")), false)
+        .await
+        .unwrap();
+    app.set_role(a.id, role).await.unwrap();
+    let t = reference_server::api::create_token(app, a.id, scopes)
+        .await
+        .unwrap();
+    (a, t)
+}
+
 /// An answer: status, headers and the body parsed as JSON (`Null` if it is not JSON).
 #[derive(Debug)]
 pub struct Answer {
