@@ -14,7 +14,7 @@ use bytes::Bytes;
 use fedi_storage::memory::MemoryStore;
 use fedi_storage::{ManualClock, Timestamp};
 use http::{Method, StatusCode};
-use reference_server::app::{Account, Role};
+use reference_server::app::Role;
 use reference_server::http::Router;
 use reference_server::{App, Config};
 use serde_json::{json, Value};

@@ -97,34 +97,22 @@ pub(crate) async fn register(ctx: &Ctx<'_>) -> ApiResult {
     }))
 }
 
-/// Mastodon's `Admin::Account` of a local account and its sign-up record (the `role`,
-/// `disabled`, `silenced`, `suspended` of a plain user until roles and moderation exist).
+/// Mastodon's `Admin::Account` of a local account, with what its sign-up record adds
+/// (e-mail, locale, the reason given, whether it was approved).
 pub(crate) async fn admin_account(
     app: &App,
     a: &Account,
     signup: Option<&Signup>,
 ) -> Result<Value, Error> {
-    Ok(json!({
-        "id": a.id.to_string(),
-        "username": a.username,
-        "domain": a.domain,
-        "created_at": crate::app::activitypub::rfc3339(a.created_at),
-        "email": signup.and_then(|s| s.email.clone()),
-        "ip": null,
-        "ips": [],
-        "locale": signup.and_then(|s| s.locale.clone()),
-        "invite_request": signup.and_then(|s| s.reason.clone()),
-        "role": { "id": "-99", "name": "", "color": "", "permissions": "0", "highlighted": false },
-        // No e-mail is confirmed (no mail server is assumed): the confirmation is waived.
-        "confirmed": true,
-        "approved": signup.is_none_or(|s| s.approved),
-        "disabled": false,
-        "silenced": false,
-        "suspended": false,
-        "account": entities::account(app, a).await?,
-        "created_by_application_id": null,
-        "invited_by_account_id": null,
-    }))
+    let l = app.load_accounts(std::slice::from_ref(a)).await?;
+    let mut e = entities::AdminAccount::from_loaded(app, a, &l);
+    if let Some(s) = signup {
+        e.email = s.email.clone();
+        e.locale = s.locale.clone();
+        e.invite_request = s.reason.clone();
+        e.approved = s.approved;
+    }
+    entities::to_json(&e)
 }
 
 /// Approves an account waiting for approval (its sign-up tokens start working); returns its

@@ -1,12 +1,13 @@
-//! Mastodon's `Rule`, `Report`, and the admin API's `Admin::Report` and `Admin::Account`.
+//! Mastodon's `Rule`, `Report`, and the admin API's `Admin::Report` (its accounts are
+//! [`AdminAccount`]s).
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{to_json, Account, Status};
+use super::{to_json, Account, AdminAccount, Status};
 use crate::app::activitypub::rfc3339;
 use crate::app::moderation::{Report as ReportRecord, Rule as RuleRecord};
-use crate::app::{model, App, Loaded};
+use crate::app::{App, Loaded};
 use crate::error::Error;
 
 /// Mastodon's `Rule`.
@@ -73,81 +74,6 @@ impl Report {
                 .then(|| r.rule_ids.iter().map(u64::to_string).collect()),
             target_account: Account::from_loaded(app, target, l),
         })
-    }
-}
-
-/// Mastodon's `Admin::Account`. The moderation state (`suspended`, `silenced`,
-/// `sensitized`, `disabled`) and `role` are those of an account no action was taken
-/// against, until accounts have roles and moderation actions.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct AdminAccount {
-    /// Id.
-    pub id: String,
-    /// Username.
-    pub username: String,
-    /// `null` for local accounts.
-    pub domain: Option<String>,
-    /// Created.
-    pub created_at: String,
-    /// E-mail (Woolly keeps none).
-    pub email: Option<String>,
-    /// Last IP (Woolly keeps none).
-    pub ip: Option<String>,
-    /// IPs (none kept).
-    pub ips: [(); 0],
-    /// Role (`null` for remote accounts).
-    pub role: Option<Value>,
-    /// E-mail confirmed (local accounts).
-    pub confirmed: bool,
-    /// Suspended.
-    pub suspended: bool,
-    /// Silenced.
-    pub silenced: bool,
-    /// Media marked sensitive.
-    pub sensitized: bool,
-    /// Login disabled.
-    pub disabled: bool,
-    /// Approved (local accounts).
-    pub approved: bool,
-    /// Locale.
-    pub locale: Option<String>,
-    /// The reason given at sign-up.
-    pub invite_request: Option<String>,
-    /// The account.
-    pub account: Account,
-}
-
-impl AdminAccount {
-    /// The entity of `a` from `l`.
-    pub(crate) fn from_loaded(app: &App, a: &model::Account, l: &Loaded) -> Self {
-        let local = a.is_local();
-        AdminAccount {
-            id: a.id.to_string(),
-            username: a.username.clone(),
-            domain: a.domain.clone(),
-            created_at: rfc3339(a.created_at),
-            email: None,
-            ip: None,
-            ips: [],
-            role: local.then(|| {
-                serde_json::json!({
-                    "id": "-99",
-                    "name": "",
-                    "color": "",
-                    "permissions": "65536",
-                    "highlighted": false,
-                })
-            }),
-            confirmed: local,
-            suspended: false,
-            silenced: false,
-            sensitized: false,
-            disabled: false,
-            approved: local,
-            locale: None,
-            invite_request: None,
-            account: Account::from_loaded(app, a, l),
-        }
     }
 }
 
