@@ -69,6 +69,10 @@ async fn all_reports(e: &Env) -> Vec<Report> {
 async fn local(e: &Env) -> (Account, String, String) {
     let alice = e.app.create_account("alice", None, false).await.unwrap();
     let m = e.app.create_account("mod", None, false).await.unwrap();
+    e.app
+        .set_role(m.id, reference_server::app::Role::Moderator)
+        .await
+        .unwrap();
     let token = reference_server::api::create_token(&e.app, m.id, "read admin:read admin:write")
         .await
         .unwrap();

@@ -821,6 +821,7 @@ fn reports_cross_both_ways_with_fedify() {
     let a = &servers[0];
     let alice = a.api(&tokens[0][0]);
     a.create_account("moderator", false);
+    a.cli(&["account", "role", "moderator", "moderator"]);
     let out = a.cli(&[
         "token",
         "create",
