@@ -103,6 +103,15 @@ pub struct Config {
     /// with `422`). Default 300, Mastodon's five minutes; tests and small instances may
     /// lower it (0: any time not in the past).
     pub schedule_min_lead_seconds: u64,
+    /// Allow-list (limited federation) mode: only domains allowed by an admin
+    /// (`/api/v1/admin/domain_allows`, `woolly admin domain-allows`) are heard from or
+    /// delivered to. Off by default.
+    pub limited_federation: bool,
+    /// Who sees `GET /api/v1/instance/domain_blocks`: `all`, `users` (signed in) or
+    /// `disabled` (`404`; Mastodon's default).
+    pub show_domain_blocks: Disclosure,
+    /// Who sees the blocks' public comments there (same values; default `disabled`).
+    pub show_domain_blocks_rationale: Disclosure,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -141,8 +150,43 @@ impl Default for Config {
             s3_prefix: None,
             media_cache_retention_days: 7,
             schedule_min_lead_seconds: 300,
+            limited_federation: false,
+            show_domain_blocks: Disclosure::Disabled,
+            show_domain_blocks_rationale: Disclosure::Disabled,
             base_url_given: false,
             domain_given: false,
+        }
+    }
+}
+
+/// Who may see something the instance can disclose (Mastodon's `show_domain_blocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// Everyone.
+    All,
+    /// Signed-in users.
+    Users,
+    /// Nobody.
+    Disabled,
+}
+
+impl Disclosure {
+    /// Parses `all`, `users` or `disabled`.
+    pub fn parse(s: &str) -> Option<Disclosure> {
+        match s {
+            "all" => Some(Disclosure::All),
+            "users" => Some(Disclosure::Users),
+            "disabled" => Some(Disclosure::Disabled),
+            _ => None,
+        }
+    }
+    /// Whether a viewer (signed in or not) may see it.
+    pub fn shows(self, signed_in: bool) -> bool {
+        match self {
+            Disclosure::All => true,
+            Disclosure::Users => signed_in,
+            Disclosure::Disabled => false,
         }
     }
 }
@@ -249,6 +293,17 @@ impl Config {
                 "SCHEDULE_MIN_LEAD_SECONDS" => {
                     self.schedule_min_lead_seconds =
                         v.parse().map_err(|_| bad("a number of seconds"))?
+                }
+                "LIMITED_FEDERATION" => {
+                    self.limited_federation = parse_bool(&v).ok_or_else(|| bad("true or false"))?
+                }
+                "SHOW_DOMAIN_BLOCKS" => {
+                    self.show_domain_blocks =
+                        Disclosure::parse(&v).ok_or_else(|| bad("all, users or disabled"))?
+                }
+                "SHOW_DOMAIN_BLOCKS_RATIONALE" => {
+                    self.show_domain_blocks_rationale =
+                        Disclosure::parse(&v).ok_or_else(|| bad("all, users or disabled"))?
                 }
                 _ => {}
             }

@@ -50,10 +50,7 @@ impl InboxActivity {
     /// policies run outside the engine: `activity` sent (and signed) by `signer`, at the
     /// shared inbox, its object the embedded first `object` if any.
     pub fn new(activity: Activity, signer: impl Into<String>) -> Self {
-        let object = activity
-            .first_object()
-            .and_then(|r| r.object())
-            .cloned();
+        let object = activity.first_object().and_then(|r| r.object()).cloned();
         let signer = signer.into();
         InboxActivity {
             activity,

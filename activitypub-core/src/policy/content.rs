@@ -61,8 +61,11 @@ impl Policy for StripMedia {
         if let Some(AnyObject::Actor(a)) = activity.object.as_mut() {
             changed |= strip_images(a);
         }
-        if let Some(Reference::Object(b)) =
-            activity.activity.object.as_mut().and_then(|o| o.first_mut())
+        if let Some(Reference::Object(b)) = activity
+            .activity
+            .object
+            .as_mut()
+            .and_then(|o| o.first_mut())
         {
             if let AnyObject::Actor(a) = b.as_mut() {
                 changed |= strip_images(a);
@@ -139,7 +142,11 @@ impl DropKeywords {
 
     fn found(&self, o: &Object) -> Option<&str> {
         let m = self.matcher.as_ref()?;
-        let texts = [o.content.as_deref(), o.summary.as_deref(), o.name.as_deref()];
+        let texts = [
+            o.content.as_deref(),
+            o.summary.as_deref(),
+            o.name.as_deref(),
+        ];
         let maps = [o.content_map.as_ref(), o.summary_map.as_ref()];
         let in_maps = maps
             .into_iter()
@@ -260,10 +267,7 @@ impl Policy for LimitMentions {
             if !seen.contains(&href) {
                 seen.push(href);
                 if seen.len() > self.max {
-                    return Verdict::reject(format!(
-                        "mentions more than {} accounts",
-                        self.max
-                    ));
+                    return Verdict::reject(format!("mentions more than {} accounts", self.max));
                 }
             }
         }

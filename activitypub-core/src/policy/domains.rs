@@ -113,7 +113,9 @@ impl Policy for BlockDomains {
             if let Some(object) = activity.object_id() {
                 let host = host_of(object);
                 if let Some(d) = self.domains.matching(&host) {
-                    return Verdict::reject(format!("a boost of a post from {d}, which is blocked"));
+                    return Verdict::reject(format!(
+                        "a boost of a post from {d}, which is blocked"
+                    ));
                 }
             }
         }

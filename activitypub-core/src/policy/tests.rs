@@ -17,8 +17,8 @@ fn corpus(rel: &str) -> Option<Activity> {
 /// A corpus activity as received from its actor; falls back to an equivalent inline
 /// document when the corpus is not beside the project.
 fn received(rel: &str, fallback: serde_json::Value) -> InboxActivity {
-    let activity = corpus(rel)
-        .unwrap_or_else(|| serde_json::from_value(fallback).expect("fallback parses"));
+    let activity =
+        corpus(rel).unwrap_or_else(|| serde_json::from_value(fallback).expect("fallback parses"));
     let actor = activity.actor_ids()[0].to_owned();
     InboxActivity::new(activity, actor)
 }
@@ -98,7 +98,10 @@ fn embedded(a: &InboxActivity) -> &Object {
 
 #[test]
 fn host_of_takes_the_bare_lowercase_host() {
-    assert_eq!(host_of("https://Social.Example:8443/users/a"), "social.example");
+    assert_eq!(
+        host_of("https://Social.Example:8443/users/a"),
+        "social.example"
+    );
     assert_eq!(host_of("https://u@x.example/a?b#c"), "x.example");
     assert_eq!(host_of("http://[::1]:80/a"), "[::1");
     assert_eq!(host_of("not an iri"), "not an iri");
@@ -174,9 +177,17 @@ fn strip_media_removes_attachments_from_both_copies_of_the_post() {
     assert!(note(&a).attachment.is_none());
     assert!(embedded(&a).attachment.is_none());
     // Nothing left to strip: unchanged the second time.
-    assert!(set.filter(&mut a).expect("accepted").rewritten_by.is_empty());
+    assert!(set
+        .filter(&mut a)
+        .expect("accepted")
+        .rewritten_by
+        .is_empty());
     // Other kinds are left alone.
-    assert!(set.filter(&mut announce()).expect("ok").rewritten_by.is_empty());
+    assert!(set
+        .filter(&mut announce())
+        .expect("ok")
+        .rewritten_by
+        .is_empty());
 }
 
 #[test]
@@ -196,7 +207,10 @@ fn strip_media_keeps_profile_fields_and_drops_avatars_of_actor_updates() {
     }))
     .expect("parses");
     let mut a = InboxActivity::new(update, "https://m.example/users/a");
-    let out = PolicySet::new().with(StripMedia).filter(&mut a).expect("ok");
+    let out = PolicySet::new()
+        .with(StripMedia)
+        .filter(&mut a)
+        .expect("ok");
     assert_eq!(out.rewritten_by, ["strip_media"]);
     let Some(AnyObject::Actor(actor)) = &a.object else {
         panic!("an actor")
@@ -210,7 +224,10 @@ fn mark_sensitive_marks_posts_with_media_only() {
     let set = PolicySet::new().with(MarkSensitive);
     let mut a = create_with_attachment();
     assert_eq!(note(&a).sensitive, Some(false));
-    assert_eq!(set.filter(&mut a).expect("ok").rewritten_by, ["mark_sensitive"]);
+    assert_eq!(
+        set.filter(&mut a).expect("ok").rewritten_by,
+        ["mark_sensitive"]
+    );
     assert_eq!(note(&a).sensitive, Some(true));
     assert_eq!(embedded(&a).sensitive, Some(true));
     let plain: Activity = serde_json::from_value(serde_json::json!({
@@ -226,7 +243,9 @@ fn mark_sensitive_marks_posts_with_media_only() {
 #[test]
 fn drop_keywords_matches_case_insensitively_in_text() {
     let set = PolicySet::new().with(DropKeywords::new(["LAIN", ""]));
-    let refused = set.filter(&mut create_with_mention()).expect_err("has the word");
+    let refused = set
+        .filter(&mut create_with_mention())
+        .expect_err("has the word");
     assert_eq!(refused.reason, "contains the keyword \"LAIN\"");
     let other = PolicySet::new().with(DropKeywords::new(["viagra"]));
     assert!(other.filter(&mut create_with_mention()).is_ok());
@@ -240,7 +259,10 @@ fn force_unlisted_moves_public_to_cc_everywhere() {
     let mut a = create_with_mention();
     assert_eq!(Visibility::of_object(note(&a), None), Visibility::Public);
     let set = PolicySet::new().with(ForceUnlisted);
-    assert_eq!(set.filter(&mut a).expect("ok").rewritten_by, ["force_unlisted"]);
+    assert_eq!(
+        set.filter(&mut a).expect("ok").rewritten_by,
+        ["force_unlisted"]
+    );
     for o in [note(&a), embedded(&a), &a.activity.base] {
         assert_eq!(Visibility::of_object(o, None), Visibility::Unlisted);
         assert!(o.cc.as_ref().expect("cc").iter().any(|c| c == PUBLIC_IRI));
@@ -286,9 +308,15 @@ fn limit_mentions_drops_posts_over_the_limit() {
     }))
     .expect("parses");
     let mut a = InboxActivity::new(spam.clone(), "https://spam.example/u");
-    assert!(PolicySet::new().with(LimitMentions::new(5)).filter(&mut a).is_err());
+    assert!(PolicySet::new()
+        .with(LimitMentions::new(5))
+        .filter(&mut a)
+        .is_err());
     let mut a = InboxActivity::new(spam, "https://spam.example/u");
-    assert!(PolicySet::new().with(LimitMentions::new(10)).filter(&mut a).is_ok());
+    assert!(PolicySet::new()
+        .with(LimitMentions::new(10))
+        .filter(&mut a)
+        .is_ok());
 }
 
 #[test]
@@ -296,19 +324,29 @@ fn on_domains_scopes_a_policy_and_the_first_rejection_wins() {
     let loud = DomainSet::from_iter(["example.org"]);
     let set = PolicySet::new()
         .with(OnDomains::new(loud.clone(), StripMedia).named("reject_media"))
-        .with(OnDomains::new(DomainSet::from_iter(["elsewhere.example"]), ForceUnlisted))
+        .with(OnDomains::new(
+            DomainSet::from_iter(["elsewhere.example"]),
+            ForceUnlisted,
+        ))
         .with(LimitMentions::new(0))
         .with(MarkSensitive);
     assert_eq!(
         set.names(),
-        ["reject_media", "force_unlisted", "limit_mentions", "mark_sensitive"]
+        [
+            "reject_media",
+            "force_unlisted",
+            "limit_mentions",
+            "mark_sensitive"
+        ]
     );
     let mut a = create_with_attachment();
     let out = set.filter(&mut a).expect("no mentions");
     // Stripped (scoped, matching); not unlisted (scoped elsewhere); nothing left to mark.
     assert_eq!(out.rewritten_by, ["reject_media"]);
     assert_eq!(Visibility::of_object(note(&a), None), Visibility::Public);
-    let refused = set.filter(&mut create_with_mention()).expect_err("a mention");
+    let refused = set
+        .filter(&mut create_with_mention())
+        .expect_err("a mention");
     assert_eq!(refused.policy, "limit_mentions");
 }
 
@@ -346,6 +384,9 @@ fn applications_add_their_own_policies() {
     let refused = set.filter(&mut flag).expect_err("a Flag");
     assert_eq!(refused.reason, format!("reports from {host} are not taken"));
     assert!(set.filter(&mut create_with_mention()).is_ok());
-    assert!(PolicySet::new().filter(&mut flag).is_ok(), "an empty set accepts");
+    assert!(
+        PolicySet::new().filter(&mut flag).is_ok(),
+        "an empty set accepts"
+    );
     assert!(format!("{set:?}").contains("no_flags"));
 }

@@ -46,6 +46,7 @@ use crate::app::App;
 use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
+pub(crate) mod admin_domains;
 mod conversations;
 mod entities;
 mod follows;
@@ -102,6 +103,12 @@ impl Ctx<'_> {
         self.token(scope)?
             .account_id
             .ok_or_else(ApiError::needs_user)
+    }
+    /// The signed-in account for an admin endpoint: the token must allow `scope`
+    /// (`admin:read:domain_blocks` …, granted by `admin:read` / `admin:write` too). Until
+    /// roles exist, holding the scope is what makes an admin.
+    pub(crate) fn admin(&self, scope: &str) -> Result<u64, ApiError> {
+        self.user(scope)
     }
     /// The signed-in account if a token was sent (which must then allow `scope`).
     pub(crate) fn viewer(&self, scope: &str) -> Result<Option<u64>, ApiError> {
@@ -332,7 +339,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::V2Instance) => instance::v2(ctx).await,
         (&M::GET, A::InstancePeers | A::InstanceActivity | A::InstanceRules) => ok(json!([])),
         (&M::GET, A::InstanceExtendedDescription) => instance::extended_description(ctx),
-        (&M::GET, A::InstanceDomainBlocks) => ok(json!([])),
+        (&M::GET, A::InstanceDomainBlocks) => admin_domains::instance_list(ctx).await,
         (&M::GET, A::InstanceTranslationLanguages) => ok(json!({})),
         (&M::GET, A::InstanceLanguages) => ok(json!([{"code": "en", "name": "English"}])),
         (&M::GET, A::CustomEmojis) => instance::custom_emojis(ctx).await,
@@ -506,6 +513,10 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             "write:reports",
             "Reports are not supported by this server",
         ),
+        (
+            _,
+            A::AdminDomainBlocks | A::AdminDomainBlock | A::AdminDomainAllows | A::AdminDomainAllow,
+        ) => admin_domains::answer(ctx, m, route, id).await,
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),

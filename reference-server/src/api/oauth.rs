@@ -66,6 +66,22 @@ pub const SCOPES: &[&str] = &[
     "write:notifications",
     "write:reports",
     "write:statuses",
+    "admin:read",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:read:ip_blocks",
+    "admin:read:email_domain_blocks",
+    "admin:read:canonical_email_blocks",
+    "admin:write",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
+    "admin:write:ip_blocks",
+    "admin:write:email_domain_blocks",
+    "admin:write:canonical_email_blocks",
 ];
 
 /// A registered application.
@@ -113,7 +129,8 @@ impl Token {
 
 /// Whether a space-separated scope list grants `needed`.
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
-    let parent = needed.split(':').next().unwrap_or(needed);
+    // The parent of `read:statuses` is `read`; of `admin:read:reports`, `admin:read`.
+    let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
     scopes.split_whitespace().any(|s| {
         s == needed
             || s == parent

@@ -51,6 +51,7 @@ pub mod bookmarks;
 pub mod bulk;
 pub mod cards;
 pub mod conversations;
+pub mod domain_blocks;
 pub mod emoji;
 pub mod inbound;
 pub mod interactions;
@@ -151,6 +152,8 @@ pub(crate) struct State {
     /// Bounds the remote files fetched at once for the media cache
     /// ([`remote_media::FETCHES_AT_ONCE`]).
     pub(crate) media_fetches: tokio::sync::Semaphore,
+    /// The compiled instance-wide domain rules ([`domain_blocks`]).
+    pub(crate) domain_rules: std::sync::RwLock<Arc<domain_blocks::DomainRules>>,
 }
 
 /// The instance. Cheap to clone.
@@ -216,6 +219,7 @@ impl App {
             events,
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
             media_fetches: tokio::sync::Semaphore::new(remote_media::FETCHES_AT_ONCE),
+            domain_rules: std::sync::RwLock::default(),
         });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)
@@ -226,7 +230,9 @@ impl App {
             builder = builder.clock(c);
         }
         let engine = builder.build().await?;
-        Ok(App::from_parts(state, engine))
+        let app = App::from_parts(state, engine);
+        app.reload_domain_rules().await?;
+        Ok(app)
     }
 
     /// The instance over its state and an engine (the handler builds one per call from the

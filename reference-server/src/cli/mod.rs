@@ -6,6 +6,7 @@ pub mod admin;
 pub mod corpus;
 pub mod emoji;
 pub mod malloc_tuning;
+pub mod moderation;
 pub mod serve;
 pub mod sig;
 
@@ -29,6 +30,9 @@ pub enum Command {
     /// Instance-wide domain blocks: add, remove, list.
     #[command(subcommand)]
     DomainBlock(admin::DomainBlockCommand),
+    /// Moderation: `domain-blocks`, `domain-allows`.
+    #[command(subcommand)]
+    Admin(moderation::AdminCommand),
     /// Looks up a handle (WebFinger) or URL with a signed fetch and prints the document.
     Lookup(admin::LookupArgs),
     /// Custom emoji: add, remove, list, import.
@@ -51,6 +55,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Serve(args) => serve::run(args),
         Command::Account(cmd) => admin::run_account(cmd),
         Command::DomainBlock(cmd) => admin::run_domain_block(cmd),
+        Command::Admin(cmd) => moderation::run_admin(cmd),
         Command::Lookup(args) => admin::run_lookup(args),
         Command::Token(cmd) => admin::run_token(cmd),
         Command::Emoji(cmd) => emoji::run(cmd),

@@ -171,6 +171,14 @@ pub(crate) enum Api {
     Reports,
     Poll,
     PollVotes,
+    /// `/api/v1/admin/domain_blocks`.
+    AdminDomainBlocks,
+    /// `/api/v1/admin/domain_blocks/{id}`.
+    AdminDomainBlock,
+    /// `/api/v1/admin/domain_allows`.
+    AdminDomainAllows,
+    /// `/api/v1/admin/domain_allows/{id}`.
+    AdminDomainAllow,
     V2Instance,
     V2Search,
     V2Notifications,
@@ -399,6 +407,10 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v1/reports", R(A::Reports)),
         ("/api/v1/polls/{id}", R(A::Poll)),
         ("/api/v1/polls/{id}/votes", R(A::PollVotes)),
+        ("/api/v1/admin/domain_blocks", R(A::AdminDomainBlocks)),
+        ("/api/v1/admin/domain_blocks/{id}", R(A::AdminDomainBlock)),
+        ("/api/v1/admin/domain_allows", R(A::AdminDomainAllows)),
+        ("/api/v1/admin/domain_allows/{id}", R(A::AdminDomainAllow)),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),
