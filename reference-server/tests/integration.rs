@@ -9,6 +9,7 @@ mod remote_peer;
 
 // The tests, one module per file.
 mod api_accounts;
+mod api_admin_domains;
 mod api_conversations;
 mod api_emoji;
 mod api_errors;

@@ -265,12 +265,12 @@ mod tests {
     #[test]
     fn pages_follow_mastodon_ids() {
         let ids: Vec<u64> = (1..=10).rev().collect();
-        let req = |max: Option<u64>, since: Option<u64>, min: Option<u64>, limit| PageRequest {
-            max_id: max,
-            since_id: since,
-            min_id: min,
-            limit,
-            ..PageRequest::newest(limit)
+        let req = |max: Option<u64>, since: Option<u64>, min: Option<u64>, limit| {
+            let mut r = PageRequest::newest(limit);
+            r.max_id = max;
+            r.since_id = since;
+            r.min_id = min;
+            r
         };
         assert_eq!(page_of(&ids, |i| *i, &req(None, None, None, 3)), [10, 9, 8]);
         assert_eq!(

@@ -266,7 +266,8 @@ pub fn normalize_domain(input: &str) -> Result<String, String> {
     let s = input.trim();
     let s = s.split_once("://").map_or(s, |(_, r)| r);
     let host = activitypub_core::policy::host_of(&format!("https://{s}")).into_owned();
-    let ok = !host.is_empty()
+    let ok = !s.contains(char::is_whitespace)
+        && !host.is_empty()
         && host.len() <= 253
         && host
             .bytes()
@@ -603,13 +604,13 @@ mod tests {
     #[test]
     fn obfuscation_hides_the_middle_as_mastodon_does() {
         let b = block("example.com", Severity::Suspend, false, true);
-        // 11 characters, 2 shown at each end (and the dot kept).
-        assert_eq!(b.public_domain(), "exa****.com");
+        // 11 characters: the first 3 and last 2 shown, dots kept (i > len/4 && i < len - len/4).
+        assert_eq!(b.public_domain(), "exa****.*om");
         let b = block("spam.example", Severity::Suspend, false, true);
-        assert_eq!(b.public_domain(), "spam*******e");
+        assert_eq!(b.public_domain(), "spam.****ple");
         assert_eq!(
             block("a.b", Severity::Noop, false, true).public_domain(),
-            "a.b"
+            "a.*"
         );
         assert_eq!(
             block("x.example", Severity::Noop, false, false).public_domain(),
