@@ -118,7 +118,7 @@ async fn domain_blocks_are_created_shown_changed_and_lifted() {
     assert_eq!(list.body, json!([quiet.body, created.body]));
     // Paged with Link headers.
     let first = get(&app, "/api/v1/admin/domain_blocks?limit=1", Some(&admin)).await;
-    assert_eq!(support::ids(&first.body), [quiet_id.clone()]);
+    assert_eq!(support::ids(&first.body), [quiet_id.as_str()]);
     let link = first.header("link").unwrap().to_owned();
     assert!(
         link.contains(&format!(
@@ -132,7 +132,7 @@ async fn domain_blocks_are_created_shown_changed_and_lifted() {
         Some(&admin),
     )
     .await;
-    assert_eq!(support::ids(&next.body), [id.clone()]);
+    assert_eq!(support::ids(&next.body), [id.as_str()]);
 
     // Changed: severity and flags; the domain stays.
     let changed = support::json(

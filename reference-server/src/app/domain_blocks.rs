@@ -370,7 +370,7 @@ impl App {
             }
             out.push(b);
         }
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|b| std::cmp::Reverse(b.id));
         Ok(out)
     }
 
@@ -533,7 +533,7 @@ impl App {
             .into_iter()
             .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
             .collect();
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|b| std::cmp::Reverse(b.id));
         Ok(out)
     }
 

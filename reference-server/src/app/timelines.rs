@@ -210,7 +210,8 @@ impl App {
             .flatten()
             .filter(|s| {
                 let host = activitypub_core::policy::host_of(&s.uri);
-                !rules.suspended.contains(&host) && !(public && rules.silenced.contains(&host))
+                let silenced = public && rules.silenced.contains(&host);
+                !(rules.suspended.contains(&host) || silenced)
             })
             .collect();
         let Some(v) = viewer else {
