@@ -639,7 +639,7 @@ async fn tokens_and_scopes_are_enforced() {
         .is_err());
     let acc = app.account_by_acct("reader").await.unwrap().unwrap();
     assert!(
-        reference_server::api::create_token(&app, acc.id, "read admin:write")
+        reference_server::api::create_token(&app, acc.id, "read admin:everything")
             .await
             .is_err()
     );
