@@ -276,6 +276,17 @@ impl<T> OneOrMany<T> {
     pub fn first(&self) -> Option<&T> {
         self.as_slice().first()
     }
+    /// The values as a mutable slice, whichever the shape.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            OneOrMany::One(t) => std::slice::from_mut(t),
+            OneOrMany::Many(v) => v,
+        }
+    }
+    /// The first value, mutably, if any.
+    pub fn first_mut(&mut self) -> Option<&mut T> {
+        self.as_mut_slice().first_mut()
+    }
     /// The number of values.
     pub fn len(&self) -> usize {
         self.as_slice().len()

@@ -21,6 +21,10 @@
 //!   matrix, to and from `to`/`cc`.
 //! - [`validate`]: origin checks and other findings about untrusted documents.
 //! - [`nodeinfo`]: NodeInfo 2.0/2.1 and the discovery document.
+//! - [`policy`]: inbound policies (a compiled MRF): block or allow domains, strip media,
+//!   mark sensitive, drop keywords, force unlisted, limit mentions, and the application's
+//!   own, composed in a [`PolicySet`](policy::PolicySet) the engine runs on every received
+//!   activity.
 //! - [`engine`]: the federation engine — inbox pipeline, durable delivery, signed fetching —
 //!   over the storage traits of `fedi-storage` and a [`Transport`](engine::Transport).
 //!
@@ -78,6 +82,7 @@ pub mod jsonld;
 pub mod lenient;
 pub mod media;
 pub mod nodeinfo;
+pub mod policy;
 pub mod raw;
 pub mod validate;
 pub mod visibility;

@@ -116,6 +116,15 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// The rate limits (the `[rate_limits]` table; Mastodon's defaults).
     pub rate_limits: crate::limits::RateLimitConfig,
+    /// Allow-list (limited federation) mode: only domains allowed by an admin
+    /// (`/api/v1/admin/domain_allows`, `woolly admin domain-allows`) are heard from or
+    /// delivered to. Off by default.
+    pub limited_federation: bool,
+    /// Who sees `GET /api/v1/instance/domain_blocks`: `all`, `users` (signed in) or
+    /// `disabled` (`404`; Mastodon's default).
+    pub show_domain_blocks: Disclosure,
+    /// Who sees the blocks' public comments there (same values; default `disabled`).
+    pub show_domain_blocks_rationale: Disclosure,
     /// Whether `base_url` was given (by the file, `WOOLLY_BASE_URL` or `--base-url`) rather
     /// than left at its default. Not a configuration key: set while loading. Only a given
     /// base URL binds a data directory when an admin command opens it.
@@ -157,8 +166,43 @@ impl Default for Config {
             schedule_min_lead_seconds: 300,
             trusted_proxies: Vec::new(),
             rate_limits: crate::limits::RateLimitConfig::default(),
+            limited_federation: false,
+            show_domain_blocks: Disclosure::Disabled,
+            show_domain_blocks_rationale: Disclosure::Disabled,
             base_url_given: false,
             domain_given: false,
+        }
+    }
+}
+
+/// Who may see something the instance can disclose (Mastodon's `show_domain_blocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// Everyone.
+    All,
+    /// Signed-in users.
+    Users,
+    /// Nobody.
+    Disabled,
+}
+
+impl Disclosure {
+    /// Parses `all`, `users` or `disabled`.
+    pub fn parse(s: &str) -> Option<Disclosure> {
+        match s {
+            "all" => Some(Disclosure::All),
+            "users" => Some(Disclosure::Users),
+            "disabled" => Some(Disclosure::Disabled),
+            _ => None,
+        }
+    }
+    /// Whether a viewer (signed in or not) may see it.
+    pub fn shows(self, signed_in: bool) -> bool {
+        match self {
+            Disclosure::All => true,
+            Disclosure::Users => signed_in,
+            Disclosure::Disabled => false,
         }
     }
 }
@@ -269,6 +313,17 @@ impl Config {
                 "SCHEDULE_MIN_LEAD_SECONDS" => {
                     self.schedule_min_lead_seconds =
                         v.parse().map_err(|_| bad("a number of seconds"))?
+                }
+                "LIMITED_FEDERATION" => {
+                    self.limited_federation = parse_bool(&v).ok_or_else(|| bad("true or false"))?
+                }
+                "SHOW_DOMAIN_BLOCKS" => {
+                    self.show_domain_blocks =
+                        Disclosure::parse(&v).ok_or_else(|| bad("all, users or disabled"))?
+                }
+                "SHOW_DOMAIN_BLOCKS_RATIONALE" => {
+                    self.show_domain_blocks_rationale =
+                        Disclosure::parse(&v).ok_or_else(|| bad("all, users or disabled"))?
                 }
                 "TRUSTED_PROXIES" => {
                     self.trusted_proxies = v

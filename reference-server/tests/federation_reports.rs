@@ -194,6 +194,47 @@ async fn flags_from_mastodon_misskey_and_pleroma_become_reports() {
 }
 
 #[tokio::test]
+async fn flags_from_a_domain_with_reject_reports_are_dropped() {
+    use reference_server::app::instance_domains::{DomainBlockParams, Severity};
+    let e = env(30).await;
+    let (alice, status_uri, _token) = local(&e).await;
+    e.app
+        .create_domain_block(
+            "noisy.example",
+            &DomainBlockParams {
+                severity: Some(Severity::Noop),
+                reject_reports: Some(true),
+                ..DomainBlockParams::default()
+            },
+        )
+        .await
+        .unwrap();
+    let flag_from = |actor: &str, n: u32| {
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/flags/{n}"), "type": "Flag", "actor": actor,
+            "content": "spam", "object": [alice.actor.clone(), status_uri.clone()]})
+    };
+    // The delivery is accepted (a noop block refuses nothing else), the report dropped.
+    let noisy = "http://noisy.example/users/troll";
+    let key = e.person(noisy, json!({}));
+    assert_eq!(
+        e.deliver(&flag_from(noisy, 1), &key, noisy).await,
+        StatusCode::ACCEPTED
+    );
+    assert!(all_reports(&e).await.is_empty());
+    // Another domain's report is filed.
+    let calm = "http://calm.example/users/carol";
+    let key = e.person(calm, json!({}));
+    assert_eq!(
+        e.deliver(&flag_from(calm, 1), &key, calm).await,
+        StatusCode::ACCEPTED
+    );
+    let reports = all_reports(&e).await;
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].target_account_id, alice.id);
+}
+
+#[tokio::test]
 async fn malformed_flags_are_refused_and_leave_nothing() {
     let e = env(30).await;
     let (alice, status_uri, _token) = local(&e).await;

@@ -10,6 +10,7 @@ mod remote_peer;
 // The tests, one module per file.
 mod api_accounts;
 mod api_admin_accounts;
+mod api_admin_domains;
 mod api_conversations;
 mod api_emoji;
 mod api_errors;
@@ -33,6 +34,7 @@ mod api_statuses;
 mod api_streaming;
 mod api_timelines;
 mod app_cards;
+mod app_domain_rules;
 mod app_quotes;
 mod app_remote_actors;
 mod app_remote_emoji;

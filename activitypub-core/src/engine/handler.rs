@@ -46,6 +46,25 @@ pub struct InboxActivity {
 }
 
 impl InboxActivity {
+    /// A received activity as the pipeline would hand it over, for tests, benches and
+    /// policies run outside the engine: `activity` sent (and signed) by `signer`, at the
+    /// shared inbox, its object the embedded first `object` if any.
+    pub fn new(activity: Activity, signer: impl Into<String>) -> Self {
+        let object = activity.first_object().and_then(|r| r.object()).cloned();
+        let signer = signer.into();
+        InboxActivity {
+            activity,
+            object,
+            object_error: None,
+            raw: Bytes::new(),
+            target: InboxTarget::Shared,
+            key_id: format!("{signer}#main-key"),
+            signer,
+            scheme: "cavage".into(),
+            received_at: 0,
+        }
+    }
+
     /// The activity's type name (`Create`, `Follow` …).
     pub fn kind(&self) -> &str {
         self.activity.type_name().unwrap_or("")

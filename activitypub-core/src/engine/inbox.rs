@@ -349,6 +349,9 @@ impl Engine {
                 format!("{} is blocked", actor.as_str()),
             ));
         }
+        if let Err(refused) = self.policies().admit(actor.as_str()) {
+            return Err(reject(Rejection::Forbidden, refused.to_string()));
+        }
         // 3. The signature, with the key from the cache, else fetched; refetched once.
         self.absolute_uri(&mut parts);
         let sigs = http_sig::parse_request(&parts)

@@ -186,6 +186,8 @@ pub(crate) struct Inner {
     pub(crate) delivery_work: Notify,
     /// Shares store writes among the inbox requests in flight.
     pub(crate) group_writer: inbox::GroupWriter,
+    /// The inbound policies (swapped whole by [`Engine::set_policies`]).
+    pub(crate) policies: std::sync::RwLock<Arc<crate::policy::PolicySet>>,
 }
 
 /// Builds an [`Engine`].
@@ -195,6 +197,7 @@ pub struct EngineBuilder {
     transport: Option<Arc<dyn Transport>>,
     handler: Arc<dyn ActivityHandler>,
     clock: Arc<dyn Clock>,
+    policies: crate::policy::PolicySet,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -227,6 +230,11 @@ impl EngineBuilder {
         self.clock = clock;
         self
     }
+    /// The inbound policies (default: none; see [`crate::policy`]).
+    pub fn policies(mut self, policies: crate::policy::PolicySet) -> Self {
+        self.policies = policies;
+        self
+    }
     /// Builds the engine and makes sure the instance actor has a key pair (created and
     /// stored on first start).
     pub async fn build(self) -> Result<Engine, Error> {
@@ -252,6 +260,7 @@ impl EngineBuilder {
                 inbox_work: Notify::new(),
                 delivery_work: Notify::new(),
                 group_writer: inbox::GroupWriter::default(),
+                policies: std::sync::RwLock::new(Arc::new(self.policies)),
             }),
         };
         let instance = engine.inner.config.instance_actor.clone();
@@ -271,6 +280,7 @@ impl Engine {
             transport: None,
             handler: Arc::new(NoopHandler),
             clock: Arc::new(SystemClock::default()),
+            policies: crate::policy::PolicySet::new(),
         }
     }
     /// The configuration.
@@ -284,6 +294,23 @@ impl Engine {
     /// The transport.
     pub fn transport(&self) -> &Arc<dyn Transport> {
         &self.inner.transport
+    }
+    /// The inbound policies in force (see [`crate::policy`]).
+    pub fn policies(&self) -> Arc<crate::policy::PolicySet> {
+        self.inner
+            .policies
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+    /// Replaces the inbound policies; requests and queued activities from then on see the
+    /// new set.
+    pub fn set_policies(&self, policies: crate::policy::PolicySet) {
+        *self
+            .inner
+            .policies
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(policies);
     }
     /// The current time by the engine's clock.
     pub fn now(&self) -> fedi_storage::Timestamp {

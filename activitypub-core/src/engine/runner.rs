@@ -247,22 +247,34 @@ impl Engine {
                 }
             }
         }
-        handler
-            .handle(
-                self,
-                InboxActivity {
-                    activity,
-                    object,
-                    object_error,
-                    raw: job.body,
-                    target: job.target,
-                    signer: job.signer,
-                    key_id: job.key_id,
-                    scheme: job.scheme,
-                    received_at: job.received_at,
-                },
-            )
-            .await
+        let mut received = InboxActivity {
+            activity,
+            object,
+            object_error,
+            raw: job.body,
+            target: job.target,
+            signer: job.signer,
+            key_id: job.key_id,
+            scheme: job.scheme,
+            received_at: job.received_at,
+        };
+        // The inbound policies: a refused activity is acknowledged and dropped.
+        match self.policies().filter(&mut received) {
+            Ok(outcome) if !outcome.rewritten_by.is_empty() => {
+                tracing::debug!(rewritten_by = ?outcome.rewritten_by, "policies rewrote an activity")
+            }
+            Ok(_) => {}
+            Err(refused) => {
+                tracing::info!(
+                    actor = %received.signer,
+                    policy = %refused.policy,
+                    reason = %refused.reason,
+                    "a policy refused a received activity"
+                );
+                return Ok(());
+            }
+        }
+        handler.handle(self, received).await
     }
 
     /// An object by id: ours from the store, others fetched from their origin.

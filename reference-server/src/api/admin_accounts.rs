@@ -7,7 +7,7 @@
 //! parents) and a role with Mastodon's permission for it ([`Ctx::staff`]); `403` otherwise.
 
 use fedi_storage::{CollectionItem, Page};
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::json;
 
 use super::entities::AdminAccount;
@@ -136,20 +136,6 @@ impl Filter {
     }
 }
 
-/// The signed-in staff member's account: `403` unless the token allows `scope` and the
-/// role has permission `flag`.
-async fn staff(ctx: &Ctx<'_>, scope: &str, flag: u64) -> Result<Role, ApiError> {
-    let me = ctx.user(scope)?;
-    let role = ctx.app.account(me).await?.role;
-    if !role.can(flag) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "This action is not allowed",
-        ));
-    }
-    Ok(role)
-}
-
 async fn entities(ctx: &Ctx<'_>, accounts: &[Account]) -> Result<Vec<AdminAccount>, ApiError> {
     let l = ctx.app.load_accounts(accounts).await?;
     Ok(accounts
@@ -165,7 +151,7 @@ async fn one(ctx: &Ctx<'_>, a: &Account) -> ApiResult {
 
 /// `GET /api/v1/admin/accounts` and `/api/v2/admin/accounts`.
 async fn index(ctx: &Ctx<'_>, v2: bool) -> ApiResult {
-    staff(ctx, READ, flags::MANAGE_USERS).await?;
+    ctx.staff(READ, flags::MANAGE_USERS).await?;
     let filter = Filter::parse(ctx, v2)?;
     let req = ctx.p.page(100, 200)?;
     let mut list = ctx
@@ -186,14 +172,14 @@ async fn index(ctx: &Ctx<'_>, v2: bool) -> ApiResult {
 
 /// `GET /api/v1/admin/accounts/:id`.
 async fn show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    staff(ctx, READ, flags::MANAGE_USERS).await?;
+    ctx.staff(READ, flags::MANAGE_USERS).await?;
     let a = ctx.app.account(path_id(id)?).await?;
     one(ctx, &a).await
 }
 
 /// `DELETE /api/v1/admin/accounts/:id`: deletes the data of a suspended account.
 async fn destroy(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    let role = staff(ctx, WRITE, flags::DELETE_USER_DATA).await?;
+    let role = ctx.staff(WRITE, flags::DELETE_USER_DATA).await?.1;
     let id = path_id(id)?;
     let a = ctx.app.delete_suspended_data(role, id).await?;
     super::token_access::sync_login(ctx.app, &a).await?;
@@ -203,7 +189,7 @@ async fn destroy(ctx: &Ctx<'_>, id: &str) -> ApiResult {
 /// `POST /api/v1/admin/accounts/:id/action` (answers `{}`), and the undo endpoints
 /// (`enable`, `unsilence`, `unsuspend`, `unsensitive`: the `Admin::Account`).
 async fn act(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
-    let role = staff(ctx, WRITE, flags::MANAGE_USERS).await?;
+    let role = ctx.staff(WRITE, flags::MANAGE_USERS).await?.1;
     let id = path_id(id)?;
     if action == "action" {
         let kind = ctx.p.str("type").unwrap_or_default();

@@ -47,6 +47,7 @@ use crate::http::routes::{self, Api, Matched, Route};
 
 mod accounts;
 mod admin_accounts;
+pub(crate) mod admin_domains;
 mod conversations;
 mod entities;
 mod filters;
@@ -107,21 +108,34 @@ impl Ctx<'_> {
         }
         Ok(t)
     }
-    /// The signed-in account of an admin endpoint, whose token must allow `scope` (Mastodon's
-    /// `admin:read`/`admin:write` or a sub-scope such as `admin:write:accounts`). The one gate
-    /// of the admin API: for now the scope alone decides (only `woolly token create` grants
-    /// admin scopes); roles will decide who may hold them.
-    pub(crate) fn admin(&self, scope: &str) -> Result<u64, ApiError> {
-        if self.bad_token {
-            return Err(ApiError::invalid_token());
-        }
-        self.user(scope)
-    }
     /// The signed-in account, whose token must allow `scope`.
     pub(crate) fn user(&self, scope: &str) -> Result<u64, ApiError> {
         self.token(scope)?
             .account_id
             .ok_or_else(ApiError::needs_user)
+    }
+    /// The signed-in staff member of an admin endpoint, and their role: `403` unless the
+    /// token allows `scope` (Mastodon's `admin:read`/`admin:write` or a sub-scope such as
+    /// `admin:write:accounts`) and the role has permission `flag`
+    /// ([`crate::app::roles::flags`]). The one gate of the admin API. The role is read at
+    /// each request, so that a token outlives no demotion.
+    pub(crate) async fn staff(
+        &self,
+        scope: &str,
+        flag: u64,
+    ) -> Result<(u64, crate::app::roles::Role), ApiError> {
+        if self.bad_token {
+            return Err(ApiError::invalid_token());
+        }
+        let me = self.user(scope)?;
+        let role = self.app.account(me).await?.role;
+        if !role.can(flag) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "This action is not allowed",
+            ));
+        }
+        Ok((me, role))
     }
     /// The signed-in account if a token was sent (which must then allow `scope`).
     pub(crate) fn viewer(&self, scope: &str) -> Result<Option<u64>, ApiError> {
@@ -411,7 +425,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::InstancePeers | A::InstanceActivity) => ok(json!([])),
         (&M::GET, A::InstanceRules) => instance::rules(ctx).await,
         (&M::GET, A::InstanceExtendedDescription) => instance::extended_description(ctx),
-        (&M::GET, A::InstanceDomainBlocks) => ok(json!([])),
+        (&M::GET, A::InstanceDomainBlocks) => admin_domains::instance_list(ctx).await,
         (&M::GET, A::InstanceTranslationLanguages) => ok(json!({})),
         (&M::GET, A::InstanceLanguages) => ok(json!([{"code": "en", "name": "English"}])),
         (&M::GET, A::CustomEmojis) => instance::custom_emojis(ctx).await,
@@ -602,6 +616,11 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (_, A::AdminAccounts | A::V2AdminAccounts | A::AdminAccount | A::AdminAccountAction) => {
             admin_accounts::answer(ctx, m, route, id, path.param("action")).await
         }
+        // Admin: domain blocks and allows.
+        (
+            _,
+            A::AdminDomainBlocks | A::AdminDomainBlock | A::AdminDomainAllows | A::AdminDomainAllow,
+        ) => admin_domains::answer(ctx, m, route, id).await,
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),

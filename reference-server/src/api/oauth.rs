@@ -164,6 +164,7 @@ impl Token {
 /// Whether a space-separated scope list grants `needed`: the scope itself or its parent
 /// (`read` for `read:statuses`, `admin:read` for `admin:read:accounts`).
 pub fn scopes_allow(scopes: &str, needed: &str) -> bool {
+    // The parent of `read:statuses` is `read`; of `admin:read:reports`, `admin:read`.
     let parent = needed.rsplit_once(':').map_or(needed, |(p, _)| p);
     scopes.split_whitespace().any(|s| {
         s == needed

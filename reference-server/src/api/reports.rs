@@ -6,6 +6,7 @@ use super::params::path_id;
 use super::responses::{ok, ApiError, ApiResult};
 use super::Ctx;
 use crate::app::moderation::{NewReport, ReportFilter};
+use crate::app::roles::flags;
 
 /// Ids of a list parameter (`status_ids[]`, `rule_ids[]`): one that is not a number names
 /// nothing that exists (`404` for statuses, as Mastodon's lookup; `422` for rules).
@@ -48,17 +49,13 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
     ok(entity::report(ctx.app, &r).await?)
 }
 
-/// The staff account of an admin request, whose token must allow `scope` (`403`
-/// otherwise). This is the one gate of the admin reports API: until accounts have roles,
-/// holding the admin scope is what makes a moderator.
-pub(crate) fn admin(ctx: &Ctx<'_>, scope: &str) -> Result<u64, ApiError> {
-    ctx.user(scope)
-}
-
 /// `GET /api/v1/admin/reports` (`resolved`, `account_id`, `target_account_id`, paging;
 /// 100 by default, at most 200).
 pub(crate) async fn admin_index(ctx: &Ctx<'_>) -> ApiResult {
-    let me = admin(ctx, "admin:read:reports")?;
+    let me = ctx
+        .staff("admin:read:reports", flags::MANAGE_REPORTS)
+        .await?
+        .0;
     let id_param = |key: &str| -> Result<Option<u64>, ApiError> {
         match ctx.p.nonempty(key) {
             None => Ok(None),
@@ -82,7 +79,10 @@ pub(crate) async fn admin_index(ctx: &Ctx<'_>) -> ApiResult {
 
 /// `GET /api/v1/admin/reports/:id`.
 pub(crate) async fn admin_show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    let me = admin(ctx, "admin:read:reports")?;
+    let me = ctx
+        .staff("admin:read:reports", flags::MANAGE_REPORTS)
+        .await?
+        .0;
     let r = ctx.app.report(path_id(id)?).await?;
     ok(entity::admin_report(ctx.app, me, &r)
         .await?
@@ -92,7 +92,10 @@ pub(crate) async fn admin_show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
 /// `PUT /api/v1/admin/reports/:id` (`category`, `rule_ids[]`): the `Admin::Report` after
 /// the change.
 pub(crate) async fn admin_update(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    let me = admin(ctx, "admin:write:reports")?;
+    let me = ctx
+        .staff("admin:write:reports", flags::MANAGE_REPORTS)
+        .await?
+        .0;
     let id = path_id(id)?;
     let has_rules = ctx.p.get("rule_ids").is_some() || ctx.p.get("rule_ids[]").is_some();
     let rule_ids = if has_rules {
@@ -115,7 +118,10 @@ pub(crate) async fn admin_update(ctx: &Ctx<'_>, id: &str) -> ApiResult {
 /// `POST /api/v1/admin/reports/:id/{assign_to_self,unassign,resolve,reopen}`: the
 /// `Admin::Report` after the change.
 pub(crate) async fn admin_action(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
-    let me = admin(ctx, "admin:write:reports")?;
+    let me = ctx
+        .staff("admin:write:reports", flags::MANAGE_REPORTS)
+        .await?
+        .0;
     let id = path_id(id)?;
     let app = ctx.app;
     let r = match action {

@@ -158,7 +158,11 @@ fn admin_error(e: Error) -> ApiError {
 
 /// `POST /api/v1/admin/accounts/:id/approve` (`admin:write:accounts`): the `Admin::Account`.
 pub(crate) async fn approve(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    ctx.admin("admin:write:accounts")?;
+    ctx.staff(
+        "admin:write:accounts",
+        crate::app::roles::flags::MANAGE_USERS,
+    )
+    .await?;
     let id = path_id(id)?;
     ok(approve_account(ctx.app, id).await.map_err(admin_error)?)
 }
@@ -166,7 +170,11 @@ pub(crate) async fn approve(ctx: &Ctx<'_>, id: &str) -> ApiResult {
 /// `POST /api/v1/admin/accounts/:id/reject` (`admin:write:accounts`): deletes the waiting
 /// account; an empty object, as Mastodon's `render_empty`.
 pub(crate) async fn reject(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    ctx.admin("admin:write:accounts")?;
+    ctx.staff(
+        "admin:write:accounts",
+        crate::app::roles::flags::MANAGE_USERS,
+    )
+    .await?;
     let id = path_id(id)?;
     reject_account(ctx.app, id).await.map_err(admin_error)?;
     Ok(json_response(http::StatusCode::OK, &json!({})))

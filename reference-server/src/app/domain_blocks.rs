@@ -8,7 +8,7 @@
 //! A block is a record `{account}:domain:{domain}` in the blocks namespace, read with the
 //! page's account blocks in one call (`App::statuses_page`), and a member of the account's
 //! `domain_blocks_of` collection, keyed by id, for the paged list. The instance's own domain
-//! blocks are in [`super::relationships`].
+//! blocks are in [`super::instance_domains`].
 
 use fedi_storage::{CollectionStoreExt, Page, PageRequest, WriteBatch};
 

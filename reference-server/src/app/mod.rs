@@ -26,7 +26,9 @@
 //!   cached like remote media).
 //! - [`filters`]: keyword and status filters; [`filter_match`]: matching statuses with them.
 //! - [`domain_blocks`]: user-level domain blocks.
-//! - [`relationships`]: follows and requests, blocks, mutes, domain blocks.
+//! - [`instance_domains`]: the instance's domain blocks (severities, flags) and allows, as
+//!   the engine's inbound policies.
+//! - [`relationships`]: follows and requests, blocks, mutes.
 //! - [`roles`]: roles of local accounts and their permissions.
 //! - [`timelines`]: fan-out on write, streams, pages of statuses for a viewer.
 //! - [`lists`]: lists of followed accounts, their members and timelines.
@@ -63,6 +65,7 @@ pub mod emoji;
 pub mod filter_match;
 pub mod filters;
 pub mod inbound;
+pub mod instance_domains;
 pub mod interactions;
 pub mod lists;
 pub mod markers;
@@ -168,6 +171,8 @@ pub(crate) struct State {
     pub(crate) media_fetches: tokio::sync::Semaphore,
     /// The rate limits and their counters.
     pub(crate) limits: crate::limits::Limiter,
+    /// The compiled instance-wide domain rules ([`instance_domains`]).
+    pub(crate) domain_rules: std::sync::RwLock<Arc<instance_domains::DomainRules>>,
 }
 
 /// The instance. Cheap to clone.
@@ -234,6 +239,7 @@ impl App {
             featured_syncs: tokio::sync::Semaphore::new(pins::FEATURED_SYNCS_AT_ONCE),
             media_fetches: tokio::sync::Semaphore::new(remote_media::FETCHES_AT_ONCE),
             limits: crate::limits::Limiter::new(&config.rate_limits, &config.trusted_proxies),
+            domain_rules: std::sync::RwLock::default(),
         });
         let engine_config = EngineConfig::new(&config.base_url)?;
         let mut builder = Engine::builder(engine_config)
@@ -244,7 +250,9 @@ impl App {
             builder = builder.clock(c);
         }
         let engine = builder.build().await?;
-        Ok(App::from_parts(state, engine))
+        let app = App::from_parts(state, engine);
+        app.reload_domain_rules().await?;
+        Ok(app)
     }
 
     /// The instance over its state and an engine (the handler builds one per call from the

@@ -37,6 +37,8 @@ pub(in crate::app) mod ns {
     pub const MUTES: &str = "mutes";
     /// Domain → [`DomainBlock`](super::DomainBlock).
     pub const DOMAIN_BLOCKS: &str = "domain_blocks";
+    /// Domain → [`DomainAllow`](super::DomainAllow) (allow-list mode).
+    pub const DOMAIN_ALLOWS: &str = "domain_allows";
     /// Notification id → [`Notification`](super::Notification).
     pub const NOTIFICATIONS: &str = "notifications";
     /// `{account}:{key}` → status id (the `Idempotency-Key` of a post).
@@ -729,14 +731,7 @@ impl MuteRecord {
     }
 }
 
-/// An instance-level domain block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainBlock {
-    /// The blocked domain.
-    pub domain: String,
-    /// Created (ms).
-    pub created_at: u64,
-}
+pub use super::instance_domains::{DomainAllow, DomainBlock};
 
 /// Notification types, as Mastodon names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,15 +3,12 @@
 
 use activitypub_core::builder;
 use activitypub_core::engine::Recipients;
-use fedi_storage::{CollectionStoreExt, WriteBatch};
+use fedi_storage::WriteBatch;
 
 use super::activitypub::oid;
-use super::model::{
-    coll, ns, pair, Account, DomainBlock, FollowRecord, MuteRecord, NotificationType, Reaction,
-};
-use super::{App, State};
+use super::model::{coll, ns, pair, Account, FollowRecord, MuteRecord, NotificationType, Reaction};
+use super::App;
 use crate::error::Error;
-use fedi_storage::KvStoreExt;
 
 /// The relationship of one account to another, as the client API shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -472,122 +469,5 @@ impl App {
             .remove(coll::mutes(me_id), target.to_string());
         self.store().apply(&batch).await?;
         self.relationship(me_id, target).await
-    }
-
-    /// Blocks a domain instance-wide: its activities are refused (403) and nothing is
-    /// delivered to it.
-    pub async fn block_domain(&self, domain: &str) -> Result<bool, Error> {
-        let d = domain.trim().to_lowercase();
-        if d.is_empty() {
-            return Err(Error::BadRequest("empty domain".into()));
-        }
-        let existed = self
-            .get::<DomainBlock>(ns::DOMAIN_BLOCKS, &d)
-            .await?
-            .is_some();
-        self.put(
-            ns::DOMAIN_BLOCKS,
-            &d,
-            &DomainBlock {
-                domain: d.clone(),
-                created_at: self.now_ms(),
-            },
-        )
-        .await?;
-        // As Mastodon's suspension: follows between local accounts and the domain's accounts
-        // end, so nothing more is delivered there (federate() also drops such recipients).
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let rows = self
-                .store()
-                .kv_scan(ns::ACCOUNTS, b"", after.as_deref(), 500)
-                .await?;
-            let n = rows.len();
-            for (_, v) in &rows {
-                let Ok(acc) = serde_json::from_slice::<Account>(v) else {
-                    continue;
-                };
-                let Some(host) = acc.domain.as_deref() else {
-                    continue;
-                };
-                if !self.is_domain_blocked(host).await? {
-                    continue;
-                }
-                for f in self
-                    .store()
-                    .all_members(&coll::following(acc.id), 1000)
-                    .await?
-                {
-                    if let Ok(t) = f.member.parse() {
-                        self.remove_follow_record(acc.id, t).await?;
-                    }
-                }
-                for f in self
-                    .store()
-                    .all_members(&coll::followers(acc.id), 1000)
-                    .await?
-                {
-                    if let Ok(t) = f.member.parse() {
-                        self.remove_follow_record(t, acc.id).await?;
-                    }
-                }
-            }
-            match rows.into_iter().last() {
-                Some((k, _)) if n == 500 => after = Some(k),
-                _ => break,
-            }
-        }
-        Ok(!existed)
-    }
-
-    /// Lifts a domain block.
-    pub async fn unblock_domain(&self, domain: &str) -> Result<bool, Error> {
-        Ok(self
-            .store()
-            .kv_delete(ns::DOMAIN_BLOCKS, domain.trim().to_lowercase().as_bytes())
-            .await?)
-    }
-
-    /// Every blocked domain.
-    pub async fn domain_blocks(&self) -> Result<Vec<DomainBlock>, Error> {
-        let rows = self
-            .store()
-            .kv_scan(ns::DOMAIN_BLOCKS, b"", None, 100_000)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
-            .collect())
-    }
-
-    /// Whether `host` (or a parent domain of it) is blocked.
-    pub async fn is_domain_blocked(&self, host: &str) -> Result<bool, Error> {
-        self.inner.is_domain_blocked(host).await
-    }
-}
-
-impl State {
-    /// [`App::is_domain_blocked`], for the engine's handler (which has no engine when it is
-    /// asked whether to let an actor in).
-    pub(crate) async fn is_domain_blocked(&self, host: &str) -> Result<bool, Error> {
-        let host = host.to_lowercase();
-        let bare = host.split(':').next().unwrap_or(&host).to_owned();
-        let mut candidates = vec![host.clone(), bare.clone()];
-        let mut rest = bare.as_str();
-        while let Some((_, parent)) = rest.split_once('.') {
-            candidates.push(parent.to_owned());
-            rest = parent;
-        }
-        for c in candidates {
-            if self
-                .store
-                .kv_get_json::<DomainBlock>(ns::DOMAIN_BLOCKS, c.as_bytes())
-                .await?
-                .is_some()
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 }

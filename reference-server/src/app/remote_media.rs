@@ -353,6 +353,10 @@ impl App {
         let Some(url) = remote.clone().filter(|_| !a.is_local() && file.is_none()) else {
             return Ok(false);
         };
+        // `reject_media`: nothing of the account's domain is stored.
+        if self.refuses_media_of(&a.actor) {
+            return Ok(false);
+        }
         let fetched = self.fetch_remote_file(&url, PROFILE_IMAGE_BYTES).await?;
         if !fetched.sniffed.is_image() {
             return Err(Error::UnsupportedMedia(fetched.sniffed.mime().into()));
@@ -397,6 +401,9 @@ impl App {
         limit: u64,
     ) -> Result<Fetched, Error> {
         let refuse = |why: String| Error::Unprocessable(format!("remote media {url}: {why}"));
+        if self.refuses_media_of(url) {
+            return Err(refuse("its domain's media is rejected".into()));
+        }
         let (_, response) = self
             .fetch_unsigned(url, "image/*, video/*, audio/*", limit, FETCH_TIMEOUT)
             .await?;

@@ -131,6 +131,10 @@ impl App {
 
     /// Whether `viewer` (an account id, or `None` for anonymous) may see `status`.
     pub async fn can_view(&self, status: &Status, viewer: Option<u64>) -> Result<bool, Error> {
+        // A suspended domain's posts are hidden.
+        if self.domain_rules().suspended.contains_iri(&status.uri) {
+            return Ok(false);
+        }
         let Some(v) = viewer.filter(|v| *v != status.account_id) else {
             return Ok(visible_with(status, viewer, false, false));
         };

@@ -199,11 +199,23 @@ impl App {
             .iter()
             .filter_map(|i| i.member.parse().ok())
             .collect();
+        // Domain rules, from memory: a suspended domain's posts are hidden everywhere, a
+        // silenced domain's from the public timelines (its followers still see them).
+        let rules = self.domain_rules();
+        let public = matches!(
+            list,
+            List::FederatedTimeline | List::RemoteTimeline | List::Tag(_)
+        );
         let statuses: Vec<Status> = self
             .statuses_by_id(&ids)
             .await?
             .into_iter()
             .flatten()
+            .filter(|s| {
+                let host = activitypub_core::policy::host_of(&s.uri);
+                let silenced = public && rules.silenced.contains(&host);
+                !(rules.suspended.contains(&host) || silenced)
+            })
             .collect();
         let Some(v) = viewer else {
             let out = statuses

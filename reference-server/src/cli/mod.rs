@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod admin;
 pub mod corpus;
+pub mod domains;
 pub mod emoji;
 pub mod malloc_tuning;
 pub mod moderation;
@@ -37,7 +38,7 @@ pub enum Command {
     #[command(subcommand)]
     Emoji(emoji::EmojiCommand),
     /// Moderation and sign-up, like `tootctl`: invites, approval of accounts, the instance's
-    /// rules and reports.
+    /// rules, reports, domain blocks and allows.
     #[command(subcommand)]
     Admin(moderation::AdminCommand),
     /// Client-API bearer tokens.

@@ -1,5 +1,6 @@
 //! `woolly admin …`: moderation and sign-up from the command line, like Mastodon's
-//! `tootctl`: invites and accounts waiting for approval, the instance's rules, reports. Each
+//! `tootctl`: invites and accounts waiting for approval, the instance's rules, reports, domain blocks
+//! and allows ([`super::domains`]). Each
 //! works whether the server runs or not, through the running server's admin endpoint or the
 //! store, as the other admin commands (see [`super::admin`]).
 
@@ -25,6 +26,12 @@ pub enum AdminCommand {
     /// Reports: list, show, resolve.
     #[command(subcommand)]
     Reports(ReportsCommand),
+    /// Instance-wide domain blocks (Mastodon's severities and flags): add, remove, list.
+    #[command(subcommand)]
+    DomainBlocks(super::domains::DomainBlocksCommand),
+    /// Allowed domains for allow-list (limited federation) mode: add, remove, list.
+    #[command(subcommand)]
+    DomainAllows(super::domains::DomainAllowsCommand),
 }
 
 /// `woolly admin invite`
@@ -146,6 +153,8 @@ fn pretty(v: &Value) {
 /// Runs `woolly admin`.
 pub fn run_admin(cmd: AdminCommand) -> i32 {
     match cmd {
+        AdminCommand::DomainBlocks(c) => super::domains::run_blocks(c),
+        AdminCommand::DomainAllows(c) => super::domains::run_allows(c),
         AdminCommand::Invite(a) => run(
             &a.common,
             AdminRequest::CreateInvite {

@@ -87,6 +87,41 @@ pub enum AdminRequest {
     },
     /// Lists domain blocks.
     ListDomainBlocks,
+    /// Adds a domain block with Mastodon's severity and flags.
+    AddDomainBlock {
+        /// The domain.
+        domain: String,
+        /// `silence` (default), `suspend` or `noop`.
+        #[serde(default)]
+        severity: Option<String>,
+        /// Store none of the domain's media.
+        #[serde(default)]
+        reject_media: bool,
+        /// Drop the domain's reports.
+        #[serde(default)]
+        reject_reports: bool,
+        /// A note for admins.
+        #[serde(default)]
+        private_comment: Option<String>,
+        /// A note for the public list.
+        #[serde(default)]
+        public_comment: Option<String>,
+        /// Partly hide the domain on the public list.
+        #[serde(default)]
+        obfuscate: bool,
+    },
+    /// Allows a domain (allow-list mode).
+    AllowDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// Removes a domain's allow.
+    DisallowDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// Lists allowed domains.
+    ListDomainAllows,
     /// Looks up a handle (WebFinger) or URL and fetches the document, signed.
     Lookup {
         /// `@user@domain` or a URL.
@@ -229,12 +264,59 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
             Ok(Value::Array(
                 blocks
                     .iter()
-                    .map(|b| {
-                        json!({
-                            "domain": b.domain,
-                            "created_at": crate::app::activitypub::rfc3339(b.created_at),
-                        })
-                    })
+                    .map(crate::api::admin_domains::block_json)
+                    .collect(),
+            ))
+        }
+        AdminRequest::AddDomainBlock {
+            domain,
+            severity,
+            reject_media,
+            reject_reports,
+            private_comment,
+            public_comment,
+            obfuscate,
+        } => {
+            use crate::app::instance_domains::{BlockRefused, DomainBlockParams, Severity};
+            let severity = match severity.as_deref() {
+                None => None,
+                Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+                    Error::BadRequest(format!("severity {s:?}: silence, suspend or noop"))
+                })?),
+            };
+            let params = DomainBlockParams {
+                severity,
+                reject_media: Some(reject_media),
+                reject_reports: Some(reject_reports),
+                private_comment,
+                public_comment,
+                obfuscate: Some(obfuscate),
+            };
+            match app.create_domain_block(&domain, &params).await {
+                Ok(b) => Ok(crate::api::admin_domains::block_json(&b)),
+                Err(BlockRefused::Existing(e)) => Err(Error::Unprocessable(format!(
+                    "{} is already blocked ({})",
+                    e.domain,
+                    e.severity.as_str()
+                ))),
+                Err(BlockRefused::Invalid(m)) => Err(Error::BadRequest(m)),
+                Err(BlockRefused::Other(e)) => Err(e),
+            }
+        }
+        AdminRequest::AllowDomain { domain } => {
+            let a = app.create_domain_allow(&domain).await?;
+            Ok(crate::api::admin_domains::allow_json(&a))
+        }
+        AdminRequest::DisallowDomain { domain } => {
+            let removed = app.disallow_domain(&domain).await?;
+            Ok(json!({ "domain": domain.trim().to_lowercase(), "removed": removed }))
+        }
+        AdminRequest::ListDomainAllows => {
+            let allows = app.domain_allows().await?;
+            Ok(Value::Array(
+                allows
+                    .iter()
+                    .map(crate::api::admin_domains::allow_json)
                     .collect(),
             ))
         }
@@ -601,6 +683,10 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::BlockDomain { .. } => "block_domain",
         AdminRequest::UnblockDomain { .. } => "unblock_domain",
         AdminRequest::ListDomainBlocks => "list_domain_blocks",
+        AdminRequest::AddDomainBlock { .. } => "add_domain_block",
+        AdminRequest::AllowDomain { .. } => "allow_domain",
+        AdminRequest::DisallowDomain { .. } => "disallow_domain",
+        AdminRequest::ListDomainAllows => "list_domain_allows",
         AdminRequest::Lookup { .. } => "lookup",
         AdminRequest::CreateToken { .. } => "create_token",
         AdminRequest::AddEmoji { .. } => "add_emoji",

@@ -176,6 +176,14 @@ pub(crate) enum Api {
     AdminReportAction,
     Poll,
     PollVotes,
+    /// `/api/v1/admin/domain_blocks`.
+    AdminDomainBlocks,
+    /// `/api/v1/admin/domain_blocks/{id}`.
+    AdminDomainBlock,
+    /// `/api/v1/admin/domain_allows`.
+    AdminDomainAllows,
+    /// `/api/v1/admin/domain_allows/{id}`.
+    AdminDomainAllow,
     V2Instance,
     V2Search,
     V2Notifications,
@@ -436,6 +444,10 @@ const TABLE: &[(&str, Route)] = {
             "/api/v1/admin/accounts/{id}/{action}",
             R(A::AdminAccountAction),
         ),
+        ("/api/v1/admin/domain_blocks", R(A::AdminDomainBlocks)),
+        ("/api/v1/admin/domain_blocks/{id}", R(A::AdminDomainBlock)),
+        ("/api/v1/admin/domain_allows", R(A::AdminDomainAllows)),
+        ("/api/v1/admin/domain_allows/{id}", R(A::AdminDomainAllow)),
         // Client API v2.
         ("/api/v2/instance", R(A::V2Instance)),
         ("/api/v2/search", R(A::V2Search)),

@@ -34,8 +34,6 @@ impl Handler {
     }
 }
 
-use super::host_of;
-
 fn to_core(e: Error) -> activitypub_core::Error {
     match e {
         Error::Federation(e) => e,
@@ -52,12 +50,9 @@ fn to_core(e: Error) -> activitypub_core::Error {
 #[async_trait::async_trait]
 impl ActivityHandler for Handler {
     async fn allow(&self, actor: &str) -> bool {
-        !self
-            .state
-            .is_domain_blocked(&host_of(actor))
-            .await
-            .unwrap_or(false)
-            && !self.state.is_actor_suspended(actor).await.unwrap_or(false)
+        // Domain blocks and allows are the engine's policies (before the signature); a
+        // remote actor suspended here is refused here.
+        !self.state.is_actor_suspended(actor).await.unwrap_or(false)
     }
 
     async fn handle(
@@ -83,9 +78,8 @@ impl ActivityHandler for Handler {
 impl App {
     /// Applies one verified activity from another server.
     pub async fn apply_inbound(&self, a: InboxActivity) -> Result<(), Error> {
-        if self.is_domain_blocked(&host_of(&a.signer)).await? {
-            return Ok(());
-        }
+        // Domain blocks and allows are the engine's inbound policies
+        // (`instance_domains::DomainRules::policies`): what arrives here passed them.
         let actor = self.resolve_actor(&a.signer).await?;
         if actor.moderation.suspended_at.is_some() {
             // Suspended here: nothing it sends is applied.
