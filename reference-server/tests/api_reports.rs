@@ -303,6 +303,14 @@ async fn staff_are_notified_with_the_report() {
     let (alice, ta) = user(&app, "alice").await;
     let (bob, _tb) = user(&app, "bob").await;
     let (_carol, tc) = user(&app, "carol").await;
+    // Staff are the accounts whose role may manage reports, token or not; a demoted admin
+    // is not staff any more.
+    use reference_server::app::Role;
+    let quiet = app.create_account("quietmod", None, false).await.unwrap();
+    app.set_role(quiet.id, Role::Moderator).await.unwrap();
+    let former = app.create_account("former", None, false).await.unwrap();
+    app.set_role(former.id, Role::Admin).await.unwrap();
+    app.set_role(former.id, Role::User).await.unwrap();
     assert_eq!(
         app.staff_accounts()
             .await
@@ -310,7 +318,7 @@ async fn staff_are_notified_with_the_report() {
             .iter()
             .map(|a| a.id)
             .collect::<Vec<_>>(),
-        vec![m.id]
+        vec![m.id, quiet.id]
     );
     let r = report(
         &app,

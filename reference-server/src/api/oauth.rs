@@ -259,11 +259,6 @@ pub(crate) async fn issue_token_with(
     };
     let digest = sha256_hex(&token);
     app.put(NS_TOKENS, &digest, &t).await?;
-    if let Some(account) = account_id {
-        if scopes_allow(scopes, crate::app::moderation::staff::STAFF_SCOPE) {
-            app.mark_staff(account).await?;
-        }
-    }
     Ok((token, t, digest))
 }
 

@@ -202,8 +202,13 @@ impl App {
             )));
         }
         a.role = role;
-        self.put(super::model::ns::ACCOUNTS, &a.id.to_string(), &a)
-            .await?;
+        let batch = fedi_storage::WriteBatch::new().kv_put(
+            super::model::ns::ACCOUNTS,
+            a.id.to_string(),
+            serde_json::to_vec(&a)?,
+        );
+        let batch = super::moderation::staff::staff_list_change(batch, a.id, role);
+        self.store().apply(&batch).await?;
         Ok(a)
     }
 }

@@ -1,45 +1,34 @@
-//! Who is notified of reports: the seam between reports and roles.
+//! Who is notified of reports: local accounts whose role may manage reports (Mastodon's
+//! `manage_reports` permission: moderators, admins and the owner).
 //!
-//! Until accounts have roles (owner, admin, moderator), an account counts as staff once it
-//! has been given a token that can read reports (`admin:read:reports`, or its parent
-//! `admin:read`): [`App::mark_staff`] is called when such a token is issued
-//! (`woolly token create NAME --scopes "admin:read admin:write"`, or an OAuth grant with those
-//! scopes), and [`App::staff_accounts`] lists the accounts so marked. When roles land,
-//! `staff_accounts` becomes "local accounts whose role may manage reports" and the marker
-//! goes away; its callers do not change.
+//! [`App::set_role`] keeps the list of local accounts with a staff role (`accounts:staff`,
+//! ids keyed by id) in the same batch as the account record; [`App::staff_accounts`] reads
+//! it and keeps those whose role, read with the account, still has the permission.
 
 use fedi_storage::{CollectionStoreExt, WriteBatch};
 
 use crate::app::model::{Notification, NotificationType};
 use crate::app::notification_groups::lock_account;
+use crate::app::roles::{flags, Role};
 use crate::app::{Account, App, Event};
 use crate::error::Error;
 
 use super::reports::Report;
 
-/// Account id → `1`: accounts given a token that reads reports.
-const STAFF: &str = "accounts.staff";
-/// The same accounts, as a list (ids keyed by id).
+/// Local accounts with a staff role (ids keyed by id).
 const STAFF_LIST: &str = "accounts:staff";
 
-/// The scope a token must carry for its account to count as staff.
-pub const STAFF_SCOPE: &str = "admin:read:reports";
+/// Adds `account_id` to, or removes it from, the list of staff accounts in `batch`, as its
+/// new role makes it staff or not.
+pub(crate) fn staff_list_change(batch: WriteBatch, account_id: u64, role: Role) -> WriteBatch {
+    if role == Role::User {
+        batch.remove(STAFF_LIST, account_id.to_string())
+    } else {
+        batch.insert(STAFF_LIST, account_id, account_id.to_string())
+    }
+}
 
 impl App {
-    /// Marks local account `account_id` as staff (see the module documentation); doing it
-    /// again changes nothing.
-    pub async fn mark_staff(&self, account_id: u64) -> Result<(), Error> {
-        let key = account_id.to_string();
-        if self.get_str(STAFF, &key).await?.is_some() {
-            return Ok(());
-        }
-        let batch = WriteBatch::new()
-            .kv_put(STAFF, key.clone(), b"1".to_vec())
-            .insert(STAFF_LIST, account_id, key);
-        self.store().apply(&batch).await?;
-        Ok(())
-    }
-
     /// The local accounts to notify of reports (see the module documentation), oldest
     /// first; accounts that are gone are left out.
     pub async fn staff_accounts(&self) -> Result<Vec<Account>, Error> {
@@ -56,7 +45,7 @@ impl App {
             .await?
             .into_iter()
             .flatten()
-            .filter(|a| a.is_local() && !a.deleted)
+            .filter(|a| a.is_local() && !a.deleted && a.role.can(flags::MANAGE_REPORTS))
             .collect())
     }
 
