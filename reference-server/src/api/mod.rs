@@ -49,6 +49,7 @@ mod accounts;
 mod admin_accounts;
 mod conversations;
 mod entities;
+mod exports;
 mod filters;
 mod follows;
 mod grouped_notifications;
@@ -602,6 +603,11 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (_, A::AdminAccounts | A::V2AdminAccounts | A::AdminAccount | A::AdminAccountAction) => {
             admin_accounts::answer(ctx, m, route, id, path.param("action")).await
         }
+        // Account exports (issue #19).
+        (&M::GET, A::ExportCsv) => exports::csv(ctx, path.param("file")).await,
+        (&M::GET, A::ExportArchive) => exports::archive_state(ctx).await,
+        (&M::POST, A::ExportArchive) => exports::request_archive(ctx).await,
+        (&M::GET, A::ExportArchiveFile) => exports::archive_file(ctx, id).await,
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),
