@@ -8,6 +8,7 @@ mod common;
 mod remote_peer;
 
 // The tests, one module per file.
+mod account_export;
 mod api_accounts;
 mod api_admin_accounts;
 mod api_conversations;
