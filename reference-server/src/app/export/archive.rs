@@ -477,7 +477,7 @@ impl App {
             }
             done += items.len() as u64;
             if let Some(p) = progress.as_deref_mut() {
-                p.done = done.min(total.max(done));
+                p.done = done;
                 self.put(NS_ARCHIVES, &p.id.to_string(), &*p).await?;
             }
         }
@@ -492,18 +492,16 @@ impl App {
         let keys = keys.into_inner().map_err(|e| Error::Io(e.into_error()))?;
         let mut keys = std::io::BufReader::new(keys);
         keys.rewind()?;
+        // Each attachment belongs to one status (attaching takes it off the unattached list,
+        // and the outbox shows each status's current attachments), so no key repeats and
+        // none needs remembering (`copy_media` skips a name met twice all the same).
         let mut line = String::new();
-        let mut seen = std::collections::HashSet::new();
         loop {
             line.clear();
             if keys.read_line(&mut line)? == 0 {
                 break;
             }
             let key = line.trim_end();
-            // An attachment edited onto several versions is one file.
-            if !seen.insert(key.to_owned()) {
-                continue;
-            }
             self.copy_media(&mut zip, key, key).await?;
         }
         let mut out = zip.finish().map_err(zip_error)?;
@@ -638,7 +636,15 @@ impl App {
             tracing::warn!(key, "archive: media file missing, skipped");
             return Ok(());
         };
-        zip.start_file(path, stored()).map_err(zip_error)?;
+        match zip.start_file(path, stored()) {
+            Ok(()) => {}
+            // Should a file be named twice, it is in the archive already; the zip crate checks
+            // names before writing anything, so the archive goes on.
+            Err(zip::result::ZipError::InvalidArchive(m)) if m.starts_with("Duplicate") => {
+                return Ok(())
+            }
+            Err(e) => return Err(zip_error(e)),
+        }
         let mut at = 0u64;
         while at < info.size {
             let end = (at + CHUNK).min(info.size) - 1;
