@@ -158,3 +158,23 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CsvExport;
+
+    #[test]
+    fn file_and_command_line_names() {
+        for e in CsvExport::ALL {
+            assert_eq!(CsvExport::parse(e.file_name()), Some(e));
+        }
+        assert_eq!(
+            CsvExport::parse("domain-blocks"),
+            Some(CsvExport::DomainBlocks)
+        );
+        assert_eq!(CsvExport::parse("follows"), Some(CsvExport::Follows));
+        assert_eq!(CsvExport::parse("archive"), None);
+        assert_eq!(CsvExport::parse("../follows.csv"), None);
+        assert_eq!(CsvExport::parse(""), None);
+    }
+}
