@@ -334,7 +334,19 @@ async fn the_archive_is_built_by_the_job_once_a_week_and_removed_after_a_week() 
     let (alice, token) = user(&app, "alice").await;
     let (_, bob_token) = user(&app, "bob").await;
 
-    // Two statuses (one with a picture), a boost of bob's, a favourite and a bookmark.
+    // An avatar, two statuses (one with a picture), a boost of bob's, a favourite and a
+    // bookmark.
+    let profile = support::media::send_multipart(
+        &app,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&token),
+        &[],
+        &[("avatar", "me.png", &support::media::png(90, 60))],
+    )
+    .await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.text);
+    let avatar_url = profile.body["avatar"].as_str().unwrap().to_owned();
     let media_id = support::media::uploaded(&app, &token).await;
     let with_media = post(
         &app,
@@ -521,10 +533,17 @@ async fn the_archive_is_built_by_the_job_once_a_week_and_removed_after_a_week() 
     assert_eq!(actor["likes"], "likes.json");
     assert_eq!(actor["bookmarks"], "bookmarks.json");
     assert!(actor["publicKey"]["publicKeyPem"].is_string());
+    assert_eq!(actor["icon"]["url"], "avatar.png");
+    let avatar = support::media::fetch(&app, &avatar_url).await;
+    assert_eq!(avatar.status(), StatusCode::OK);
+    assert_eq!(
+        zip_entry(&mut zip, "avatar.png"),
+        avatar.into_body().to_vec()
+    );
     let names: Vec<String> = (0..zip.len())
         .map(|i| zip.by_index(i).unwrap().name().unwrap().into_owned())
         .collect();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
 
     // The job ran once: nothing is left to run, and the file is not at /media/.
     assert_eq!(app.run_export_jobs(10).await.unwrap(), 0);
