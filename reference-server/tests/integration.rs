@@ -8,6 +8,7 @@ mod common;
 mod remote_peer;
 
 // The tests, one module per file.
+mod account_export;
 mod api_accounts;
 mod api_admin_accounts;
 mod api_admin_domains;
@@ -74,6 +75,7 @@ mod multi_instance_quotes;
 mod multi_instance_suspension;
 mod rate_limits;
 mod sanitize_html;
+mod serve_export;
 mod serve_malloc_tuning;
 mod serve_rate_limits;
 mod serve_scheduled;

@@ -50,6 +50,7 @@ mod admin_accounts;
 pub(crate) mod admin_domains;
 mod conversations;
 mod entities;
+mod exports;
 mod filters;
 mod follows;
 mod grouped_notifications;
@@ -621,6 +622,11 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
             _,
             A::AdminDomainBlocks | A::AdminDomainBlock | A::AdminDomainAllows | A::AdminDomainAllow,
         ) => admin_domains::answer(ctx, m, route, id).await,
+        // Account exports (issue #19).
+        (&M::GET, A::ExportCsv) => exports::csv(ctx, path.param("file")).await,
+        (&M::GET, A::ExportArchive) => exports::archive_state(ctx).await,
+        (&M::POST, A::ExportArchive) => exports::request_archive(ctx).await,
+        (&M::GET, A::ExportArchiveFile) => exports::archive_file(ctx, id).await,
         (&M::GET, A::Poll) => polls::get(ctx, id).await,
         (&M::POST, A::PollVotes) => polls::vote(ctx, id).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Not found")),

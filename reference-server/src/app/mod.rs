@@ -41,6 +41,7 @@
 //!   [`batch`]: what a page of entities needs, read together.
 //! - [`activitypub`]: the ActivityPub documents the server publishes.
 //! - [`render`]: toot text to HTML.
+//! - [`export`]: account exports: Mastodon's CSV files and the archive job (issue #19).
 //! - [`rebase`]: local records moved to another base URL, before a data directory is bound.
 
 use std::sync::Arc;
@@ -62,6 +63,7 @@ pub mod cards;
 pub mod conversations;
 pub mod domain_blocks;
 pub mod emoji;
+pub mod export;
 pub mod filter_match;
 pub mod filters;
 pub mod inbound;

@@ -51,6 +51,8 @@ pub enum AccountCommand {
         #[command(flatten)]
         common: ConfigArgs,
     },
+    /// Exports a local account's data in Mastodon's formats: a CSV file or the archive.
+    Export(super::export::ExportArgs),
 }
 
 /// `woolly domain-block …`
@@ -136,6 +138,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             },
             |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
+        AccountCommand::Export(args) => super::export::run(args),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

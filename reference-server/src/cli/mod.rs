@@ -6,6 +6,7 @@ pub mod admin;
 pub mod corpus;
 pub mod domains;
 pub mod emoji;
+pub mod export;
 pub mod malloc_tuning;
 pub mod moderation;
 pub mod serve;

@@ -311,6 +311,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let publisher = tokio::spawn(publish_scheduled(app.clone(), stop_rx.clone()));
     let poll_jobs = tokio::spawn(run_poll_jobs(app.clone(), stop_rx.clone()));
     let moderation_jobs = tokio::spawn(run_moderation_jobs(app.clone(), stop_rx.clone()));
+    let export_jobs = tokio::spawn(super::export::run_jobs(app.clone(), stop_rx.clone()));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -364,6 +365,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let _ = publisher.await;
     let _ = poll_jobs.await;
     let _ = moderation_jobs.await;
+    let _ = export_jobs.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await

@@ -103,6 +103,10 @@ fn empty(status: StatusCode) -> Response<Bytes> {
 /// the size the `416` names).
 pub(crate) async fn serve(app: &App, request: &Request<Bytes>, key: &str) -> Response<Bytes> {
     let head = request.method() == Method::HEAD;
+    // Account archives are served to their owner only (`/settings/exports/archive/:id`).
+    if key.starts_with(crate::app::export::archive::KEY_PREFIX) {
+        return super::pages::not_found();
+    }
     let Ok(key) = MediaKey::new(key) else {
         return super::pages::not_found();
     };

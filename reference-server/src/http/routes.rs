@@ -208,6 +208,12 @@ pub(crate) enum Api {
     AdminAccount,
     AdminAccountAction,
     V2AdminAccounts,
+    /// `/settings/exports/{file}`: a CSV export (issue #19).
+    ExportCsv,
+    /// `/settings/export`: the account archive's state, and its request.
+    ExportArchive,
+    /// `/settings/exports/archive/{id}`: an archive's file.
+    ExportArchiveFile,
 }
 
 /// What a path leads to.
@@ -482,6 +488,11 @@ const TABLE: &[(&str, Route)] = {
         ("/api/v2/suggestions", R(A::V2Suggestions)),
         ("/api/v2/media", R(A::V2Media)),
         ("/api/v2/admin/accounts", R(A::V2AdminAccounts)),
+        // Account exports, at Mastodon's settings paths (a bearer token for now; #20 adds the
+        // web session).
+        ("/settings/exports/{file}", R(A::ExportCsv)),
+        ("/settings/exports/archive/{id}", R(A::ExportArchiveFile)),
+        ("/settings/export", R(A::ExportArchive)),
     ]
 };
 

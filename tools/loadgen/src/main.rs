@@ -151,6 +151,10 @@ struct SeedArgs {
     /// Every status with a poll, a custom emoji and a preview card.
     #[arg(long)]
     rich: bool,
+    /// The statuses are the local account's own (unlisted): an account with a large outbox
+    /// (the archive export benchmark).
+    #[arg(long)]
+    own: bool,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +257,7 @@ async fn run(cmd: Cmd) -> Result<bool> {
             o.username = a.username;
             o.batch = a.batch;
             o.rich = a.rich;
+            o.own = a.own;
             let r = seed::seed(&o).await?;
             println!(
                 "seeded {} statuses from {} followed accounts into the home of account {} in {} ({:.1} s); sled size on disk {:.0} MiB",

@@ -57,6 +57,10 @@ pub struct SeedOptions {
     /// Every status with a poll, a custom emoji and a preview card (see the module
     /// documentation).
     pub rich: bool,
+    /// The statuses are the local account's own (unlisted, so in no public timeline),
+    /// instead of the followed accounts': an account with a large outbox, for the archive
+    /// export benchmark.
+    pub own: bool,
 }
 
 /// Custom emoji per remote server when seeding rich statuses (status `j` shows
@@ -85,6 +89,7 @@ impl SeedOptions {
             follows,
             batch: 1000,
             rich: false,
+            own: false,
         }
     }
 }
@@ -292,7 +297,11 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
     let home = [me.id];
     let mut in_batch = 0usize;
     for j in 0..options.statuses {
-        let author = &authors[(j % follows) as usize];
+        let author = if options.own {
+            &me
+        } else {
+            &authors[(j % follows) as usize]
+        };
         let ms = first_ms + j * step_ms;
         let id = ms << 16;
         let uri = format!("{}/statuses/{id}", author.actor);
@@ -329,10 +338,17 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             quote: None,
             emojis: Vec::new(),
         };
+        if options.own {
+            status.local = true;
+            status.visibility = StatusVisibility::Unlisted;
+            status.text = Some(text.clone());
+            status.conversation = None;
+        }
         if options.rich {
             batch = enrich(batch, &mut status, author, j, me.id)?;
         }
-        batch = batch.received_status(&status, &home)?;
+        let home_of: &[u64] = if options.own { &[] } else { &home };
+        batch = batch.received_status(&status, home_of)?;
         in_batch += 1;
         if in_batch >= options.batch.max(1) {
             store
