@@ -64,6 +64,7 @@ pub mod filter_match;
 pub mod filters;
 pub mod inbound;
 pub mod interactions;
+pub mod lifecycle;
 pub mod lists;
 pub mod markers;
 pub mod media;

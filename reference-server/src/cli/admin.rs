@@ -51,6 +51,9 @@ pub enum AccountCommand {
         #[command(flatten)]
         common: ConfigArgs,
     },
+    /// Password, authorized applications, deletion ([`super::lifecycle`]).
+    #[command(flatten)]
+    Lifecycle(super::lifecycle::LifecycleCommand),
 }
 
 /// `woolly domain-block …`
@@ -136,6 +139,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             },
             |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
+        AccountCommand::Lifecycle(cmd) => super::lifecycle::run_lifecycle(cmd),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(
