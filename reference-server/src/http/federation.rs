@@ -581,11 +581,20 @@ impl<'a> Federation<'a> {
         id: &str,
         activity: bool,
     ) -> Response<Bytes> {
-        let Some(account) = self.local(name).await else {
-            return not_found();
-        };
         let Ok(id) = id.parse::<u64>() else {
             return not_found();
+        };
+        let Some(account) = self.local(name).await else {
+            // A deleted account's statuses are gone too (their tombstones once its data is
+            // removed, a plain `410` before), as Mastodon answers for an account
+            // permanently unavailable.
+            return match self.local_any(name).await {
+                Some(a) if a.deleted => match self.gone_or_missing(&a, id).await {
+                    r if r.status() == StatusCode::GONE => r,
+                    _ => json_error(StatusCode::GONE, "Gone"),
+                },
+                _ => not_found(),
+            };
         };
         let signer = match self.gate(request).await {
             Ok(s) => s,

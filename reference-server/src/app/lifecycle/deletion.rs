@@ -60,8 +60,9 @@ impl App {
     }
 
     /// Marks local account `a` deleted (its profile emptied) and queues the job that deletes
-    /// its data, in one write; revokes its tokens and forgets its password.
-    pub(crate) async fn begin_account_deletion(&self, mut a: Account) -> Result<Account, Error> {
+    /// its data, in one write; revokes its tokens and forgets its password. The job runs with
+    /// the next [`App::run_moderation_jobs`] (the two functions above run it at once).
+    pub async fn begin_account_deletion(&self, mut a: Account) -> Result<Account, Error> {
         a.deleted = true;
         a.display_name.clear();
         a.note.clear();
