@@ -67,6 +67,7 @@ mod media_processing;
 mod multi_instance;
 mod multi_instance_conversations;
 mod multi_instance_emoji;
+mod multi_instance_lifecycle;
 mod multi_instance_media;
 mod multi_instance_polls;
 mod multi_instance_quotes;
