@@ -339,7 +339,8 @@ async fn oauth_revoke_is_rfc_7009() {
 
 #[tokio::test]
 async fn deletion_by_the_owner_needs_the_password_and_leaves_410s() {
-    let app = instance().await;
+    let (app, _) =
+        instance_with(|c| c.registrations = reference_server::config::Registrations::Open).await;
     let (alice, token) = user(&app, "alice").await;
     let (bob, bob_token) = user(&app, "bob").await;
     app.follow(bob.id, alice.id).await.unwrap();
@@ -446,6 +447,20 @@ async fn deletion_by_the_owner_needs_the_password_and_leaves_410s() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // The name stays taken: sign-up and the admin's create refuse it.
+    let form = reference_server::app::signup::SignupForm {
+        username: "alice".into(),
+        password: "a good password".into(),
+        agreement: true,
+        ..Default::default()
+    };
+    let refused = app.sign_up(&form).await.unwrap().unwrap_err();
+    let reference_server::app::signup::SignupRefusal::Invalid(errors) = refused else {
+        panic!("not a field error: {refused:?}");
+    };
+    assert_eq!(
+        errors.iter().map(|e| (e.field, e.code)).collect::<Vec<_>>(),
+        [("username", "ERR_TAKEN")]
+    );
     let e = app
         .create_account("alice", Some("x-password"), false)
         .await
