@@ -345,7 +345,22 @@ async fn deletion_by_the_owner_needs_the_password_and_leaves_410s() {
     let (bob, bob_token) = user(&app, "bob").await;
     app.follow(bob.id, alice.id).await.unwrap();
     app.follow(alice.id, bob.id).await.unwrap();
-    let post_status = post(&app, &token, json!({"status": "Baa #wool"})).await;
+    let attached = support::media::uploaded(&app, &token).await;
+    let unattached = support::media::uploaded(&app, &token).await;
+    let post_status = post(
+        &app,
+        &token,
+        json!({"status": "Baa #wool", "media_ids": [attached]}),
+    )
+    .await;
+    let file_url = post_status["media_attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        support::media::fetch(&app, &file_url).await.status(),
+        StatusCode::OK
+    );
     let uri = post_status["uri"].as_str().unwrap().to_owned();
     let path = uri.strip_prefix(BASE).unwrap().to_owned();
     let bobs = post(&app, &bob_token, json!({"status": "Hello"})).await;
@@ -438,6 +453,15 @@ async fn deletion_by_the_owner_needs_the_password_and_leaves_410s() {
     )
     .await;
     assert_eq!(fav.body["favourites_count"], 0, "{}", fav.text);
+    // Media: records and files, attached or not.
+    for id in [&attached, &unattached] {
+        let e = app.media_attachment(id.parse().unwrap()).await.unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+    }
+    assert_eq!(
+        support::media::fetch(&app, &file_url).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let r = get(
         &app,
         &format!("/api/v1/accounts/{}", alice.id),
