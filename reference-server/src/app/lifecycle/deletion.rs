@@ -50,13 +50,19 @@ impl App {
     pub async fn delete_account_now(&self, account_id: u64) -> Result<Account, Error> {
         let a = self.live_local_account(account_id).await?;
         let a = self.begin_account_deletion(a).await?;
-        // The job is due now; a few rounds in case older due jobs come first.
+        self.run_deletion_jobs().await?;
+        Ok(a)
+    }
+
+    /// Runs the due moderation jobs until none is left (at most 64 rounds of 16), so that a
+    /// deletion just queued is done on return, unless another process holds its lease.
+    pub(crate) async fn run_deletion_jobs(&self) -> Result<(), Error> {
         for _ in 0..64 {
             if self.run_moderation_jobs(16).await? == 0 {
                 break;
             }
         }
-        Ok(a)
+        Ok(())
     }
 
     /// Marks local account `a` deleted (its profile emptied) and queues the job that deletes

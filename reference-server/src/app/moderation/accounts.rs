@@ -229,6 +229,12 @@ impl App {
         if !by.can(flags::DELETE_USER_DATA) || a.moderation.suspended_at.is_none() || a.deleted {
             return Err(forbidden());
         }
+        if a.is_local() {
+            // Marked deleted and queued first, so that a restart in the middle finishes it.
+            let a = self.begin_account_deletion(a).await?;
+            self.run_deletion_jobs().await?;
+            return Ok(a);
+        }
         self.delete_account_data(a).await
     }
 
