@@ -11,7 +11,7 @@
 //! again by `woolly serve` every minute until it succeeds, so a restart in the middle finishes
 //! it; it is the deletion `moderation::accounts` has always done (the `Delete` of the actor,
 //! then statuses and follows), which now also sends the `Delete` to every known instance and
-//! removes what [`App::purge_owned_data`] lists.
+//! removes what `App::purge_owned_data` lists.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
