@@ -59,6 +59,13 @@ pub enum Error {
     /// Processing an upload took longer than its time bound (422).
     #[error("media processing timed out")]
     MediaTimeout,
+    /// Too many failed attempts (a password check behind the login throttle): try again in
+    /// `retry_after_ms` (429).
+    #[error("too many failed attempts, try again in {} s", retry_after_ms.div_ceil(1000))]
+    TooManyAttempts {
+        /// Milliseconds until the throttle's window ends.
+        retry_after_ms: u64,
+    },
 }
 
 impl Error {
@@ -77,6 +84,7 @@ impl Error {
             | Error::CorruptMedia(_)
             | Error::MediaTimeout => S::UNPROCESSABLE_ENTITY,
             Error::MediaTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
+            Error::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
             Error::Federation(e) if e.rejection().is_some() => e.status(),
             Error::Federation(e) if e.is_gone() => S::GONE,
             Error::Federation(_) => S::BAD_GATEWAY,

@@ -891,3 +891,35 @@ fn reports_cross_both_ways_with_fedify() {
         "{n}"
     );
 }
+
+#[test]
+fn fedify_receives_the_delete_of_a_deleted_account() {
+    let (servers, _) = cluster(&[("A", "127.0.0.2", &[("alice", false)])]);
+    let a = &servers[0];
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+    // Fedify follows alice: her signed Accept puts her key in Fedify's key cache. Once she is
+    // deleted her actor (where the key is) answers 410, so, as with Mastodon's deleted
+    // accounts, only a server that knew the key can verify the Delete.
+    f.control("follow", json!({"target": a.actor("alice")}));
+    poll("[F1] Accept from alice", DELIVERY, || {
+        f.list("following")
+            .contains(&json!(a.actor("alice")))
+            .then_some(())
+    });
+    let out = a.cli(&["account", "delete", "alice", "--yes"]);
+    assert!(out.stdout.starts_with("deleted alice"), "{}", out.stdout);
+    let actor = a.actor("alice");
+    let delete = poll("[F1] the Delete of alice", DELIVERY, || {
+        f.received("Delete", Some(&actor))
+    });
+    assert_eq!(delete["verified"], true, "{delete}");
+    assert_eq!(delete["actor"], actor.as_str());
+    assert_eq!(delete["json"]["id"], format!("{actor}#delete").as_str());
+    assert!(has_public(&delete["json"]["to"]), "{delete}");
+    for d in f.list("deliveries") {
+        assert!(
+            (200..300).contains(&d["status"].as_u64().unwrap()),
+            "Fedify refused a Woolly delivery: {d}"
+        );
+    }
+}

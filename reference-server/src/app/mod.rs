@@ -69,6 +69,7 @@ pub mod filters;
 pub mod inbound;
 pub mod instance_domains;
 pub mod interactions;
+pub mod lifecycle;
 pub mod lists;
 pub mod markers;
 pub mod media;

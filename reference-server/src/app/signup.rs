@@ -178,6 +178,31 @@ pub struct AdminNote {
     pub created_at: u64,
 }
 
+/// What is wrong with a new password by Mastodon's rules (Devise's: present, 8 to 72
+/// characters), as the field error the sign-up reports; `None` when it is acceptable. Used by
+/// sign-up and by password changes ([`App::change_password`](crate::app::App::change_password)).
+pub fn password_error(password: &str) -> Option<FieldError> {
+    let pw = password.chars().count();
+    // Rails' presence: only whitespace is blank too.
+    if password.trim().is_empty() {
+        Some(FieldError::new("password", "ERR_BLANK", "can't be blank"))
+    } else if pw < PASSWORD_MIN {
+        Some(FieldError::new(
+            "password",
+            "ERR_TOO_SHORT",
+            format!("is too short (minimum is {PASSWORD_MIN} characters)"),
+        ))
+    } else if pw > PASSWORD_MAX {
+        Some(FieldError::new(
+            "password",
+            "ERR_TOO_LONG",
+            format!("is too long (maximum is {PASSWORD_MAX} characters)"),
+        ))
+    } else {
+        None
+    }
+}
+
 fn valid_email(e: &str) -> bool {
     match e.split_once('@') {
         Some((user, host)) => {
@@ -335,23 +360,7 @@ impl App {
                 ));
             }
         }
-        let pw = form.password.chars().count();
-        // Rails' presence: only whitespace is blank too.
-        if form.password.trim().is_empty() {
-            errors.push(FieldError::new("password", "ERR_BLANK", "can't be blank"));
-        } else if pw < PASSWORD_MIN {
-            errors.push(FieldError::new(
-                "password",
-                "ERR_TOO_SHORT",
-                format!("is too short (minimum is {PASSWORD_MIN} characters)"),
-            ));
-        } else if pw > PASSWORD_MAX {
-            errors.push(FieldError::new(
-                "password",
-                "ERR_TOO_LONG",
-                format!("is too long (maximum is {PASSWORD_MAX} characters)"),
-            ));
-        }
+        errors.extend(password_error(&form.password));
         let u = form.username.as_str();
         if u.trim().is_empty() {
             errors.push(FieldError::new("username", "ERR_BLANK", "can't be blank"));

@@ -53,6 +53,9 @@ pub enum AccountCommand {
     },
     /// Exports a local account's data in Mastodon's formats: a CSV file or the archive.
     Export(super::export::ExportArgs),
+    /// Password, authorized applications, deletion ([`super::lifecycle`]).
+    #[command(flatten)]
+    Lifecycle(super::lifecycle::LifecycleCommand),
 }
 
 /// `woolly domain-block …`
@@ -139,6 +142,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
         AccountCommand::Export(args) => super::export::run(args),
+        AccountCommand::Lifecycle(cmd) => super::lifecycle::run_lifecycle(cmd),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

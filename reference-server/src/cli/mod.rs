@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod domains;
 pub mod emoji;
 pub mod export;
+pub mod lifecycle;
 pub mod malloc_tuning;
 pub mod moderation;
 pub mod serve;

@@ -203,6 +203,33 @@ pub enum AdminRequest {
         /// Its id.
         id: String,
     },
+    /// Sets a local account's password (`woolly account password`).
+    SetPassword {
+        /// The account's username.
+        username: String,
+        /// The new password.
+        password: String,
+        /// Revoke every token of the account too.
+        #[serde(default)]
+        revoke_tokens: bool,
+    },
+    /// Lists the applications holding tokens for a local account (`woolly account apps`).
+    ListAuthorizedApps {
+        /// The account's username.
+        username: String,
+    },
+    /// Revokes an application's tokens for a local account.
+    RevokeAuthorizedApp {
+        /// The account's username.
+        username: String,
+        /// The application's id (as listed).
+        app_id: String,
+    },
+    /// Deletes a local account (`woolly account delete`).
+    DeleteAccount {
+        /// The account's username.
+        username: String,
+    },
 }
 
 /// Runs an admin operation and returns its result as JSON.
@@ -392,6 +419,10 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
         | AdminRequest::ResolveReport { .. } => {
             super::admin_moderation::execute(app, request).await
         }
+        AdminRequest::SetPassword { .. }
+        | AdminRequest::ListAuthorizedApps { .. }
+        | AdminRequest::RevokeAuthorizedApp { .. }
+        | AdminRequest::DeleteAccount { .. } => super::admin_lifecycle::execute(app, request).await,
         AdminRequest::ListEmoji => Ok(Value::Array(
             app.local_emojis()
                 .await?
@@ -402,7 +433,7 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
     }
 }
 
-async fn local_account(app: &App, username: &str) -> Result<crate::app::Account, Error> {
+pub(super) async fn local_account(app: &App, username: &str) -> Result<crate::app::Account, Error> {
     app.account_by_acct(username)
         .await?
         .filter(|a| a.is_local())
@@ -702,5 +733,9 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::ListReports { .. } => "list_reports",
         AdminRequest::ShowReport { .. } => "show_report",
         AdminRequest::ResolveReport { .. } => "resolve_report",
+        AdminRequest::SetPassword { .. } => "set_password",
+        AdminRequest::ListAuthorizedApps { .. } => "list_authorized_apps",
+        AdminRequest::RevokeAuthorizedApp { .. } => "revoke_authorized_app",
+        AdminRequest::DeleteAccount { .. } => "delete_account",
     }
 }

@@ -115,10 +115,42 @@ impl<'a> Federation<'a> {
 
     pub(crate) async fn webfinger(&self, request: &Request<Bytes>) -> Response<Bytes> {
         let found = match webfinger::server::Query::parse(request.uri().query()) {
-            Ok(q) => self.describe(&q.resource).await,
+            Ok(q) => {
+                // A deleted account: `410`, as Mastodon's `check_account_suspension` answers
+                // for an account permanently unavailable (its name stays taken).
+                if self.names_deleted_account(&q.resource).await {
+                    return json_error(StatusCode::GONE, "Gone");
+                }
+                self.describe(&q.resource).await
+            }
             Err(_) => None,
         };
         webfinger::server::respond(request, |_| found).map(Bytes::from)
+    }
+
+    /// Whether a WebFinger resource names a deleted local account.
+    async fn names_deleted_account(&self, resource: &webfinger::Resource) -> bool {
+        let name = match resource {
+            webfinger::Resource::Acct(a)
+                if a.authority()
+                    .eq_ignore_ascii_case(self.app.config().domain())
+                    || a.host().eq_ignore_ascii_case(self.app.config().domain()) =>
+            {
+                a.user().to_owned()
+            }
+            webfinger::Resource::Url(u) => {
+                let s = u.as_str();
+                match s
+                    .strip_prefix(&format!("{}/users/", self.app.base()))
+                    .or_else(|| s.strip_prefix(&format!("{}/@", self.app.base())))
+                {
+                    Some(n) => n.to_owned(),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        self.local_any(&name).await.is_some_and(|a| a.deleted)
     }
 
     async fn describe(
@@ -549,11 +581,20 @@ impl<'a> Federation<'a> {
         id: &str,
         activity: bool,
     ) -> Response<Bytes> {
-        let Some(account) = self.local(name).await else {
-            return not_found();
-        };
         let Ok(id) = id.parse::<u64>() else {
             return not_found();
+        };
+        let Some(account) = self.local(name).await else {
+            // A deleted account's statuses are gone too (their tombstones once its data is
+            // removed, a plain `410` before), as Mastodon answers for an account
+            // permanently unavailable.
+            return match self.local_any(name).await {
+                Some(a) if a.deleted => match self.gone_or_missing(&a, id).await {
+                    r if r.status() == StatusCode::GONE => r,
+                    _ => json_error(StatusCode::GONE, "Gone"),
+                },
+                _ => not_found(),
+            };
         };
         let signer = match self.gate(request).await {
             Ok(s) => s,

@@ -56,6 +56,7 @@ use routes::{Api, Matched, Route, Site};
 
 pub mod admin;
 mod admin_accounts;
+mod admin_lifecycle;
 mod admin_moderation;
 mod federation;
 mod media;

@@ -131,6 +131,9 @@ impl Undo {
 enum Job {
     /// Deletes the data of a suspended account if it is still suspended since `since`.
     DeleteData { account: u64, since: u64 },
+    /// Deletes the data of a local account its owner or the operator deleted (already
+    /// marked deleted: `lifecycle::deletion`).
+    DeleteAccount { account: u64 },
 }
 
 fn forbidden() -> Error {
@@ -226,13 +229,21 @@ impl App {
         if !by.can(flags::DELETE_USER_DATA) || a.moderation.suspended_at.is_none() || a.deleted {
             return Err(forbidden());
         }
+        if a.is_local() {
+            // Marked deleted and queued first, so that a restart in the middle finishes it.
+            let a = self.begin_account_deletion(a).await?;
+            self.run_deletion_jobs().await?;
+            return Ok(a);
+        }
         self.delete_account_data(a).await
     }
 
-    /// The deletion itself: a local account's followers' servers get a `Delete` of the
-    /// actor, then its statuses and follows go; the record stays, marked deleted (its actor
-    /// then answers `410`, and its name stays taken).
-    async fn delete_account_data(&self, mut a: Account) -> Result<Account, Error> {
+    /// The deletion itself: a local account's followers' servers and every other known
+    /// instance get a `Delete` of the actor, then its statuses and follows go, and what
+    /// [`App::purge_owned_data`] lists; the record stays, marked deleted (its actor then
+    /// answers `410`, and its name stays taken). Run again after an interruption, it finds
+    /// less to do (and sends the same `Delete` again, which receivers deduplicate by id).
+    pub(crate) async fn delete_account_data(&self, mut a: Account) -> Result<Account, Error> {
         if a.is_local() {
             let delete = serde_json::json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
@@ -242,12 +253,12 @@ impl App {
                 "to": [activitypub_core::visibility::PUBLIC],
                 "object": a.actor,
             });
-            self.federate(
-                &a,
-                &serde_json::to_vec(&delete)?,
-                Recipients::new().followers_of(a.actor.clone()),
-            )
-            .await?;
+            // As Mastodon's `DeleteAccountService`: the followers, then every known instance.
+            let mut to = Recipients::new().followers_of(a.actor.clone());
+            for inbox in self.known_inboxes().await? {
+                to = to.inbox(inbox);
+            }
+            self.federate(&a, &serde_json::to_vec(&delete)?, to).await?;
             let store = self.store();
             for item in store.all_members(&coll::statuses_of(a.id), 1000).await? {
                 if let Ok(s) = self.status(item.key).await {
@@ -264,6 +275,7 @@ impl App {
                     self.remove_follow_record(f, a.id).await?;
                 }
             }
+            self.purge_owned_data(&a).await?;
         } else {
             self.purge_remote_content(&a).await?;
         }
@@ -329,6 +341,21 @@ impl App {
         .await
     }
 
+    /// Adds to `batch` the job that deletes the data of local account `account` (due now).
+    pub(crate) fn with_deletion_job(
+        &self,
+        batch: fedi_storage::WriteBatch,
+        account: u64,
+    ) -> Result<fedi_storage::WriteBatch, Error> {
+        let job = NewJob::new(
+            "moderation",
+            serde_json::to_vec(&Job::DeleteAccount { account })?,
+            self.now(),
+        )
+        .with_max_attempts(ATTEMPTS);
+        Ok(batch.enqueue(QUEUE, job))
+    }
+
     async fn enqueue_moderation_job(&self, job: &Job, at_ms: u64) -> Result<(), Error> {
         let job = NewJob::new(
             "moderation",
@@ -356,6 +383,14 @@ impl App {
             let result = match serde_json::from_slice::<Job>(&job.payload) {
                 Ok(Job::DeleteData { account, since }) => match self.account(account).await {
                     Ok(a) if a.moderation.suspended_at == Some(since) && !a.deleted => {
+                        self.delete_account_data(a).await.map(|_| ())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) if e.is_not_found() => Ok(()),
+                    Err(e) => Err(e),
+                },
+                Ok(Job::DeleteAccount { account }) => match self.account(account).await {
+                    Ok(a) if a.is_local() && a.deleted => {
                         self.delete_account_data(a).await.map(|_| ())
                     }
                     Ok(_) => Ok(()),
