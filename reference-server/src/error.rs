@@ -59,6 +59,9 @@ pub enum Error {
     /// Processing an upload took longer than its time bound (422).
     #[error("media processing timed out")]
     MediaTimeout,
+    /// An import file refused before any job starts (413 too large, 415 not text, 422 else).
+    #[error("{1}")]
+    BadImportFile(crate::app::import::BadFile, String),
 }
 
 impl Error {
@@ -77,6 +80,7 @@ impl Error {
             | Error::CorruptMedia(_)
             | Error::MediaTimeout => S::UNPROCESSABLE_ENTITY,
             Error::MediaTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
+            Error::BadImportFile(kind, _) => kind.status(),
             Error::Federation(e) if e.rejection().is_some() => e.status(),
             Error::Federation(e) if e.is_gone() => S::GONE,
             Error::Federation(_) => S::BAD_GATEWAY,

@@ -62,6 +62,7 @@ pub mod domain_blocks;
 pub mod emoji;
 pub mod filter_match;
 pub mod filters;
+pub mod import;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;
