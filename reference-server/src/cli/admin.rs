@@ -51,6 +51,9 @@ pub enum AccountCommand {
         #[command(flatten)]
         common: ConfigArgs,
     },
+    /// Imports a CSV file in Mastodon's format (follows, lists, blocks, mutes, domain blocks,
+    /// bookmarks) as a background job; prints the import's id.
+    Import(super::import::ImportArgs),
 }
 
 /// `woolly domain-block …`
@@ -136,6 +139,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             },
             |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
+        AccountCommand::Import(args) => super::import::run(args),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

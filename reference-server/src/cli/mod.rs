@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod admin;
 pub mod corpus;
 pub mod emoji;
+pub mod import;
 pub mod malloc_tuning;
 pub mod moderation;
 pub mod serve;

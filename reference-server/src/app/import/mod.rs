@@ -121,6 +121,27 @@ pub struct RowRecord {
     pub outcome: Option<Outcome>,
 }
 
+impl ImportRecord {
+    /// The import as the HTTP side and the command line show it (the names of Mastodon's
+    /// `BulkImport` columns; times in RFC 3339).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.to_string(),
+            "type": self.kind.as_str(),
+            "mode": if self.overwrite { "overwrite" } else { "merge" },
+            "state": self.state,
+            "original_filename": self.filename,
+            "total_items": self.total,
+            "processed_items": self.processed,
+            "imported_items": self.imported,
+            "failed_items": self.failed,
+            "skipped_items": self.skipped,
+            "created_at": crate::app::activitypub::rfc3339(self.created_at),
+            "finished_at": self.finished_at.map(crate::app::activitypub::rfc3339),
+        })
+    }
+}
+
 impl App {
     /// Reads `bytes` as a file of `kind` and, if it can be imported, stores the import and its
     /// rows and enqueues its job; a bad file is refused before anything is stored. Rows that
