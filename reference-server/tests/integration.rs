@@ -60,6 +60,7 @@ mod http_media;
 mod http_serve;
 mod http_shutdown;
 mod http_too_large;
+mod import_csv;
 mod mastodon_py;
 mod media_av;
 mod media_processing;
