@@ -73,6 +73,7 @@ mod multi_instance_quotes;
 mod multi_instance_suspension;
 mod rate_limits;
 mod sanitize_html;
+mod serve_import;
 mod serve_malloc_tuning;
 mod serve_rate_limits;
 mod serve_scheduled;

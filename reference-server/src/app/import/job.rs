@@ -252,6 +252,9 @@ impl App {
             }
             (ImportType::Blocking, Item::Account { acct, .. }) => {
                 let t = target(acct)?;
+                if t.id == me {
+                    return Err(Error::Unprocessable("cannot block yourself".into()));
+                }
                 if !self.blocks(me, t.id).await? {
                     self.block(me, t.id).await?;
                 }
@@ -265,6 +268,9 @@ impl App {
                 },
             ) => {
                 let t = target(acct)?;
+                if t.id == me {
+                    return Err(Error::Unprocessable("cannot mute yourself".into()));
+                }
                 let notifications = hide_notifications.unwrap_or(true);
                 let same = self
                     .get::<MuteRecord>(ns::MUTES, &pair(me, t.id))

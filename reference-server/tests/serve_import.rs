@@ -1,0 +1,158 @@
+//! Imports with real `woolly serve` processes: `woolly account import` against a running
+//! server (through its admin endpoint), the server killed (SIGKILL) in the middle of the job
+//! and started again finishes it with no row lost and none counted twice, and the follows
+//! become real follows on a second instance; `--wait` without a server runs the job in the
+//! command itself.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::{poll, Woolly};
+use serde_json::Value;
+
+/// Accounts on the second instance named by the file (half at its start, half at its end).
+const REAL: usize = 12;
+/// Addresses on hosts where nothing listens (connection refused: failed rows), between them.
+const GHOSTS: usize = 1500;
+
+#[test]
+fn an_import_killed_mid_job_finishes_after_a_restart() {
+    let mut b = Woolly::prepare("B", "127.0.0.3");
+    let mut names = Vec::new();
+    for i in 0..REAL {
+        let n = format!("u{i}");
+        b.create_account(&n, false);
+        names.push(n);
+    }
+    b.start();
+    let mut a = Woolly::prepare("A", "127.0.0.2");
+    a.create_account("alice", false);
+    let token = a.create_token("alice");
+    a.start();
+
+    // A follows file: real accounts, then ghosts on unreachable hosts, then real ones.
+    let mut file = String::from("Account address,Show boosts,Notify on new posts,Languages\n");
+    for n in &names[..REAL / 2] {
+        file.push_str(&format!("{},true,false,\n", b.handle(n)));
+    }
+    let closed = common::free_port("127.0.0.9");
+    for i in 0..GHOSTS {
+        file.push_str(&format!("ghost{i}@127.0.0.9:{closed},true,false,\n"));
+    }
+    for n in &names[REAL / 2..] {
+        file.push_str(&format!("{},true,false,\n", b.handle(n)));
+    }
+    let path = a.data_dir.with_file_name("follows.csv");
+    std::fs::write(&path, file).unwrap();
+    let out = a.cli(&[
+        "account",
+        "import",
+        "alice",
+        "--type",
+        "follows",
+        path.to_str().unwrap(),
+    ]);
+    let id = out.stdout.trim().to_owned();
+    assert!(id.parse::<u64>().is_ok(), "an id: {:?}", out.stdout);
+    let status_path = format!("/settings/imports/{id}");
+    let total = (REAL + GHOSTS) as u64;
+
+    // Killed once some rows are done, and not all.
+    let api = a.api(&token);
+    let at_kill: Value = poll("some rows processed", Duration::from_secs(60), || {
+        let v = api.get(&status_path).ok();
+        (v["processed_items"].as_u64().unwrap() > 0).then_some(v)
+    });
+    a.signal("KILL");
+    assert!(a.wait_exit(Duration::from_secs(10)).is_some());
+    let done_before = at_kill["processed_items"].as_u64().unwrap();
+    eprintln!(
+        "killed with {done_before} of {} rows processed",
+        REAL + GHOSTS
+    );
+    assert!(
+        done_before < total,
+        "the kill came before the end: {at_kill}"
+    );
+    assert_eq!(at_kill["state"], "in_progress");
+
+    a.start();
+    let api = a.api(&token);
+    let end: Value = poll("the import finished", Duration::from_secs(120), || {
+        let v = api.get(&status_path).ok();
+        (v["state"] == "finished").then_some(v)
+    });
+    assert_eq!(end["total_items"], total);
+    assert_eq!(end["processed_items"], total, "{end}");
+    assert_eq!(end["imported_items"], REAL as u64, "{end}");
+    assert_eq!(end["failed_items"], GHOSTS as u64, "{end}");
+    assert_eq!(end["skipped_items"], 0);
+    assert!(end["processed_items"].as_u64().unwrap() > done_before);
+
+    // Every real account on B has alice as its one follower.
+    let b_api = b.anon();
+    for n in &names {
+        let acct = b_api.get_q("/api/v1/accounts/lookup", &[("acct", n)]).ok();
+        let id = acct["id"].as_str().unwrap().to_owned();
+        let followers = poll(&format!("{n} followed by alice"), common::DELIVERY, || {
+            let f = b_api.get(&format!("/api/v1/accounts/{id}/followers")).ok();
+            (f.as_array().unwrap().len() == 1).then_some(f)
+        });
+        assert_eq!(followers[0]["acct"], a.handle("alice"));
+    }
+    // The failures file names the ghosts, in the file's format.
+    let failures = api.get(&format!("{status_path}/failures.csv"));
+    assert_eq!(failures.status, 200);
+    assert_eq!(failures.text.lines().count(), GHOSTS + 1);
+    assert!(failures.text.lines().nth(1).unwrap().starts_with("ghost0@"));
+}
+
+#[test]
+fn wait_without_a_server_runs_the_job_in_the_command() {
+    let a = Woolly::prepare("A", "127.0.0.2");
+    a.create_account("alice", false);
+    a.create_account("bob", false);
+    let path = a.data_dir.with_file_name("blocks.csv");
+    std::fs::write(
+        &path,
+        format!("bob\n{}\nnot an address\n", a.handle("alice")),
+    )
+    .unwrap();
+    let out = a.cli(&[
+        "account",
+        "import",
+        "alice",
+        "--type",
+        "blocks",
+        path.to_str().unwrap(),
+        "--wait",
+    ]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].parse::<u64>().is_ok(), "{:?}", out.stdout);
+    // bob is blocked; alice cannot block herself (failed); the last row is skipped.
+    assert_eq!(lines[1], "finished: 1 imported, 1 failed, 1 skipped of 3");
+
+    // A file of the wrong type is refused with the reason, and exits 1.
+    std::fs::write(&path, "Account address,Hide notifications\nbob,true\n").unwrap();
+    let mut cmd = std::process::Command::new(common::WOOLLY);
+    cmd.args([
+        "account",
+        "import",
+        "alice",
+        "--type",
+        "follows",
+        path.to_str().unwrap(),
+        "--config",
+    ])
+    .arg(&a.config);
+    let out = common::run_bounded(cmd, Duration::from_secs(60));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("are not those of a following import"),
+        "{}",
+        out.stderr
+    );
+}
