@@ -40,6 +40,7 @@ mod app_remote_media;
 mod app_remote_media_guard;
 mod app_remote_polls;
 mod app_suspended_remote;
+mod bench_import;
 mod bench_poll_votes;
 mod cli_moderation;
 mod cli_sig;
