@@ -510,6 +510,14 @@ async fn bad_files_are_refused_before_any_job() {
     let id = v["id"].as_str().unwrap();
     let (s, _) = get(&t.a, &read_only, &format!("/settings/imports/{id}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, body) = get(&t.a, &t.token, "/settings/imports").await;
+    assert_eq!(s, StatusCode::OK);
+    let list: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["type"], "blocking");
+    let (_, body) = get(&t.a, &read_only, "/settings/imports").await;
+    assert_eq!(body.as_ref(), b"[]", "only one's own imports");
     let (s, _) = get(&t.a, &t.token, "/settings/imports/12345").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // failures.csv is not there before the import is finished, as on Mastodon.

@@ -5,6 +5,7 @@
 //! - `POST /settings/imports` (multipart: `type`, `mode` `merge`|`overwrite`, `data` the
 //!   file): `202` with the import; a bad file `413` (too large), `415` (not text) or `422`
 //!   (empty, wrong header, too many rows, not CSV); an unknown `type` or `mode` `422`.
+//! - `GET /settings/imports`: the account's imports, newest first.
 //! - `GET /settings/imports/:id`: the import (state, counts) and its first
 //!   [`FAILURES_SHOWN`] failed or skipped rows with their reasons.
 //! - `GET /settings/imports/:id/failures.csv`: the failed rows in the file's own format, once
@@ -58,6 +59,14 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> ApiResult {
         )
         .await?;
     Ok(json_response(StatusCode::ACCEPTED, &rec.to_json()))
+}
+
+/// `GET /settings/imports`: the account's imports, newest first (Mastodon's settings page
+/// lists them).
+pub(crate) async fn list(ctx: &Ctx<'_>) -> ApiResult {
+    let me = ctx.user("read")?;
+    let all = ctx.app.imports_of(me).await?;
+    ok(all.iter().map(|r| r.to_json()).collect::<Vec<_>>())
 }
 
 /// `GET /settings/imports/:id`.

@@ -475,6 +475,7 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
         (&M::GET, A::Bookmarks) => timelines::bookmarks(ctx).await,
         (&M::POST, A::SettingsImports) => imports::create(ctx).await,
+        (&M::GET, A::SettingsImports) => imports::list(ctx).await,
         (&M::GET, A::SettingsImport) => imports::show(ctx, id).await,
         (&M::GET, A::SettingsImportFailures) => imports::failures_csv(ctx, id).await,
         // Scheduled statuses.
