@@ -529,3 +529,63 @@ async fn bad_files_are_refused_before_any_job() {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// A chunk run again, as after a crash between its actions and the write of its outcomes
+/// (the import's record and rows put back as they were before it, its job queued again),
+/// finds every action done and sends nothing twice.
+#[tokio::test]
+async fn a_chunk_run_again_after_a_crash_does_nothing_twice() {
+    use fedi_storage::{KvStore, NewJob, QueueStore};
+    let t = two().await;
+    let store = t.a.store().clone();
+    let sent = |kind: &str| {
+        t.seen_by_b
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a["type"] == kind)
+            .count()
+    };
+    let file = b"bob@yarn.test\ncarol@yarn.test\n";
+    for (kind, activity) in [("following", "Follow"), ("blocking", "Block")] {
+        let (_, v) = upload(&t.a, &t.token, kind, "merge", file).await;
+        let id = v["id"].as_str().unwrap().to_owned();
+        let before = store
+            .kv_get("imports", id.as_bytes())
+            .await
+            .unwrap()
+            .unwrap();
+        let rows = store
+            .kv_scan("imports.rows", format!("{id}:").as_bytes(), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        pump(&[&t.a, &t.b]).await;
+        assert_eq!(sent(activity), 2, "{kind}");
+
+        // The "crash": the import as it was before its chunk, its job queued again.
+        store
+            .kv_put("imports", id.as_bytes(), &before)
+            .await
+            .unwrap();
+        for (k, v) in &rows {
+            store.kv_put("imports.rows", k, v).await.unwrap();
+        }
+        let payload =
+            serde_json::to_vec(&serde_json::json!({ "import": id.parse::<u64>().unwrap() }))
+                .unwrap();
+        store
+            .enqueue("app.imports", &NewJob::new("import", payload, t.a.now()))
+            .await
+            .unwrap();
+        pump(&[&t.a, &t.b]).await;
+        let v = show(&t.a, &t.token, &id).await;
+        assert_eq!(v["state"], "finished");
+        assert_eq!(
+            (&v["processed_items"], &v["imported_items"]),
+            (&2.into(), &2.into()),
+            "{kind}: {v}"
+        );
+        assert_eq!(sent(activity), 2, "{kind}: no {activity} sent twice");
+    }
+}
