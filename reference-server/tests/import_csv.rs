@@ -535,7 +535,7 @@ async fn bad_files_are_refused_before_any_job() {
 /// finds every action done and sends nothing twice.
 #[tokio::test]
 async fn a_chunk_run_again_after_a_crash_does_nothing_twice() {
-    use fedi_storage::{KvStore, NewJob, QueueStore};
+    use fedi_storage::NewJob;
     let t = two().await;
     let store = t.a.store().clone();
     let sent = |kind: &str| {
