@@ -13,6 +13,29 @@ use std::time::Duration;
 use common::{poll, Woolly};
 use serde_json::Value;
 
+/// `POST /settings/imports` over HTTP to a running server: status and JSON body.
+fn post_file(w: &Woolly, token: &str, kind: &str, data: &[u8]) -> (u16, Value) {
+    let (ct, body) = crate::api_support::media::multipart(
+        &[("type", kind), ("mode", "merge")],
+        &[("data", "file.csv", data)],
+    );
+    let r = ureq::post(&format!("{}/settings/imports", w.base))
+        .set("authorization", &format!("Bearer {token}"))
+        .set("content-type", &ct)
+        .timeout(Duration::from_secs(30))
+        .send_bytes(&body);
+    let resp = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST /settings/imports: {e}"),
+    };
+    let status = resp.status();
+    (
+        status,
+        serde_json::from_str(&resp.into_string().unwrap()).unwrap_or(Value::Null),
+    )
+}
+
 /// Accounts on the second instance named by the file (half at its start, half at its end).
 const REAL: usize = 12;
 /// Addresses on hosts where nothing listens (connection refused: failed rows), between them.
@@ -32,6 +55,16 @@ fn an_import_killed_mid_job_finishes_after_a_restart() {
     a.create_account("alice", false);
     let token = a.create_token("alice");
     a.start();
+
+    // Over HTTP: a bad file is refused (415), a good one accepted (202) and run.
+    let (status, v) = post_file(&a, &token, "blocks", b"\x00\x01binary");
+    assert_eq!(status, 415, "{v}");
+    let (status, v) = post_file(&a, &token, "mutes", b"Account address,Hide notifications\n");
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["error"], "the file has no rows");
+    let (status, v) = post_file(&a, &token, "domain-blocks", b"spam.example\n");
+    assert_eq!(status, 202, "{v}");
+    assert_eq!(v["type"], "domain_blocking");
 
     // A follows file: real accounts, then ghosts on unreachable hosts, then real ones.
     let mut file = String::from("Account address,Show boosts,Notify on new posts,Languages\n");
