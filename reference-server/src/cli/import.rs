@@ -4,7 +4,8 @@
 //! The file is checked and the import created as for `POST /settings/imports`; the id is
 //! printed. When a server holds the store (its admin endpoint answers), the import is created
 //! through the endpoint and the server's job runs it; `--wait` then polls the endpoint every
-//! half second until it is finished. Without a server the store is opened directly: the
+//! half second until it is finished (giving up, the import going on, after five minutes
+//! without a row done). Without a server the store is opened directly: the
 //! import is created, and with `--wait` its job runs here to the end (the `Follow`s and
 //! `Block`s it sends stay in the engine's durable delivery queue until `woolly serve` runs);
 //! without `--wait` the next `woolly serve` runs it.
@@ -21,6 +22,9 @@ use crate::app::import::ImportType;
 use crate::app::App;
 use crate::error::Error;
 use crate::http::admin::{AdminClient, AdminRequest};
+
+/// How long `--wait` waits without a row done before it gives up (the import goes on).
+const STALLED: Duration = Duration::from_secs(300);
 
 /// `woolly account import …`
 #[derive(Debug, Args)]
@@ -101,9 +105,21 @@ async fn import(args: ImportArgs) -> Result<Value, Error> {
                     username: args.name.clone(),
                     id: s(&v, "id").to_owned(),
                 };
+                let mut progress = (v["processed_items"].clone(), std::time::Instant::now());
                 while v["state"] != "finished" {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     v = client.execute(&status).await?;
+                    if v["processed_items"] != progress.0 {
+                        progress = (v["processed_items"].clone(), std::time::Instant::now());
+                    } else if progress.1.elapsed() > STALLED {
+                        return Err(Error::Config(format!(
+                            "no row done in {} s; the server keeps the import and goes on \
+                             with it (`{}` of {} rows done)",
+                            STALLED.as_secs(),
+                            v["processed_items"],
+                            v["total_items"]
+                        )));
+                    }
                 }
             }
             return Ok(v);
