@@ -1,6 +1,6 @@
 //! Imports with real `woolly serve` processes: `woolly account import` against a running
-//! server (through its admin endpoint), the server killed (SIGKILL) in the middle of the job
-//! and started again finishes it with no row lost and none counted twice, and the follows
+//! server (through its admin endpoint), the server killed (SIGKILL) or stopped (SIGTERM) in
+//! the middle of the job and started again finishes it with no row lost and none counted twice, and the follows
 //! become real follows on a second instance; `--wait` without a server runs the job in the
 //! command itself.
 
@@ -43,6 +43,17 @@ const GHOSTS: usize = 1500;
 
 #[test]
 fn an_import_killed_mid_job_finishes_after_a_restart() {
+    interrupted_import("KILL");
+}
+
+/// The same, stopped with SIGTERM: the server stops within its grace period (a chunk still
+/// resolving is left for the next start) and the restarted one finishes the import.
+#[test]
+fn an_import_stopped_mid_job_finishes_after_a_restart() {
+    interrupted_import("TERM");
+}
+
+fn interrupted_import(signal: &str) {
     let mut b = Woolly::prepare("B", "127.0.0.3");
     let mut names = Vec::new();
     for i in 0..REAL {
@@ -99,11 +110,15 @@ fn an_import_killed_mid_job_finishes_after_a_restart() {
         let v = api.get(&status_path).ok();
         (v["processed_items"].as_u64().unwrap() > 0).then_some(v)
     });
-    a.signal("KILL");
-    assert!(a.wait_exit(Duration::from_secs(10)).is_some());
+    a.signal(signal);
+    let exit = a.wait_exit(Duration::from_secs(10));
+    assert!(exit.is_some(), "the server exited after SIG{signal}");
+    if signal == "TERM" {
+        assert!(exit.unwrap().success(), "a clean exit: {exit:?}");
+    }
     let done_before = at_kill["processed_items"].as_u64().unwrap();
     eprintln!(
-        "killed with {done_before} of {} rows processed",
+        "SIG{signal} with {done_before} of {} rows processed",
         REAL + GHOSTS
     );
     assert!(

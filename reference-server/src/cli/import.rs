@@ -191,20 +191,20 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
 /// How often import jobs that are due are looked for.
 const IMPORT_JOBS_EVERY: Duration = Duration::from_millis(500);
 
-/// Runs the import jobs ([`App::run_import_jobs`]) as they fall due, one chunk at a time,
-/// until `stop` turns true. A chunk in progress when `stop` turns is dropped: it runs again
-/// after its lease ends (see `app::import::job`).
+/// Runs the import jobs ([`App::run_import_jobs_until`]) as they fall due, one chunk at a
+/// time, until `stop` turns true. A chunk still resolving when `stop` turns is left: it runs
+/// again after its lease ends; one applying its rows finishes first (see `app::import::job`).
 pub(crate) async fn run_import_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let busy = tokio::select! {
-            r = app.run_import_jobs(1) => match r {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "running import jobs failed");
-                    false
-                }
-            },
-            _ = stop.wait_for(|v| *v) => return,
+        if *stop.borrow() {
+            return;
+        }
+        let busy = match app.run_import_jobs_until(1, Some(stop.clone())).await {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "running import jobs failed");
+                false
+            }
         };
         if busy {
             continue;

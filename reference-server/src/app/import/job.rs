@@ -7,7 +7,8 @@
 //!   written in one batch; then a job for the next chunk is enqueued and the current one
 //!   acknowledged.
 //! - **Budget.** The accounts a chunk names are resolved (WebFinger + actor fetch, through
-//!   [`App::resolve_handle`]) before its rows are applied, at most [`RESOLVE_CONCURRENCY`] at
+//!   [`App::resolve_handle`]), and its statuses (by URI, local URL or a signed fetch), before
+//!   its rows are applied, at most [`RESOLVE_CONCURRENCY`] at
 //!   once and at most [`PER_HOST`] at once per host, hosts taken in turn: 10,000 rows across
 //!   1,000 hosts never open more than 8 connections for resolution at a time. Known accounts
 //!   cost no request. Activities (a `Follow`, a `Block`) go through the engine's durable
@@ -44,6 +45,15 @@ pub const LEASE: Duration = Duration::from_secs(20);
 /// Attempts of a job before it becomes a dead letter.
 pub(crate) const ATTEMPTS: u32 = 16;
 
+/// An account or a status a row names, resolved.
+enum Found {
+    Account(Box<Account>),
+    Status(Box<crate::app::model::Status>),
+}
+
+/// What a row's account or status resolved to, or why it could not be.
+type Resolved = Result<Found, String>;
+
 /// A job: run the next chunk of an import.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct JobPayload {
@@ -54,6 +64,19 @@ impl App {
     /// Runs the import jobs that are due (at most `limit`, one chunk each). Returns how many
     /// were leased; a job that fails (a store error) is tried again later.
     pub async fn run_import_jobs(&self, limit: usize) -> Result<usize, Error> {
+        self.run_import_jobs_until(limit, None).await
+    }
+
+    /// [`App::run_import_jobs`], stopping when `stop` turns true while a chunk's accounts and
+    /// statuses are being resolved (the only long wait): the job stays leased and its chunk
+    /// runs again from its first row once the lease ends. Once rows are being applied, the
+    /// chunk runs to its end, so that no action is cut between two of its writes (a follow
+    /// recorded and its `Follow` not yet queued).
+    pub async fn run_import_jobs_until(
+        &self,
+        limit: usize,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<usize, Error> {
         let jobs = self
             .store()
             .lease(super::QUEUE, &LeaseRequest::new(self.now(), LEASE, limit))
@@ -61,15 +84,16 @@ impl App {
         let n = jobs.len();
         for job in jobs {
             let result = match serde_json::from_slice::<JobPayload>(&job.payload) {
-                Ok(p) => self.run_import_chunk(p.import).await,
+                Ok(p) => self.run_import_chunk(p.import, stop.clone()).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "unreadable import job dropped");
-                    Ok(false)
+                    Ok(Some(false))
                 }
             };
             let store = self.store();
             match result {
-                Ok(more) => {
+                Ok(None) => return Ok(n),
+                Ok(Some(more)) => {
                     if more {
                         if let Ok(p) = serde_json::from_slice::<JobPayload>(&job.payload) {
                             self.enqueue_import_job(p.import).await?;
@@ -106,23 +130,34 @@ impl App {
         }
     }
 
-    /// Runs the next chunk of import `id`; returns whether rows are left.
-    async fn run_import_chunk(&self, id: u64) -> Result<bool, Error> {
+    /// Runs the next chunk of import `id`; returns whether rows are left, or `None` if
+    /// `stop` turned true before its rows were applied.
+    async fn run_import_chunk(
+        &self,
+        id: u64,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<Option<bool>, Error> {
         let Some(mut rec) = self
             .get::<ImportRecord>(NS_IMPORTS, &id.to_string())
             .await?
         else {
-            return Ok(false);
+            return Ok(Some(false));
         };
         if rec.state == ImportState::Finished {
-            return Ok(false);
+            return Ok(Some(false));
         }
         if rec.overwrite && !rec.prepared {
             self.overwrite_pass(&rec).await?;
             rec.prepared = true;
         }
         let rows = self.rows_from(id, rec.next_row, CHUNK).await?;
-        let accounts = self.resolve_accounts(&rows).await;
+        let found = match stop {
+            Some(mut stop) => tokio::select! {
+                found = self.resolve_targets(&rows) => found?,
+                _ = stop.wait_for(|v| *v) => return Ok(None),
+            },
+            None => self.resolve_targets(&rows).await?,
+        };
         let mut lists: Option<HashMap<String, u64>> = None;
         let mut batch = WriteBatch::new();
         for (idx, mut row) in rows {
@@ -131,7 +166,7 @@ impl App {
                 continue;
             }
             let outcome = match &row.item {
-                Ok(item) => match self.apply_row(&rec, item, &accounts, &mut lists).await {
+                Ok(item) => match self.apply_row(&rec, item, &found, &mut lists).await {
                     Ok(()) => Outcome::Done,
                     Err(e) if is_store_error(&e) => return Err(e),
                     Err(e) => Outcome::Failed {
@@ -160,41 +195,57 @@ impl App {
         }
         batch = batch.kv_put(NS_IMPORTS, id.to_string(), serde_json::to_vec(&rec)?);
         self.store().apply(&batch).await?;
-        Ok(more)
+        Ok(Some(more))
     }
 
-    /// Resolves the accounts the rows name (see the module documentation for the budget).
-    /// A failure is kept as its message, for the row's outcome.
-    async fn resolve_accounts(
+    /// Resolves the accounts and statuses the rows name (see the module documentation for
+    /// the budget). A failure is kept as its message, for the row's outcome; a store error
+    /// fails the chunk.
+    async fn resolve_targets(
         &self,
         rows: &[(u64, super::RowRecord)],
-    ) -> HashMap<String, Result<Account, String>> {
-        let mut by_host: HashMap<String, VecDeque<String>> = HashMap::new();
+    ) -> Result<HashMap<String, Resolved>, Error> {
+        let mut by_host: HashMap<String, VecDeque<(String, bool)>> = HashMap::new();
         let mut hosts: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
         for (_, row) in rows {
             if row.outcome.is_some() {
                 continue;
             }
-            let Some(acct) = row.item.as_ref().ok().and_then(Item::acct) else {
-                continue;
+            let Ok(item) = &row.item else { continue };
+            let (key, host, is_status) = match item {
+                Item::Status { uri } => (
+                    uri.clone(),
+                    url::Url::parse(uri)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    true,
+                ),
+                other => match other.acct() {
+                    Some(acct) => (
+                        acct.to_owned(),
+                        acct.split_once('@').map_or("", |(_, h)| h).to_owned(),
+                        false,
+                    ),
+                    None => continue,
+                },
             };
-            if !seen.insert(acct.to_owned()) {
+            if !seen.insert(key.clone()) {
                 continue;
             }
-            let host = acct.split_once('@').map_or("", |(_, h)| h).to_owned();
             if !by_host.contains_key(&host) {
                 hosts.push(host.clone());
             }
-            by_host.entry(host).or_default().push_back(acct.to_owned());
+            by_host.entry(host).or_default().push_back((key, is_status));
         }
         // Hosts in turn, so that one host's rows do not hold every slot.
         let mut order = Vec::with_capacity(seen.len());
         loop {
             let mut any = false;
             for h in &hosts {
-                if let Some(a) = by_host.get_mut(h).and_then(VecDeque::pop_front) {
-                    order.push(a);
+                if let Some(t) = by_host.get_mut(h).and_then(VecDeque::pop_front) {
+                    order.push((h.clone(), t));
                     any = true;
                 }
             }
@@ -206,27 +257,40 @@ impl App {
             .iter()
             .map(|h| (h.clone(), Arc::new(Semaphore::new(PER_HOST))))
             .collect();
-        futures::stream::iter(order)
-            .map(|acct| {
-                let gate = gates
-                    .get(acct.split_once('@').map_or("", |(_, h)| h))
-                    .cloned();
+        let results: Vec<(String, Result<Resolved, Error>)> = futures::stream::iter(order)
+            .map(|(host, (key, is_status))| {
+                let gate = gates.get(&host).cloned();
                 async move {
                     let _turn = match &gate {
                         Some(g) => g.acquire().await.ok(),
                         None => None,
                     };
-                    let found = match self.resolve_handle(&acct, true).await {
-                        Ok(Some(a)) => Ok(a),
-                        Ok(None) => Err(format!("account not found: {acct}")),
-                        Err(e) => Err(format!("account not found: {acct}: {e}")),
+                    let found = if is_status {
+                        match self.status_for_import(&key).await {
+                            Ok(Some(s)) => Ok(Ok(Found::Status(Box::new(s)))),
+                            Ok(None) => Ok(Err(format!("status not found: {key}"))),
+                            Err(e) if is_store_error(&e) => Err(e),
+                            Err(e) => Ok(Err(format!("status not found: {key}: {e}"))),
+                        }
+                    } else {
+                        match self.resolve_handle(&key, true).await {
+                            Ok(Some(a)) => Ok(Ok(Found::Account(Box::new(a)))),
+                            Ok(None) => Ok(Err(format!("account not found: {key}"))),
+                            Err(e) if is_store_error(&e) => Err(e),
+                            Err(e) => Ok(Err(format!("account not found: {key}: {e}"))),
+                        }
                     };
-                    (acct, found)
+                    (key, found)
                 }
             })
             .buffer_unordered(RESOLVE_CONCURRENCY)
             .collect()
-            .await
+            .await;
+        let mut out = HashMap::with_capacity(results.len());
+        for (key, r) in results {
+            out.insert(key, r?);
+        }
+        Ok(out)
     }
 
     /// Does what one row asks, unless it is done already.
@@ -234,15 +298,15 @@ impl App {
         &self,
         rec: &ImportRecord,
         item: &Item,
-        accounts: &HashMap<String, Result<Account, String>>,
+        found: &HashMap<String, Resolved>,
         lists: &mut Option<HashMap<String, u64>>,
     ) -> Result<(), Error> {
         let me = rec.account_id;
         let target = |acct: &str| -> Result<Account, Error> {
-            match accounts.get(acct) {
-                Some(Ok(a)) => Ok(a.clone()),
+            match found.get(acct) {
+                Some(Ok(Found::Account(a))) => Ok((**a).clone()),
                 Some(Err(e)) => Err(Error::NotFound(e.clone())),
-                None => Err(Error::NotFound(format!("account not found: {acct}"))),
+                _ => Err(Error::NotFound(format!("account not found: {acct}"))),
             }
         };
         match (rec.kind, item) {
@@ -321,11 +385,12 @@ impl App {
                 self.block_domain_for(me, domain).await?;
             }
             (ImportType::Bookmarks, Item::Status { uri }) => {
-                let s = self
-                    .status_for_import(uri)
-                    .await?
-                    .ok_or_else(|| Error::NotFound(format!("status not found: {uri}")))?;
-                self.bookmark(me, s.id).await?;
+                let id = match found.get(uri) {
+                    Some(Ok(Found::Status(s))) => s.id,
+                    Some(Err(e)) => return Err(Error::NotFound(e.clone())),
+                    _ => return Err(Error::NotFound(format!("status not found: {uri}"))),
+                };
+                self.bookmark(me, id).await?;
             }
             _ => return Err(Error::Unprocessable("row of another type".into())),
         }
