@@ -66,6 +66,9 @@ pub enum Error {
         /// Milliseconds until the throttle's window ends.
         retry_after_ms: u64,
     },
+    /// An import file refused before any job starts (413 too large, 415 not text, 422 else).
+    #[error("{1}")]
+    BadImportFile(crate::app::import::BadFile, String),
 }
 
 impl Error {
@@ -85,6 +88,7 @@ impl Error {
             | Error::MediaTimeout => S::UNPROCESSABLE_ENTITY,
             Error::MediaTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
             Error::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
+            Error::BadImportFile(kind, _) => kind.status(),
             Error::Federation(e) if e.rejection().is_some() => e.status(),
             Error::Federation(e) if e.is_gone() => S::GONE,
             Error::Federation(_) => S::BAD_GATEWAY,

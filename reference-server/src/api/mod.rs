@@ -54,6 +54,7 @@ mod exports;
 mod filters;
 mod follows;
 mod grouped_notifications;
+mod imports;
 mod instance;
 mod lists;
 mod markers;
@@ -488,6 +489,10 @@ async fn endpoint(ctx: &Ctx<'_>, m: &Method, route: Api, path: &Matched) -> ApiR
         (&M::GET, A::TimelineList) => timelines::list(ctx, id).await,
         (&M::GET, A::Favourites) => timelines::favourites(ctx).await,
         (&M::GET, A::Bookmarks) => timelines::bookmarks(ctx).await,
+        (&M::POST, A::SettingsImports) => imports::create(ctx).await,
+        (&M::GET, A::SettingsImports) => imports::list(ctx).await,
+        (&M::GET, A::SettingsImport) => imports::show(ctx, id).await,
+        (&M::GET, A::SettingsImportFailures) => imports::failures_csv(ctx, id).await,
         // Scheduled statuses.
         (&M::GET, A::ScheduledStatuses) => scheduled::list(ctx).await,
         (&M::GET, A::ScheduledStatus) => scheduled::get(ctx, id).await,

@@ -66,6 +66,7 @@ pub mod emoji;
 pub mod export;
 pub mod filter_match;
 pub mod filters;
+pub mod import;
 pub mod inbound;
 pub mod instance_domains;
 pub mod interactions;

@@ -56,6 +56,9 @@ pub enum AccountCommand {
     /// Password, authorized applications, deletion ([`super::lifecycle`]).
     #[command(flatten)]
     Lifecycle(super::lifecycle::LifecycleCommand),
+    /// Imports a CSV file in Mastodon's format (follows, lists, blocks, mutes, domain blocks,
+    /// bookmarks) as a background job; prints the import's id.
+    Import(super::import::ImportArgs),
 }
 
 /// `woolly domain-block …`
@@ -143,6 +146,7 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
         ),
         AccountCommand::Export(args) => super::export::run(args),
         AccountCommand::Lifecycle(cmd) => super::lifecycle::run_lifecycle(cmd),
+        AccountCommand::Import(args) => super::import::run(args),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

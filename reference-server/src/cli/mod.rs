@@ -8,6 +8,7 @@ pub mod domains;
 pub mod emoji;
 pub mod export;
 pub mod lifecycle;
+pub mod import;
 pub mod malloc_tuning;
 pub mod moderation;
 pub mod serve;

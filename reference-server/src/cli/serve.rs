@@ -312,6 +312,10 @@ async fn serve(config: Config) -> Result<(), Error> {
     let poll_jobs = tokio::spawn(run_poll_jobs(app.clone(), stop_rx.clone()));
     let moderation_jobs = tokio::spawn(run_moderation_jobs(app.clone(), stop_rx.clone()));
     let export_jobs = tokio::spawn(super::export::run_jobs(app.clone(), stop_rx.clone()));
+    let import_jobs = tokio::spawn(crate::cli::import::run_import_jobs(
+        app.clone(),
+        stop_rx.clone(),
+    ));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
@@ -366,6 +370,7 @@ async fn serve(config: Config) -> Result<(), Error> {
     let _ = poll_jobs.await;
     let _ = moderation_jobs.await;
     let _ = export_jobs.await;
+    let _ = import_jobs.await;
     shutdown.trigger();
     if tokio::time::timeout(Duration::from_secs(15), engine_task)
         .await
@@ -482,7 +487,8 @@ async fn admin_incoming(
 ) -> http::Response<crate::http::Body> {
     use http_body_util::{BodyExt, Limited};
     let (parts, body) = req.into_parts();
-    let bytes = match Limited::new(body, 1 << 20).collect().await {
+    // 4 MiB: an import file (at most 2 MiB, `app::import::parse::MAX_BYTES`) in base64.
+    let bytes = match Limited::new(body, 4 << 20).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => bytes::Bytes::new(),
     };

@@ -134,6 +134,28 @@ pub enum AdminRequest {
         /// Space-separated scopes.
         scopes: String,
     },
+    /// Imports a CSV file for a local account (`woolly account import`): the import is
+    /// created and its job enqueued.
+    Import {
+        /// The account's username.
+        username: String,
+        /// `follows`, `lists`, `blocks`, `mutes`, `domain-blocks` or `bookmarks`.
+        kind: String,
+        /// `overwrite` rather than `merge`.
+        overwrite: bool,
+        /// The file, base64.
+        data: String,
+        /// The file's name.
+        #[serde(default)]
+        filename: Option<String>,
+    },
+    /// Shows an import of a local account.
+    ImportStatus {
+        /// The account's username.
+        username: String,
+        /// The import's id.
+        id: String,
+    },
     /// Adds a local custom emoji.
     AddEmoji {
         /// The shortcode (without colons).
@@ -356,6 +378,9 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
                 .ok_or_else(|| Error::NotFound(format!("no local account {username:?}")))?;
             let token = crate::api::create_token(app, a.id, &scopes).await?;
             Ok(json!({ "username": a.username, "scopes": scopes, "token": token }))
+        }
+        AdminRequest::Import { .. } | AdminRequest::ImportStatus { .. } => {
+            crate::cli::import::execute(app, request).await
         }
         AdminRequest::AddEmoji {
             shortcode,
@@ -720,6 +745,8 @@ fn op_name(op: &AdminRequest) -> &'static str {
         AdminRequest::ListDomainAllows => "list_domain_allows",
         AdminRequest::Lookup { .. } => "lookup",
         AdminRequest::CreateToken { .. } => "create_token",
+        AdminRequest::Import { .. } => "import",
+        AdminRequest::ImportStatus { .. } => "import_status",
         AdminRequest::AddEmoji { .. } => "add_emoji",
         AdminRequest::RemoveEmoji { .. } => "remove_emoji",
         AdminRequest::ListEmoji => "list_emoji",

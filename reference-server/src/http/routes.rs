@@ -157,6 +157,12 @@ pub(crate) enum Api {
     FeaturedTagSuggestions,
     FollowedTags,
     ScheduledStatuses,
+    /// `/settings/imports`.
+    SettingsImports,
+    /// `/settings/imports/{id}`.
+    SettingsImport,
+    /// `/settings/imports/{id}/failures.csv`.
+    SettingsImportFailures,
     /// `/api/v1/scheduled_statuses/{id}`.
     ScheduledStatus,
     Announcements,
@@ -413,6 +419,13 @@ const TABLE: &[(&str, Route)] = {
         ),
         ("/api/v1/followed_tags", R(A::FollowedTags)),
         ("/api/v1/scheduled_statuses", R(A::ScheduledStatuses)),
+        // Mastodon's settings pages for imports (app/import, api/imports.rs).
+        ("/settings/imports", R(A::SettingsImports)),
+        ("/settings/imports/{id}", R(A::SettingsImport)),
+        (
+            "/settings/imports/{id}/failures.csv",
+            R(A::SettingsImportFailures),
+        ),
         ("/api/v1/scheduled_statuses/{id}", R(A::ScheduledStatus)),
         ("/api/v1/announcements", R(A::Announcements)),
         ("/api/v1/suggestions", R(A::Suggestions)),
