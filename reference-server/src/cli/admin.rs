@@ -51,6 +51,11 @@ pub enum AccountCommand {
         #[command(flatten)]
         common: ConfigArgs,
     },
+    /// Manages an account's aliases (`alsoKnownAs`), the accounts that may move to it.
+    #[command(subcommand)]
+    Alias(super::migration::AliasCommand),
+    /// Moves a local account to another (which lists it among its aliases).
+    Move(super::migration::MoveArgs),
 }
 
 /// `woolly domain-block …`
@@ -136,6 +141,8 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
             },
             |v| println!("{} is now {}", s(v, "acct"), s(v, "role")),
         ),
+        AccountCommand::Alias(cmd) => super::migration::run_alias(cmd),
+        AccountCommand::Move(args) => super::migration::run_move(args),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod corpus;
 pub mod emoji;
 pub mod malloc_tuning;
+pub mod migration;
 pub mod moderation;
 pub mod serve;
 pub mod sig;
