@@ -33,6 +33,7 @@ mod api_statuses;
 mod api_streaming;
 mod api_timelines;
 mod app_cards;
+mod app_migration;
 mod app_quotes;
 mod app_remote_actors;
 mod app_remote_emoji;

@@ -246,8 +246,7 @@ impl App {
             .as_ref()
             .map(|a| a.migration.clone())
             .unwrap_or_default();
-        let migration =
-            super::migration::Migration::of_remote(actor, &before, known_target);
+        let migration = super::migration::Migration::of_remote(actor, &before, known_target);
         let account = Account {
             id: existing
                 .as_ref()

@@ -414,7 +414,12 @@ impl App {
             .copied()
             .collect();
         if !moved_missing.is_empty() {
-            for a in self.accounts_by_id(&moved_missing).await?.into_iter().flatten() {
+            for a in self
+                .accounts_by_id(&moved_missing)
+                .await?
+                .into_iter()
+                .flatten()
+            {
                 l.accounts.insert(a.id, a);
             }
         }

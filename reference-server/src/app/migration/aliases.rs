@@ -65,11 +65,7 @@ impl App {
 
     /// Removes an alias (given as a handle or the actor IRI); an alias not there is not
     /// found.
-    pub async fn remove_alias(
-        &self,
-        account_id: u64,
-        handle: &str,
-    ) -> Result<Vec<String>, Error> {
+    pub async fn remove_alias(&self, account_id: u64, handle: &str) -> Result<Vec<String>, Error> {
         let mut a = self.migrating_account(account_id).await?;
         let iri = if a.migration.also_known_as.iter().any(|x| x == handle.trim()) {
             handle.trim().to_owned()

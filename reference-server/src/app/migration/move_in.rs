@@ -39,9 +39,9 @@ impl App {
         if object != Some(origin.actor.as_str()) {
             return Ok(Err(Ignored::NotItsOwn));
         }
-        let Some(target) = target.filter(|t| {
-            url::Url::parse(t).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
-        }) else {
+        let Some(target) = target
+            .filter(|t| url::Url::parse(t).is_ok_and(|u| matches!(u.scheme(), "https" | "http")))
+        else {
             return Ok(Err(Ignored::NoTarget));
         };
         if target == origin.actor {
@@ -118,7 +118,11 @@ impl App {
         self.carry_blocks_and_mutes(origin, target).await
     }
 
-    async fn carry_blocks_and_mutes(&self, origin: &Account, target: &Account) -> Result<(), Error> {
+    async fn carry_blocks_and_mutes(
+        &self,
+        origin: &Account,
+        target: &Account,
+    ) -> Result<(), Error> {
         let locals = self.local_accounts().await?;
         let keys: Vec<String> = locals.iter().map(|a| pair(a.id, origin.id)).collect();
         let (blocks, mutes) = tokio::try_join!(

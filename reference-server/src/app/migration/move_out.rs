@@ -87,7 +87,10 @@ impl App {
             return Err(Error::Unprocessable(format!(
                 "Validation failed: {} has moved to {}; {what}",
                 a.acct(),
-                a.migration.moved_to_uri.as_deref().unwrap_or("another account")
+                a.migration
+                    .moved_to_uri
+                    .as_deref()
+                    .unwrap_or("another account")
             )));
         }
         Ok(())
