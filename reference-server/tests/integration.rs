@@ -68,6 +68,7 @@ mod multi_instance;
 mod multi_instance_conversations;
 mod multi_instance_emoji;
 mod multi_instance_media;
+mod multi_instance_migration;
 mod multi_instance_polls;
 mod multi_instance_quotes;
 mod multi_instance_suspension;
