@@ -416,3 +416,48 @@ async fn actor_doc(e: &Env, name: &str) -> Value {
     assert_eq!(r.status(), StatusCode::OK);
     serde_json::from_slice(&r.into_body()).unwrap()
 }
+
+#[tokio::test]
+async fn remote_actors_aliases_and_moved_to_are_stored() {
+    let e = env(30).await;
+    let new = Peer::new(&e, "new.test", "carla");
+    let old = Peer::new(&e, "old.test", "carla");
+    new.set(
+        "alsoKnownAs",
+        json!([old.iri, "http://elsewhere.test/users/c"]),
+    );
+    let target = e.app.resolve_actor(&new.iri).await.unwrap();
+    assert_eq!(
+        target.migration.also_known_as,
+        vec![old.iri.clone(), "http://elsewhere.test/users/c".to_owned()]
+    );
+    assert_eq!(target.migration.moved_to, None);
+    // An Update of the old actor with `movedTo` (a known account): stored with its id.
+    old.set("movedTo", json!(new.iri));
+    let doc = old.doc.lock().unwrap().clone();
+    let update = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#updates/1", old.iri), "type": "Update",
+        "actor": old.iri, "object": doc});
+    assert_eq!(old.deliver(&e, update).await, StatusCode::ACCEPTED);
+    let moved = e.app.account_by_iri(&old.iri).await.unwrap().unwrap();
+    assert_eq!(
+        moved.migration.moved_to_uri.as_deref(),
+        Some(new.iri.as_str())
+    );
+    assert_eq!(moved.migration.moved_to, Some(target.id));
+    let shown = e.get_json(&format!("/api/v1/accounts/{}", moved.id)).await;
+    assert_eq!(shown["moved"]["acct"], "carla@new.test");
+    // A `movedTo` that is not a URI is not one.
+    old.set("movedTo", json!("nowhere"));
+    let doc = old.doc.lock().unwrap().clone();
+    let update = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#updates/2", old.iri), "type": "Update",
+        "actor": old.iri, "object": doc});
+    old.deliver(&e, update).await;
+    let after = e.app.account_by_iri(&old.iri).await.unwrap().unwrap();
+    assert_eq!(
+        after.migration,
+        reference_server::app::migration::Migration::default(),
+        "{after:?}"
+    );
+}
