@@ -192,8 +192,16 @@ async fn a_move_from_another_server_moves_the_local_followers() {
     // (carol's block went to the origin.)
     assert_eq!(origin.kinds(), ["Follow", "Block"]);
 
-    // The target lists the origin (fetched fresh: the copy stored above is stale).
+    // A target that lists the origin but is suspended by its server: ignored.
     target.set("alsoKnownAs", json!([origin.iri]));
+    target.set("suspended", json!(true));
+    origin
+        .deliver(&e, origin.move_to(json!(target.iri), 70))
+        .await;
+    unchanged(&e).await;
+    target.set("suspended", json!(false));
+
+    // The target lists the origin (fetched fresh: the copy stored above is stale).
     assert_eq!(
         origin
             .deliver(&e, origin.move_to(json!(target.iri), 8))

@@ -21,12 +21,15 @@ pub enum Ignored {
     Unreachable(String),
     /// The target's `alsoKnownAs` (fetched fresh) does not list the origin.
     NotAnAlias,
+    /// The target is suspended (here or by its server), as Mastodon refuses it.
+    Suspended,
 }
 
 impl App {
     /// Applies a `Move` whose signer is `origin` (the engine verified the signature and that
     /// the signer is the activity's `actor`): `object` must be the origin, `target` an actor
-    /// whose `alsoKnownAs`, fetched fresh, lists the origin. Then the origin is marked moved
+    /// whose `alsoKnownAs`, fetched fresh, lists the origin, and not suspended (Mastodon's
+    /// `ActivityPub::Activity::Move`). Then the origin is marked moved
     /// and its local followers follow the target (see [`App::move_local_followers`]). A
     /// `Move` that fails a check is ignored (`Ok(Err(why))`) and changes nothing; a repeated
     /// one finds nothing left to move.
@@ -63,6 +66,9 @@ impl App {
             .contains(&origin.actor)
         {
             return Ok(Err(Ignored::NotAnAlias));
+        }
+        if target_account.is_suspended() || target_account.deleted {
+            return Ok(Err(Ignored::Suspended));
         }
         // The origin's record may have changed while the target was fetched.
         let mut origin = self.account(origin.id).await?;
