@@ -334,9 +334,21 @@ async fn a_local_account_moves_out_once_the_target_lists_it() {
     deliveries(&e).await;
     assert_eq!(fan.kinds().len(), sent);
 
-    // It does now (fetched fresh): the move goes out.
+    // It does now (fetched fresh): the move goes out. bob, a local follower, is moved at
+    // once: he asks to follow the target and no longer follows alice.
+    e.app.follow(bob.id, alice.id).await.unwrap();
     target.set("alsoKnownAs", json!([alice.actor]));
     let moved = e.app.move_account(alice.id, &target.iri).await.unwrap();
+    let target_id = e.app.account_by_iri(&target.iri).await.unwrap().unwrap().id;
+    assert_eq!(moved.migration.moved_to, Some(target_id));
+    assert!(
+        e.app
+            .relationship(bob.id, target_id)
+            .await
+            .unwrap()
+            .requested
+    );
+    assert!(!e.app.is_following(bob.id, alice.id).await.unwrap());
     assert_eq!(
         moved.migration.moved_to_uri.as_deref(),
         Some(target.iri.as_str())
@@ -353,6 +365,8 @@ async fn a_local_account_moves_out_once_the_target_lists_it() {
                "actor": alice.actor, "object": alice.actor, "target": target.iri})
     );
     assert_eq!(fan.last("Update")["object"]["movedTo"], target.iri);
+    assert_eq!(target.kinds(), ["Follow"]);
+    assert_eq!(target.last("Follow")["actor"], bob.actor);
     assert_eq!(actor_doc(&e, "alice").await["movedTo"], target.iri);
 
     // The profile page redirects to the target's.
