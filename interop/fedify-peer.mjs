@@ -34,7 +34,8 @@
 //                            Flag from `fed` naming the account (first) and its posts, sent
 //                            to the inbox of the account the first object is or belongs to
 //                                                                → {"id": flagId}
-//   GET  /control/received   → every activity an inbox listener got (after Fedify verified
+//   GET  /control/received   → every activity an inbox listener got (Create, Update, Delete,
+//                              Like, Announce, Flag, Move …; after Fedify verified
 //                              its signature), with the scheme the delivery was signed with,
 //                              and for a Create/Update the attachments of its object as
 //                              Fedify's vocabulary reads them (type, url, mediaType, name,
@@ -69,6 +70,7 @@ import {
   Image,
   Like,
   Mention,
+  Move,
   Note,
   Person,
   PUBLIC_COLLECTION,
@@ -282,6 +284,7 @@ federation
   .on(Like, record)
   .on(Announce, record)
   .on(Flag, record)
+  .on(Move, record)
   .onError((_ctx, error) => {
     console.error("inbox error:", error);
   });

@@ -95,6 +95,7 @@ fn remote_account(id: u64, name: &str, domain: &str) -> Account {
         emojis: Vec::new(),
         role: Default::default(),
         moderation: Default::default(),
+        migration: Default::default(),
     }
 }
 

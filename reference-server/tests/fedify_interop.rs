@@ -923,3 +923,53 @@ fn fedify_receives_the_delete_of_a_deleted_account() {
         );
     }
 }
+
+/// The Fedify peer, following alice@A, receives her `Move` to alice2@B signed, and Fedify
+/// verifies it: actor and object alice@A, target alice2@B (who lists alice@A as an alias).
+#[test]
+fn fedify_receives_a_verified_move() {
+    let (servers, _tokens) = cluster(&[
+        ("A", "127.0.0.2", &[("alice", false)]),
+        ("B", "127.0.0.3", &[("alice2", false)]),
+    ]);
+    let (a, b) = (&servers[0], &servers[1]);
+    let f = Peer::start("F1", "127.0.0.5", "rfc9421");
+    f.control("follow", json!({"target": a.actor("alice")}));
+    poll("[F1] Accept from alice", DELIVERY, || {
+        f.list("following")
+            .contains(&json!(a.actor("alice")))
+            .then_some(())
+    });
+    b.cli(&[
+        "account",
+        "alias",
+        "add",
+        "alice2",
+        &format!("@{}", a.handle("alice")),
+    ]);
+    a.cli(&[
+        "account",
+        "move",
+        "alice",
+        &format!("@{}", b.handle("alice2")),
+    ]);
+    let m = poll("[F1] alice's Move", DELIVERY, || {
+        f.received("Move", Some(&a.actor("alice")))
+    });
+    assert_eq!(m["verified"], true, "{m}");
+    assert_eq!(m["actor"], a.actor("alice"), "{m}");
+    assert_eq!(object_id(&m["json"]["target"]), b.actor("alice2"), "{m}");
+    assert!(
+        s(&m["id"]).starts_with(&format!("{}#moves/", a.actor("alice"))),
+        "{m}"
+    );
+    // The Update of her actor, with `movedTo`, came before it.
+    let u = poll("[F1] alice's Update", DELIVERY, || {
+        f.received("Update", Some(&a.actor("alice")))
+    });
+    assert_eq!(
+        object_id(&u["json"]["object"]["movedTo"]),
+        b.actor("alice2"),
+        "{u}"
+    );
+}

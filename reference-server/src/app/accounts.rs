@@ -138,6 +138,7 @@ impl App {
             emojis: Vec::new(),
             role: Role::default(),
             moderation: Moderation::default(),
+            migration: Default::default(),
         };
         let mut batch = self.account_batch(&account)?;
         batch = batch.insert(coll::LOCAL_ACCOUNTS, account.id, account.id.to_string());
@@ -235,6 +236,17 @@ impl App {
             .map(|a| a.moderation.clone())
             .unwrap_or_default();
         moderation.origin_suspended = actor.suspended == Some(true);
+        // `alsoKnownAs` and `movedTo`; the target's account id only if it is known already
+        // (nothing is fetched here: a `Move` resolves it).
+        let known_target = match actor.moved_to.as_ref() {
+            Some(m) => self.account_by_iri(m.as_str()).await?.map(|a| a.id),
+            None => None,
+        };
+        let before = existing
+            .as_ref()
+            .map(|a| a.migration.clone())
+            .unwrap_or_default();
+        let migration = super::migration::Migration::of_remote(actor, &before, known_target);
         let account = Account {
             id: existing
                 .as_ref()
@@ -278,6 +290,7 @@ impl App {
             emojis,
             role: Role::User,
             moderation,
+            migration,
         };
         // The `featured` collection, to recognise `Add`/`Remove` of pins (as Mastodon keeps
         // `featured_collection_url`).

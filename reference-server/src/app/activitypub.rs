@@ -78,6 +78,20 @@ impl App {
             b = b.emoji(tag);
         }
         let mut actor = b.build();
+        // Account migration (FEP-7628): aliases and where it moved.
+        if !account.migration.also_known_as.is_empty() {
+            actor.also_known_as = Some(activitypub_core::OneOrMany::Many(
+                account
+                    .migration
+                    .also_known_as
+                    .iter()
+                    .map(|a| oid(a))
+                    .collect::<Result<_, _>>()?,
+            ));
+        }
+        if let Some(to) = &account.migration.moved_to_uri {
+            actor.moved_to = Some(oid(to)?);
+        }
         if account.bot {
             actor.base.kind = Some(activitypub_core::Kind::Service.into());
         }

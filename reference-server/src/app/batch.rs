@@ -401,6 +401,29 @@ impl App {
         for a in self.accounts_by_id(&missing).await?.into_iter().flatten() {
             l.accounts.insert(a.id, a);
         }
+        // The accounts moved ones moved to (an entity's `moved`): one more call, only when
+        // some shown account has moved.
+        let moved: BTreeSet<u64> = plan
+            .shown_accounts
+            .iter()
+            .filter_map(|id| l.accounts.get(id)?.migration.moved_to)
+            .collect();
+        let moved_missing: Vec<u64> = moved
+            .iter()
+            .filter(|id| !l.accounts.contains_key(id))
+            .copied()
+            .collect();
+        if !moved_missing.is_empty() {
+            for a in self
+                .accounts_by_id(&moved_missing)
+                .await?
+                .into_iter()
+                .flatten()
+            {
+                l.accounts.insert(a.id, a);
+            }
+        }
+        plan.shown_accounts.extend(moved);
         let shown_accounts: Vec<u64> = plan
             .shown_accounts
             .iter()

@@ -36,6 +36,7 @@
 //! - [`notifications`]: notifications of local accounts.
 //! - [`moderation`]: admin actions on accounts (sensitive, disable, silence, suspend, their
 //!   undo, data deletion), instance rules, reports and `Flag`s, staff notified of reports.
+//! - [`migration`]: account migration: aliases (`alsoKnownAs`), moving out and in (`Move`).
 //! - [`inbound`]: the engine's handler: activities from other servers, one module per kind.
 //! - [`model`]: the records and where they are kept; [`bulk`]: many of them written at once;
 //!   [`batch`]: what a page of entities needs, read together.
@@ -74,6 +75,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod markers;
 pub mod media;
+pub mod migration;
 pub mod model;
 pub mod moderation;
 pub mod notification_groups;

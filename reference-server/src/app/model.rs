@@ -406,6 +406,10 @@ pub struct Account {
         skip_serializing_if = "super::moderation::Moderation::is_clear"
     )]
     pub moderation: super::moderation::Moderation,
+    /// Account migration: aliases (`alsoKnownAs`) and where it moved (`movedTo`); see
+    /// [`migration`](super::migration).
+    #[serde(default, skip_serializing_if = "super::migration::Migration::is_clear")]
+    pub migration: super::migration::Migration,
 }
 
 fn is_user_role(r: &super::roles::Role) -> bool {

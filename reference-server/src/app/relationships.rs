@@ -134,6 +134,7 @@ impl App {
             // Mastodon: a suspended account cannot be followed (not found).
             return Err(Error::NotFound(format!("account {target}")));
         }
+        App::refuse_if_moved(&them, "it takes no new followers")?;
         if self
             .get::<FollowRecord>(ns::FOLLOWS, &pair(follower, target))
             .await?

@@ -194,6 +194,7 @@ impl App {
         if !author.is_local() {
             return Err(Error::Forbidden("not a local account".into()));
         }
+        App::refuse_if_moved(&author, "it cannot post")?;
         if let Some(key) = &new.idempotency_key {
             if let Some(id) = self.idempotent_status(account_id, key).await? {
                 // Within the hour the same key gives the same status (a 404 if it was

@@ -59,6 +59,11 @@ pub enum AccountCommand {
     /// Imports a CSV file in Mastodon's format (follows, lists, blocks, mutes, domain blocks,
     /// bookmarks) as a background job; prints the import's id.
     Import(super::import::ImportArgs),
+    /// Manages an account's aliases (`alsoKnownAs`), the accounts that may move to it.
+    #[command(subcommand)]
+    Alias(super::migration::AliasCommand),
+    /// Moves a local account to another (which lists it among its aliases).
+    Move(super::migration::MoveArgs),
 }
 
 /// `woolly domain-block …`
@@ -147,6 +152,8 @@ pub fn run_account(cmd: AccountCommand) -> i32 {
         AccountCommand::Export(args) => super::export::run(args),
         AccountCommand::Lifecycle(cmd) => super::lifecycle::run_lifecycle(cmd),
         AccountCommand::Import(args) => super::import::run(args),
+        AccountCommand::Alias(cmd) => super::migration::run_alias(cmd),
+        AccountCommand::Move(args) => super::migration::run_move(args),
         AccountCommand::List { common } => run(&common, AdminRequest::ListAccounts, |v| {
             for a in v.as_array().into_iter().flatten() {
                 println!(

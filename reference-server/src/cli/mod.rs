@@ -10,6 +10,7 @@ pub mod export;
 pub mod lifecycle;
 pub mod import;
 pub mod malloc_tuning;
+pub mod migration;
 pub mod moderation;
 pub mod serve;
 pub mod sig;

@@ -75,6 +75,16 @@ pub enum AdminRequest {
     },
     /// Lists local accounts.
     ListAccounts,
+    /// Account migration (`woolly account alias|move`; see [`crate::cli::migration`]).
+    Migration {
+        /// The local account's username.
+        username: String,
+        /// `alias_add`, `alias_remove`, `alias_list` or `move`.
+        action: String,
+        /// The other account (`@user@host`, a local username or an actor IRI).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle: Option<String>,
+    },
     /// Blocks a domain.
     BlockDomain {
         /// The domain.
@@ -285,6 +295,11 @@ pub async fn execute(app: &App, request: AdminRequest) -> Result<Value, Error> {
             let a = app.set_role(a.id, role).await?;
             Ok(account_json(app, &a))
         }
+        AdminRequest::Migration {
+            username,
+            action,
+            handle,
+        } => crate::cli::migration::execute(app, &username, &action, handle.as_deref()).await,
         AdminRequest::ModerationList { local, status } => {
             super::admin_accounts::list(app, local, status.as_deref()).await
         }
@@ -732,6 +747,7 @@ fn op_name(op: &AdminRequest) -> &'static str {
     match op {
         AdminRequest::CreateAccount { .. } => "create_account",
         AdminRequest::ListAccounts => "list_accounts",
+        AdminRequest::Migration { .. } => "migration",
         AdminRequest::SetRole { .. } => "set_role",
         AdminRequest::ModerationList { .. } => "moderation_list",
         AdminRequest::ModerationShow { .. } => "moderation_show",

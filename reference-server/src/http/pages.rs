@@ -90,6 +90,16 @@ async fn local(app: &App, name: &str) -> Option<Account> {
     }
 }
 
+/// Where a moved account's page redirects: the target's profile page if the target is
+/// known, else its actor IRI.
+async fn moved_to_url(app: &App, a: &Account) -> Option<String> {
+    let uri = a.migration.moved_to_uri.clone()?;
+    match a.migration.moved_to {
+        Some(id) => Some(app.account(id).await.map_or(uri, |t| t.url)),
+        None => Some(uri),
+    }
+}
+
 fn display_name(a: &Account) -> String {
     if a.display_name.is_empty() {
         a.username.clone()
@@ -135,6 +145,15 @@ pub(crate) async fn profile(app: &App, name: &str, query: Option<&str>) -> Respo
     let Some(a) = local(app, name).await else {
         return not_found();
     };
+    if let Some(to) = moved_to_url(app, &a).await {
+        // A moved account's page sends readers to the new one (its actor document keeps
+        // answering, with `movedTo`).
+        let mut r = response(StatusCode::FOUND, HTML_CONTENT_TYPE, String::new());
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        return r;
+    }
     let max_id = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "max_id")
         .and_then(|(_, v)| v.parse::<u64>().ok());

@@ -70,6 +70,10 @@ pub(crate) struct Account {
     /// Silenced here (Mastodon's `limited`): shown only when true.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limited: Option<bool>,
+    /// The account it moved to (Mastodon's `moved`), shown only when it moved; never
+    /// nested further.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<Box<Account>>,
 }
 
 /// A role shown on a profile (Mastodon's `AccountRole`).
@@ -208,6 +212,7 @@ impl Account {
                 fields: Vec::new(),
                 suspended: Some(true),
                 limited: a.moderation.silenced_at.map(|_| true),
+                moved: None,
             };
         }
         Account {
@@ -255,6 +260,7 @@ impl Account {
                 .collect(),
             suspended: None,
             limited: a.moderation.silenced_at.map(|_| true),
+            moved: None,
         }
     }
 
@@ -262,6 +268,13 @@ impl Account {
     pub(crate) fn from_loaded(app: &App, a: &model::Account, l: &Loaded) -> Account {
         let mut entity = Account::build(app, a, l.account_counts(a.id));
         entity.emojis = CustomEmoji::of_keys(app, &a.emojis, l);
+        if !a.is_suspended() {
+            if let Some(t) = a.migration.moved_to.and_then(|id| l.account(id)) {
+                let mut moved = Account::build(app, t, l.account_counts(t.id));
+                moved.emojis = CustomEmoji::of_keys(app, &t.emojis, l);
+                entity.moved = Some(Box::new(moved));
+            }
+        }
         entity
     }
 }

@@ -35,7 +35,9 @@ impl App {
             return Ok(());
         }
         // A suspended account takes no new followers (Mastodon rejects the follow).
-        if self.blocks(me.id, actor.id).await? || me.is_suspended() {
+        // A moved account takes no new followers either.
+        let moved = me.migration.moved_to_uri.is_some();
+        if self.blocks(me.id, actor.id).await? || me.is_suspended() || moved {
             return self.send_accept(&me, actor, &follow_uri, false).await;
         }
         if let Some(existing) = self

@@ -16,6 +16,7 @@ mod delete;
 mod featured;
 mod follow;
 mod like;
+mod moves;
 mod undo;
 mod update;
 use crate::error::Error;
@@ -121,6 +122,7 @@ impl App {
             Kind::Like | Kind::EmojiReact => self.on_like(&a, &actor, object_id).await,
             Kind::Block => self.on_block(&a, &actor, object_id).await,
             Kind::Flag => self.on_flag(&a, &actor).await.map(drop),
+            Kind::Move => self.on_move(&a, &actor).await,
             _ => Ok(()),
         }
     }
