@@ -72,14 +72,24 @@ async fn consume<S: Store + 'static>(
 }
 
 async fn postgres_run(url: &str, consumers: usize, jobs: u64, queue: &str) -> f64 {
-    let producer = PostgresConfig::new(url).pool_size(32).connect().await.unwrap();
+    let producer = PostgresConfig::new(url)
+        .pool_size(32)
+        .connect()
+        .await
+        .unwrap();
     let queue: Arc<str> = queue.into();
     let total = jobs / PRODUCERS * PRODUCERS;
     let done = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     let mut stores: Vec<PostgresStore> = Vec::new();
     for _ in 0..consumers {
-        stores.push(PostgresConfig::new(url).pool_size(4).connect().await.unwrap());
+        stores.push(
+            PostgresConfig::new(url)
+                .pool_size(4)
+                .connect()
+                .await
+                .unwrap(),
+        );
     }
     let start = Instant::now();
     for s in stores {
@@ -90,7 +100,13 @@ async fn postgres_run(url: &str, consumers: usize, jobs: u64, queue: &str) -> f6
                 w.lock().await.wait(Duration::from_millis(200)).await;
             }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         };
-        tasks.push(tokio::spawn(consume(s, queue.clone(), done.clone(), total, idle)));
+        tasks.push(tokio::spawn(consume(
+            s,
+            queue.clone(),
+            done.clone(),
+            total,
+            idle,
+        )));
     }
     produce(producer, queue.clone(), jobs).await;
     for t in tasks {
@@ -154,8 +170,6 @@ fn main() {
         let q = format!("bench-{stamp}-{consumers}");
         let pg = rt.block_on(postgres_run(&url, consumers, jobs, &q));
         let sl = rt.block_on(sled_run(sled.clone(), consumers, jobs, &q));
-        println!(
-            "consumers {consumers}: postgres {pg:>8.0} jobs/s   sled {sl:>8.0} jobs/s"
-        );
+        println!("consumers {consumers}: postgres {pg:>8.0} jobs/s   sled {sl:>8.0} jobs/s");
     }
 }

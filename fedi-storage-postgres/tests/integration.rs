@@ -3,6 +3,7 @@
 //! cluster the tests start and stop themselves).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod bad_input;
 mod common;
 mod conformance;
 mod migrations;
