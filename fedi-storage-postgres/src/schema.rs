@@ -34,7 +34,7 @@ const LOCK: (i32, i32) = (0x776F_6F6C, 1);
 /// The schema version this build knows.
 pub const SCHEMA_VERSION: i32 = 1;
 
-/// What [`migrate`] did.
+/// What a migration run did ([`PostgresConfig::run_migrations`](crate::PostgresConfig::run_migrations)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MigrationReport {
