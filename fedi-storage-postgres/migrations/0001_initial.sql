@@ -90,16 +90,3 @@ CREATE TABLE fedi_dead_letters (
     dead_at    bigint NOT NULL,
     PRIMARY KEY (queue, id)
 );
-
--- Every statement that adds jobs wakes the consumers that LISTEN on `fedi_jobs`, with the
--- queue's name (at most its first 1000 bytes) as the payload; NOTIFY is sent at commit.
-CREATE FUNCTION fedi_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('fedi_jobs', left(q.queue, 1000))
-    FROM (SELECT DISTINCT queue FROM new_jobs) AS q;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER fedi_jobs_notify AFTER INSERT ON fedi_jobs
-    REFERENCING NEW TABLE AS new_jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION fedi_jobs_notify();

@@ -74,6 +74,14 @@ async fn run<C: GenericClient>(c: &C, batch: &WriteBatch) -> R<BatchOutcome> {
     Ok(outcome)
 }
 
+/// The queues a batch enqueues into.
+fn enqueued(batch: &WriteBatch) -> impl Iterator<Item = &str> {
+    batch.ops.iter().filter_map(|op| match op {
+        BatchOp::Enqueue { queue, .. } => Some(queue.as_str()),
+        _ => None,
+    })
+}
+
 #[async_trait]
 impl BatchStore for PostgresStore {
     async fn apply(&self, batch: &WriteBatch) -> Result<BatchOutcome> {
@@ -82,17 +90,21 @@ impl BatchStore for PostgresStore {
             outcome.applied = true;
             return Ok(outcome);
         }
-        Ok(in_tx!(self, |tx| {
+        let outcome = in_tx!(self, |tx| {
             lock_guards(&tx, std::slice::from_ref(batch)).await?;
             run(&tx, batch).await?
-        })?)
+        })?;
+        if outcome.applied {
+            self.jobs_added(enqueued(batch));
+        }
+        Ok(outcome)
     }
 
     async fn apply_many(&self, batches: &[WriteBatch]) -> Result<Vec<Result<BatchOutcome>>> {
         if batches.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(in_tx!(self, |tx| {
+        let results = in_tx!(self, |tx| {
             lock_guards(&tx, batches).await?;
             let mut out = Vec::with_capacity(batches.len());
             for (i, batch) in batches.iter().enumerate() {
@@ -111,6 +123,12 @@ impl BatchStore for PostgresStore {
                 }
             }
             out
-        })?)
+        })?;
+        for (batch, result) in batches.iter().zip(&results) {
+            if result.as_ref().is_ok_and(|o| o.applied) {
+                self.jobs_added(enqueued(batch));
+            }
+        }
+        Ok(results)
     }
 }

@@ -136,3 +136,109 @@ impl QueueWaiter {
         }
     }
 }
+
+/// Sends the notifications of a store's enqueues, coalesced, after they commit.
+///
+/// Not a trigger: a PostgreSQL transaction that notifies takes a database-wide lock at
+/// commit and holds it through its WAL flush, so notifying in every enqueue serialized every
+/// enqueue on one flush each (about 800 durable jobs/s here, with 64 producers). Instead an
+/// enqueue marks its queue, and one task per store sends `pg_notify` for every marked queue
+/// in one statement, then the next round for what was marked meanwhile: at most one notifying
+/// commit in flight per store, off the enqueue's path. Jobs added by other programs notify
+/// nobody; waiters find them by their fallback timeout.
+pub(crate) struct Notifier {
+    dirty: Arc<Mutex<std::collections::BTreeSet<String>>>,
+    kick: Arc<tokio::sync::Notify>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+const NOTIFY_MANY: &str = "SELECT count(pg_notify('fedi_jobs', left(q, 1000)))
+    FROM unnest($1::text[]) AS q";
+
+impl Notifier {
+    pub(crate) fn new() -> Self {
+        Notifier {
+            dirty: Arc::default(),
+            kick: Arc::default(),
+            task: Mutex::new(None),
+        }
+    }
+
+    /// Marks `queues` as having new jobs (their transaction committed) and makes sure the
+    /// sending task runs (it is started by the first call, within the caller's runtime).
+    pub(crate) fn added<'a>(
+        &self,
+        pool: &deadpool_postgres::Pool,
+        queues: impl IntoIterator<Item = &'a str>,
+    ) {
+        {
+            let mut d = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
+            for q in queues {
+                if !d.contains(q) {
+                    d.insert(q.to_owned());
+                }
+            }
+            if d.is_empty() {
+                return;
+            }
+        }
+        let mut task = self.task.lock().unwrap_or_else(|p| p.into_inner());
+        if task.is_none() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                *task = Some(rt.spawn(send_loop(
+                    pool.clone(),
+                    self.dirty.clone(),
+                    self.kick.clone(),
+                )));
+            }
+        }
+        self.kick.notify_one();
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        if let Some(t) = self
+            .task
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            t.abort();
+        }
+    }
+}
+
+async fn send_loop(
+    pool: deadpool_postgres::Pool,
+    dirty: Arc<Mutex<std::collections::BTreeSet<String>>>,
+    kick: Arc<tokio::sync::Notify>,
+) {
+    loop {
+        kick.notified().await;
+        let queues: Vec<String> =
+            std::mem::take(&mut *dirty.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_iter()
+                .collect();
+        if queues.is_empty() {
+            continue;
+        }
+        let sent = async {
+            let client = pool.get().await.map_err(|e| e.to_string())?;
+            let st = client
+                .prepare_cached(NOTIFY_MANY)
+                .await
+                .map_err(|e| e.to_string())?;
+            client
+                .query(&st, &[&queues])
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        if let Err(e) = sent {
+            // The waiters' fallback timeouts cover a lost notification.
+            tracing::warn!(error = %e, "queue notification not sent");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -229,9 +229,9 @@ async fn lane_budget<C: GenericClient>(c: &C, q: &str, lane: &str, now: i64, cap
 #[async_trait]
 impl QueueStore for PostgresStore {
     async fn enqueue(&self, queue: &str, job: &NewJob) -> Result<u64> {
-        Ok(retrying!(
-            async { enqueue(&self.client().await?, queue, job).await }.await
-        )?)
+        let id = retrying!(async { enqueue(&self.client().await?, queue, job).await }.await)?;
+        self.jobs_added([queue]);
+        Ok(id)
     }
 
     async fn lease(&self, queue: &str, request: &LeaseRequest) -> Result<Vec<Job>> {
@@ -402,6 +402,10 @@ impl QueueStore for PostgresStore {
         if found == 0 {
             return Err(not_found(format!("dead letter {id} in queue {q:?}")).into());
         }
-        Ok(rows[0].get::<_, Option<i64>>(1).map(unsigned))
+        let requeued = rows[0].get::<_, Option<i64>>(1).map(unsigned);
+        if requeued.is_some() {
+            self.jobs_added([queue]);
+        }
+        Ok(requeued)
     }
 }

@@ -11,7 +11,7 @@ use tokio_postgres::Row;
 
 use crate::config::PostgresConfig;
 use crate::error::{Fail, R};
-use crate::listen::{Listener, QueueWaiter};
+use crate::listen::{Listener, Notifier, QueueWaiter};
 
 /// How many times a statement or transaction that lost a deadlock or a serialization race is
 /// run again before the error is returned.
@@ -89,6 +89,8 @@ pub(crate) struct Inner {
     pub(crate) config: PostgresConfig,
     /// Started by the first [`PostgresStore::queue_waiter`]; stopped when the store is.
     listener: Mutex<Option<Listener>>,
+    /// Sends the notifications of this store's enqueues.
+    pub(crate) notifier: Notifier,
 }
 
 impl Inner {
@@ -97,6 +99,7 @@ impl Inner {
             pool,
             config,
             listener: Mutex::new(None),
+            notifier: Notifier::new(),
         }
     }
 }
@@ -136,6 +139,12 @@ impl PostgresStore {
     /// A connection from the pool.
     pub(crate) async fn client(&self) -> R<Object> {
         Ok(self.inner.pool.get().await?)
+    }
+
+    /// Wakes the consumers of `queues` (in every process on the database): call after the
+    /// transaction that added their jobs committed.
+    pub(crate) fn jobs_added<'a>(&self, queues: impl IntoIterator<Item = &'a str>) {
+        self.inner.notifier.added(&self.inner.pool, queues);
     }
 
     /// The per-lane limit configured for `queue`, if any.
