@@ -14,7 +14,8 @@
 //!   per-lane limits ([`PostgresConfig::lane_limit`]) are counted in the database and hold
 //!   across every store on it; dead letters are a table. Idle consumers wait on a
 //!   [`QueueWaiter`] ([`PostgresStore::queue_waiter`]), woken by `LISTEN`/`NOTIFY` when any
-//!   store adds a job, with their timeout as the bounded fallback poll.
+//!   store adds a job (each store sends its notifications after the enqueue commits,
+//!   coalesced), with their timeout as the bounded fallback poll.
 //! - **Atomicity**: every write is one statement or one transaction; a batch is one
 //!   transaction, a group of batches one transaction with a savepoint per batch. The dedupe
 //!   guard is a primary key (`INSERT … ON CONFLICT`), never read-then-write. A transaction

@@ -1,7 +1,7 @@
 //! Waking idle queue consumers: one connection per store `LISTEN`s on the `fedi_jobs`
-//! channel, which a statement-level trigger on `fedi_jobs` notifies with the queue's name
-//! whenever jobs are added (by any store, in any process); each waiter waits on a counter
-//! per queue, with a timeout as the bounded fallback poll.
+//! channel, on which every store sends the queue's name after jobs were added to it (see
+//! [`Notifier`]); each waiter waits on a counter per queue, with a timeout as the bounded
+//! fallback poll.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
