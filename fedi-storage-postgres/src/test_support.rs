@@ -110,7 +110,12 @@ fn is_root() -> bool {
 /// `program` from `bin`, run as the `postgres` user when we are root.
 fn server_command(bin: &Path, program: &str, as_postgres: bool) -> Command {
     if as_postgres {
-        let mut c = Command::new("runuser");
+        // runuser lives in /usr/sbin, which a minimal PATH may lack.
+        let runuser = ["/usr/sbin/runuser", "/sbin/runuser"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("runuser");
+        let mut c = Command::new(runuser);
         c.args(["-u", "postgres", "--"]).arg(bin.join(program));
         c
     } else {

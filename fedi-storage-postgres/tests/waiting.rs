@@ -14,7 +14,7 @@ async fn enqueue_on_another_store_wakes_a_waiter() {
     let mut waiter = consumer.queue_waiter("inbox");
     let mut other = consumer.queue_waiter("deliveries");
     // Let the listener connect (its first connection wakes every waiter once).
-    waiter.wait(Duration::from_secs(5)).await;
+    waiter.wait(Duration::from_secs(30)).await;
     other.wait(Duration::from_millis(10)).await;
 
     let start = Instant::now();
