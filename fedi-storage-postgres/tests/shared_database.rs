@@ -292,3 +292,56 @@ async fn lease_of_a_dead_consumer_expires() {
     assert_eq!(retaken.len(), 1, "leased again after the short lease ended");
     assert_eq!(retaken[0].payload, b"y");
 }
+
+/// Collection counts stay exact when two stores insert, move and remove members of one
+/// collection at once (singly and in batches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collection_counts_hold_across_stores() {
+    let db = database().await;
+    let a = store(&db).await;
+    let b = store(&db).await;
+    let c = "timeline:shared";
+    // Members 0..300 inserted from both stores (each member by both, with different keys).
+    let inserts = (0..300u64).flat_map(|n| {
+        [(&a, n), (&b, n + 1000)].map(|(s, key)| async move {
+            s.insert(c, &CollectionItem::new(key, format!("m{n}")))
+                .await
+                .expect("insert")
+        })
+    });
+    let new = futures::future::join_all(inserts)
+        .await
+        .into_iter()
+        .filter(|n| *n)
+        .count();
+    assert_eq!(new, 300, "each member is new exactly once");
+    assert_eq!(a.count(c).await.unwrap(), 300);
+    // Removals of every third member from both stores at once, and batched inserts.
+    let removes = (0..300u64).step_by(3).flat_map(|n| {
+        [&a, &b].map(|s| async move { s.remove(c, &format!("m{n}")).await.expect("remove") })
+    });
+    let batches = (300..340u64).map(|n| {
+        let s = if n % 2 == 0 { &a } else { &b };
+        async move {
+            s.apply(&WriteBatch::new().insert(c, n, format!("m{n}")))
+                .await
+                .expect("apply")
+        }
+    });
+    let (removed, _) = futures::join!(
+        futures::future::join_all(removes),
+        futures::future::join_all(batches)
+    );
+    assert_eq!(
+        removed.into_iter().filter(|r| *r).count(),
+        100,
+        "each removed once"
+    );
+    let all = b.all_members(c, 64).await.unwrap();
+    assert_eq!(all.len(), 240);
+    assert_eq!(
+        b.count(c).await.unwrap(),
+        240,
+        "the count matches the members"
+    );
+}
