@@ -174,7 +174,36 @@ pub struct Job {
     pub lease: Lease,
 }
 
+impl Lease {
+    /// A lease of `job`, its `token`-th, ending at `until` (for backends outside this crate;
+    /// callers get leases from [`QueueStore::lease`]).
+    pub fn new(job: u64, token: u32, until: Timestamp) -> Self {
+        Lease { job, token, until }
+    }
+}
+
 impl Job {
+    /// A leased job (for backends outside this crate; callers get jobs from
+    /// [`QueueStore::lease`]). Its id is the lease's job.
+    pub fn new(
+        lane: impl Into<String>,
+        payload: Vec<u8>,
+        attempts: u32,
+        max_attempts: u32,
+        last_error: Option<String>,
+        lease: Lease,
+    ) -> Self {
+        Job {
+            id: lease.job,
+            lane: lane.into(),
+            payload,
+            attempts,
+            max_attempts,
+            last_error,
+            lease,
+        }
+    }
+
     /// Whether this is the last attempt (a retry will dead-letter it).
     pub fn is_last_attempt(&self) -> bool {
         self.attempts >= self.max_attempts
@@ -220,6 +249,28 @@ pub enum RetryOutcome {
     Rescheduled(Timestamp),
     /// The job had used its last attempt and is now a dead letter.
     DeadLettered,
+}
+
+impl DeadLetter {
+    /// A dead letter (for backends outside this crate; callers get them from
+    /// [`QueueStore::dead_letters`]).
+    pub fn new(
+        id: u64,
+        lane: impl Into<String>,
+        payload: Vec<u8>,
+        attempts: u32,
+        last_error: impl Into<String>,
+        dead_at: Timestamp,
+    ) -> Self {
+        DeadLetter {
+            id,
+            lane: lane.into(),
+            payload,
+            attempts,
+            last_error: last_error.into(),
+            dead_at,
+        }
+    }
 }
 
 /// A job that used up its attempts.
