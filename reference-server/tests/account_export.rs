@@ -67,6 +67,7 @@ async fn followed_remote(app: &App, follower: &Account, id: u64, name: &str, hos
         emojis: Vec::new(),
         role: Default::default(),
         moderation: Default::default(),
+        migration: Default::default(),
     };
     let follow = FollowRecord {
         uri: format!("{}#follows/{id}", follower.actor),

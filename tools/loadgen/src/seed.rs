@@ -261,6 +261,7 @@ pub async fn seed(options: &SeedOptions) -> Result<SeedReport> {
             emojis: Vec::new(),
             role: Default::default(),
             moderation: Default::default(),
+            migration: Default::default(),
         };
         let follow_uri = format!("{}#follows/{}", me.actor, id);
         let rec = FollowRecord {
