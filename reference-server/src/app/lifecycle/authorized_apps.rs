@@ -26,7 +26,8 @@ pub struct AuthorizedApp {
     pub name: String,
     /// Its website, if it gave one.
     pub website: Option<String>,
-    /// The scopes its tokens grant together, in the order first seen.
+    /// The scopes its tokens grant together, in the order of the client API's list of
+    /// scopes (`read`, `write`, `follow`, `push`, then the sub-scopes).
     pub scopes: Vec<String>,
     /// When its first token for the account was issued (ms).
     pub created_at: u64,
@@ -94,6 +95,13 @@ impl App {
         }
         let mut out = Vec::with_capacity(by_client.len());
         for (client, mut entry) in by_client {
+            // A fixed order: the tokens are read in the order of their digests.
+            entry.scopes.sort_by_key(|s| {
+                let mut known = crate::api::oauth::SCOPES
+                    .iter()
+                    .chain(crate::api::oauth::ADMIN_SCOPES);
+                known.position(|k| k == s).unwrap_or(usize::MAX)
+            });
             if let Some(c) = client {
                 match self.get::<OAuthApp>(NS_APPS, &c).await? {
                     Some(a) => {
