@@ -102,6 +102,7 @@ pub mod conformance;
 mod core;
 pub mod counting;
 mod error;
+mod journal;
 pub mod media;
 pub mod memory;
 pub mod sled;

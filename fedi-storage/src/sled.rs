@@ -34,7 +34,7 @@
 //! sled allows one process per data directory at a time; opening a directory in use fails
 //! with [`Error::Open`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -44,6 +44,8 @@ use tokio::sync::oneshot;
 use crate::core::codec::{Dec, Enc, K_INTENT, T_INTENT};
 use crate::core::{Core, Engine, Visit};
 use crate::error::{Error, Result};
+use crate::journal::Journal;
+pub use crate::journal::DEFAULT_SEGMENT_BYTES;
 
 /// The name of the sled tree holding the store's records.
 pub const TREE_NAME: &str = "fedi-storage-v1";
@@ -217,6 +219,36 @@ pub struct SledConfig {
     pub flush_every_ms: Option<u64>,
     /// Delete the directory when the store is dropped (for tests and benchmarks).
     pub temporary: bool,
+    /// The queues kept in an append-only journal beside sled rather than in sled's tree
+    /// (default: none). See [`crate::sled`]'s "Journaled queues".
+    pub journal: JournalQueues,
+    /// The size at which a journal starts a new segment file
+    /// ([`DEFAULT_SEGMENT_BYTES`](crate::sled::DEFAULT_SEGMENT_BYTES) by default).
+    pub journal_segment_bytes: u64,
+}
+
+/// Which queues a [`SledStore`] keeps in its journal.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum JournalQueues {
+    /// None: every queue in sled's tree.
+    #[default]
+    None,
+    /// These queues (a server's inbox queue: `Named(vec!["inbox".into()])`).
+    Named(Vec<String>),
+    /// Every queue (to run the conformance suite's queue cases on the journal).
+    All,
+}
+
+impl JournalQueues {
+    /// Whether `queue` is journaled.
+    pub fn includes(&self, queue: &str) -> bool {
+        match self {
+            JournalQueues::None => false,
+            JournalQueues::Named(names) => names.iter().any(|n| n == queue),
+            JournalQueues::All => true,
+        }
+    }
 }
 
 impl SledConfig {
@@ -228,7 +260,19 @@ impl SledConfig {
             flush_on_write: true,
             flush_every_ms: Some(500),
             temporary: false,
+            journal: JournalQueues::None,
+            journal_segment_bytes: DEFAULT_SEGMENT_BYTES,
         }
+    }
+    /// Sets which queues are journaled.
+    pub fn journal(mut self, queues: JournalQueues) -> Self {
+        self.journal = queues;
+        self
+    }
+    /// Sets the journal's segment size.
+    pub fn journal_segment_bytes(mut self, bytes: u64) -> Self {
+        self.journal_segment_bytes = bytes;
+        self
     }
     /// Sets the cache size.
     pub fn cache_capacity(mut self, bytes: u64) -> Self {
@@ -403,6 +447,11 @@ struct Inner {
     /// first: its flusher thread finishes before the database closes.
     group: Option<GroupCommit>,
     core: Core<SledEngine>,
+    /// The journaled queues opened so far, by name.
+    journals: Mutex<HashMap<String, Arc<Journal>>>,
+    journal: JournalQueues,
+    journal_segment_bytes: u64,
+    path: PathBuf,
     db: ::sled::Db,
     flush_on_write: bool,
 }
@@ -446,14 +495,83 @@ impl SledStore {
         } else {
             None
         };
-        Ok(SledStore {
+        let store = SledStore {
             inner: Arc::new(Inner {
                 group,
                 core: Core::new(engine),
+                journals: Mutex::new(HashMap::new()),
+                journal: config.journal.clone(),
+                journal_segment_bytes: config.journal_segment_bytes,
+                path: config.path.clone(),
                 db,
                 flush_on_write: config.flush_on_write,
             }),
-        })
+        };
+        // Named journals recover on open, before anything is served.
+        if let JournalQueues::Named(names) = &config.journal {
+            for name in names {
+                store.journal_of(name)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// The journal of `queue`, opened on first use, if `queue` is journaled.
+    pub(crate) fn journal_of(&self, queue: &str) -> Result<Option<Arc<Journal>>> {
+        if !self.inner.journal.includes(queue) {
+            return Ok(None);
+        }
+        let mut journals = self
+            .inner
+            .journals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(j) = journals.get(queue) {
+            return Ok(Some(j.clone()));
+        }
+        let dir = self.inner.path.join("journal").join(dir_name(queue));
+        let (journal, wrote) = Journal::open(
+            dir,
+            queue,
+            self.inner.journal_segment_bytes,
+            &self.inner.core,
+        )?;
+        if wrote {
+            self.inner.db.flush()?;
+        }
+        let journal = Arc::new(journal);
+        journals.insert(queue.to_owned(), journal.clone());
+        Ok(Some(journal))
+    }
+
+    /// The journal segments of `queue` (their first ids), if it is journaled and open.
+    pub fn journal_segments(&self, queue: &str) -> Vec<u64> {
+        let journals = self
+            .inner
+            .journals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        journals
+            .get(queue)
+            .map(|j| j.segments())
+            .unwrap_or_default()
+    }
+
+    /// Refuses a batch that enqueues into a journaled queue (see
+    /// [`StoreInfo::journals_queue`](crate::StoreInfo::journals_queue)).
+    fn check_batches(&self, batches: &[crate::WriteBatch]) -> Result<()> {
+        for b in batches {
+            for op in &b.ops {
+                if let crate::BatchOp::Enqueue { queue, .. } = op {
+                    if self.inner.journal.includes(queue) {
+                        return Err(Error::InvalidArgument(format!(
+                            "queue {queue:?} is journaled: enqueue into it alone, not in a batch"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Flushes everything written so far to disk.
@@ -479,11 +597,11 @@ impl SledStore {
         Ok(self.inner.db.size_on_disk()?)
     }
 
-    fn core(&self) -> &Core<SledEngine> {
+    pub(crate) fn core(&self) -> &Core<SledEngine> {
         &self.inner.core
     }
 
-    async fn commit(&self) -> Result<()> {
+    pub(crate) async fn commit(&self) -> Result<()> {
         self.commit_writes(1).await
     }
 
@@ -500,9 +618,27 @@ impl crate::traits::StoreInfo for SledStore {
     fn is_durable(&self) -> bool {
         self.inner.flush_on_write
     }
+    fn journals_queue(&self, queue: &str) -> bool {
+        self.inner.journal.includes(queue)
+    }
+}
+
+/// A journal's directory name: the queue name with bytes other than ASCII letters, digits,
+/// `-` and `_` written `%XX`.
+fn dir_name(queue: &str) -> String {
+    let mut out = String::with_capacity(queue.len());
+    for b in queue.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 crate::core::impl_store_traits!(SledStore);
+// `QueueStore` is implemented in `journal/queue_store.rs`, routing journaled queues.
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@ mod corruption;
 mod counting;
 mod crash;
 mod defaults;
+mod journal;
 mod media_conformance;
 mod media_crash;
 mod media_fs_etag;
