@@ -12,6 +12,7 @@ mod counting;
 mod crash;
 mod defaults;
 mod journal;
+mod journal_crash;
 mod media_conformance;
 mod media_crash;
 mod media_fs_etag;
