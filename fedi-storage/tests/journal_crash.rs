@@ -110,7 +110,7 @@ fn journal_crash_child() {
                     }
                     let mut acks = Vec::new();
                     for (k, job) in jobs.iter().enumerate() {
-                        if (n + k as u64 + c) % 7 == 0 {
+                        if (n + k as u64 + c).is_multiple_of(7) {
                             // A failure: due again at once, in the sled queue.
                             store
                                 .retry(QUEUE, &job.lease, "boom", now, now)
