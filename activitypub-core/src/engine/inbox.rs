@@ -49,6 +49,9 @@ pub(crate) struct InboxJob {
     pub(crate) scheme: String,
     pub(crate) received_at: u64,
     pub(crate) actor_gone: bool,
+    /// The dedupe key, when the request path did not record it (a journaled inbox queue):
+    /// the runner checks and records it before the handler runs.
+    pub(crate) dedupe: Option<String>,
     /// The activity as received.
     pub(crate) body: Bytes,
 }
@@ -66,6 +69,9 @@ struct JobHeader<'a> {
     received_at: u64,
     #[serde(default)]
     actor_gone: bool,
+    /// See [`InboxJob::dedupe`].
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    dedupe: Option<std::borrow::Cow<'a, str>>,
     /// Only in jobs written before the binary framing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<String>,
@@ -103,6 +109,7 @@ impl InboxJob {
             scheme: self.scheme.as_str().into(),
             received_at: self.received_at,
             actor_gone: self.actor_gone,
+            dedupe: self.dedupe.as_deref().map(Into::into),
             body: None,
         })?;
         let len = u32::try_from(header.len())
@@ -147,6 +154,7 @@ impl InboxJob {
             scheme: header.scheme.into_owned(),
             received_at: header.received_at,
             actor_gone: header.actor_gone,
+            dedupe: header.dedupe.map(|d| d.into_owned()),
             body,
         })
     }
@@ -421,9 +429,10 @@ impl Engine {
             scheme: scheme.as_str().to_owned(),
             received_at: self.now().as_unix_millis(),
             actor_gone: false,
+            dedupe: None,
             body: body.clone(),
         };
-        let applied = self.enqueue_inbox(&dedupe_key, actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(&dedupe_key, actor.host(), job).await?;
         if scheme == Scheme::Rfc9421 {
             if let Ok(u) = parse_fetch_url(actor.as_str()) {
                 self.remember_scheme(&host_of(&u), Scheme::Rfc9421).await;
@@ -438,9 +447,47 @@ impl Engine {
         })
     }
 
-    async fn enqueue_inbox(&self, id: &str, lane: &str, job: &InboxJob) -> Result<bool, Error> {
-        let payload = job.encode()?;
+    /// Persists an accepted activity unless it is a duplicate; returns whether it was new.
+    ///
+    /// Usually the dedupe check and the enqueue are one atomic batch. When the store keeps the
+    /// inbox queue in a journal ([`StoreInfo::journals_queue`](fedi_storage::StoreInfo)), an
+    /// enqueue is one cheap append while the dedupe set's keys are the expensive part, so the
+    /// check moves off the request path: the bounded in-memory filter of recently accepted ids
+    /// answers most duplicates at once, the job carries its dedupe key, and the runner checks
+    /// and records it in the store's dedupe set before the handler runs
+    /// (`Engine::process_inbox`), so a duplicate that slipped past the filter (evicted, or
+    /// received before a restart) is still handled once.
+    async fn enqueue_inbox(&self, id: &str, lane: &str, mut job: InboxJob) -> Result<bool, Error> {
         let now = self.now();
+        if self.inner.store.journals_queue(INBOX_QUEUE) {
+            if !self.inner.recent.insert(id) {
+                return Ok(false);
+            }
+            job.dedupe = Some(id.to_owned());
+            let queued = match job.encode() {
+                Ok(payload) => {
+                    let new = NewJob::new(lane, payload, now)
+                        .with_max_attempts(self.inner.config.inbox_queue.max_attempts);
+                    self.inner
+                        .store
+                        .enqueue(INBOX_QUEUE, &new)
+                        .await
+                        .map_err(Error::from)
+                }
+                Err(e) => Err(e),
+            };
+            return match queued {
+                Ok(_) => {
+                    self.inner.inbox_work.notify_one();
+                    Ok(true)
+                }
+                Err(e) => {
+                    self.inner.recent.remove(id);
+                    Err(e)
+                }
+            };
+        }
+        let payload = job.encode()?;
         let batch = WriteBatch::new()
             .unless_seen(id, now, self.inner.config.dedupe_ttl)
             .enqueue(
@@ -470,9 +517,10 @@ impl Engine {
             scheme: String::new(),
             received_at: self.now().as_unix_millis(),
             actor_gone: true,
+            dedupe: None,
             body: Bytes::copy_from_slice(body),
         };
-        let applied = self.enqueue_inbox(dedupe_key, actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(dedupe_key, actor.host(), job).await?;
         Ok(Accepted {
             activity_id: dedupe_key.to_owned(),
             actor: actor.as_str().to_owned(),
@@ -672,6 +720,7 @@ mod tests {
             scheme: "cavage".into(),
             received_at: 1_767_225_600_000,
             actor_gone: false,
+            dedupe: Some("https://a.example/1".into()),
             body: Bytes::from_static(
                 br#"{"id":"https://a.example/1","content":"\"quoted\" \u00e9"}"#,
             ),
@@ -692,6 +741,7 @@ mod tests {
         assert_eq!(back.scheme, job.scheme);
         assert_eq!(back.received_at, job.received_at);
         assert!(!back.actor_gone);
+        assert_eq!(back.dedupe, job.dedupe);
         assert!(matches!(back.target, InboxTarget::Shared));
     }
 

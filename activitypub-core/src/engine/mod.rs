@@ -120,6 +120,7 @@ mod fetch;
 mod handler;
 mod inbox;
 mod keys;
+mod recent;
 mod response;
 mod runner;
 #[cfg(feature = "tower")]
@@ -186,6 +187,8 @@ pub(crate) struct Inner {
     pub(crate) delivery_work: Notify,
     /// Shares store writes among the inbox requests in flight.
     pub(crate) group_writer: inbox::GroupWriter,
+    /// Recently accepted activity ids (only used with a journaled inbox queue).
+    pub(crate) recent: recent::RecentIds,
 }
 
 /// Builds an [`Engine`].
@@ -237,6 +240,7 @@ impl EngineBuilder {
             .transport
             .ok_or_else(|| Error::Config("the engine needs a transport".into()))?;
         let seed = self.config.seed;
+        let config_recent_ids = self.config.recent_ids;
         let engine = Engine {
             inner: Arc::new(Inner {
                 config: self.config,
@@ -252,6 +256,7 @@ impl EngineBuilder {
                 inbox_work: Notify::new(),
                 delivery_work: Notify::new(),
                 group_writer: inbox::GroupWriter::default(),
+                recent: recent::RecentIds::new(config_recent_ids),
             }),
         };
         let instance = engine.inner.config.instance_actor.clone();

@@ -1,6 +1,7 @@
 //! Processing the durable queues: the inbox queue (the application's handler) and, with
 //! [`Engine::process_deliveries`], the delivery queue; [`Engine::run`] drives both.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,9 @@ pub struct QueueRun {
     pub dead: usize,
     /// Jobs whose bookkeeping failed (storage errors); they are leased again later.
     pub errors: usize,
+    /// Received activities found to be duplicates by the runner's check (journaled inbox
+    /// queue only: see `Engine::receive`) and acknowledged without running the handler.
+    pub duplicates: usize,
 }
 
 /// Stops [`Engine::run`]: clone it, hand one to `run`, call [`Shutdown::trigger`] on another.
@@ -127,17 +131,24 @@ impl Engine {
         };
         let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
+        // Of the jobs of one pass carrying the same dedupe key, only the first runs (the
+        // passes themselves run one after the other, so the store's dedupe set covers the
+        // rest).
+        let mut keys = HashSet::new();
         for job in jobs {
+            let decoded = InboxJob::decode(&job.payload);
+            let repeated = matches!(&decoded, Ok(j) if j.dedupe.as_ref().is_some_and(|k| !keys.insert(k.clone())));
             let engine = self.clone();
             let sem = sem.clone();
             set.spawn(async move {
                 let _p = sem.acquire_owned().await.ok();
-                engine.handle_job(job).await
+                engine.handle_job(job, decoded, repeated).await
             });
         }
         while let Some(r) = set.join_next().await {
             match r {
                 Ok(Ok(Handled::Done)) => run.done += 1,
+                Ok(Ok(Handled::Duplicate)) => run.duplicates += 1,
                 Ok(Ok(Handled::Retried)) => run.retried += 1,
                 Ok(Ok(Handled::Dead)) => run.dead += 1,
                 Ok(Err(e)) => {
@@ -153,12 +164,34 @@ impl Engine {
         Ok(run)
     }
 
-    async fn handle_job(&self, job: Job) -> Result<Handled, Error> {
+    /// Runs the handler on one job and acknowledges, reschedules or buries it. A job that
+    /// carries its dedupe key (a journaled inbox queue) is checked against the store's dedupe
+    /// set first, and recorded there once handled or dropped.
+    async fn handle_job(
+        &self,
+        job: Job,
+        decoded: Result<InboxJob, Error>,
+        repeated: bool,
+    ) -> Result<Handled, Error> {
         let store = &self.inner.store;
-        let result = self.run_handler(&job).await;
+        let key = decoded.as_ref().ok().and_then(|j| j.dedupe.clone());
+        if let Some(key) = &key {
+            if repeated || store.seen(key, self.now()).await? {
+                store.ack(INBOX_QUEUE, &job.lease).await?;
+                return Ok(Handled::Duplicate);
+            }
+        }
+        let result = match decoded {
+            Ok(decoded) => self.run_handler(decoded).await,
+            Err(e) => Err(e),
+        };
         let now = self.now();
+        let ttl = self.inner.config.dedupe_ttl;
         match result {
             Ok(()) => {
+                if let Some(key) = &key {
+                    store.check_and_set(key, now, ttl).await?;
+                }
                 store.ack(INBOX_QUEUE, &job.lease).await?;
                 Ok(Handled::Done)
             }
@@ -168,12 +201,20 @@ impl Engine {
                     .retry(INBOX_QUEUE, &job.lease, &e.to_string(), at, now)
                     .await?
                 {
-                    fedi_storage::RetryOutcome::DeadLettered => Ok(Handled::Dead),
+                    fedi_storage::RetryOutcome::DeadLettered => {
+                        if let Some(key) = &key {
+                            store.check_and_set(key, now, ttl).await?;
+                        }
+                        Ok(Handled::Dead)
+                    }
                     _ => Ok(Handled::Retried),
                 }
             }
             Err(e) => {
                 tracing::info!(error = %e, "received activity dropped");
+                if let Some(key) = &key {
+                    store.check_and_set(key, now, ttl).await?;
+                }
                 store
                     .bury(INBOX_QUEUE, &job.lease, &e.to_string(), now)
                     .await?;
@@ -182,8 +223,7 @@ impl Engine {
         }
     }
 
-    async fn run_handler(&self, job: &Job) -> Result<(), Error> {
-        let job = InboxJob::decode(&job.payload)?;
+    async fn run_handler(&self, job: InboxJob) -> Result<(), Error> {
         let handler = self.inner.handler.clone();
         if job.actor_gone {
             self.invalidate_keys_of(&job.signer).await?;
@@ -290,6 +330,7 @@ impl Engine {
 
 enum Handled {
     Done,
+    Duplicate,
     Retried,
     Dead,
 }
