@@ -117,6 +117,7 @@ mod collections;
 mod config;
 pub mod delivery;
 mod fetch;
+mod group_write;
 mod handler;
 mod inbox;
 mod keys;
@@ -186,7 +187,7 @@ pub(crate) struct Inner {
     /// Wakes the delivery queue loop.
     pub(crate) delivery_work: Notify,
     /// Shares store writes among the inbox requests in flight.
-    pub(crate) group_writer: inbox::GroupWriter,
+    pub(crate) group_writer: group_write::GroupWriter,
     /// Recently accepted activity ids (only used with a journaled inbox queue).
     pub(crate) recent: recent::RecentIds,
 }
@@ -255,7 +256,7 @@ impl EngineBuilder {
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 inbox_work: Notify::new(),
                 delivery_work: Notify::new(),
-                group_writer: inbox::GroupWriter::default(),
+                group_writer: group_write::GroupWriter::default(),
                 recent: recent::RecentIds::new(config_recent_ids),
             }),
         };
