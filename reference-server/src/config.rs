@@ -78,6 +78,10 @@ pub struct Config {
     pub contact_email: String,
     /// The sled page cache, in MiB (default 16).
     pub cache_mb: u64,
+    /// Keep received activities (the inbox queue) in an append-only journal beside sled
+    /// rather than in sled's tree (default `true`): a delivery costs one append and a shared
+    /// `fdatasync` instead of four sled keys, and deduplication moves to the inbox runner.
+    pub inbox_journal: bool,
     /// A PEM file of extra CA certificates trusted for outgoing `https` (a private or test
     /// federation's own CA), beside the bundled web PKI roots and the system's trust store
     /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
@@ -143,6 +147,7 @@ impl Default for Config {
             title: "Woolly".into(),
             contact_email: String::new(),
             cache_mb: 16,
+            inbox_journal: true,
             extra_ca: None,
             media_backend: MediaBackend::Fs,
             s3_endpoint: None,
@@ -242,6 +247,9 @@ impl Config {
                 "TITLE" => self.title = v,
                 "CONTACT_EMAIL" => self.contact_email = v,
                 "CACHE_MB" => self.cache_mb = v.parse().map_err(|_| bad("a number"))?,
+                "INBOX_JOURNAL" => {
+                    self.inbox_journal = parse_bool(&v).ok_or_else(|| bad("true or false"))?
+                }
                 "EXTRA_CA" => {
                     self.extra_ca = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty())
                 }
