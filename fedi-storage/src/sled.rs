@@ -597,6 +597,11 @@ impl SledStore {
         Ok(self.inner.db.size_on_disk()?)
     }
 
+    /// The tree holding every record.
+    pub(crate) fn tree(&self) -> &::sled::Tree {
+        &self.inner.core.engine.tree
+    }
+
     pub(crate) fn core(&self) -> &Core<SledEngine> {
         &self.inner.core
     }
