@@ -44,8 +44,9 @@ use tokio::sync::oneshot;
 use crate::core::codec::{Dec, Enc, K_INTENT, T_INTENT};
 use crate::core::{Core, Engine, Visit};
 use crate::error::{Error, Result};
-use crate::journal::Journal;
+pub use crate::journal::JournalQueues;
 pub use crate::journal::DEFAULT_SEGMENT_BYTES;
+use crate::journal::{dir_name, Journal};
 
 /// The name of the sled tree holding the store's records.
 pub const TREE_NAME: &str = "fedi-storage-v1";
@@ -222,33 +223,15 @@ pub struct SledConfig {
     /// The queues kept in an append-only journal beside sled rather than in sled's tree
     /// (default: none). See [`crate::sled`]'s "Journaled queues".
     pub journal: JournalQueues,
+    /// sled's log segment size in bytes, for a new data directory (a power of two, 256 B to
+    /// 16 MiB; `None`: sled's default, 512 KiB). sled cannot change it later, so a directory
+    /// that exists keeps the size it was created with, whatever this says. Smaller segments
+    /// let sled's cleaner reclaim space sooner (it rewrites a segment once at most half of it
+    /// is live): see BENCHMARKS.md, "Disk".
+    pub segment_size: Option<usize>,
     /// The size at which a journal starts a new segment file
     /// ([`DEFAULT_SEGMENT_BYTES`](crate::sled::DEFAULT_SEGMENT_BYTES) by default).
     pub journal_segment_bytes: u64,
-}
-
-/// Which queues a [`SledStore`] keeps in its journal.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum JournalQueues {
-    /// None: every queue in sled's tree.
-    #[default]
-    None,
-    /// These queues (a server's inbox queue: `Named(vec!["inbox".into()])`).
-    Named(Vec<String>),
-    /// Every queue (to run the conformance suite's queue cases on the journal).
-    All,
-}
-
-impl JournalQueues {
-    /// Whether `queue` is journaled.
-    pub fn includes(&self, queue: &str) -> bool {
-        match self {
-            JournalQueues::None => false,
-            JournalQueues::Named(names) => names.iter().any(|n| n == queue),
-            JournalQueues::All => true,
-        }
-    }
 }
 
 impl SledConfig {
@@ -262,7 +245,13 @@ impl SledConfig {
             temporary: false,
             journal: JournalQueues::None,
             journal_segment_bytes: DEFAULT_SEGMENT_BYTES,
+            segment_size: None,
         }
+    }
+    /// Sets sled's log segment size for a new data directory.
+    pub fn segment_size(mut self, bytes: usize) -> Self {
+        self.segment_size = Some(bytes);
+        self
     }
     /// Sets which queues are journaled.
     pub fn journal(mut self, queues: JournalQueues) -> Self {
@@ -478,7 +467,11 @@ impl SledStore {
 
     /// Opens (or creates) a store.
     pub fn open_with(config: SledConfig) -> Result<Self> {
-        let db = ::sled::Config::new()
+        let mut sled_config = ::sled::Config::new();
+        if let Some(size) = persisted_segment_size(&config.path).or(config.segment_size) {
+            sled_config = sled_config.segment_size(size);
+        }
+        let db = sled_config
             .path(&config.path)
             .cache_capacity(config.cache_capacity)
             .flush_every_ms(config.flush_every_ms)
@@ -628,18 +621,15 @@ impl crate::traits::StoreInfo for SledStore {
     }
 }
 
-/// A journal's directory name: the queue name with bytes other than ASCII letters, digits,
-/// `-` and `_` written `%XX`.
-fn dir_name(queue: &str) -> String {
-    let mut out = String::with_capacity(queue.len());
-    for b in queue.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// The segment size an existing data directory was created with (sled records it in its
+/// `conf` file and refuses to open with another).
+fn persisted_segment_size(path: &std::path::Path) -> Option<usize> {
+    // The file ends in a binary checksum: read it lossily.
+    let conf = std::fs::read(path.join("conf")).ok()?;
+    String::from_utf8_lossy(&conf)
+        .lines()
+        .find_map(|l| l.strip_prefix("segment_size: "))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 crate::core::impl_store_traits!(SledStore);

@@ -82,6 +82,9 @@ pub struct Config {
     /// rather than in sled's tree (default `true`): a delivery costs one append and a shared
     /// `fdatasync` instead of four sled keys, and deduplication moves to the inbox runner.
     pub inbox_journal: bool,
+    /// sled's log segment size in KiB for a new data directory (default 64; a directory
+    /// keeps the size it was created with). Smaller segments are reclaimed sooner.
+    pub sled_segment_kb: u64,
     /// A PEM file of extra CA certificates trusted for outgoing `https` (a private or test
     /// federation's own CA), beside the bundled web PKI roots and the system's trust store
     /// (which honours `SSL_CERT_FILE` / `SSL_CERT_DIR`). Unset by default.
@@ -148,6 +151,7 @@ impl Default for Config {
             contact_email: String::new(),
             cache_mb: 16,
             inbox_journal: true,
+            sled_segment_kb: 64,
             extra_ca: None,
             media_backend: MediaBackend::Fs,
             s3_endpoint: None,
@@ -247,6 +251,9 @@ impl Config {
                 "TITLE" => self.title = v,
                 "CONTACT_EMAIL" => self.contact_email = v,
                 "CACHE_MB" => self.cache_mb = v.parse().map_err(|_| bad("a number"))?,
+                "SLED_SEGMENT_KB" => {
+                    self.sled_segment_kb = v.parse().map_err(|_| bad("a number"))?
+                }
                 "INBOX_JOURNAL" => {
                     self.inbox_journal = parse_bool(&v).ok_or_else(|| bad("true or false"))?
                 }
@@ -305,6 +312,12 @@ impl Config {
             )));
         }
         self.base_url = url.origin().ascii_serialization();
+        if !self.sled_segment_kb.is_power_of_two() || self.sled_segment_kb > 16 * 1024 {
+            return Err(ConfigError(format!(
+                "sled_segment_kb {} must be a power of two from 1 to 16384",
+                self.sled_segment_kb
+            )));
+        }
         if self.domain.is_none() {
             let host = url.host_str().unwrap_or_default();
             self.domain = Some(match url.port() {

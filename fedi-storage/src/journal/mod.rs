@@ -67,6 +67,44 @@ use segment::Read;
 /// of 2.3 KB; a segment's bytes are freed once all of its records are handled).
 pub const DEFAULT_SEGMENT_BYTES: u64 = 4 << 20;
 
+/// Which queues a [`SledStore`](crate::sled::SledStore) keeps in its journal.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum JournalQueues {
+    /// None: every queue in sled's tree.
+    #[default]
+    None,
+    /// These queues (a server's inbox queue: `Named(vec!["inbox".into()])`).
+    Named(Vec<String>),
+    /// Every queue (to run the conformance suite's queue cases on the journal).
+    All,
+}
+
+impl JournalQueues {
+    /// Whether `queue` is journaled.
+    pub fn includes(&self, queue: &str) -> bool {
+        match self {
+            JournalQueues::None => false,
+            JournalQueues::Named(names) => names.iter().any(|n| n == queue),
+            JournalQueues::All => true,
+        }
+    }
+}
+
+/// A journal's directory name: the queue name with bytes other than ASCII letters, digits,
+/// `-` and `_` written `%XX`.
+pub(crate) fn dir_name(queue: &str) -> String {
+    let mut out = String::with_capacity(queue.len());
+    for b in queue.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every update under these locks is completed before anything can fail, or is undone:
     // a poisoned lock carries no broken state.

@@ -124,7 +124,10 @@ pub fn open_store(config: &Config) -> Result<SledStore, Error> {
     SledStore::open_with(
         SledConfig::new(&path)
             .cache_capacity(config.cache_mb.max(1).saturating_mul(1 << 20))
-            .journal(journal),
+            .journal(journal)
+            .segment_size(
+                usize::try_from(config.sled_segment_kb.saturating_mul(1024)).unwrap_or(usize::MAX),
+            ),
     )
     .map_err(|e| {
         Error::Config(format!(
