@@ -14,7 +14,7 @@ use activitypub_core::engine::{
 };
 use activitypub_core::Error;
 use fedi_storage::sled::{JournalQueues, SledConfig, SledStore};
-use fedi_storage::{DedupeStore, ManualClock, QueueStoreExt, Store, StoreInfo};
+use fedi_storage::{DedupeStore, ManualClock, QueueStore, QueueStoreExt, Store, StoreInfo};
 use http_sig::{PrivateKey, Scheme};
 use serde_json::json;
 use support::{signed_post, start_clock, Remote};
@@ -28,7 +28,11 @@ struct Counting {
 impl ActivityHandler for Counting {
     async fn handle(&self, _engine: &Engine, a: InboxActivity) -> Result<(), Error> {
         let id = a.activity.id.as_ref().unwrap().as_str().to_owned();
+        let bad = id.contains("bad");
         self.handled.lock().unwrap().push(id);
+        if bad {
+            return Err(Error::handler_permanent("refused"));
+        }
         Ok(())
     }
 }
@@ -159,4 +163,56 @@ async fn each_activity_is_handled_once_across_the_filter_the_runner_and_a_restar
         ],
         "each activity handled exactly once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_dedupe_entries_and_old_dead_letters_are_collected() {
+    let net = MemoryNetwork::with_seed(8);
+    let clock = start_clock();
+    let remote = Remote::start(&net, "far.test");
+    let key = PrivateKey::generate_ed25519().unwrap();
+    let m = remote.actor("m", &key);
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    let handler = Arc::new(Counting::default());
+    let engine = engine(&net, store.clone(), &clock, handler.clone()).await;
+    let mut ids = Vec::new();
+    for name in ["good", "bad"] {
+        let body = serde_json::to_vec(&json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/likes/{name}", m.as_str()),
+            "type": "Like",
+            "actor": m.as_str(),
+            "object": "http://wool.test/notes/1",
+        }))
+        .unwrap();
+        let req = signed_post(
+            "http://wool.test/inbox",
+            &body,
+            &format!("{}#main-key", m.as_str()),
+            &key,
+            Scheme::Cavage,
+            engine.now().into(),
+        );
+        ids.push(
+            engine
+                .receive(req, InboxTarget::Shared)
+                .await
+                .unwrap()
+                .activity_id,
+        );
+    }
+    let run = engine.process_inbox(10).await.unwrap();
+    assert_eq!((run.done, run.dead), (1, 1));
+    assert_eq!(store.count_dead(INBOX_QUEUE).await.unwrap(), 1);
+    // Nothing has expired yet.
+    assert_eq!(engine.collect_expired().await.unwrap(), (0, 0));
+    for id in &ids {
+        assert!(store.seen(id, engine.now()).await.unwrap(), "{id} recorded");
+    }
+    // Past the dedupe time to live and the dead letters' retention (both 7 days).
+    clock.advance(std::time::Duration::from_secs(7 * 86_400 + 1));
+    assert_eq!(engine.collect_expired().await.unwrap(), (2, 1));
+    assert_eq!(store.count_dead(INBOX_QUEUE).await.unwrap(), 0);
+    assert_eq!(engine.collect_expired().await.unwrap(), (0, 0));
 }

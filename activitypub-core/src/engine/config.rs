@@ -157,6 +157,9 @@ pub struct InboxQueueConfig {
     pub lease: Duration,
     /// Attempts before a received activity is dead-lettered (default 8).
     pub max_attempts: u32,
+    /// How long a dead-lettered received activity is kept for inspection before
+    /// [`Engine::collect_expired`](super::Engine::collect_expired) removes it (default 7 days).
+    pub dead_retention: Duration,
 }
 
 impl Default for InboxQueueConfig {
@@ -165,6 +168,7 @@ impl Default for InboxQueueConfig {
             concurrency: 16,
             lease: Duration::from_secs(300),
             max_attempts: 8,
+            dead_retention: Duration::from_secs(7 * 86_400),
         }
     }
 }

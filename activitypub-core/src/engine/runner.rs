@@ -15,6 +15,11 @@ use super::inbox::InboxJob;
 use super::{Engine, FetchBudget, InboxActivity, INBOX_QUEUE};
 use crate::{AnyObject, Error, Kind};
 
+/// How often [`Engine::run`] collects expired entries (see [`Engine::collect_expired`]).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// Entries removed per step of a collection.
+const SWEEP_STEP: usize = 1024;
+
 /// What one pass over a queue did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -74,6 +79,7 @@ impl Engine {
         let batch = self.inner.config.delivery.concurrency.max(1) * 4;
         let inbox_batch = self.inner.config.inbox_queue.concurrency.max(1) * 4;
         let inbox = async {
+            let mut last_sweep: Option<std::time::Instant> = None;
             while !shutdown.is_triggered() {
                 let busy = match self.process_inbox(inbox_batch).await {
                     Ok(r) => r.leased > 0,
@@ -82,6 +88,12 @@ impl Engine {
                         false
                     }
                 };
+                if !busy && last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                    last_sweep = Some(std::time::Instant::now());
+                    if let Err(e) = self.collect_expired().await {
+                        tracing::warn!(error = %e, "collecting expired dedupe entries failed");
+                    }
+                }
                 if !busy {
                     tokio::select! {
                         _ = self.inner.inbox_work.notified() => {}
@@ -111,6 +123,45 @@ impl Engine {
         };
         tokio::join!(inbox, deliveries);
         Ok(())
+    }
+
+    /// Collects what has expired, so the store does not grow with every activity ever
+    /// received: dedupe entries past their time to live (`EngineConfig::dedupe_ttl`) and the
+    /// inbox queue's dead letters older than `InboxQueueConfig::dead_retention`. Bounded work
+    /// per call (at most 16 steps of 1,024 entries each); [`Engine::run`] calls it when the
+    /// inbox is idle, at most once a minute. Returns (dedupe entries, dead letters) removed.
+    pub async fn collect_expired(&self) -> Result<(usize, usize), Error> {
+        let store = &self.inner.store;
+        let now = self.now();
+        let mut purged = 0;
+        for _ in 0..16 {
+            let n = store.purge_expired(now, SWEEP_STEP).await?;
+            purged += n;
+            if n < SWEEP_STEP {
+                break;
+            }
+        }
+        let cutoff = now.saturating_sub(self.inner.config.inbox_queue.dead_retention);
+        let mut dead = 0;
+        'letters: for _ in 0..16 {
+            let letters = store.dead_letters(INBOX_QUEUE, None, SWEEP_STEP).await?;
+            let full = letters.len() == SWEEP_STEP;
+            for letter in letters {
+                // Oldest id first, which is roughly oldest first: stop at the first one kept.
+                if letter.dead_at > cutoff {
+                    break 'letters;
+                }
+                match store.take_dead_letter(INBOX_QUEUE, letter.id, None).await {
+                    Ok(_) => dead += 1,
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok((purged, dead))
     }
 
     /// Handles the received activities that are due: leases up to `limit` from the inbox
