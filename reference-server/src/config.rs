@@ -82,7 +82,7 @@ pub struct Config {
     /// rather than in sled's tree (default `true`): a delivery costs one append and a shared
     /// `fdatasync` instead of four sled keys, and deduplication moves to the inbox runner.
     pub inbox_journal: bool,
-    /// sled's log segment size in KiB for a new data directory (default 4096; a directory
+    /// sled's log segment size in KiB for a new data directory (default 2048; a directory
     /// keeps the size it was created with). Smaller segments are reclaimed sooner.
     pub sled_segment_kb: u64,
     /// A PEM file of extra CA certificates trusted for outgoing `https` (a private or test
@@ -151,7 +151,7 @@ impl Default for Config {
             contact_email: String::new(),
             cache_mb: 16,
             inbox_journal: true,
-            sled_segment_kb: 4096,
+            sled_segment_kb: 2048,
             extra_ca: None,
             media_backend: MediaBackend::Fs,
             s3_endpoint: None,
