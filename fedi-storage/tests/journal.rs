@@ -310,3 +310,38 @@ async fn concurrent_enqueues_share_syncs_and_all_read_back() {
         "in id order"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_restricted_lease_hands_a_long_backlog_to_sled_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = journaled(&dir.path().join("db"), inbox());
+    let mut tasks = Vec::new();
+    for t in 0..30u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..80u64 {
+                let lane = if (t + i) % 2 == 0 { "even" } else { "odd" };
+                store
+                    .enqueue("inbox", &NewJob::new(lane, vec![1; 16], T0))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let odd = store
+        .lease("inbox", &lease_all(T0).lane("odd"))
+        .await
+        .unwrap();
+    assert_eq!(odd.len(), 1200);
+    assert!(odd.iter().all(|j| j.lane == "odd" && j.attempts == 1));
+    assert_eq!(
+        store.lane_counts("inbox").await.unwrap(),
+        vec![("even".to_string(), 1200), ("odd".to_string(), 1200)]
+    );
+    let even = store.lease("inbox", &lease_all(T0)).await.unwrap();
+    assert_eq!(even.len(), 1200);
+    assert!(even.iter().all(|j| j.lane == "even"));
+}

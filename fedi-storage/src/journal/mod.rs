@@ -105,6 +105,9 @@ pub(crate) fn dir_name(queue: &str) -> String {
     out
 }
 
+/// Records handed to sled per write by a lane-restricted lease.
+const SPILL_CHUNK: usize = 1024;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every update under these locks is completed before anything can fail, or is undone:
     // a poisoned lock carries no broken state.
@@ -414,16 +417,24 @@ impl Journal {
             .filter(|(_, f)| f.until <= now)
             .map(|(id, _)| *id)
             .collect();
-        let mut spill_all = Vec::new();
-        if req.lane.is_some() && req.limit > 0 {
-            while let Some(l) = st.read_next(&self.dir, durable)? {
-                spill_all.push(l);
+        // In chunks, so that memory stays bounded however long the backlog.
+        let mut expired = expired;
+        loop {
+            let mut spill_all = Vec::new();
+            if req.lane.is_some() && req.limit > 0 {
+                while spill_all.len() < SPILL_CHUNK {
+                    match st.read_next(&self.dir, durable)? {
+                        Some(l) => spill_all.push(l),
+                        None => break,
+                    }
+                }
             }
-        }
-        if !expired.is_empty() || !spill_all.is_empty() {
+            if expired.is_empty() && spill_all.is_empty() {
+                break;
+            }
             let mut loaded = Vec::with_capacity(expired.len());
-            for id in &expired {
-                if let Some(f) = st.leases.get(id) {
+            for id in std::mem::take(&mut expired) {
+                if let Some(f) = st.leases.get(&id) {
                     loaded.push((self.load(f.base, f.offset)?, f.until));
                 }
             }
@@ -454,6 +465,9 @@ impl Journal {
             for l in &spill_all {
                 st.lane_sub(&l.head.lane);
                 done.extend(st.handled(l.base));
+            }
+            if spill_all.len() < SPILL_CHUNK {
+                break;
             }
         }
         if req.lane.is_some() || req.limit == 0 {
