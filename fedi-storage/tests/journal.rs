@@ -345,3 +345,47 @@ async fn a_lane_restricted_lease_hands_a_long_backlog_to_sled_in_chunks() {
     assert_eq!(even.len(), 1200);
     assert!(even.iter().all(|j| j.lane == "even"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_the_journal_on_keeps_the_jobs_already_in_sled_and_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut old = Vec::new();
+    {
+        let store = journaled(&db, JournalQueues::None);
+        for i in 0..3 {
+            old.push(
+                store
+                    .enqueue("inbox", &NewJob::new("h", payload(i), T0))
+                    .await
+                    .unwrap(),
+            );
+        }
+    }
+    let store = journaled(&db, inbox());
+    let mut new = Vec::new();
+    for i in 3..5 {
+        new.push(
+            store
+                .enqueue("inbox", &NewJob::new("h", payload(i), T0))
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(new[0] > *old.last().unwrap(), "{old:?} then {new:?}");
+    assert_eq!(store.count_pending("inbox").await.unwrap(), 5);
+    let jobs = store.lease("inbox", &lease_all(T0)).await.unwrap();
+    let ids: Vec<u64> = jobs.iter().map(|j| j.id).collect();
+    assert_eq!(ids, old.iter().chain(&new).copied().collect::<Vec<_>>());
+    for (i, j) in jobs.iter().enumerate() {
+        assert_eq!(j.payload, payload(i as u64));
+    }
+    let leases: Vec<Lease> = jobs.iter().map(|j| j.lease).collect();
+    assert!(store
+        .ack_many("inbox", &leases)
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| *a));
+    assert_eq!(store.count_pending("inbox").await.unwrap(), 0);
+}

@@ -350,6 +350,17 @@ impl<E: Engine> Core<E> {
         Ok(())
     }
 
+    /// The last id the queue's sled records gave (0 if none).
+    pub(crate) fn queue_seq(&self, q: &str) -> Result<u64> {
+        let k = Key::new(T_JOB_SEQ).name(q)?.build();
+        Ok(self
+            .engine
+            .get(&k)?
+            .map(|v| dec_u64(&k, &v))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
     /// The (due time, id) of up to `limit` entries of the due index at or before `now`,
     /// earliest first (a read: nothing is leased).
     pub(super) fn peek_due(

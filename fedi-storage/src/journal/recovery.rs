@@ -30,7 +30,9 @@ impl Journal {
         let mut bases = segment::list(&dir)?;
         let pos = pos.unwrap_or_default();
         if bases.is_empty() {
-            let base = pos.frontier.max(1);
+            // After the ids the queue's sled records gave (jobs enqueued before the queue was
+            // journaled), which they keep: an id is never given twice.
+            let base = pos.frontier.max(core.queue_seq(queue)? + 1);
             segment::create(&dir, base)?;
             bases.push(base);
         }
