@@ -39,14 +39,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use activitypub_core::engine::transport::memory::MemoryNetwork;
-use activitypub_core::engine::{Engine, EngineConfig, FetchBudget, InboxTarget, KeyAlgorithm};
+use activitypub_core::engine::{
+    Engine, EngineConfig, FetchBudget, InboxTarget, KeyAlgorithm, INBOX_QUEUE,
+};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine_support::{
     json_response, mastodon_create, person, process_cpu, serve_documents, thread_cpu,
 };
 use fedi_storage::memory::MemoryStore;
-use fedi_storage::sled::{SledConfig, SledStore};
+use fedi_storage::sled::{JournalQueues, SledConfig, SledStore};
 use fedi_storage::{ManualClock, Store, Timestamp};
 use futures::StreamExt as _;
 use http::{HeaderMap, Request, StatusCode};
@@ -80,6 +82,10 @@ enum Backend {
     /// sled without `flush_on_write` (durable only at sled's next background flush): shows
     /// what the flushes themselves cost. Summary only.
     SledNoFlush,
+    /// sled with the inbox queue in its journal (`SledConfig::journal`, the reference
+    /// server's default): dedupe on the request path is the in-memory filter, the enqueue one
+    /// append with a shared `fdatasync`.
+    SledJournal,
 }
 
 struct Signer {
@@ -240,6 +246,13 @@ async fn receiver(f: &Fixture, backend: Backend) -> Receiver {
             let s = SledStore::open_with(config).expect("sled");
             (Arc::new(s.clone()), Some(s), Some(dir))
         }
+        Backend::SledJournal => {
+            let dir = tmpdir();
+            let config = SledConfig::new(dir.path().join("db"))
+                .journal(JournalQueues::Named(vec![INBOX_QUEUE.to_owned()]));
+            let s = SledStore::open_with(config).expect("sled");
+            (Arc::new(s.clone()), Some(s), Some(dir))
+        }
     };
     let mut config = EngineConfig::new(BASE).expect("config");
     // The instance actor only signs the warm-up key fetches here.
@@ -380,9 +393,10 @@ fn inbox_benches(c: &mut Criterion) {
             verify_one(&f, &parts[k], &f.pool[k].body, &policy);
         })
     });
-    for backend in [Backend::Memory, Backend::Sled] {
+    for backend in [Backend::Memory, Backend::Sled, Backend::SledJournal] {
         let name = match backend {
             Backend::Memory => "pipeline-memory",
+            Backend::SledJournal => "pipeline-sled-journal",
             _ => "pipeline-sled",
         };
         let mut state = PipelineState {
@@ -414,7 +428,7 @@ fn summary(
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    const MODES: [(&str, Mode); 6] = [
+    const MODES: [(&str, Mode); 7] = [
         ("bare verify", Mode::Verify),
         ("pipeline, memory backend", Mode::Pipeline(Backend::Memory)),
         ("pipeline, sled (durable)", Mode::Pipeline(Backend::Sled)),
@@ -424,6 +438,10 @@ fn summary(
         ),
         ("raw sled, 1 new key", Mode::RawSled(1)),
         ("raw sled, 4 new keys", Mode::RawSled(4)),
+        (
+            "pipeline, sled + journal",
+            Mode::Pipeline(Backend::SledJournal),
+        ),
     ];
     let load0 = engine_support::loadavg();
     // Per mode: requests/s by wall clock, by runtime-thread CPU, by process CPU.
@@ -431,12 +449,16 @@ fn summary(
     let mut writes_per_flush = Vec::new();
     let per_s = |d: Duration| POOL as f64 / d.as_secs_f64().max(1e-9);
     // `WOOLLY_BENCH_MODES=sled` (a comma-separated list of `verify`, `memory`, `sled`,
-    // `noflush`, `raw1`, `raw4`) runs only those modes, e.g. under a profiler.
+    // `noflush`, `raw1`, `raw4`, `journal`) runs only those modes, e.g. under a profiler.
     let only = std::env::var("WOOLLY_BENCH_MODES").ok();
     let wanted = |m: usize| {
         only.as_deref().is_none_or(|o| {
-            o.split(',')
-                .any(|w| w.trim() == ["verify", "memory", "sled", "noflush", "raw1", "raw4"][m])
+            o.split(',').any(|w| {
+                w.trim()
+                    == [
+                        "verify", "memory", "sled", "noflush", "raw1", "raw4", "journal",
+                    ][m]
+            })
         })
     };
     for _ in 0..rounds {

@@ -143,6 +143,11 @@ async fn three_engines_on_sled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_engines_on_sled_with_the_inbox_journaled() {
+    social_round(Backend::SledJournal, 3, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_arrives_despite_faults_and_runs_reproduce_from_the_seed() {
     let faults = || {
         Faults::none()

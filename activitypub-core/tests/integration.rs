@@ -12,6 +12,8 @@ mod engine_delivery;
 mod engine_federation;
 mod engine_fetch;
 mod engine_inbox_retry;
+mod engine_journal_crash;
+mod engine_journal_inbox;
 mod engine_key_fetch;
 mod engine_media_inbox;
 mod engine_service;

@@ -174,6 +174,9 @@ impl<S: StoreInfo> StoreInfo for CountingStore<S> {
     fn is_durable(&self) -> bool {
         self.inner.is_durable()
     }
+    fn journals_queue(&self, queue: &str) -> bool {
+        self.inner.journals_queue(queue)
+    }
 }
 
 #[async_trait]

@@ -102,11 +102,13 @@ pub mod conformance;
 mod core;
 pub mod counting;
 mod error;
+mod journal;
 pub mod media;
 pub mod memory;
 pub mod sled;
 mod time;
 pub mod traits;
+mod usage;
 
 pub use crate::batches::*;
 pub use crate::collections::*;
@@ -118,3 +120,4 @@ pub use crate::kv::*;
 pub use crate::queues::*;
 pub use crate::time::{Clock, ManualClock, SystemClock, Timestamp};
 pub use crate::traits::{Store, StoreInfo};
+pub use crate::usage::KeyspaceUsage;

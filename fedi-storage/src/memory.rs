@@ -97,6 +97,10 @@ impl MemoryStore {
     async fn commit_writes(&self, _writes: u64) -> Result<()> {
         Ok(())
     }
+    /// Every batch is applied as given (no queue is journaled here).
+    fn check_batches(&self, _batches: &[crate::WriteBatch]) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl Default for MemoryStore {
@@ -112,3 +116,4 @@ impl crate::traits::StoreInfo for MemoryStore {
 }
 
 crate::core::impl_store_traits!(MemoryStore);
+crate::core::impl_queue_store!(MemoryStore);

@@ -34,7 +34,7 @@
 //! sled allows one process per data directory at a time; opening a directory in use fails
 //! with [`Error::Open`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -44,6 +44,9 @@ use tokio::sync::oneshot;
 use crate::core::codec::{Dec, Enc, K_INTENT, T_INTENT};
 use crate::core::{Core, Engine, Visit};
 use crate::error::{Error, Result};
+pub use crate::journal::JournalQueues;
+pub use crate::journal::DEFAULT_SEGMENT_BYTES;
+use crate::journal::{dir_name, Journal};
 
 /// The name of the sled tree holding the store's records.
 pub const TREE_NAME: &str = "fedi-storage-v1";
@@ -217,6 +220,18 @@ pub struct SledConfig {
     pub flush_every_ms: Option<u64>,
     /// Delete the directory when the store is dropped (for tests and benchmarks).
     pub temporary: bool,
+    /// The queues kept in an append-only journal beside sled rather than in sled's tree
+    /// (default: none). See [`crate::sled`]'s "Journaled queues".
+    pub journal: JournalQueues,
+    /// sled's log segment size in bytes, for a new data directory (a power of two, 256 B to
+    /// 16 MiB; `None`: sled's default, 512 KiB). sled cannot change it later, so a directory
+    /// that exists keeps the size it was created with, whatever this says. Smaller segments
+    /// let sled's cleaner reclaim space sooner (it rewrites a segment once at most half of it
+    /// is live): see BENCHMARKS.md, "Disk".
+    pub segment_size: Option<usize>,
+    /// The size at which a journal starts a new segment file
+    /// ([`DEFAULT_SEGMENT_BYTES`](crate::sled::DEFAULT_SEGMENT_BYTES) by default).
+    pub journal_segment_bytes: u64,
 }
 
 impl SledConfig {
@@ -228,7 +243,25 @@ impl SledConfig {
             flush_on_write: true,
             flush_every_ms: Some(500),
             temporary: false,
+            journal: JournalQueues::None,
+            journal_segment_bytes: DEFAULT_SEGMENT_BYTES,
+            segment_size: None,
         }
+    }
+    /// Sets sled's log segment size for a new data directory.
+    pub fn segment_size(mut self, bytes: usize) -> Self {
+        self.segment_size = Some(bytes);
+        self
+    }
+    /// Sets which queues are journaled.
+    pub fn journal(mut self, queues: JournalQueues) -> Self {
+        self.journal = queues;
+        self
+    }
+    /// Sets the journal's segment size.
+    pub fn journal_segment_bytes(mut self, bytes: u64) -> Self {
+        self.journal_segment_bytes = bytes;
+        self
     }
     /// Sets the cache size.
     pub fn cache_capacity(mut self, bytes: u64) -> Self {
@@ -403,6 +436,11 @@ struct Inner {
     /// first: its flusher thread finishes before the database closes.
     group: Option<GroupCommit>,
     core: Core<SledEngine>,
+    /// The journaled queues opened so far, by name.
+    journals: Mutex<HashMap<String, Arc<Journal>>>,
+    journal: JournalQueues,
+    journal_segment_bytes: u64,
+    path: PathBuf,
     db: ::sled::Db,
     flush_on_write: bool,
 }
@@ -429,7 +467,11 @@ impl SledStore {
 
     /// Opens (or creates) a store.
     pub fn open_with(config: SledConfig) -> Result<Self> {
-        let db = ::sled::Config::new()
+        let mut sled_config = ::sled::Config::new();
+        if let Some(size) = persisted_segment_size(&config.path).or(config.segment_size) {
+            sled_config = sled_config.segment_size(size);
+        }
+        let db = sled_config
             .path(&config.path)
             .cache_capacity(config.cache_capacity)
             .flush_every_ms(config.flush_every_ms)
@@ -446,14 +488,83 @@ impl SledStore {
         } else {
             None
         };
-        Ok(SledStore {
+        let store = SledStore {
             inner: Arc::new(Inner {
                 group,
                 core: Core::new(engine),
+                journals: Mutex::new(HashMap::new()),
+                journal: config.journal.clone(),
+                journal_segment_bytes: config.journal_segment_bytes,
+                path: config.path.clone(),
                 db,
                 flush_on_write: config.flush_on_write,
             }),
-        })
+        };
+        // Named journals recover on open, before anything is served.
+        if let JournalQueues::Named(names) = &config.journal {
+            for name in names {
+                store.journal_of(name)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// The journal of `queue`, opened on first use, if `queue` is journaled.
+    pub(crate) fn journal_of(&self, queue: &str) -> Result<Option<Arc<Journal>>> {
+        if !self.inner.journal.includes(queue) {
+            return Ok(None);
+        }
+        let mut journals = self
+            .inner
+            .journals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(j) = journals.get(queue) {
+            return Ok(Some(j.clone()));
+        }
+        let dir = self.inner.path.join("journal").join(dir_name(queue));
+        let (journal, wrote) = Journal::open(
+            dir,
+            queue,
+            self.inner.journal_segment_bytes,
+            &self.inner.core,
+        )?;
+        if wrote {
+            self.inner.db.flush()?;
+        }
+        let journal = Arc::new(journal);
+        journals.insert(queue.to_owned(), journal.clone());
+        Ok(Some(journal))
+    }
+
+    /// The journal segments of `queue` (their first ids), if it is journaled and open.
+    pub fn journal_segments(&self, queue: &str) -> Vec<u64> {
+        let journals = self
+            .inner
+            .journals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        journals
+            .get(queue)
+            .map(|j| j.segments())
+            .unwrap_or_default()
+    }
+
+    /// Refuses a batch that enqueues into a journaled queue (see
+    /// [`StoreInfo::journals_queue`](crate::StoreInfo::journals_queue)).
+    fn check_batches(&self, batches: &[crate::WriteBatch]) -> Result<()> {
+        for b in batches {
+            for op in &b.ops {
+                if let crate::BatchOp::Enqueue { queue, .. } = op {
+                    if self.inner.journal.includes(queue) {
+                        return Err(Error::InvalidArgument(format!(
+                            "queue {queue:?} is journaled: enqueue into it alone, not in a batch"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Flushes everything written so far to disk.
@@ -479,11 +590,16 @@ impl SledStore {
         Ok(self.inner.db.size_on_disk()?)
     }
 
-    fn core(&self) -> &Core<SledEngine> {
+    /// The tree holding every record.
+    pub(crate) fn tree(&self) -> &::sled::Tree {
+        &self.inner.core.engine.tree
+    }
+
+    pub(crate) fn core(&self) -> &Core<SledEngine> {
         &self.inner.core
     }
 
-    async fn commit(&self) -> Result<()> {
+    pub(crate) async fn commit(&self) -> Result<()> {
         self.commit_writes(1).await
     }
 
@@ -500,9 +616,24 @@ impl crate::traits::StoreInfo for SledStore {
     fn is_durable(&self) -> bool {
         self.inner.flush_on_write
     }
+    fn journals_queue(&self, queue: &str) -> bool {
+        self.inner.journal.includes(queue)
+    }
+}
+
+/// The segment size an existing data directory was created with (sled records it in its
+/// `conf` file and refuses to open with another).
+fn persisted_segment_size(path: &std::path::Path) -> Option<usize> {
+    // The file ends in a binary checksum: read it lossily.
+    let conf = std::fs::read(path.join("conf")).ok()?;
+    String::from_utf8_lossy(&conf)
+        .lines()
+        .find_map(|l| l.strip_prefix("segment_size: "))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 crate::core::impl_store_traits!(SledStore);
+// `QueueStore` is implemented in `journal/queue_store.rs`, routing journaled queues.
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,17 @@ pub use crate::queues::{QueueStore, QueueStoreExt};
 pub trait StoreInfo: Send + Sync {
     /// Whether writes that returned `Ok` survive a crash.
     fn is_durable(&self) -> bool;
+
+    /// Whether `queue` is kept in an append-only journal (the sled backend's, with
+    /// [`SledConfig::journal`](crate::sled::SledConfig::journal)): an enqueue into it is one
+    /// cheap append, and it must be made on its own, not inside a
+    /// [`WriteBatch`](crate::WriteBatch) (which would fail with
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument)). Callers use it to choose how
+    /// they enqueue (the federation engine then deduplicates received activities in its runner
+    /// rather than in the enqueue's batch). `false` by default.
+    fn journals_queue(&self, _queue: &str) -> bool {
+        false
+    }
 }
 
 /// Everything a fediverse server stores: implemented by every type implementing all the

@@ -152,3 +152,27 @@ async fn sled_apply_many_is_one_durable_write_that_survives_reopen() {
             .unwrap());
     }
 }
+
+#[test]
+fn a_data_directory_keeps_the_sled_segment_size_it_was_created_with() {
+    use fedi_storage::sled::SledConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    drop(SledStore::open_with(SledConfig::new(&path).segment_size(1 << 20)).unwrap());
+    let conf = String::from_utf8_lossy(&std::fs::read(path.join("conf")).unwrap()).into_owned();
+    assert!(conf.contains("segment_size: 1048576"), "{conf}");
+    // sled refuses another size for an existing directory; the store reads the recorded one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match SledStore::open_with(SledConfig::new(&path).segment_size(64 << 10)) {
+            Ok(_) => break,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("reopen with another segment size: {e}"),
+        }
+    }
+}

@@ -11,6 +11,8 @@ mod corruption;
 mod counting;
 mod crash;
 mod defaults;
+mod journal;
+mod journal_crash;
 mod media_conformance;
 mod media_crash;
 mod media_fs_etag;

@@ -25,6 +25,10 @@ pub struct EngineConfig {
     pub verify_policy: http_sig::VerifyPolicy,
     /// How long an activity id is remembered for deduplication (default 7 days).
     pub dedupe_ttl: Duration,
+    /// How many recently accepted activity ids the inbox keeps in memory to answer
+    /// duplicates at once, when the store keeps the inbox queue in a journal (default 32,768,
+    /// about 1.5 MB; see `StoreInfo::journals_queue`). Unused otherwise.
+    pub recent_ids: usize,
     /// Cached remote actors and keys older than this are fetched again when next needed
     /// (default 1 day).
     pub actor_refresh_age: Duration,
@@ -74,6 +78,7 @@ impl EngineConfig {
             max_json_depth: 32,
             verify_policy,
             dedupe_ttl: Duration::from_secs(7 * 86_400),
+            recent_ids: 32_768,
             actor_refresh_age: Duration::from_secs(86_400),
             fetch_timeout: Duration::from_secs(10),
             max_fetch_bytes: 1 << 20,
@@ -152,6 +157,9 @@ pub struct InboxQueueConfig {
     pub lease: Duration,
     /// Attempts before a received activity is dead-lettered (default 8).
     pub max_attempts: u32,
+    /// How long a dead-lettered received activity is kept for inspection before
+    /// [`Engine::collect_expired`](super::Engine::collect_expired) removes it (default 7 days).
+    pub dead_retention: Duration,
 }
 
 impl Default for InboxQueueConfig {
@@ -160,6 +168,7 @@ impl Default for InboxQueueConfig {
             concurrency: 16,
             lease: Duration::from_secs(300),
             max_attempts: 8,
+            dead_retention: Duration::from_secs(7 * 86_400),
         }
     }
 }

@@ -1,14 +1,11 @@
 //! The inbox pipeline: an `http::Request<Bytes>` in, an `http::Response<Bytes>` out.
 
 use bytes::Bytes;
-use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
 
-use fedi_storage::{BatchOutcome, DocumentStoreExt, NewJob, WriteBatch};
+use fedi_storage::{DocumentStoreExt, NewJob, WriteBatch};
 use http::{header, Method, StatusCode};
 use http_sig::{CryptoProvider, Scheme};
 use serde::{Deserialize, Serialize};
-use tokio::sync::oneshot;
 
 use super::fetch::{host_of, parse_fetch_url};
 use super::verify::Checked;
@@ -49,6 +46,9 @@ pub(crate) struct InboxJob {
     pub(crate) scheme: String,
     pub(crate) received_at: u64,
     pub(crate) actor_gone: bool,
+    /// The dedupe key, when the request path did not record it (a journaled inbox queue):
+    /// the runner checks and records it before the handler runs.
+    pub(crate) dedupe: Option<String>,
     /// The activity as received.
     pub(crate) body: Bytes,
 }
@@ -66,6 +66,9 @@ struct JobHeader<'a> {
     received_at: u64,
     #[serde(default)]
     actor_gone: bool,
+    /// See [`InboxJob::dedupe`].
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    dedupe: Option<std::borrow::Cow<'a, str>>,
     /// Only in jobs written before the binary framing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body: Option<String>,
@@ -103,6 +106,7 @@ impl InboxJob {
             scheme: self.scheme.as_str().into(),
             received_at: self.received_at,
             actor_gone: self.actor_gone,
+            dedupe: self.dedupe.as_deref().map(Into::into),
             body: None,
         })?;
         let len = u32::try_from(header.len())
@@ -147,6 +151,7 @@ impl InboxJob {
             scheme: header.scheme.into_owned(),
             received_at: header.received_at,
             actor_gone: header.actor_gone,
+            dedupe: header.dedupe.map(|d| d.into_owned()),
             body,
         })
     }
@@ -424,9 +429,10 @@ impl Engine {
             scheme: scheme.as_str().to_owned(),
             received_at: self.now().as_unix_millis(),
             actor_gone: false,
+            dedupe: None,
             body: body.clone(),
         };
-        let applied = self.enqueue_inbox(&dedupe_key, actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(&dedupe_key, actor.host(), job).await?;
         if scheme == Scheme::Rfc9421 {
             if let Ok(u) = parse_fetch_url(actor.as_str()) {
                 self.remember_scheme(&host_of(&u), Scheme::Rfc9421).await;
@@ -441,9 +447,47 @@ impl Engine {
         })
     }
 
-    async fn enqueue_inbox(&self, id: &str, lane: &str, job: &InboxJob) -> Result<bool, Error> {
-        let payload = job.encode()?;
+    /// Persists an accepted activity unless it is a duplicate; returns whether it was new.
+    ///
+    /// Usually the dedupe check and the enqueue are one atomic batch. When the store keeps the
+    /// inbox queue in a journal ([`StoreInfo::journals_queue`](fedi_storage::StoreInfo)), an
+    /// enqueue is one cheap append while the dedupe set's keys are the expensive part, so the
+    /// check moves off the request path: the bounded in-memory filter of recently accepted ids
+    /// answers most duplicates at once, the job carries its dedupe key, and the runner checks
+    /// and records it in the store's dedupe set before the handler runs
+    /// (`Engine::process_inbox`), so a duplicate that slipped past the filter (evicted, or
+    /// received before a restart) is still handled once.
+    async fn enqueue_inbox(&self, id: &str, lane: &str, mut job: InboxJob) -> Result<bool, Error> {
         let now = self.now();
+        if self.inner.store.journals_queue(INBOX_QUEUE) {
+            if !self.inner.recent.insert(id) {
+                return Ok(false);
+            }
+            job.dedupe = Some(id.to_owned());
+            let queued = match job.encode() {
+                Ok(payload) => {
+                    let new = NewJob::new(lane, payload, now)
+                        .with_max_attempts(self.inner.config.inbox_queue.max_attempts);
+                    self.inner
+                        .store
+                        .enqueue(INBOX_QUEUE, &new)
+                        .await
+                        .map_err(Error::from)
+                }
+                Err(e) => Err(e),
+            };
+            return match queued {
+                Ok(_) => {
+                    self.inner.inbox_work.notify_one();
+                    Ok(true)
+                }
+                Err(e) => {
+                    self.inner.recent.remove(id);
+                    Err(e)
+                }
+            };
+        }
+        let payload = job.encode()?;
         let batch = WriteBatch::new()
             .unless_seen(id, now, self.inner.config.dedupe_ttl)
             .enqueue(
@@ -473,9 +517,10 @@ impl Engine {
             scheme: String::new(),
             received_at: self.now().as_unix_millis(),
             actor_gone: true,
+            dedupe: None,
             body: Bytes::copy_from_slice(body),
         };
-        let applied = self.enqueue_inbox(dedupe_key, actor.host(), &job).await?;
+        let applied = self.enqueue_inbox(dedupe_key, actor.host(), job).await?;
         Ok(Accepted {
             activity_id: dedupe_key.to_owned(),
             actor: actor.as_str().to_owned(),
@@ -483,176 +528,6 @@ impl Engine {
             actor_gone: true,
             scheme: None,
         })
-    }
-}
-
-/// The inbox's group writer: the requests in flight share one store write (and, on a
-/// durable backend, one flush) through [`BatchStore::apply_many`](fedi_storage::BatchStore).
-///
-/// There is no task and no timer. A request that finds no write in progress leads: it takes
-/// every batch queued so far, its own first, applies them with one `apply_many` and hands each
-/// waiter its own result. Requests that arrive while a write is in progress queue their batch
-/// and wait; when the write ends, the leader passes the lead to the first of them, which
-/// writes everything queued by then. Groups therefore form only from requests that would
-/// otherwise have waited for the store anyway. Each batch keeps the semantics of a lone
-/// `apply` (its own dedupe guard, seeing the batches before it), so a duplicate is still
-/// reported as one, also within a group.
-///
-/// Cancellation: if a leader's future is dropped during the write, the waiters whose batches
-/// it had taken get a storage error (the write may or may not have happened; a retry is then
-/// answered as a duplicate if it did), and the lead passes on to the next waiter. A waiter
-/// that is dropped just after being handed the lead passes it on in turn.
-#[derive(Default)]
-pub(crate) struct GroupWriter {
-    state: Mutex<GroupState>,
-}
-
-#[derive(Default)]
-struct GroupState {
-    /// A leader is writing (or has been handed the lead and not yet taken it up).
-    leading: bool,
-    queue: VecDeque<Waiting>,
-}
-
-struct Waiting {
-    batch: WriteBatch,
-    reply: oneshot::Sender<Reply>,
-}
-
-enum Reply {
-    /// The batch was written (or failed) as part of a group.
-    Done(fedi_storage::Result<BatchOutcome>),
-    /// Lead the next group, starting with this (the waiter's own) batch.
-    Lead(WriteBatch),
-}
-
-impl GroupWriter {
-    fn lock(&self) -> MutexGuard<'_, GroupState> {
-        // Every update under the lock is a single push, take or flag change: a poisoned lock
-        // carries no broken state.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Passes the lead to the first waiter still waiting, or ends it if none is.
-    fn hand_off(&self) {
-        let mut s = self.lock();
-        while let Some(next) = s.queue.pop_front() {
-            // A waiter that has gone away takes its batch with it (nothing was written).
-            if next.reply.send(Reply::Lead(next.batch)).is_ok() {
-                return;
-            }
-        }
-        s.leading = false;
-    }
-}
-
-/// Passes the lead on however the leader's future ends.
-struct LeadGuard<'a>(&'a GroupWriter);
-
-impl Drop for LeadGuard<'_> {
-    fn drop(&mut self) {
-        self.0.hand_off();
-    }
-}
-
-/// A waiter's receiver: if the waiter is dropped after being handed the lead, it passes the
-/// lead on.
-struct WaitGuard<'a> {
-    writer: &'a GroupWriter,
-    rx: oneshot::Receiver<Reply>,
-    received: bool,
-}
-
-impl Drop for WaitGuard<'_> {
-    fn drop(&mut self) {
-        if self.received {
-            return;
-        }
-        // No send can succeed after `close`; one that succeeded before is in `try_recv`.
-        self.rx.close();
-        if let Ok(Reply::Lead(_)) = self.rx.try_recv() {
-            self.writer.hand_off();
-        }
-    }
-}
-
-impl Engine {
-    /// Applies `batch` as part of a group write (see [`GroupWriter`]); the result is what
-    /// `store.apply(&batch)` would have given.
-    async fn apply_grouped(&self, batch: WriteBatch) -> Result<BatchOutcome, Error> {
-        let writer = &self.inner.group_writer;
-        let wait = {
-            let mut s = writer.lock();
-            if s.leading {
-                let (reply, rx) = oneshot::channel();
-                s.queue.push_back(Waiting { batch, reply });
-                Err(rx)
-            } else {
-                s.leading = true;
-                Ok(batch)
-            }
-        };
-        let batch = match wait {
-            Ok(batch) => batch,
-            Err(rx) => {
-                let mut guard = WaitGuard {
-                    writer,
-                    rx,
-                    received: false,
-                };
-                let reply = (&mut guard.rx).await;
-                guard.received = true;
-                match reply {
-                    Ok(Reply::Done(r)) => return r.map_err(Error::from),
-                    Ok(Reply::Lead(batch)) => batch,
-                    Err(_) => {
-                        return Err(Error::from(fedi_storage::Error::Backend(
-                            "the group write carrying this request was interrupted".into(),
-                        )))
-                    }
-                }
-            }
-        };
-        self.lead_group_write(batch).await
-    }
-
-    /// Writes `own` and every batch queued so far in one `apply_many`, answers the waiters,
-    /// and passes the lead on.
-    async fn lead_group_write(&self, own: WriteBatch) -> Result<BatchOutcome, Error> {
-        let writer = &self.inner.group_writer;
-        let _lead = LeadGuard(writer);
-        let queued = std::mem::take(&mut writer.lock().queue);
-        let mut batches = Vec::with_capacity(queued.len() + 1);
-        let mut replies = Vec::with_capacity(queued.len());
-        batches.push(own);
-        for w in queued {
-            batches.push(w.batch);
-            replies.push(w.reply);
-        }
-        match self.inner.store.apply_many(&batches).await {
-            Ok(results) => {
-                let mut results = results.into_iter();
-                let mut next = || {
-                    results.next().unwrap_or_else(|| {
-                        Err(fedi_storage::Error::Backend(
-                            "the store returned fewer results than batches".into(),
-                        ))
-                    })
-                };
-                let mine = next();
-                for reply in replies {
-                    // A waiter that has gone away no longer needs its result.
-                    let _ = reply.send(Reply::Done(next()));
-                }
-                mine.map_err(Error::from)
-            }
-            Err(e) => {
-                for reply in replies {
-                    let _ = reply.send(Reply::Done(Err(crate::error::duplicate_storage_error(&e))));
-                }
-                Err(Error::from(e))
-            }
-        }
     }
 }
 
@@ -675,6 +550,7 @@ mod tests {
             scheme: "cavage".into(),
             received_at: 1_767_225_600_000,
             actor_gone: false,
+            dedupe: Some("https://a.example/1".into()),
             body: Bytes::from_static(
                 br#"{"id":"https://a.example/1","content":"\"quoted\" \u00e9"}"#,
             ),
@@ -695,6 +571,7 @@ mod tests {
         assert_eq!(back.scheme, job.scheme);
         assert_eq!(back.received_at, job.received_at);
         assert!(!back.actor_gone);
+        assert_eq!(back.dedupe, job.dedupe);
         assert!(matches!(back.target, InboxTarget::Shared));
     }
 
@@ -730,65 +607,6 @@ mod tests {
         assert!(InboxJob::decode(&huge_len).is_err());
         assert!(InboxJob::decode(b"").is_err());
         assert!(InboxJob::decode(b"{\"target\":1}").is_err());
-    }
-
-    fn waiter(w: &GroupWriter, tag: &str) -> oneshot::Receiver<Reply> {
-        let (reply, rx) = oneshot::channel();
-        let batch = WriteBatch::new().kv_put("t", tag.as_bytes(), &b"x"[..]);
-        w.lock().queue.push_back(Waiting { batch, reply });
-        rx
-    }
-
-    fn lead_tag(r: Result<Reply, oneshot::error::TryRecvError>) -> Option<Vec<u8>> {
-        match r {
-            Ok(Reply::Lead(b)) => match b.ops.first() {
-                Some(fedi_storage::BatchOp::KvPut { key, .. }) => Some(key.clone()),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn the_lead_passes_to_the_first_waiter_still_waiting() {
-        let w = GroupWriter::default();
-        w.lock().leading = true;
-        let gone = waiter(&w, "gone");
-        let mut next = waiter(&w, "next");
-        drop(gone);
-        w.hand_off();
-        assert_eq!(lead_tag(next.try_recv()).as_deref(), Some(&b"next"[..]));
-        assert!(w.lock().leading, "the lead was handed on, not ended");
-        assert!(w.lock().queue.is_empty());
-        w.hand_off();
-        assert!(!w.lock().leading, "no waiter left: the lead ends");
-    }
-
-    #[test]
-    fn a_waiter_dropped_after_being_handed_the_lead_passes_it_on() {
-        let w = GroupWriter::default();
-        w.lock().leading = true;
-        let first = waiter(&w, "first");
-        let mut second = waiter(&w, "second");
-        w.hand_off();
-        // The first waiter's future is dropped before it takes up the lead.
-        drop(WaitGuard {
-            writer: &w,
-            rx: first,
-            received: false,
-        });
-        assert_eq!(lead_tag(second.try_recv()).as_deref(), Some(&b"second"[..]));
-        assert!(w.lock().leading);
-        // A waiter dropped while still queued (nothing sent to it) changes nothing.
-        let third = waiter(&w, "third");
-        drop(WaitGuard {
-            writer: &w,
-            rx: third,
-            received: false,
-        });
-        assert!(w.lock().leading);
-        w.hand_off();
-        assert!(!w.lock().leading, "the closed waiter is skipped");
     }
 
     #[test]

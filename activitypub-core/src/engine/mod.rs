@@ -117,9 +117,11 @@ mod collections;
 mod config;
 pub mod delivery;
 mod fetch;
+mod group_write;
 mod handler;
 mod inbox;
 mod keys;
+mod recent;
 mod response;
 mod runner;
 #[cfg(feature = "tower")]
@@ -185,7 +187,9 @@ pub(crate) struct Inner {
     /// Wakes the delivery queue loop.
     pub(crate) delivery_work: Notify,
     /// Shares store writes among the inbox requests in flight.
-    pub(crate) group_writer: inbox::GroupWriter,
+    pub(crate) group_writer: group_write::GroupWriter,
+    /// Recently accepted activity ids (only used with a journaled inbox queue).
+    pub(crate) recent: recent::RecentIds,
     /// The inbound policies (swapped whole by [`Engine::set_policies`]).
     pub(crate) policies: std::sync::RwLock<Arc<crate::policy::PolicySet>>,
 }
@@ -245,6 +249,7 @@ impl EngineBuilder {
             .transport
             .ok_or_else(|| Error::Config("the engine needs a transport".into()))?;
         let seed = self.config.seed;
+        let config_recent_ids = self.config.recent_ids;
         let engine = Engine {
             inner: Arc::new(Inner {
                 config: self.config,
@@ -259,7 +264,8 @@ impl EngineBuilder {
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
                 inbox_work: Notify::new(),
                 delivery_work: Notify::new(),
-                group_writer: inbox::GroupWriter::default(),
+                group_writer: group_write::GroupWriter::default(),
+                recent: recent::RecentIds::new(config_recent_ids),
                 policies: std::sync::RwLock::new(Arc::new(self.policies)),
             }),
         };

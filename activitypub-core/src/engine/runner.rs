@@ -1,6 +1,7 @@
 //! Processing the durable queues: the inbox queue (the application's handler) and, with
 //! [`Engine::process_deliveries`], the delivery queue; [`Engine::run`] drives both.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,11 @@ use super::fetch::parse_document;
 use super::inbox::InboxJob;
 use super::{Engine, FetchBudget, InboxActivity, INBOX_QUEUE};
 use crate::{AnyObject, Error, Kind};
+
+/// How often [`Engine::run`] collects expired entries (see [`Engine::collect_expired`]).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// Entries removed per step of a collection.
+const SWEEP_STEP: usize = 1024;
 
 /// What one pass over a queue did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,6 +34,9 @@ pub struct QueueRun {
     pub dead: usize,
     /// Jobs whose bookkeeping failed (storage errors); they are leased again later.
     pub errors: usize,
+    /// Received activities found to be duplicates by the runner's check (journaled inbox
+    /// queue only: see `Engine::receive`) and acknowledged without running the handler.
+    pub duplicates: usize,
 }
 
 /// Stops [`Engine::run`]: clone it, hand one to `run`, call [`Shutdown::trigger`] on another.
@@ -70,6 +79,7 @@ impl Engine {
         let batch = self.inner.config.delivery.concurrency.max(1) * 4;
         let inbox_batch = self.inner.config.inbox_queue.concurrency.max(1) * 4;
         let inbox = async {
+            let mut last_sweep: Option<std::time::Instant> = None;
             while !shutdown.is_triggered() {
                 let busy = match self.process_inbox(inbox_batch).await {
                     Ok(r) => r.leased > 0,
@@ -78,6 +88,12 @@ impl Engine {
                         false
                     }
                 };
+                if !busy && last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                    last_sweep = Some(std::time::Instant::now());
+                    if let Err(e) = self.collect_expired().await {
+                        tracing::warn!(error = %e, "collecting expired dedupe entries failed");
+                    }
+                }
                 if !busy {
                     tokio::select! {
                         _ = self.inner.inbox_work.notified() => {}
@@ -109,6 +125,45 @@ impl Engine {
         Ok(())
     }
 
+    /// Collects what has expired, so the store does not grow with every activity ever
+    /// received: dedupe entries past their time to live (`EngineConfig::dedupe_ttl`) and the
+    /// inbox queue's dead letters older than `InboxQueueConfig::dead_retention`. Bounded work
+    /// per call (at most 16 steps of 1,024 entries each); [`Engine::run`] calls it when the
+    /// inbox is idle, at most once a minute. Returns (dedupe entries, dead letters) removed.
+    pub async fn collect_expired(&self) -> Result<(usize, usize), Error> {
+        let store = &self.inner.store;
+        let now = self.now();
+        let mut purged = 0;
+        for _ in 0..16 {
+            let n = store.purge_expired(now, SWEEP_STEP).await?;
+            purged += n;
+            if n < SWEEP_STEP {
+                break;
+            }
+        }
+        let cutoff = now.saturating_sub(self.inner.config.inbox_queue.dead_retention);
+        let mut dead = 0;
+        'letters: for _ in 0..16 {
+            let letters = store.dead_letters(INBOX_QUEUE, None, SWEEP_STEP).await?;
+            let full = letters.len() == SWEEP_STEP;
+            for letter in letters {
+                // Oldest id first, which is roughly oldest first: stop at the first one kept.
+                if letter.dead_at > cutoff {
+                    break 'letters;
+                }
+                match store.take_dead_letter(INBOX_QUEUE, letter.id, None).await {
+                    Ok(_) => dead += 1,
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok((purged, dead))
+    }
+
     /// Handles the received activities that are due: leases up to `limit` from the inbox
     /// queue and runs the handler on each (at most
     /// [`InboxQueueConfig::concurrency`](super::InboxQueueConfig) at once), acknowledging,
@@ -127,17 +182,24 @@ impl Engine {
         };
         let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
+        // Of the jobs of one pass carrying the same dedupe key, only the first runs (the
+        // passes themselves run one after the other, so the store's dedupe set covers the
+        // rest).
+        let mut keys = HashSet::new();
         for job in jobs {
+            let decoded = InboxJob::decode(&job.payload);
+            let repeated = matches!(&decoded, Ok(j) if j.dedupe.as_ref().is_some_and(|k| !keys.insert(k.clone())));
             let engine = self.clone();
             let sem = sem.clone();
             set.spawn(async move {
                 let _p = sem.acquire_owned().await.ok();
-                engine.handle_job(job).await
+                engine.handle_job(job, decoded, repeated).await
             });
         }
         while let Some(r) = set.join_next().await {
             match r {
                 Ok(Ok(Handled::Done)) => run.done += 1,
+                Ok(Ok(Handled::Duplicate)) => run.duplicates += 1,
                 Ok(Ok(Handled::Retried)) => run.retried += 1,
                 Ok(Ok(Handled::Dead)) => run.dead += 1,
                 Ok(Err(e)) => {
@@ -153,12 +215,34 @@ impl Engine {
         Ok(run)
     }
 
-    async fn handle_job(&self, job: Job) -> Result<Handled, Error> {
+    /// Runs the handler on one job and acknowledges, reschedules or buries it. A job that
+    /// carries its dedupe key (a journaled inbox queue) is checked against the store's dedupe
+    /// set first, and recorded there once handled or dropped.
+    async fn handle_job(
+        &self,
+        job: Job,
+        decoded: Result<InboxJob, Error>,
+        repeated: bool,
+    ) -> Result<Handled, Error> {
         let store = &self.inner.store;
-        let result = self.run_handler(&job).await;
+        let key = decoded.as_ref().ok().and_then(|j| j.dedupe.clone());
+        if let Some(key) = &key {
+            if repeated || store.seen(key, self.now()).await? {
+                store.ack(INBOX_QUEUE, &job.lease).await?;
+                return Ok(Handled::Duplicate);
+            }
+        }
+        let result = match decoded {
+            Ok(decoded) => self.run_handler(decoded).await,
+            Err(e) => Err(e),
+        };
         let now = self.now();
+        let ttl = self.inner.config.dedupe_ttl;
         match result {
             Ok(()) => {
+                if let Some(key) = &key {
+                    store.check_and_set(key, now, ttl).await?;
+                }
                 store.ack(INBOX_QUEUE, &job.lease).await?;
                 Ok(Handled::Done)
             }
@@ -168,12 +252,20 @@ impl Engine {
                     .retry(INBOX_QUEUE, &job.lease, &e.to_string(), at, now)
                     .await?
                 {
-                    fedi_storage::RetryOutcome::DeadLettered => Ok(Handled::Dead),
+                    fedi_storage::RetryOutcome::DeadLettered => {
+                        if let Some(key) = &key {
+                            store.check_and_set(key, now, ttl).await?;
+                        }
+                        Ok(Handled::Dead)
+                    }
                     _ => Ok(Handled::Retried),
                 }
             }
             Err(e) => {
                 tracing::info!(error = %e, "received activity dropped");
+                if let Some(key) = &key {
+                    store.check_and_set(key, now, ttl).await?;
+                }
                 store
                     .bury(INBOX_QUEUE, &job.lease, &e.to_string(), now)
                     .await?;
@@ -182,8 +274,7 @@ impl Engine {
         }
     }
 
-    async fn run_handler(&self, job: &Job) -> Result<(), Error> {
-        let job = InboxJob::decode(&job.payload)?;
+    async fn run_handler(&self, job: InboxJob) -> Result<(), Error> {
         let handler = self.inner.handler.clone();
         if job.actor_gone {
             self.invalidate_keys_of(&job.signer).await?;
@@ -302,6 +393,7 @@ impl Engine {
 
 enum Handled {
     Done,
+    Duplicate,
     Retried,
     Dead,
 }

@@ -25,6 +25,8 @@ use http::{Request, Response, StatusCode};
 pub enum Backend {
     Memory,
     Sled,
+    /// sled with the inbox queue in its journal (dedupe in the runner).
+    SledJournal,
 }
 
 /// What the test handler saw.
@@ -200,6 +202,13 @@ impl Instance {
                     Arc::new(SledStore::open(dir.path().join("db")).unwrap()),
                     Some(dir),
                 )
+            }
+            Backend::SledJournal => {
+                let dir = tempfile::tempdir().unwrap();
+                let config = fedi_storage::sled::SledConfig::new(dir.path().join("db")).journal(
+                    fedi_storage::sled::JournalQueues::Named(vec![INBOX_QUEUE.into()]),
+                );
+                (Arc::new(SledStore::open_with(config).unwrap()), Some(dir))
             }
         };
         let base = format!("http://{host}");

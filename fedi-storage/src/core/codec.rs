@@ -29,6 +29,8 @@ pub(crate) const T_DEAD_COUNT: u8 = b'Y';
 pub(crate) const T_SEEN: u8 = b'S';
 pub(crate) const T_SEEN_EXPIRY: u8 = b'T';
 pub(crate) const T_KV: u8 = b'A';
+/// The sled backend's inbox journal: its consumed position and handled records (`journal/`).
+pub(crate) const T_JOURNAL: u8 = b'J';
 /// The sled backend's redo record of the multi-key write in progress (one key, sorting before
 /// every other keyspace; see `sled.rs`).
 pub(crate) const T_INTENT: u8 = 0x00;
@@ -42,6 +44,8 @@ pub(crate) const K_JOB: u8 = 5;
 pub(crate) const K_DEAD: u8 = 6;
 pub(crate) const K_U64: u8 = 7;
 pub(crate) const K_INTENT: u8 = 8;
+pub(crate) const K_JOURNAL_POS: u8 = 9;
+pub(crate) const K_JOURNAL_HANDLED: u8 = 10;
 
 /// A key builder.
 pub(crate) struct Key(Vec<u8>);

@@ -15,12 +15,13 @@ pub(crate) mod codec;
 mod collections;
 mod dedupe;
 mod documents;
+pub(crate) mod journal;
 mod keys;
 mod kv;
-mod queues;
+pub(crate) mod queues;
 mod store_impl;
 
-pub(crate) use store_impl::impl_store_traits;
+pub(crate) use store_impl::{impl_queue_store, impl_store_traits};
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use crate::queues::{DeadLetter, Job, Lease, LeaseRequest, NewJob, RetryOutcome};
 use crate::time::Timestamp;
 
+/// A job handed over from the journal (see [`Core::tx_adopt`]).
+pub(crate) struct AdoptedJob {
+    pub(crate) lane: String,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) attempts: u32,
+    pub(crate) max_attempts: u32,
+    pub(crate) due_at: u64,
+    pub(crate) leased: bool,
+}
+
 /// A job as stored.
 pub(super) struct JobRecord {
     lane: String,
@@ -141,6 +151,22 @@ impl<E: Engine> Core<E> {
         if req.limit == 0 {
             return Ok((Vec::new(), false));
         }
+        self.write(|tx| {
+            let out = self.tx_lease(tx, q, req)?;
+            Ok((out, !tx.writes.is_empty()))
+        })
+    }
+
+    /// The lease step: leases up to `req.limit` due jobs within `tx`.
+    pub(super) fn tx_lease(
+        &self,
+        tx: &mut Tx<'_, E>,
+        q: &str,
+        req: &LeaseRequest,
+    ) -> Result<Vec<Job>> {
+        if req.limit == 0 {
+            return Ok(Vec::new());
+        }
         let prefix = Key::new(T_JOB_DUE).name(q)?.build();
         let now = req.now.as_unix_millis();
         let hi = Key::new(T_JOB_DUE)
@@ -148,7 +174,7 @@ impl<E: Engine> Core<E> {
             .u64(now.saturating_add(1))
             .build();
         let until = req.now.saturating_add(req.duration);
-        self.write(|tx| {
+        {
             let mut out = Vec::new();
             let mut cursor = prefix.clone();
             let chunk = (req.limit * 2).clamp(16, 1024);
@@ -215,8 +241,8 @@ impl<E: Engine> Core<E> {
                     _ => break,
                 }
             }
-            Ok((out, !tx.writes.is_empty()))
-        })
+            Ok(out)
+        }
     }
 
     fn tx_held(tx: &Tx<'_, E>, q: &str, lease: &Lease) -> Result<(Vec<u8>, JobRecord)> {
@@ -231,11 +257,13 @@ impl<E: Engine> Core<E> {
         Ok((jk, rec))
     }
 
+    pub(super) fn tx_ack(tx: &mut Tx<'_, E>, q: &str, lease: &Lease) -> Result<()> {
+        let (_, rec) = Self::tx_held(tx, q, lease)?;
+        Self::tx_finish_job(tx, q, lease.job, &rec, None)
+    }
+
     pub(crate) fn ack(&self, q: &str, lease: &Lease) -> Result<()> {
-        self.write(|tx| {
-            let (_, rec) = Self::tx_held(tx, q, lease)?;
-            Self::tx_finish_job(tx, q, lease.job, &rec, None)
-        })
+        self.write(|tx| Self::tx_ack(tx, q, lease))
     }
 
     pub(crate) fn ack_many(&self, q: &str, leases: &[Lease]) -> Result<Vec<bool>> {
@@ -255,6 +283,28 @@ impl<E: Engine> Core<E> {
         })
     }
 
+    pub(super) fn tx_retry(
+        tx: &mut Tx<'_, E>,
+        q: &str,
+        lease: &Lease,
+        error: &str,
+        not_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<RetryOutcome> {
+        let (jk, mut rec) = Self::tx_held(tx, q, lease)?;
+        if rec.attempts >= rec.max_attempts {
+            Self::tx_finish_job(tx, q, lease.job, &rec, Some((error, now)))?;
+            return Ok(RetryOutcome::DeadLettered);
+        }
+        tx.del(due_key(q, rec.due_at, lease.job)?);
+        rec.due_at = not_before.as_unix_millis();
+        rec.leased = false;
+        rec.last_error = Some(error.to_string());
+        tx.put(due_key(q, rec.due_at, lease.job)?, Vec::new());
+        tx.put(jk, enc_job(&rec));
+        Ok(RetryOutcome::Rescheduled(not_before))
+    }
+
     pub(crate) fn retry(
         &self,
         q: &str,
@@ -263,27 +313,71 @@ impl<E: Engine> Core<E> {
         not_before: Timestamp,
         now: Timestamp,
     ) -> Result<RetryOutcome> {
-        self.write(|tx| {
-            let (jk, mut rec) = Self::tx_held(tx, q, lease)?;
-            if rec.attempts >= rec.max_attempts {
-                Self::tx_finish_job(tx, q, lease.job, &rec, Some((error, now)))?;
-                return Ok(RetryOutcome::DeadLettered);
-            }
-            tx.del(due_key(q, rec.due_at, lease.job)?);
-            rec.due_at = not_before.as_unix_millis();
-            rec.leased = false;
-            rec.last_error = Some(error.to_string());
-            tx.put(due_key(q, rec.due_at, lease.job)?, Vec::new());
-            tx.put(jk, enc_job(&rec));
-            Ok(RetryOutcome::Rescheduled(not_before))
-        })
+        self.write(|tx| Self::tx_retry(tx, q, lease, error, not_before, now))
+    }
+
+    pub(super) fn tx_bury(
+        tx: &mut Tx<'_, E>,
+        q: &str,
+        lease: &Lease,
+        error: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (_, rec) = Self::tx_held(tx, q, lease)?;
+        Self::tx_finish_job(tx, q, lease.job, &rec, Some((error, now)))
     }
 
     pub(crate) fn bury(&self, q: &str, lease: &Lease, error: &str, now: Timestamp) -> Result<()> {
-        self.write(|tx| {
-            let (_, rec) = Self::tx_held(tx, q, lease)?;
-            Self::tx_finish_job(tx, q, lease.job, &rec, Some((error, now)))
-        })
+        self.write(|tx| Self::tx_bury(tx, q, lease, error, now))
+    }
+
+    /// Takes a job that another home (the sled backend's journal) held into this queue's
+    /// records under its own id: `leased_until` set, as leased (its attempts counted, due
+    /// again when that lease ends); else waiting, due at `rec_due`.
+    pub(super) fn tx_adopt(tx: &mut Tx<'_, E>, q: &str, id: u64, job: AdoptedJob) -> Result<()> {
+        let rec = JobRecord {
+            lane: job.lane,
+            payload: job.payload,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts.max(1),
+            due_at: job.due_at,
+            leased: job.leased,
+            last_error: None,
+        };
+        tx.put(job_key(q, id)?, enc_job(&rec));
+        tx.put(due_key(q, rec.due_at, id)?, Vec::new());
+        tx.add_counter(lane_key(q, &rec.lane)?, 1)?;
+        Ok(())
+    }
+
+    /// The last id the queue's sled records gave (0 if none).
+    pub(crate) fn queue_seq(&self, q: &str) -> Result<u64> {
+        let k = Key::new(T_JOB_SEQ).name(q)?.build();
+        Ok(self
+            .engine
+            .get(&k)?
+            .map(|v| dec_u64(&k, &v))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// The (due time, id) of up to `limit` entries of the due index at or before `now`,
+    /// earliest first (a read: nothing is leased).
+    pub(super) fn peek_due(
+        &self,
+        q: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(u64, u64)>> {
+        let prefix = Key::new(T_JOB_DUE).name(q)?.build();
+        let hi = Key::new(T_JOB_DUE)
+            .name(q)?
+            .u64(now.as_unix_millis().saturating_add(1))
+            .build();
+        self.collect(&prefix, Some(&hi), false, limit)?
+            .into_iter()
+            .map(|(k, _)| Ok((key_u64(&k, prefix.len())?, key_u64(&k, prefix.len() + 8)?)))
+            .collect()
     }
 
     pub(crate) fn lane_counts(&self, q: &str) -> Result<Vec<(String, u64)>> {

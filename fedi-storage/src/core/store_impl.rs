@@ -1,5 +1,6 @@
 //! Implements every trait for a bundled store type by delegating to its `Core`; each write
-//! then awaits `self.commit()`, which makes it durable when the backend is.
+//! then awaits `self.commit()`, which makes it durable when the backend is. The queue trait
+//! has a macro of its own, since the sled backend routes some queues to its journal.
 
 macro_rules! impl_store_traits {
     ($ty:ty) => {
@@ -114,6 +115,111 @@ macro_rules! impl_store_traits {
         }
 
         #[async_trait::async_trait]
+        impl $crate::traits::DedupeStore for $ty {
+            async fn check_and_set(
+                &self,
+                id: &str,
+                now: $crate::Timestamp,
+                ttl: std::time::Duration,
+            ) -> $crate::Result<bool> {
+                let r = self.core().check_and_set(id, now, ttl)?;
+                if r {
+                    self.commit().await?;
+                }
+                Ok(r)
+            }
+            async fn seen(&self, id: &str, now: $crate::Timestamp) -> $crate::Result<bool> {
+                self.core().seen(id, now)
+            }
+            async fn purge_expired(
+                &self,
+                now: $crate::Timestamp,
+                limit: usize,
+            ) -> $crate::Result<usize> {
+                let r = self.core().purge_expired(now, limit)?;
+                if r > 0 {
+                    self.commit().await?;
+                }
+                Ok(r)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::traits::KvStore for $ty {
+            async fn kv_get(&self, namespace: &str, key: &[u8]) -> $crate::Result<Option<Vec<u8>>> {
+                self.core().kv_get(namespace, key)
+            }
+            async fn kv_put(
+                &self,
+                namespace: &str,
+                key: &[u8],
+                value: &[u8],
+            ) -> $crate::Result<()> {
+                self.core().kv_put(namespace, key, value)?;
+                self.commit().await
+            }
+            async fn kv_delete(&self, namespace: &str, key: &[u8]) -> $crate::Result<bool> {
+                let r = self.core().kv_delete(namespace, key)?;
+                self.commit().await?;
+                Ok(r)
+            }
+            async fn kv_scan(
+                &self,
+                namespace: &str,
+                prefix: &[u8],
+                after: Option<&[u8]>,
+                limit: usize,
+            ) -> $crate::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+                self.core().kv_scan(namespace, prefix, after, limit)
+            }
+            async fn kv_get_many(
+                &self,
+                namespace: &str,
+                keys: &[&[u8]],
+            ) -> $crate::Result<Vec<Option<Vec<u8>>>> {
+                self.core().kv_get_many(namespace, keys)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::traits::BatchStore for $ty {
+            async fn apply(
+                &self,
+                batch: &$crate::WriteBatch,
+            ) -> $crate::Result<$crate::BatchOutcome> {
+                self.check_batches(std::slice::from_ref(batch))?;
+                let r = self.core().apply(batch)?;
+                if r.applied {
+                    self.commit().await?;
+                }
+                Ok(r)
+            }
+            async fn apply_many(
+                &self,
+                batches: &[$crate::WriteBatch],
+            ) -> $crate::Result<Vec<$crate::Result<$crate::BatchOutcome>>> {
+                self.check_batches(batches)?;
+                let r = self.core().apply_many(batches)?;
+                let applied = r
+                    .iter()
+                    .filter(|o| o.as_ref().is_ok_and(|o| o.applied))
+                    .count();
+                if applied > 0 {
+                    self.commit_writes(applied as u64).await?;
+                }
+                Ok(r)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store_traits;
+
+/// Implements [`QueueStore`](crate::QueueStore) for a bundled store type by delegating to its
+/// `Core` (the sled backend implements it by hand, to route journaled queues).
+macro_rules! impl_queue_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
         impl $crate::traits::QueueStore for $ty {
             async fn enqueue(&self, queue: &str, job: &$crate::NewJob) -> $crate::Result<u64> {
                 let r = self.core().enqueue(queue, job)?;
@@ -193,102 +299,7 @@ macro_rules! impl_store_traits {
                 Ok(r)
             }
         }
-
-        #[async_trait::async_trait]
-        impl $crate::traits::DedupeStore for $ty {
-            async fn check_and_set(
-                &self,
-                id: &str,
-                now: $crate::Timestamp,
-                ttl: std::time::Duration,
-            ) -> $crate::Result<bool> {
-                let r = self.core().check_and_set(id, now, ttl)?;
-                if r {
-                    self.commit().await?;
-                }
-                Ok(r)
-            }
-            async fn seen(&self, id: &str, now: $crate::Timestamp) -> $crate::Result<bool> {
-                self.core().seen(id, now)
-            }
-            async fn purge_expired(
-                &self,
-                now: $crate::Timestamp,
-                limit: usize,
-            ) -> $crate::Result<usize> {
-                let r = self.core().purge_expired(now, limit)?;
-                if r > 0 {
-                    self.commit().await?;
-                }
-                Ok(r)
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::traits::KvStore for $ty {
-            async fn kv_get(&self, namespace: &str, key: &[u8]) -> $crate::Result<Option<Vec<u8>>> {
-                self.core().kv_get(namespace, key)
-            }
-            async fn kv_put(
-                &self,
-                namespace: &str,
-                key: &[u8],
-                value: &[u8],
-            ) -> $crate::Result<()> {
-                self.core().kv_put(namespace, key, value)?;
-                self.commit().await
-            }
-            async fn kv_delete(&self, namespace: &str, key: &[u8]) -> $crate::Result<bool> {
-                let r = self.core().kv_delete(namespace, key)?;
-                self.commit().await?;
-                Ok(r)
-            }
-            async fn kv_scan(
-                &self,
-                namespace: &str,
-                prefix: &[u8],
-                after: Option<&[u8]>,
-                limit: usize,
-            ) -> $crate::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-                self.core().kv_scan(namespace, prefix, after, limit)
-            }
-            async fn kv_get_many(
-                &self,
-                namespace: &str,
-                keys: &[&[u8]],
-            ) -> $crate::Result<Vec<Option<Vec<u8>>>> {
-                self.core().kv_get_many(namespace, keys)
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::traits::BatchStore for $ty {
-            async fn apply(
-                &self,
-                batch: &$crate::WriteBatch,
-            ) -> $crate::Result<$crate::BatchOutcome> {
-                let r = self.core().apply(batch)?;
-                if r.applied {
-                    self.commit().await?;
-                }
-                Ok(r)
-            }
-            async fn apply_many(
-                &self,
-                batches: &[$crate::WriteBatch],
-            ) -> $crate::Result<Vec<$crate::Result<$crate::BatchOutcome>>> {
-                let r = self.core().apply_many(batches)?;
-                let applied = r
-                    .iter()
-                    .filter(|o| o.as_ref().is_ok_and(|o| o.applied))
-                    .count();
-                if applied > 0 {
-                    self.commit_writes(applied as u64).await?;
-                }
-                Ok(r)
-            }
-        }
     };
 }
 
-pub(crate) use impl_store_traits;
+pub(crate) use impl_queue_store;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use activitypub_core::engine::transport::hyper::HyperTransport;
 use activitypub_core::engine::{AddressPolicy, IpNet, Shutdown};
 use clap::Args;
-use fedi_storage::sled::{SledConfig, SledStore};
+use fedi_storage::sled::{JournalQueues, SledConfig, SledStore};
 use fedi_storage::{Store, WriteBatch};
 
 use crate::app::App;
@@ -116,8 +116,18 @@ where
 pub fn open_store(config: &Config) -> Result<SledStore, Error> {
     std::fs::create_dir_all(&config.data_dir)?;
     let path = config.data_dir.join("db");
+    let journal = if config.inbox_journal {
+        JournalQueues::Named(vec![activitypub_core::engine::INBOX_QUEUE.to_owned()])
+    } else {
+        JournalQueues::None
+    };
     SledStore::open_with(
-        SledConfig::new(&path).cache_capacity(config.cache_mb.max(1).saturating_mul(1 << 20)),
+        SledConfig::new(&path)
+            .cache_capacity(config.cache_mb.max(1).saturating_mul(1 << 20))
+            .journal(journal)
+            .segment_size(
+                usize::try_from(config.sled_segment_kb.saturating_mul(1024)).unwrap_or(usize::MAX),
+            ),
     )
     .map_err(|e| {
         Error::Config(format!(

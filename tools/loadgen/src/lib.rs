@@ -13,6 +13,8 @@
 //!   bodies) with the server's memory sampled ([`rss::Sampler`]), and a stored file served
 //!   over HTTP beside the same file read from disk.
 //!
+//! - [`disk`]: where a data directory's bytes go (files by part, sled's records by keyspace).
+//!
 //! Everything runs on loopback. The command line is `woolly-loadgen --help`.
 //!
 //! # Getting started
@@ -40,6 +42,7 @@
 
 pub mod actors;
 pub mod client;
+pub mod disk;
 mod error;
 pub mod home;
 pub mod images;

@@ -35,6 +35,16 @@ enum Cmd {
     Timeline(TimelineArgs),
     /// Inbox deliveries and home-timeline reads at once, sampling the server's memory.
     Mixed(MixedArgs),
+    /// Where a data directory's bytes go (files by part; with `--census`, the server stopped,
+    /// sled's records by keyspace).
+    Disk {
+        /// The data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Also count sled's records by keyspace (opens the store: stop the server first).
+        #[arg(long)]
+        census: bool,
+    },
     /// Resident memory of a process (VmRSS, VmHWM).
     Rss {
         /// The process id.
@@ -248,6 +258,10 @@ async fn run(cmd: Cmd) -> Result<bool> {
         Cmd::Mixed(a) => cmd_mixed(a).await,
         Cmd::MediaUpload(a) => cli_media::cmd_media_upload(a).await,
         Cmd::MediaServe(a) => cli_media::cmd_media_serve(a).await,
+        Cmd::Disk { data_dir, census } => {
+            woolly_loadgen::disk::report(&data_dir, census)?;
+            Ok(true)
+        }
         Cmd::Rss { pid } => {
             println!("pid {pid}: {}", Memory::of_pid(pid)?.summary());
             Ok(true)
