@@ -20,6 +20,18 @@ fn valid_username(u: &str) -> bool {
     !u.is_empty() && u.len() <= 30 && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The lock serializing the writes of one remote actor's account record (striped: 64 locks,
+/// chosen by a hash of the actor's IRI). Within one process; several nodes on one database
+/// would need the store's own guard.
+fn actor_lock(iri: &str) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: std::sync::OnceLock<Vec<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+    let locks = LOCKS.get_or_init(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    iri.hash(&mut h);
+    &locks[(h.finish() % locks.len() as u64) as usize]
+}
+
 impl App {
     /// The account with this id.
     pub async fn account(&self, id: u64) -> Result<Account, Error> {
@@ -193,6 +205,9 @@ impl App {
             .ok_or_else(|| Error::Unprocessable("actor without id".into()))?
             .as_str()
             .to_owned();
+        // Held until the record is written: two tasks meeting one unknown actor at once (an
+        // inbox job and a client's lookup) would otherwise each give it an account record.
+        let _guard = actor_lock(&iri).lock().await;
         let existing = self.account_by_iri(&iri).await?;
         let host = host_of(&iri);
         let username = actor
