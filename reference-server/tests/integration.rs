@@ -79,6 +79,7 @@ mod multi_instance_migration;
 mod multi_instance_polls;
 mod multi_instance_quotes;
 mod multi_instance_suspension;
+mod portability_round_trip;
 mod rate_limits;
 mod sanitize_html;
 mod serve_export;
