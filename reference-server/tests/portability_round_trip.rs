@@ -122,7 +122,12 @@ async fn every_export_imports_into_another_instance_with_the_same_result() {
     let here = wool.status_by_uri(&post.uri).await.unwrap().unwrap();
     wool.bookmark(alice.id, here.id).await.unwrap();
     let list = wool
-        .create_list(alice.id, "Knitting, \"friends\"", RepliesPolicy::List, false)
+        .create_list(
+            alice.id,
+            "Knitting, \"friends\"",
+            RepliesPolicy::List,
+            false,
+        )
         .await
         .unwrap();
     wool.add_to_list(alice.id, list.id, &[remote[1]])
@@ -130,7 +135,9 @@ async fn every_export_imports_into_another_instance_with_the_same_result() {
         .unwrap();
     wool.block(alice.id, remote[2]).await.unwrap();
     wool.mute(alice.id, remote[3], false, None).await.unwrap();
-    wool.block_domain_for(alice.id, "spam.example").await.unwrap();
+    wool.block_domain_for(alice.id, "spam.example")
+        .await
+        .unwrap();
     pump(&[&wool, &yarn]).await;
 
     // Each file exported from wool.test, imported into knit.test (follows first: the list

@@ -1,6 +1,9 @@
 //! `cargo xtask`: the project's automation.
 //!
-//! - `cargo xtask test` — the whole test suite, set-up included: installs the interop peers
+//! - `cargo xtask test` — the whole test suite, set-up included: installs the Debian packages
+//!   the tests drive when they are missing (`ffmpeg` for the media tests, `postgresql`'s server
+//!   binaries for `fedi-storage-postgres`, which starts a private cluster of its own; with
+//!   `apt-get`, as root), the interop peers
 //!   (the Node packages pinned in `interop/package-lock.json`), runs every test of the
 //!   workspace (unit, doc, property, interop), runs the `http-sig` tests again with the
 //!   `aws-lc-rs` provider, runs `woolly corpus check` over `../shared/corpus` when that folder
@@ -68,6 +71,67 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Whether PostgreSQL's server binaries are installed as Debian installs them.
+fn has_postgres_server() -> bool {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| {
+            versions
+                .flatten()
+                .any(|v| v.path().join("bin").join("initdb").is_file())
+        })
+        .unwrap_or(false)
+}
+
+/// Whether `program -version` runs.
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Installs, with `apt-get` and when running as root, the Debian packages the tests drive and
+/// that are missing: `ffmpeg` (the media tests run it and `ffprobe`, as the server does) and
+/// `postgresql` (its server binaries; the tests start a cluster of their own, not the
+/// package's). Otherwise it says what is missing and goes on: those tests then fail saying so.
+fn system_packages_setup() -> Result<(), String> {
+    let mut missing = Vec::new();
+    if !runs("ffmpeg") || !runs("ffprobe") {
+        missing.push("ffmpeg");
+    }
+    if !has_postgres_server() {
+        missing.push("postgresql");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root || !runs_apt() {
+        eprintln!(
+            "xtask: missing Debian packages {missing:?}; install them (apt-get install {}) \
+             or their tests fail",
+            missing.join(" ")
+        );
+        return Ok(());
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing))
+}
+
+/// Whether `apt-get` is there.
+fn runs_apt() -> bool {
+    Command::new("apt-get")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// Installs the Node packages the interop tests drive.
 fn interop_setup() -> Result<(), String> {
     let dir = root().join("interop");
@@ -105,6 +169,7 @@ fn clients_setup() -> Result<Option<PathBuf>, String> {
 }
 
 fn test() -> Result<(), String> {
+    system_packages_setup()?;
     interop_setup()?;
     let python = clients_setup()?;
     let mut cargo_test = Command::new("cargo");
