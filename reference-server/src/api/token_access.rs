@@ -40,29 +40,16 @@ pub(crate) async fn sync_login(app: &App, account: &crate::app::Account) -> Resu
         return Ok(());
     }
     let blocked = account.moderation.disabled || account.is_suspended() || account.deleted;
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        let batch = app
-            .store()
-            .kv_scan(NS_TOKENS, b"", after.as_deref(), 500)
+    let tokens = app
+        .scan_records::<Token>(NS_TOKENS, b"", |t| {
+            t.account_id == Some(account.id) && t.blocked != blocked
+        })
+        .await?;
+    for (k, mut t) in tokens {
+        t.blocked = blocked;
+        app.store()
+            .kv_put(NS_TOKENS, &k, &serde_json::to_vec(&t)?)
             .await?;
-        let Some((last, _)) = batch.last() else { break };
-        after = Some(last.clone());
-        let full = batch.len() == 500;
-        for (k, v) in batch {
-            let Ok(mut t) = serde_json::from_slice::<Token>(&v) else {
-                continue;
-            };
-            if t.account_id == Some(account.id) && t.blocked != blocked {
-                t.blocked = blocked;
-                app.store()
-                    .kv_put(NS_TOKENS, &k, &serde_json::to_vec(&t)?)
-                    .await?;
-            }
-        }
-        if !full {
-            break;
-        }
     }
     Ok(())
 }

@@ -163,29 +163,8 @@ impl App {
 
     /// The local emoji, by shortcode.
     pub async fn local_emojis(&self) -> Result<Vec<CustomEmoji>, Error> {
-        let mut out = Vec::new();
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let page = self
-                .store()
-                .kv_scan(NS, b"/", after.as_deref(), 500)
-                .await?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            let full = page.len() == 500;
-            for (key, value) in page {
-                match serde_json::from_slice::<CustomEmoji>(&value) {
-                    Ok(e) => out.push(e),
-                    Err(e) => {
-                        tracing::warn!(key = %String::from_utf8_lossy(&key), error = %e, "emoji record skipped")
-                    }
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(out)
+        let records = self.scan_records::<CustomEmoji>(NS, b"/", |_| true).await?;
+        Ok(records.into_iter().map(|(_, e)| e).collect())
     }
 
     /// Emoji records by key, in one store call, in the order of `keys`.

@@ -479,45 +479,31 @@ impl App {
     /// end, so nothing more is delivered there (federate() also drops such recipients).
     async fn end_follows_with(&self, domain: &str) -> Result<(), Error> {
         let set = DomainSet::from_iter([domain]);
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let rows = self
+        let accounts = self
+            .scan_records::<Account>(ns::ACCOUNTS, b"", |a| {
+                a.domain
+                    .as_deref()
+                    .is_some_and(|host| set.contains(&bare_host(host)))
+            })
+            .await?;
+        for (_, acc) in accounts {
+            for f in self
                 .store()
-                .kv_scan(ns::ACCOUNTS, b"", after.as_deref(), 500)
-                .await?;
-            let n = rows.len();
-            for (_, v) in &rows {
-                let Ok(acc) = serde_json::from_slice::<Account>(v) else {
-                    continue;
-                };
-                let Some(host) = acc.domain.as_deref() else {
-                    continue;
-                };
-                if !set.contains(&bare_host(host)) {
-                    continue;
-                }
-                for f in self
-                    .store()
-                    .all_members(&coll::following(acc.id), 1000)
-                    .await?
-                {
-                    if let Ok(t) = f.member.parse() {
-                        self.remove_follow_record(acc.id, t).await?;
-                    }
-                }
-                for f in self
-                    .store()
-                    .all_members(&coll::followers(acc.id), 1000)
-                    .await?
-                {
-                    if let Ok(t) = f.member.parse() {
-                        self.remove_follow_record(t, acc.id).await?;
-                    }
+                .all_members(&coll::following(acc.id), 1000)
+                .await?
+            {
+                if let Ok(t) = f.member.parse() {
+                    self.remove_follow_record(acc.id, t).await?;
                 }
             }
-            match rows.into_iter().last() {
-                Some((k, _)) if n == 500 => after = Some(k),
-                _ => break,
+            for f in self
+                .store()
+                .all_members(&coll::followers(acc.id), 1000)
+                .await?
+            {
+                if let Ok(t) = f.member.parse() {
+                    self.remove_follow_record(t, acc.id).await?;
+                }
             }
         }
         Ok(())

@@ -381,6 +381,40 @@ impl App {
             .kv_put_json(ns, key.as_bytes(), value)
             .await?)
     }
+    /// Every record of kv namespace `ns` under `prefix` that reads as a `T` and that `keep`
+    /// keeps, with its key, the namespace read 500 records at a time (a record that does not
+    /// read as a `T` is skipped with a warning). A scan of the whole namespace: for rare
+    /// actions (admin, deletion, settings pages), never the request path.
+    pub(crate) async fn scan_records<T: serde::de::DeserializeOwned>(
+        &self,
+        ns: &str,
+        prefix: &[u8],
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<Vec<(Vec<u8>, T)>, Error> {
+        const PAGE: usize = 500;
+        let mut out = Vec::new();
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .inner
+                .store
+                .kv_scan(ns, prefix, after.as_deref(), PAGE)
+                .await?;
+            let full = page.len() == PAGE;
+            after = page.last().map(|(k, _)| k.clone());
+            for (key, value) in page {
+                match serde_json::from_slice::<T>(&value) {
+                    Ok(t) if keep(&t) => out.push((key, t)),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(ns, key = %String::from_utf8_lossy(&key),
+                        error = %e, "a record that does not read was skipped"),
+                }
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
     pub(crate) async fn get_str(&self, ns: &str, key: &str) -> Result<Option<String>, Error> {
         Ok(self
             .inner

@@ -44,28 +44,8 @@ impl App {
     /// The tokens of account `account_id` (with their keys in `oauth.tokens`): a scan of the
     /// token namespace.
     async fn tokens_of(&self, account_id: u64) -> Result<Vec<(Vec<u8>, Token)>, Error> {
-        let mut out = Vec::new();
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let batch = self
-                .store()
-                .kv_scan(NS_TOKENS, b"", after.as_deref(), 500)
-                .await?;
-            let Some((last, _)) = batch.last() else { break };
-            after = Some(last.clone());
-            let full = batch.len() == 500;
-            for (k, v) in batch {
-                if let Ok(t) = serde_json::from_slice::<Token>(&v) {
-                    if t.account_id == Some(account_id) {
-                        out.push((k, t));
-                    }
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(out)
+        self.scan_records(NS_TOKENS, b"", |t: &Token| t.account_id == Some(account_id))
+            .await
     }
 
     /// The applications holding tokens for local account `account_id`, by name (`404` for an
@@ -195,26 +175,14 @@ impl App {
     /// Deletes the unused authorization codes of account `account_id` (of client `client`
     /// only, when given).
     async fn revoke_codes_of(&self, account_id: u64, client: Option<&str>) -> Result<(), Error> {
-        let mut after: Option<Vec<u8>> = None;
+        let codes = self
+            .scan_records(NS_CODES, b"", |g: &Grant| {
+                g.account_id == account_id && client.is_none_or(|c| c == g.client_id)
+            })
+            .await?;
         let mut batch = fedi_storage::WriteBatch::new();
-        loop {
-            let page = self
-                .store()
-                .kv_scan(NS_CODES, b"", after.as_deref(), 500)
-                .await?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            let full = page.len() == 500;
-            for (k, v) in page {
-                if let Ok(g) = serde_json::from_slice::<Grant>(&v) {
-                    if g.account_id == account_id && client.is_none_or(|c| c == g.client_id) {
-                        batch = batch.kv_delete(NS_CODES, k);
-                    }
-                }
-            }
-            if !full {
-                break;
-            }
+        for (k, _) in codes {
+            batch = batch.kv_delete(NS_CODES, k);
         }
         if !batch.is_empty() {
             self.store().apply(&batch).await?;

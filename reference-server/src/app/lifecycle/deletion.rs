@@ -88,32 +88,13 @@ impl App {
     /// `DeleteAccountService` sends the `Delete` of an actor to all of them, the followers'
     /// first). A scan of the accounts: deletions are rare.
     pub(crate) async fn known_inboxes(&self) -> Result<BTreeSet<String>, Error> {
-        let mut out = BTreeSet::new();
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let batch = self
-                .store()
-                .kv_scan(ns::ACCOUNTS, b"", after.as_deref(), 500)
-                .await?;
-            let Some((last, _)) = batch.last() else { break };
-            after = Some(last.clone());
-            let full = batch.len() == 500;
-            for (_, v) in batch {
-                let Ok(a) = serde_json::from_slice::<Account>(&v) else {
-                    continue;
-                };
-                if a.is_local() || a.deleted {
-                    continue;
-                }
-                if let Some(i) = a.shared_inbox.or(a.inbox) {
-                    out.insert(i);
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        Ok(out)
+        let remote = self
+            .scan_records::<Account>(ns::ACCOUNTS, b"", |a| !a.is_local() && !a.deleted)
+            .await?;
+        Ok(remote
+            .into_iter()
+            .filter_map(|(_, a)| a.shared_inbox.or(a.inbox))
+            .collect())
     }
 
     /// Removes what a deleted local account owned besides its statuses and follows (which

@@ -428,34 +428,17 @@ impl App {
         limit: usize,
         keep: impl Fn(&Account) -> bool,
     ) -> Result<Vec<Account>, Error> {
-        let mut all: Vec<Account> = Vec::new();
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let batch = self
-                .store()
-                .kv_scan(ns::ACCOUNTS, b"", after.as_deref(), 500)
-                .await?;
-            let Some((last, _)) = batch.last() else { break };
-            after = Some(last.clone());
-            let full = batch.len() == 500;
-            for (_, v) in batch {
-                let Ok(a) = serde_json::from_slice::<Account>(&v) else {
-                    continue;
-                };
-                if local.is_some_and(|l| l != a.is_local()) {
-                    continue;
-                }
-                if max_id.is_some_and(|m| a.id >= m) || min_id.is_some_and(|m| a.id <= m) {
-                    continue;
-                }
-                if keep(&a) {
-                    all.push(a);
-                }
-            }
-            if !full {
-                break;
-            }
-        }
+        let mut all: Vec<Account> = self
+            .scan_records::<Account>(ns::ACCOUNTS, b"", |a| {
+                local.is_none_or(|l| l == a.is_local())
+                    && max_id.is_none_or(|m| a.id < m)
+                    && min_id.is_none_or(|m| a.id > m)
+                    && keep(a)
+            })
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
         if min_id.is_some() {
             all.sort_by_key(|a| a.id);
             all.truncate(limit);
