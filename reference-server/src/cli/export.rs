@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use super::background::{did_work, repeat, OnStop};
 use super::serve::{load_config, open_app, open_store, ConfigArgs, ServeArgs};
 use crate::app::export::CsvExport;
 use crate::app::App;
@@ -138,26 +139,11 @@ const JOBS_EVERY: Duration = Duration::from_secs(2);
 
 /// Runs the durable export jobs (archives to build, archives to remove:
 /// [`App::run_export_jobs`]) as they fall due, until `stop` turns true.
-pub async fn run_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let busy = tokio::select! {
-            r = app.run_export_jobs(1) => match r {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "running export jobs failed");
-                    false
-                }
-            },
-            // A build can take minutes: stopping abandons it (its lease ends and it is built
-            // again after the restart).
-            _ = stop.wait_for(|v| *v) => return,
-        };
-        if busy {
-            continue;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(JOBS_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+pub async fn run_jobs(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    // A build can take minutes: stopping abandons it (its lease ends and it is built again
+    // after the restart).
+    repeat(JOBS_EVERY, stop, OnStop::Abandon, || async {
+        did_work("export jobs", app.run_export_jobs(1).await)
+    })
+    .await;
 }

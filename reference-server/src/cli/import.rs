@@ -17,6 +17,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::admin::s;
+use super::background::{did_work, repeat, OnStop};
 use super::serve::{load_config, open_app, open_store, ConfigArgs, ServeArgs};
 use crate::app::import::ImportType;
 use crate::app::App;
@@ -194,24 +195,16 @@ const IMPORT_JOBS_EVERY: Duration = Duration::from_millis(500);
 /// Runs the import jobs ([`App::run_import_jobs_until`]) as they fall due, one chunk at a
 /// time, until `stop` turns true. A chunk still resolving when `stop` turns is left: it runs
 /// again after its lease ends; one applying its rows finishes first (see `app::import::job`).
-pub(crate) async fn run_import_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
+pub(crate) async fn run_import_jobs(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    let watch = stop.clone();
+    repeat(IMPORT_JOBS_EVERY, stop, OnStop::Finish, || {
+        let (app, watch) = (&app, watch.clone());
+        async move {
+            did_work(
+                "import jobs",
+                app.run_import_jobs_until(1, Some(watch)).await,
+            )
         }
-        let busy = match app.run_import_jobs_until(1, Some(stop.clone())).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "running import jobs failed");
-                false
-            }
-        };
-        if busy {
-            continue;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(IMPORT_JOBS_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+    })
+    .await;
 }

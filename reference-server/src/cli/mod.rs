@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub(crate) mod background;
 pub mod corpus;
 pub mod domains;
 pub mod emoji;

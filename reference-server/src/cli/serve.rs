@@ -11,6 +11,7 @@ use clap::Args;
 use fedi_storage::sled::{JournalQueues, SledConfig, SledStore};
 use fedi_storage::{Store, WriteBatch};
 
+use super::background::{did_work, repeat, OnStop};
 use crate::app::App;
 use crate::config::Config;
 use crate::error::Error;
@@ -399,23 +400,11 @@ const POLL_JOBS_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs the durable poll jobs (result updates, closings: [`App::run_poll_jobs`]) as they fall
 /// due, until `stop` turns true.
-async fn run_poll_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let busy = match app.run_poll_jobs(100).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "running poll jobs failed");
-                false
-            }
-        };
-        if busy {
-            continue;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(POLL_JOBS_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+async fn run_poll_jobs(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    repeat(POLL_JOBS_EVERY, stop, OnStop::Finish, || async {
+        did_work("poll jobs", app.run_poll_jobs(100).await)
+    })
+    .await;
 }
 
 /// How often moderation jobs that are due are looked for.
@@ -423,23 +412,11 @@ const MODERATION_JOBS_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs the durable moderation jobs (the deletion of the data of accounts suspended 30 days
 /// ago: [`App::run_moderation_jobs`]) as they fall due, until `stop` turns true.
-async fn run_moderation_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let busy = match app.run_moderation_jobs(10).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "running moderation jobs failed");
-                false
-            }
-        };
-        if busy {
-            continue;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(MODERATION_JOBS_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+async fn run_moderation_jobs(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    repeat(MODERATION_JOBS_EVERY, stop, OnStop::Finish, || async {
+        did_work("moderation jobs", app.run_moderation_jobs(10).await)
+    })
+    .await;
 }
 
 /// How often unattached uploads older than a day are swept.
@@ -448,8 +425,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 /// Sweeps unattached uploads older than a day ([`App::sweep_unattached_media`]) and cached
 /// remote media past `media_cache_retention_days` ([`App::sweep_media_cache`]) now and every
 /// [`SWEEP_EVERY`], until `stop` turns true.
-async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
+async fn sweep_media(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    repeat(SWEEP_EVERY, stop, OnStop::Finish, || async {
         match app.sweep_unattached_media().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "unattached uploads older than a day removed"),
@@ -463,11 +440,10 @@ async fn sweep_media(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
             ),
             Err(e) => tracing::warn!(error = %e, "sweeping the remote media cache failed"),
         }
-        tokio::select! {
-            () = tokio::time::sleep(SWEEP_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+        // Once per period, whatever was removed.
+        false
+    })
+    .await;
 }
 
 /// How often the scheduled statuses that are due are looked for.
@@ -476,18 +452,16 @@ const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 /// Posts the scheduled statuses that are due ([`App::publish_due_scheduled`]) now and every
 /// [`PUBLISH_EVERY`], until `stop` turns true. What was due while the server was stopped is
 /// posted at the first run.
-async fn publish_scheduled(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
+async fn publish_scheduled(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    repeat(PUBLISH_EVERY, stop, OnStop::Finish, || async {
         match app.publish_due_scheduled().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(posted = n, "scheduled statuses posted"),
             Err(e) => tracing::warn!(error = %e, "posting scheduled statuses failed"),
         }
-        tokio::select! {
-            () = tokio::time::sleep(PUBLISH_EVERY) => {}
-            _ = stop.wait_for(|v| *v) => return,
-        }
-    }
+        false
+    })
+    .await;
 }
 
 async fn admin_incoming(
