@@ -20,9 +20,11 @@ use serde_json::Value;
 use crate::api_support::media::multipart;
 
 /// Activities POSTed to an instance, as received (JSON).
-type Seen = Arc<Mutex<Vec<Value>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<Value>>>;
 
-async fn instance(net: &MemoryNetwork, host: &str) -> (App, Seen) {
+/// An instance on `host` of `net`, and the activities POSTed to it (also used by
+/// `portability_round_trip`).
+pub(crate) async fn instance(net: &MemoryNetwork, host: &str) -> (App, Seen) {
     let config = Config {
         base_url: format!("http://{host}"),
         ..Config::default()
@@ -49,7 +51,7 @@ async fn instance(net: &MemoryNetwork, host: &str) -> (App, Seen) {
 }
 
 /// Runs every import job, delivery and inbox job of `apps` until none is left.
-async fn pump(apps: &[&App]) {
+pub(crate) async fn pump(apps: &[&App]) {
     for _ in 0..200 {
         let mut work = 0;
         for app in apps {

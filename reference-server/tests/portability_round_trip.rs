@@ -9,49 +9,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use activitypub_core::engine::transport::memory::MemoryNetwork;
-use bytes::Bytes;
-use fedi_storage::memory::MemoryStore;
-use http::Request;
 use reference_server::app::export::CsvExport;
 use reference_server::app::import::ImportType;
 use reference_server::app::{List, NewStatus, RepliesPolicy};
-use reference_server::http::Router;
-use reference_server::{App, Config};
+use reference_server::App;
+
+use crate::import_csv::pump;
 
 async fn instance(net: &MemoryNetwork, host: &str) -> App {
-    let config = Config {
-        base_url: format!("http://{host}"),
-        ..Config::default()
-    };
-    let app = App::new(config, Arc::new(MemoryStore::new()), Arc::new(net.clone()))
-        .await
-        .unwrap();
-    let router = Router::new(app.clone());
-    net.serve(host, move |req: Request<Bytes>| {
-        let r = router.clone();
-        async move { r.handle(req, None).await }
-    });
-    app
-}
-
-/// Runs every import job, delivery and inbox job of `apps` until none is left.
-async fn pump(apps: &[&App]) {
-    for _ in 0..200 {
-        let mut work = 0;
-        for app in apps {
-            work += app.run_import_jobs(10).await.unwrap();
-            let d = app.engine().process_deliveries(100).await.unwrap();
-            let i = app.engine().process_inbox(100).await.unwrap();
-            work += d.leased + i.leased;
-        }
-        if work == 0 {
-            return;
-        }
-    }
-    panic!("the queues did not drain");
+    crate::import_csv::instance(net, host).await.0
 }
 
 async fn export(app: &App, account: u64, what: CsvExport) -> String {
