@@ -581,11 +581,51 @@ def main():
     check_custom_emojis(anon, api)
     filters_and_domain_blocks(api, bob, bob_acc, b_domain)
     admin_accounts(args, api, b_domain)
+    admin_domain_blocks(args, api)
     check_rate_limit_headers(api)
     sign_up(args)
     step("done")
     print("OK: Mastodon.py", flush=True)
     return 0
+
+
+def admin_domain_blocks(args, api):
+    """Instance domain blocks and allows with an owner's token: create, show, change, list
+    and lift a block (Mastodon's severities and flags); an allow; a user is refused."""
+    step("admin domain blocks")
+    admin = Mastodon(access_token=args.admin_token, api_base_url=args.a)
+    b = admin.admin_create_domain_block(
+        "spam.example", severity="silence", reject_media=True,
+        private_comment="seen in reports", public_comment="spam", obfuscate=True)
+    assert (b.domain, b.severity, b.reject_media, b.reject_reports) == (
+        "spam.example", "silence", True, False), b
+    assert (b.private_comment, b.public_comment, b.obfuscate) == (
+        "seen in reports", "spam", True), b
+    assert admin.admin_domain_blocks(b.id).domain == "spam.example"
+    changed = admin.admin_update_domain_block(b.id, severity="suspend", reject_reports=True)
+    assert (changed.severity, changed.reject_reports) == ("suspend", True), changed
+    assert [x.domain for x in admin.admin_domain_blocks()] == ["spam.example"]
+    # The same domain again is refused (Mastodon's 422 with the existing block).
+    try:
+        admin.admin_create_domain_block("spam.example", severity="noop")
+        raise AssertionError("a second block of one domain was accepted")
+    except AssertionError:
+        raise
+    except Exception as e:
+        assert "422" in str(e), e
+    admin.admin_delete_domain_block(b.id)
+    assert admin.admin_domain_blocks() == []
+    allow = admin.admin_create_domain_allow("friend.example")
+    assert [x.domain for x in admin.admin_domain_allows()] == ["friend.example"]
+    admin.admin_delete_domain_allow(allow.id)
+    assert admin.admin_domain_allows() == []
+    try:
+        api.admin_domain_blocks()
+        raise AssertionError("a user without admin scopes listed domain blocks")
+    except AssertionError:
+        raise
+    except Exception as e:
+        assert "403" in str(e), e
 
 
 def check_rate_limit_headers(api):
